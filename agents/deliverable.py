@@ -1,0 +1,165 @@
+"""The architecture deliverable: the JSON contract of ARCHITECTURE.md plus
+workflow-specific sections (the seed's outputs)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlarchitect.agents.agent_spec import WorkflowId
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Calculation(_Model):
+    """A figure and how it was computed, so a reader can check it."""
+
+    name: str
+    value: float
+    unit: str
+    formula: str = Field(description="The arithmetic with the numbers filled in.")
+    inputs: dict[str, float | str] = Field(default_factory=dict)
+    from_request: list[str] = Field(
+        default_factory=list, description="Inputs taken from the request (the rest are assumptions)."
+    )
+
+
+class Component(_Model):
+    name: str
+    responsibility: str
+    technology: str = ""
+    decisions: list[str] = Field(default_factory=list)
+
+
+class DataFlow(_Model):
+    source: str
+    target: str
+    description: str = ""
+
+
+class DesignStep(_Model):
+    """One step of the workflow, with the decisions taken for this request."""
+
+    title: str
+    decisions: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="Pattern notes with their sources.")
+
+
+class Risk(_Model):
+    risk: str
+    mitigation: str
+    severity: Literal["low", "medium", "high"] = "medium"
+
+
+class CostItem(_Model):
+    item: str
+    monthly_usd: float
+    basis: str = ""
+
+
+class CostAnalysis(_Model):
+    monthly_total_usd: float | None = None
+    per_request_usd: float | None = None
+    budget_usd: float | None = None
+    within_budget: bool | None = None
+    items: list[CostItem] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    optimizations: list[str] = Field(default_factory=list)
+
+
+class Handoff(_Model):
+    agent: str
+    reason: str
+    contribution: str = Field(description="The section the sibling returned (Markdown).")
+    status: Literal["completed", "failed", "skipped"] = "completed"
+
+
+class EvaluationFramework(_Model):
+    datasets: list[str] = Field(default_factory=list)
+    offline_metrics: list[str] = Field(default_factory=list)
+    online_evaluation: list[str] = Field(default_factory=list)
+    human_evaluation: list[str] = Field(default_factory=list)
+    release_gates: list[str] = Field(default_factory=list)
+
+
+class ServingSpecification(_Model):
+    api_contract: list[str] = Field(default_factory=list)
+    serving_mode: str = ""
+    caching: list[str] = Field(default_factory=list)
+    fallbacks: list[str] = Field(default_factory=list)
+    rollout: list[str] = Field(default_factory=list)
+    slos: list[str] = Field(default_factory=list)
+
+
+class ExperimentTrackingSetup(_Model):
+    tracking_server: str = ""
+    run_record: list[str] = Field(default_factory=list)
+    artifacts: list[str] = Field(default_factory=list)
+    reproducibility: list[str] = Field(default_factory=list)
+
+
+class DataPipelineArchitecture(_Model):
+    ingestion: list[str] = Field(default_factory=list)
+    processing: list[str] = Field(default_factory=list)
+    quality_monitoring: list[str] = Field(default_factory=list)
+    lifecycle: list[str] = Field(default_factory=list)
+
+
+class Provenance(_Model):
+    model: str
+    offline: bool
+    prompt_version: str
+    kb_version: str
+    llm_calls: int = 0
+    tokens: int = 0
+    duration_s: float = 0.0
+    thread_id: str | None = None
+    fallback_used: bool = False
+    schema_version: str = SCHEMA_VERSION
+
+
+class DesignContent(_Model):
+    """What the model writes. The code adds request, workflow, provenance and
+    the bookkeeping fields (skills, sources, handoffs) to make the deliverable."""
+
+    title: str = ""
+    summary: str
+    components: list[Component] = Field(default_factory=list)
+    data_flows: list[DataFlow] = Field(default_factory=list)
+    diagram_mermaid: str = ""
+    steps: list[DesignStep] = Field(default_factory=list)
+    sizing: list[Calculation] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    cost_analysis: CostAnalysis = Field(default_factory=CostAnalysis)
+    evaluation_framework: EvaluationFramework | None = None
+    serving_specification: ServingSpecification | None = None
+    experiment_tracking: ExperimentTrackingSetup | None = None
+    data_pipeline: DataPipelineArchitecture | None = None
+    assumptions: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+
+
+class ArchitectureDesign(DesignContent):
+    """The deliverable."""
+
+    request: str
+    workflow: WorkflowId
+    skills_used: list[str] = Field(default_factory=list)
+    handoffs: list[Handoff] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    provenance: Provenance
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+
+def design_json_schema() -> dict[str, Any]:
+    schema = ArchitectureDesign.model_json_schema()
+    schema["$id"] = f"urn:mlarchitect:architecture-design:{SCHEMA_VERSION}"
+    return schema

@@ -1,0 +1,63 @@
+"""Speed and memory of the CLI: `design --help` and one offline design.
+
+Usage: python benchmarks/design_benchmark.py [--runs 5]
+
+Each figure is the median of N runs of a fresh process (so imports count), with
+peak memory (max RSS of the child). The baseline printed beside them is a bare
+`python -c pass` from the same run, so a slow machine shows as a slow baseline.
+Targets (2 cores): --help < 0.3 s; offline design < 2.5 s and < 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+REQUEST = "Design a RAG system that answers employee questions from 30,000 Confluence pages and PDFs"
+
+
+# A wrapper process per run, so that RUSAGE_CHILDREN is the peak of that one child.
+_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def measure(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        times.append(float(out[0]))
+        peaks.append(int(out[1]) / 1024)
+    return statistics.median(times), max(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data:
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+        env["MLARCHITECT_DATA_DIR"] = data
+        design = [sys.executable, "-m", "mlarchitect.tui.cli"]
+        # warm the knowledge base once (first run builds it; that is measured by kb_benchmark.py)
+        subprocess.run([*design, REQUEST, "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
+        rows = [
+            ("python -c pass (baseline)", measure([sys.executable, "-c", "pass"], env, args.runs), None),
+            ("design --help", measure([*design, "--help"], env, args.runs), "< 0.3 s"),
+            ("design REQUEST (offline)", measure([*design, REQUEST, "-q"], env, args.runs), "< 2.5 s, < 400 MB"),
+        ]
+    print(f"{'command':32} {'median s':>9} {'peak MB':>9}  target")
+    for name, (seconds, peak), target in rows:
+        print(f"{name:32} {seconds:9.3f} {peak:9.1f}  {target or ''}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Knowledge base (placeholder until the KB module lands)."""

@@ -1,0 +1,206 @@
+"""One immutable-once-published index generation: a persistent Chroma store plus its chunk table.
+
+Layout of ``<kb_dir>/stores/<name>/``::
+
+    chroma/        chromadb.PersistentClient directory (two collections: patterns, user docs)
+    chunks.json    ids, texts and metadata of every chunk (feeds the BM25 leg and the filters)
+
+Chroma is always given our own embeddings (``embeddings=`` / ``query_embeddings=``) and
+its collections are created with ``embedding_function=None``: its default embedding
+function, which downloads a model, is never involved.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+COLLECTIONS = {"pattern": "kb_patterns", "user": "kb_user_docs"}
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ADD_BATCH = 1000
+
+
+class StoreDamaged(Exception):
+    """The store on disk cannot be trusted; the caller rebuilds it."""
+
+
+def chroma_settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
+def is_chroma_error(exc: BaseException) -> bool:
+    """Errors from chromadb (or its Rust bindings' panics) that mean a damaged store."""
+    module = type(exc).__module__ or ""
+    return module.startswith("chromadb") or type(exc).__name__ == "PanicException"
+
+
+@dataclass
+class ChunkTable:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def without_docs(self, doc_ids: set[str]) -> "ChunkTable":
+        keep = [i for i, m in enumerate(self.metas) if m.get("doc_id") not in doc_ids]
+        return ChunkTable([self.ids[i] for i in keep], [self.texts[i] for i in keep], [self.metas[i] for i in keep])
+
+    def extend(self, ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict[str, Any]]) -> None:
+        self.ids.extend(ids)
+        self.texts.extend(texts)
+        self.metas.extend(metas)
+
+    def save(self, path: Path) -> None:
+        data = {"ids": self.ids, "texts": self.texts, "metas": self.metas}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "ChunkTable":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            table = cls(list(data["ids"]), list(data["texts"]), list(data["metas"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreDamaged(f"chunk table unreadable: {type(exc).__name__}") from exc
+        if not (len(table.ids) == len(table.texts) == len(table.metas)):
+            raise StoreDamaged("chunk table inconsistent")
+        return table
+
+
+class Store:
+    """A store directory; the Chroma client is opened on first use and closed by :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.chroma_dir = self.path / "chroma"
+        self.chunks_path = self.path / "chunks.json"
+        self._client: Any = None
+        self._collections: dict[str, Any] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def quick_check(self) -> str | None:
+        """Cheap structural checks (no Chroma import); a problem description or None."""
+        sqlite_path = self.chroma_dir / "chroma.sqlite3"
+        try:
+            with open(sqlite_path, "rb") as f:
+                if f.read(16) != SQLITE_MAGIC:
+                    return "store damaged: not an SQLite database"
+        except FileNotFoundError:
+            return "store missing"
+        except OSError as exc:
+            return f"store unreadable: {exc}"
+        if not self.chunks_path.is_file():
+            return "store damaged: chunk table missing"
+        return None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import chromadb
+
+            self.chroma_dir.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings())
+        return self._client
+
+    def collection(self, kind: str, *, create: bool = False) -> Any:
+        if kind not in self._collections:
+            name = COLLECTIONS[kind]
+            if create:
+                col = self.client.get_or_create_collection(
+                    name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+            else:
+                col = self.client.get_collection(name, embedding_function=None)
+            self._collections[kind] = col
+        return self._collections[kind]
+
+    def create_collections(self) -> None:
+        for kind in COLLECTIONS:
+            self.collection(kind, create=True)
+
+    def close(self) -> None:
+        self._collections.clear()
+        if self._client is not None:
+            client, self._client = self._client, None
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing a broken store must not raise
+                pass
+
+    def copy_to(self, target: "Store") -> None:
+        """Copy this (closed or read-only) store into ``target``: SQLite through its backup API
+        (a consistent snapshot), the HNSW segment folders as files."""
+        target.chroma_dir.mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(f"file:{self.chroma_dir / 'chroma.sqlite3'}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(str(target.chroma_dir / "chroma.sqlite3"))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        for child in self.chroma_dir.iterdir():
+            if child.is_dir():
+                shutil.copytree(child, target.chroma_dir / child.name)
+        shutil.copy2(self.chunks_path, target.chunks_path)
+
+    # -- writes ----------------------------------------------------------------------------
+    def add(self, kind: str, ids: Sequence[str], embeddings: Any, texts: Sequence[str], metas: Sequence[dict]) -> None:
+        col = self.collection(kind, create=True)
+        for start in range(0, len(ids), ADD_BATCH):
+            end = start + ADD_BATCH
+            col.add(
+                ids=list(ids[start:end]),
+                embeddings=embeddings[start:end],
+                documents=list(texts[start:end]),
+                metadatas=[_chroma_meta(m) for m in metas[start:end]],
+            )
+
+    def delete_docs(self, kind: str, doc_ids: Iterable[str]) -> None:
+        doc_ids = sorted(set(doc_ids))
+        if doc_ids:
+            col = self.collection(kind, create=True)
+            for start in range(0, len(doc_ids), 500):
+                col.delete(where={"doc_id": {"$in": doc_ids[start:start + 500]}})
+
+    # -- reads -----------------------------------------------------------------------------
+    def count(self, kind: str) -> int:
+        return int(self.collection(kind).count())
+
+    def query(self, kind: str, embedding: Sequence[float], n: int, where: dict | None) -> list[tuple[str, float]]:
+        """``(chunk id, cosine similarity)`` best first."""
+        col = self.collection(kind)
+        result = col.query(query_embeddings=[list(embedding)], n_results=n, where=where, include=["distances"])
+        ids = result["ids"][0] if result["ids"] else []
+        distances = result["distances"][0] if result.get("distances") else []
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances)]
+
+    def embeddings(self, kind: str, ids: Sequence[str]) -> dict[str, Any]:
+        if not ids:
+            return {}
+        result = self.collection(kind).get(ids=list(ids), include=["embeddings"])
+        return dict(zip(result["ids"], result["embeddings"]))
+
+
+def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata: scalars and non-empty lists of strings only (None and [] dropped)."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            if value:
+                out[key] = [str(v) for v in value]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,160 @@
+"""What every skill shares: the tool result type, the context tools run in,
+and the factory that turns a typed function into a LangChain tool."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlarchitect.agents.deliverable import Calculation
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from mlarchitect.skills.cost_analysis.pricing import PricingTable
+
+
+class PatternHit(BaseModel):
+    doc_id: str
+    title: str
+    excerpt: str
+    score: float = 0.0
+
+
+class ToolResult(BaseModel):
+    """The artifact every skill tool returns; its JSON is what the model reads."""
+
+    skill: str
+    tool: str
+    summary: str
+    recommendations: list[str] = Field(default_factory=list)
+    calculations: list[Calculation] = Field(default_factory=list)
+    patterns: list[PatternHit] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def sources(self) -> list[str]:
+        return [hit.doc_id for hit in self.patterns]
+
+
+class Retriever(Protocol):
+    def search(self, query: str, k: int = 5, **filters: Any) -> list[Any]: ...
+
+
+class SkillContext(BaseModel):
+    """Run-time dependencies of skill tools (no globals)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any = None
+    pricing: Any = None
+    default_model: str = "gpt-5-mini"
+
+    def search(self, query: str, *, skill: str | None, k: int = 4) -> list[PatternHit]:
+        if self.retriever is None:
+            return []
+        hits = self.retriever.search(query, k=k, skill=skill) if skill else []
+        if len(hits) < k:  # widen to the whole knowledge base when a skill has few documents
+            seen = {h.doc_id for h in hits}
+            hits += [h for h in self.retriever.search(query, k=k) if h.doc_id not in seen]
+        return [
+            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk), score=h.score)
+            for h in hits[:k]
+        ]
+
+    def pricing_table(self) -> PricingTable:
+        from mlarchitect.skills.cost_analysis.pricing import load_pricing
+
+        if self.pricing is None:
+            self.pricing = load_pricing()
+        return self.pricing
+
+
+def _excerpt(chunk: str, limit: int = 600) -> str:
+    text = " ".join(chunk.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+A = TypeVar("A", bound=BaseModel)
+
+
+def skill_tool(
+    skill_id: str,
+    name: str,
+    description: str,
+    args_schema: type[A],
+    run: Callable[[A], ToolResult],
+) -> BaseTool:
+    """A tool whose content is the result's JSON and whose artifact is its dict."""
+    from langchain_core.tools import StructuredTool
+
+    def call(**kwargs: Any) -> tuple[str, dict[str, Any]]:
+        result = run(args_schema(**kwargs))
+        return result.model_dump_json(exclude_defaults=True), result.model_dump()
+
+    return StructuredTool.from_function(
+        func=call,
+        name=name,
+        description=description,
+        args_schema=args_schema,
+        response_format="content_and_artifact",
+        metadata={"skill": skill_id},
+    )
+
+
+class SearchArgs(BaseModel):
+    query: str = Field(description="What to look up, in a few words.")
+    k: int = Field(default=4, ge=1, le=10, description="How many patterns to return.")
+
+
+def search_tool(skill_id: str, prefix: str, ctx: SkillContext, topic: str) -> BaseTool:
+    def run(args: SearchArgs) -> ToolResult:
+        hits = ctx.search(args.query, skill=skill_id, k=args.k)
+        return ToolResult(
+            skill=skill_id,
+            tool=f"{prefix}_search_patterns",
+            summary=f"{len(hits)} pattern(s) for '{args.query}'",
+            patterns=hits,
+        )
+
+    return skill_tool(
+        skill_id,
+        f"{prefix}_search_patterns",
+        f"Search the knowledge base of design patterns about {topic}. "
+        "Returns pattern documents (id, title, excerpt) to cite in the design.",
+        SearchArgs,
+        run,
+    )
+
+
+class BlueprintArgs(BaseModel):
+    pass
+
+
+def blueprint_tool(skill_id: str, prefix: str, package: str) -> BaseTool:
+    """The skill's reference architecture (components, flows, risks, sections)."""
+
+    def run(_: BlueprintArgs) -> ToolResult:
+        from importlib import resources
+
+        import yaml
+
+        text = (resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        return ToolResult(
+            skill=skill_id,
+            tool=f"{prefix}_reference_architecture",
+            summary=f"Reference architecture: {data.get('title', skill_id)}",
+            data=data,
+        )
+
+    return skill_tool(
+        skill_id,
+        f"{prefix}_reference_architecture",
+        "Return the reference architecture for this kind of system: components, data flows, "
+        "typical risks and section defaults. Adapt it to the request; do not copy it blindly.",
+        BlueprintArgs,
+        run,
+    )

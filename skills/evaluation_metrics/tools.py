@@ -1,0 +1,119 @@
+"""Evaluation tools: metrics per task type and sample sizes for comparisons."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+SKILL = "evaluation-metrics"
+Task = Literal["rag", "summarization", "classification", "generation", "chat", "extraction", "ranking"]
+
+_METRICS: dict[str, list[str]] = {
+    "rag": [
+        "retrieval: recall@k and precision@k, MRR (mean reciprocal rank), nDCG@10 on labelled query-passage pairs",
+        "generation: faithfulness / groundedness to the retrieved context, answer relevance, citation accuracy",
+        "LLM-as-judge with a rubric for faithfulness and relevance, calibrated against human labels",
+    ],
+    "summarization": [
+        "reference-based: ROUGE-L and BERTScore against reference summaries (trend signal only)",
+        "LLM-as-judge: faithfulness (no unsupported claims), coverage of key points, conciseness",
+        "custom domain-specific metric: share of required facts present (checklist per document type)",
+    ],
+    "classification": [
+        "accuracy, macro-F1 and per-class precision/recall; a confusion matrix per release",
+        "calibration (expected calibration error) when scores drive thresholds",
+        "exact match on the label set; slice metrics per customer segment and language",
+    ],
+    "generation": [
+        "exact match / BLEU / ROUGE where a reference exists; they mislead on open-ended text",
+        "LLM-as-judge pairwise preference between versions (randomised order, ties allowed)",
+        "custom metrics for format validity (JSON schema pass rate) and policy violations",
+    ],
+    "chat": [
+        "task success rate per conversation and resolution without escalation",
+        "LLM-as-judge pairwise preference on helpfulness, correctness and tone",
+        "implicit signals: retries, copy events, thumbs up/down, escalation to a human",
+    ],
+    "extraction": [
+        "field-level exact match and F1 against labelled documents",
+        "schema validity rate and null-rate per field",
+        "custom metric: critical-field accuracy weighted by business impact",
+    ],
+    "ranking": ["nDCG@k, MRR, recall@k", "click-through and implicit feedback online", "A/B test on a business metric"],
+}
+
+
+class MetricsArgs(BaseModel):
+    task: Task = Field(description="Type of system being evaluated.")
+
+
+def recommend_metrics(args: MetricsArgs) -> ToolResult:
+    return ToolResult(
+        skill=SKILL,
+        tool="eval_recommend_metrics",
+        summary=f"Metrics for a {args.task} system",
+        recommendations=_METRICS[args.task],
+        data={"task": args.task},
+    )
+
+
+class SampleSizeArgs(BaseModel):
+    baseline_rate: float = Field(default=0.80, gt=0, lt=1, description="Current pass/win rate.")
+    minimum_detectable_difference: float = Field(default=0.05, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    power: float = Field(default=0.80, gt=0.5, lt=1)
+
+
+_Z = {0.10: 1.645, 0.05: 1.96, 0.01: 2.576}
+_ZB = {0.80: 0.842, 0.90: 1.282, 0.95: 1.645}
+
+
+def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
+    z_a = _Z.get(round(args.alpha, 2), 1.96)
+    z_b = _ZB.get(round(args.power, 2), 0.842)
+    p1 = args.baseline_rate
+    p2 = min(p1 + args.minimum_detectable_difference, 0.999)
+    n = math.ceil((z_a + z_b) ** 2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p2 - p1) ** 2)
+    calc = Calculation(
+        name="Examples per variant",
+        value=n,
+        unit="examples",
+        formula=(
+            f"(z_α/2 {z_a} + z_β {z_b})² × ({p1:.2f}×{1 - p1:.2f} + {p2:.2f}×{1 - p2:.2f}) ÷ "
+            f"{p2 - p1:.2f}² = {n:,}"
+        ),
+        inputs={"baseline_rate": p1, "minimum_detectable_difference": args.minimum_detectable_difference},
+    )
+    return ToolResult(
+        skill=SKILL,
+        tool="eval_plan_sample_size",
+        summary=f"{n:,} examples per variant to detect a {args.minimum_detectable_difference:.0%} change",
+        recommendations=[
+            f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
+            "(paired tests need fewer examples than this unpaired bound).",
+            f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance.",
+        ],
+        calculations=[calc],
+        data={"per_variant": n},
+    )
+
+
+def tools(ctx: SkillContext) -> list[BaseTool]:
+    return [
+        search_tool(SKILL, "eval", ctx, "evaluation of ML and LLM systems"),
+        blueprint_tool(SKILL, "eval", __package__),
+        skill_tool(SKILL, "eval_recommend_metrics",
+                   "Recommend evaluation metrics for a task type (rag, summarization, classification, "
+                   "generation, chat, extraction, ranking).", MetricsArgs, recommend_metrics),
+        skill_tool(SKILL, "eval_plan_sample_size",
+                   "Examples needed per variant to detect a quality difference (two-proportion test).",
+                   SampleSizeArgs, plan_sample_size),
+    ]

@@ -1,0 +1,59 @@
+"""Experiment-tracking tools: artifact storage sizing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+SKILL = "experiment-tracking"
+
+
+class StorageArgs(BaseModel):
+    runs_per_month: int = Field(default=40, gt=0)
+    checkpoint_gb: float = Field(default=2.0, gt=0, description="Size of one checkpoint (LoRA adapters are MBs).")
+    checkpoints_kept_per_run: int = Field(default=3, gt=0)
+    retention_months: int = Field(default=6, gt=0)
+
+
+def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
+    per_month = args.runs_per_month * args.checkpoint_gb * args.checkpoints_kept_per_run
+    steady = per_month * args.retention_months
+    price = ctx.pricing_table().storage_gb_month
+    cost = steady * price
+    calcs = [
+        Calculation(name="Checkpoint storage added per month", value=round(per_month, 1), unit="GB",
+                    formula=(f"{args.runs_per_month} runs × {args.checkpoint_gb} GB × "
+                             f"{args.checkpoints_kept_per_run} kept = {per_month:,.1f} GB"),
+                    inputs=args.model_dump()),
+        Calculation(name="Steady-state artifact storage", value=round(steady, 1), unit="GB",
+                    formula=f"{per_month:,.1f} GB × {args.retention_months} months retention = {steady:,.1f} GB"),
+        Calculation(name="Artifact storage cost", value=round(cost, 2), unit="USD/month",
+                    formula=f"{steady:,.1f} GB × ${price}/GB-month = ${cost:,.2f}"),
+    ]
+    return ToolResult(
+        skill=SKILL,
+        tool="exp_estimate_storage",
+        summary=f"≈{steady:,.0f} GB of artifacts at steady state (${cost:,.2f}/month)",
+        recommendations=[
+            "Keep the best and the last checkpoint per run; expire the rest after the retention window.",
+            "Registered (promoted) models are exempt from expiry.",
+        ],
+        calculations=calcs,
+    )
+
+
+def tools(ctx: SkillContext) -> list[BaseTool]:
+    return [
+        search_tool(SKILL, "exp", ctx, "experiment tracking, reproducibility and model registries"),
+        blueprint_tool(SKILL, "exp", __package__),
+        skill_tool(SKILL, "exp_estimate_storage",
+                   "Estimate artifact storage (checkpoints) from runs per month, checkpoint size and retention.",
+                   StorageArgs, lambda a: estimate_storage(a, ctx)),
+    ]

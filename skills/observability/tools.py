@@ -1,0 +1,87 @@
+"""Observability tools: signals, alerts and telemetry volume per workflow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+SKILL = "observability"
+
+_COMMON = [
+    "Structured JSON logs per request (request id, model and prompt version, tokens, latency, cost); "
+    "redact PII before anything is written",
+    "OpenTelemetry traces with one span per stage so a slow request can be followed across services",
+    "Latency percentiles p50/p95/p99 and error rate per endpoint on a dashboard, with SLO burn-rate alerts",
+    "Cost per request and per day, alerting at 80% of the monthly budget",
+]
+_BY_WORKFLOW = {
+    "rag_system": [
+        "Retrieval signals: top-k scores, empty-result rate, share of answers without a citation",
+        "Quality sampling: score a daily sample for faithfulness with an LLM judge; alert on a drop",
+    ],
+    "evaluation_system": [
+        "Metric trends per model version over time, with regression alerts on the release gate metrics",
+        "Judge drift: re-score a fixed calibration set weekly and alert when agreement with humans falls",
+    ],
+    "model_serving": [
+        "Queue depth, replica saturation and rate-limit (429) counts from the provider",
+        "Prediction and input drift (PSI / KS test) against the training window; fallback activation rate",
+    ],
+    "experiment_tracking": [
+        "Run health: failed runs, GPU utilization and GPU hours per run and per team",
+        "Registry events: promotions and rollbacks with who approved them",
+    ],
+    "data_pipeline": [
+        "Freshness, row counts, null rates and schema changes per table; distribution drift per feature",
+        "Pipeline run duration and failure alerts routed to the owning team",
+    ],
+}
+
+
+class MonitoringArgs(BaseModel):
+    workflow: str = Field(default="general", description="The workflow being designed.")
+    requests_per_day: float | None = Field(default=None, ge=0)
+    log_kb_per_request: float = Field(default=4.0, gt=0)
+    retention_days: int = Field(default=30, gt=0)
+
+
+def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
+    recs = [*_COMMON, *_BY_WORKFLOW.get(args.workflow, [])]
+    calcs = []
+    if args.requests_per_day:
+        gb = args.requests_per_day * args.log_kb_per_request * args.retention_days / 1e6
+        calcs.append(
+            Calculation(
+                name="Log volume retained",
+                value=round(gb, 2),
+                unit="GB",
+                formula=(
+                    f"{args.requests_per_day:,.0f} req/day × {args.log_kb_per_request} KB × "
+                    f"{args.retention_days} days = {gb:,.2f} GB"
+                ),
+                inputs={"requests_per_day": args.requests_per_day},
+            )
+        )
+    return ToolResult(
+        skill=SKILL,
+        tool="obs_plan_monitoring",
+        summary=f"Monitoring plan for {args.workflow}",
+        recommendations=recs,
+        calculations=calcs,
+    )
+
+
+def tools(ctx: SkillContext) -> list[BaseTool]:
+    return [
+        search_tool(SKILL, "obs", ctx, "monitoring, logging, tracing and alerting"),
+        skill_tool(SKILL, "obs_plan_monitoring",
+                   "Plan logs, traces, metrics and alerts for a workflow, and size the log volume.",
+                   MonitoringArgs, lambda a: plan_monitoring(a, ctx)),
+    ]

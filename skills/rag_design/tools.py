@@ -1,0 +1,138 @@
+"""RAG-design tools: chunking per document type and index sizing."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+SKILL = "rag-design"
+
+# parser, chunk tokens, overlap tokens, splitting rule
+_CHUNKING: dict[str, tuple[str, int, int, str]] = {
+    "pdf": ("pypdf / pdfplumber (layout-aware; tables extracted separately)", 512, 64,
+            "split on headings and paragraphs recovered from the layout; never across pages of different sections"),
+    "html": ("BeautifulSoup / trafilatura (strip navigation and boilerplate)", 400, 50,
+             "split on h1-h3 headings, keep the heading path in every chunk"),
+    "confluence": ("Confluence export API (storage format -> HTML -> text)", 400, 50,
+                   "split on page headings; one page never shares a chunk with another; keep space and page title"),
+    "markdown": ("a Markdown parser (headings as structure)", 400, 50, "split on headings, keep code blocks whole"),
+    "word": ("python-docx / unstructured", 500, 64, "split on heading styles"),
+    "slides": ("python-pptx", 250, 0, "one chunk per slide with its title and speaker notes"),
+    "tickets": ("the ticketing system's API (JSON)", 300, 30,
+                "one chunk per ticket thread or resolution, status and product as metadata"),
+    "email": ("an email parser (strip quoted replies and signatures)", 300, 30, "one chunk per message"),
+    "code": ("tree-sitter", 400, 0, "one chunk per function or class with its file path"),
+    "spreadsheets": ("pandas / openpyxl", 300, 0, "row groups with the header row repeated in each chunk"),
+    "scanned": ("OCR (Tesseract or a managed OCR service) before parsing", 512, 64,
+                "as PDF after OCR; keep the OCR confidence as metadata and drop low-confidence pages"),
+    "manuals": ("the source format's parser (PDF/HTML), keeping the section hierarchy", 500, 64,
+                "split on the manual's section numbering; keep product and version as metadata"),
+    "contracts": ("pdfplumber / docx parser with clause numbering", 600, 80,
+                  "one chunk per clause or sub-clause; keep clause id, party and effective date as metadata"),
+    "transcripts": ("the transcript format (VTT/JSON)", 300, 60, "windows of speaker turns"),
+}
+_DEFAULT = ("a recursive character splitter", 500, 75, "split on paragraphs, then sentences")
+
+TOKENS_PER_UNIT = {"pages": 500, "page": 500, "slides": 120, "tickets": 400, "emails": 350}
+DEFAULT_TOKENS_PER_DOCUMENT = 2000
+
+
+class ChunkingArgs(BaseModel):
+    document_types: list[str] = Field(
+        default_factory=list,
+        description="Document types in the corpus, e.g. pdf, html, confluence, markdown, tickets, contracts.",
+    )
+
+
+def recommend_chunking(args: ChunkingArgs) -> ToolResult:
+    types = [t.lower() for t in args.document_types] or ["default"]
+    recs = []
+    table = {}
+    for kind in types:
+        parser, size, overlap, rule = _CHUNKING.get(kind, _DEFAULT)
+        ratio = overlap / size if size else 0
+        table[kind] = {"parser": parser, "chunk_tokens": size, "overlap_tokens": overlap}
+        recs.append(
+            f"{kind}: parse with {parser}; {rule}; chunks of ~{size} tokens with {overlap}-token overlap "
+            f"({ratio:.0%} overlap between chunks)"
+        )
+    return ToolResult(
+        skill=SKILL,
+        tool="rag_recommend_chunking",
+        summary=f"Chunking plan for {', '.join(types)}",
+        recommendations=recs,
+        data={"chunking": table},
+    )
+
+
+class IndexSizeArgs(BaseModel):
+    documents: int = Field(gt=0, description="Number of documents or pages in the corpus.")
+    unit: str = Field(default="documents", description="What was counted: pages, documents, tickets ...")
+    tokens_per_unit: int | None = Field(default=None, gt=0, description="Average tokens per unit.")
+    chunk_tokens: int = Field(default=500, gt=50)
+    overlap_tokens: int = Field(default=64, ge=0)
+    dimensions: int = Field(default=1536, gt=0, description="Embedding dimensions.")
+    bytes_per_dimension: int = Field(default=4, description="4 = float32, 1 = int8 quantized.")
+
+
+def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
+    per_unit = args.tokens_per_unit or TOKENS_PER_UNIT.get(args.unit.lower(), DEFAULT_TOKENS_PER_DOCUMENT)
+    total_tokens = args.documents * per_unit
+    stride = max(args.chunk_tokens - args.overlap_tokens, 1)
+    chunks = math.ceil(total_tokens / stride)
+    vector_gb = chunks * args.dimensions * args.bytes_per_dimension / 1e9
+    hnsw_gb = chunks * 16 * 2 * 4 / 1e9  # M=16 links per layer-0 node, 4-byte ids
+    int8_gb = chunks * args.dimensions / 1e9
+    embed_tokens = chunks * args.chunk_tokens
+    price = ctx.pricing_table().embeddings["text-embedding-3-small"].per_mtok
+    embed_cost = embed_tokens / 1e6 * price
+    stated = ["documents"]
+    calcs = [
+        Calculation(name="Corpus tokens", value=total_tokens, unit="tokens",
+                    formula=f"{args.documents:,} {args.unit} × {per_unit:,} tokens = {total_tokens:,}",
+                    inputs={"documents": args.documents, "tokens_per_unit": per_unit}, from_request=stated),
+        Calculation(name="Chunks", value=chunks, unit="chunks",
+                    formula=f"{total_tokens:,} tokens ÷ ({args.chunk_tokens} − {args.overlap_tokens} overlap) = {chunks:,}",
+                    inputs={"chunk_tokens": args.chunk_tokens, "overlap_tokens": args.overlap_tokens}),
+        Calculation(name="Vector memory (float32)", value=round(vector_gb + hnsw_gb, 3), unit="GB",
+                    formula=(f"{chunks:,} × {args.dimensions} dims × {args.bytes_per_dimension} B = {vector_gb:.2f} GB "
+                             f"+ HNSW links {chunks:,} × 128 B = {hnsw_gb:.2f} GB"),
+                    inputs={"dimensions": args.dimensions}),
+        Calculation(name="Vector memory with int8 quantization", value=round(int8_gb + hnsw_gb, 3), unit="GB",
+                    formula=f"{chunks:,} × {args.dimensions} dims × 1 B + links = {int8_gb + hnsw_gb:.2f} GB"),
+        Calculation(name="One-off embedding cost", value=round(embed_cost, 2), unit="USD",
+                    formula=f"{embed_tokens:,} tokens × ${price}/M (text-embedding-3-small) = ${embed_cost:,.2f}"),
+    ]
+    store = "pgvector or Chroma on one node" if chunks < 2_000_000 else "a sharded vector DB (Qdrant, Milvus, OpenSearch)"
+    return ToolResult(
+        skill=SKILL,
+        tool="rag_size_index",
+        summary=f"{chunks:,} chunks, ≈{vector_gb + hnsw_gb:.2f} GB of vectors in RAM",
+        recommendations=[
+            f"At {chunks:,} chunks, {store} holds the index comfortably.",
+            "Quantize vectors to int8 when memory matters; re-score the top candidates in full precision.",
+        ],
+        calculations=calcs,
+        data={"chunks": chunks, "vector_gb": round(vector_gb + hnsw_gb, 3), "total_tokens": total_tokens},
+    )
+
+
+def tools(ctx: SkillContext) -> list[BaseTool]:
+    return [
+        search_tool(SKILL, "rag", ctx, "retrieval-augmented generation (RAG)"),
+        blueprint_tool(SKILL, "rag", __package__),
+        skill_tool(SKILL, "rag_recommend_chunking",
+                   "Recommend parser, chunk size and chunk overlap for each document type of a corpus.",
+                   ChunkingArgs, recommend_chunking),
+        skill_tool(SKILL, "rag_size_index",
+                   "Size a vector index from the corpus size: tokens, chunks, vector memory, embedding cost.",
+                   IndexSizeArgs, lambda a: size_index(a, ctx)),
+    ]

@@ -1,0 +1,137 @@
+"""Skill registry: the bundled skills (a folder each with ``SKILL.md`` and a
+``tools`` module) and users' Agent Skills packs (``<name>/SKILL.md``, text only)."""
+
+from __future__ import annotations
+
+import importlib
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from mlarchitect.errors import DefinitionError, InputError
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from mlarchitect.skills.base import SkillContext
+
+
+class SkillSpec(BaseModel):
+    """The front matter of a ``SKILL.md`` plus its body."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+    description: str = Field(min_length=1)
+    workflow: str | None = Field(default=None, description="The workflow this skill leads.")
+    triggers: list[str] = Field(default_factory=list, description="Strong routing phrases.")
+    hints: list[str] = Field(default_factory=list, description="Weak routing words.")
+    aliases: list[str] = Field(default_factory=list, description="Other names (e.g. the seed's).")
+    tool_prefix: str | None = None
+    body: str = ""
+    path: Path | None = None
+    builtin: bool = False
+
+    @field_validator("triggers", "hints", "aliases", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value or []
+
+
+class SkillCatalog(BaseModel):
+    skills: dict[str, SkillSpec] = Field(default_factory=dict)
+    problems: list[str] = Field(default_factory=list)
+
+    def resolve(self, name: str) -> str | None:
+        """A skill id from its id or one of its aliases."""
+        if name in self.skills:
+            return name
+        return next((s.name for s in self.skills.values() if name in s.aliases), None)
+
+    def leading(self, workflow: str) -> SkillSpec | None:
+        return next((s for s in self.skills.values() if s.workflow == workflow and s.builtin), None)
+
+    def tools(self, skill_ids: list[str], ctx: SkillContext) -> list[BaseTool]:
+        """LangChain tools of the given skills (user skills have none)."""
+        found: list[BaseTool] = []
+        for skill_id in dict.fromkeys(skill_ids):
+            spec = self.skills.get(skill_id)
+            if spec is None or not spec.builtin:
+                continue
+            module = importlib.import_module(f"mlarchitect.skills.{_package(spec)}.tools")
+            found.extend(module.tools(ctx))
+        return found
+
+
+def _package(spec: SkillSpec) -> str:
+    assert spec.path is not None
+    return spec.path.parent.name
+
+
+def builtin_skills_dir() -> Path:
+    return Path(str(resources.files("mlarchitect.skills")))
+
+
+def parse_skill_file(path: Path) -> SkillSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(str(path), None, f"cannot read: {exc}") from None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise DefinitionError(str(path), 1, "missing YAML front matter")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise DefinitionError(str(path), 1, "front matter is not closed by '---'") from None
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DefinitionError(
+            str(path), (mark.line + 2) if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
+    if not isinstance(data, dict):
+        raise DefinitionError(str(path), 2, "front matter must be a mapping")
+    try:
+        return SkillSpec.model_validate(
+            {**data, "body": "\n".join(lines[end + 1 :]).strip(), "path": path}
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise DefinitionError(str(path), 2, f"field '{key}': {err['msg']}") from None
+
+
+def load_skills_dir(directory: Path, *, builtin: bool = False) -> SkillCatalog:
+    if not directory.is_dir():
+        raise InputError(f"skills directory not found: {directory}")
+    catalog = SkillCatalog()
+    claude = directory / ".claude" / "skills"
+    base = claude if claude.is_dir() else directory
+    for file in sorted(base.glob("*/SKILL.md")):
+        try:
+            spec = parse_skill_file(file)
+        except DefinitionError as exc:
+            catalog.problems.append(str(exc))
+            continue
+        spec.builtin = builtin
+        catalog.skills[spec.name] = spec
+    return catalog
+
+
+def load_skill_catalog(user_dir: Path | None = None) -> SkillCatalog:
+    catalog = load_skills_dir(builtin_skills_dir(), builtin=True)
+    if user_dir is None:
+        return catalog
+    user = load_skills_dir(user_dir)
+    if not user.skills:
+        detail = "; ".join(user.problems) or "no <name>/SKILL.md found"
+        raise InputError(f"no skill loaded from {user_dir}: {detail}")
+    for name, spec in user.skills.items():
+        catalog.skills.setdefault(name, spec)  # bundled skills keep their tools
+    catalog.problems.extend(user.problems)
+    return catalog
