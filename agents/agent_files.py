@@ -96,6 +96,7 @@ def parse_agent_text(text: str, path: str = "<string>") -> AgentSpec:
         outputs=_named_bullets(_section_lines(sections, "outputs")),
         best_practices=_bullets(_section_lines(sections, "best practices")),
         contribution=_bullets(_section_lines(sections, "contribution")),
+        contribution_title=_bold_title(_section_lines(sections, "contribution")),
         related=_related(_section_lines(sections, "related")),
     )
     will, will_not = _boundaries(_section_lines(sections, "boundaries"))
@@ -237,6 +238,15 @@ def _triggers(lines: list[str]) -> list[str]:
             if phrase:
                 phrases.append(phrase)
     return phrases
+
+
+def _bold_title(lines: list[str]) -> str:
+    for line in lines:
+        if line.strip() and not line.strip().startswith(("- ", "* ")):
+            match = re.search(r"\*\*(.+?)\*\*", line)
+            if match:
+                return _clean(match.group(1))
+    return ""
 
 
 def _named_bullets(lines: list[str]) -> list[NamedItem]:

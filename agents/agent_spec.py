@@ -98,6 +98,7 @@ class AgentSpec(BaseModel):
     will_not: list[Boundary] = Field(default_factory=list)
     related: list[NamedItem] = Field(default_factory=list)
     contribution: list[str] = Field(default_factory=list)
+    contribution_title: str = ""
     builtin: bool = False
 
     def workflow(self, workflow_id: str) -> WorkflowSpec | None:

@@ -33,19 +33,21 @@ def design(
     thread_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     chat_model: Any = None,
+    sibling_models: dict[str, Any] | None = None,
 ) -> ArchitectureDesign:
     """Design a system for ``request`` and return the validated deliverable.
 
     ``thread_id`` names the checkpointed run: an unfinished run with that id is
     resumed (pass ``request=None``), a finished one returns its design.
-    ``chat_model`` replaces the configured model (tests, embedding hosts).
+    ``chat_model`` replaces the configured model (tests, embedding hosts) and
+    ``sibling_models`` the models of named sibling agents.
     """
     settings = settings or Settings()
     emit = on_progress or (lambda _event: None)
     if request is not None:
         request = validate_request(request)
     started = time.perf_counter()
-    runtime = build_runtime(settings, emit, chat_model=chat_model)
+    runtime = build_runtime(settings, emit, chat_model=chat_model, sibling_models=sibling_models)
     from mlarchitect.agents.graph import build_graph
 
     thread = thread_id or uuid.uuid4().hex
@@ -63,9 +65,9 @@ def design(
             raise InputError(f"no unfinished run with thread id {thread!r} to resume")
         else:
             payload = {"request": request}
-        for update in graph.stream(payload, config, stream_mode="updates"):
+        for namespace, update in graph.stream(payload, config, stream_mode="updates", subgraphs=True):
             for node, values in update.items():
-                _report(node, values or {}, emit)
+                _report(namespace, node, values or {}, emit)
         values = graph.get_state(config).values
     result = ArchitectureDesign.model_validate(values["design"])
     result.provenance.duration_s = round(time.perf_counter() - started, 3)
@@ -74,10 +76,11 @@ def design(
     return result
 
 
-def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any = None) -> Any:
+def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any = None,
+                  sibling_models: dict[str, Any] | None = None) -> Any:
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.graph import DesignRuntime
-    from mlarchitect.agents.models import choose_model, make_chat_model, make_offline_model
+    from mlarchitect.agents.models import ModelChoice, choose_model, make_chat_model, make_offline_model
     from mlarchitect.skills.base import SkillContext
     from mlarchitect.skills.registry import load_skill_catalog
 
@@ -108,7 +111,11 @@ def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any
         model_name=str(name),
         offline=offline,
         tools=skills.tools(list(skills.skills), ctx),
-        fallback_model=None if offline else make_offline_model(architect, skills, agents),
+        offline_factory=lambda persona: make_offline_model(architect, skills, agents, persona=persona),
+        tier_factory=None if choice.offline else (
+            lambda tier: make_chat_model(ModelChoice(name=settings.tiers.resolve(tier, choice.name), offline=False),
+                                         settings, architect, skills, agents)),
+        sibling_models=dict(sibling_models or {}),
         kb_version=kb.version if kb is not None else "none",
     )
 
@@ -119,6 +126,7 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: ProgressCallback)
 
     kb = KnowledgeBase(settings.resolved_kb_dir)
     report = kb.ensure_built()
+    kb.search("warm up", k=1)  # open the store here, not first inside the parallel tool threads
     if report is not None and (report.added or report.updated or report.removed):
         emit(ProgressEvent(stage="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
@@ -140,7 +148,14 @@ def checkpointer(path: Path) -> Iterator[Any]:
         conn.close()
 
 
-def _report(node: str, values: dict[str, Any], emit: ProgressCallback) -> None:
+def _report(namespace: tuple[str, ...], node: str, values: dict[str, Any], emit: ProgressCallback) -> None:
+    if namespace:  # a sibling's subgraph, streamed as it works
+        agent = (values.get("chain") or [""])[-1] if node == "start" else ""
+        if agent:
+            emit(ProgressEvent(stage="handoff", message=f"{agent} is working on its section"))
+        elif node == "write":
+            emit(ProgressEvent(stage="handoff", message=f"a sibling wrote {values.get('title') or 'its section'}"))
+        return
     if node == "intake" and "route" in values:
         route = values["route"]
         emit(ProgressEvent(stage="routing", message=f"workflow {route['workflow']}; skills {', '.join(route['skills'])}"))

@@ -17,8 +17,10 @@ from langgraph.prebuilt import ToolNode
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.deliverable import ArchitectureDesign, DesignContent, Provenance
+from mlarchitect.agents.handoffs import collected_handoffs
 from mlarchitect.agents.request_facts import RequestFacts, extract_facts
 from mlarchitect.agents.routing import Route, route_request
+from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.state import DesignState, validate_request
 from mlarchitect.agents.tool_results import tool_results
 from mlarchitect.config import Settings
@@ -44,13 +46,50 @@ class DesignRuntime:
     model_name: str
     offline: bool
     tools: list[BaseTool]
-    fallback_model: BaseChatModel | None = None
+    offline_factory: Callable[[AgentSpec], BaseChatModel] | None = None
+    tier_factory: Callable[[str | None], BaseChatModel] | None = None
+    sibling_models: dict[str, BaseChatModel] = field(default_factory=dict)
     kb_version: str = "none"
     prompts: list[Prompt] = field(default_factory=list)
 
     def tools_for(self, skill_ids: list[str]) -> list[BaseTool]:
         wanted = set(skill_ids)
         return [t for t in self.tools if (t.metadata or {}).get("skill") in wanted]
+
+    def sibling_model(self, agent: AgentSpec) -> BaseChatModel:
+        """The sibling's own model: its tier's model, or the offline engine playing it."""
+        if agent.name in self.sibling_models:
+            return self.sibling_models[agent.name]
+        if self.tier_factory is not None and not self.offline:
+            return self.tier_factory(agent.model)
+        assert self.offline_factory is not None
+        return self.offline_factory(agent)
+
+    def call_with_fallback(self, model: BaseChatModel, agent: AgentSpec,
+                           use: Callable[[BaseChatModel], Any]) -> tuple[Any, str | None]:
+        """Call ``model``; on a provider failure let the offline engine (playing
+        ``agent``) answer instead, when allowed. Returns (result, note or None)."""
+        try:
+            return use(model), None
+        except MLArchitectError:
+            raise
+        except Exception as exc:  # the provider's errors: network, HTTP 5xx, bad output ...
+            offline = isinstance(model, _offline_type())
+            if offline or self.offline_factory is None or not self.settings.fallback_to_offline:
+                raise ModelError(f"the model {_name(model, self.model_name)} failed: {_one_line(exc)}") from exc
+            note = (f"The model {_name(model, self.model_name)} failed ({_one_line(exc)}); "
+                    f"the offline engine completed the {agent.name} step.")
+            return use(self.offline_factory(agent)), note
+
+
+def _offline_type() -> type:
+    from mlarchitect.agents.offline_engine import OfflineChatModel
+
+    return OfflineChatModel
+
+
+def _name(model: Any, default: str) -> str:
+    return str(getattr(model, "model_name", None) or getattr(model, "model", None) or default)
 
 
 def facts_text(facts: RequestFacts) -> str:
@@ -81,22 +120,18 @@ def build_graph(
     architect_prompt = load_prompt("architect")
     assemble_prompt = load_prompt("assemble")
     sections = section_prompts()
-    runtime.prompts = [architect_prompt, assemble_prompt, *sections]
+    runtime.prompts = [architect_prompt, assemble_prompt, load_prompt("sibling"), *sections]
+    hub = SiblingHub(runtime)
+    # every agent the architect could reach; the model is offered only the eligible ones
+    transfer_tools = [hub.transfer_tool(agent, runtime.architect)
+                      for agent in runtime.agents.agents.values() if agent.name != runtime.architect.name]
 
     def call_model(state: DesignState, use: Callable[[BaseChatModel], Any]) -> tuple[Any, dict[str, Any]]:
-        """Call the run's model; on failure fall back to the offline engine if allowed."""
-        if state.get("fallback_used") and runtime.fallback_model is not None:
-            return use(runtime.fallback_model), {}
-        try:
-            return use(runtime.model), {}
-        except MLArchitectError:
-            raise
-        except Exception as exc:  # the provider's errors: network, HTTP 5xx, bad output ...
-            if runtime.offline or runtime.fallback_model is None or not settings.fallback_to_offline:
-                raise ModelError(f"the model {runtime.model_name} failed: {_one_line(exc)}") from exc
-            note = (f"The model {runtime.model_name} failed ({_one_line(exc)}); "
-                    "the offline engine completed the design.")
-            return use(runtime.fallback_model), {"fallback_used": True, "notes": [note]}
+        """The architect's model call; after one failure the run stays on the offline engine."""
+        if state.get("fallback_used") and runtime.offline_factory is not None:
+            return use(runtime.offline_factory(runtime.architect)), {}
+        result, note = runtime.call_with_fallback(runtime.model, runtime.architect, use)
+        return result, ({"fallback_used": True, "notes": [note]} if note else {})
 
     def intake(state: DesignState) -> dict[str, Any]:
         request = validate_request(state.get("request", ""))
@@ -124,7 +159,7 @@ def build_graph(
             return {"notes": [f"The architect stopped at the step limit ({settings.max_steps} tool rounds); "
                               "the design uses the results gathered so far."]}
         route = Route.model_validate(state["route"])
-        tools = runtime.tools_for(route.skills)
+        tools = [*runtime.tools_for(route.skills), *hub.transfer_tools(runtime.architect, state["request"])]
         message, extra = call_model(state, lambda m: m.bind_tools(tools).invoke(state["messages"]))
         return {"messages": [message], "steps": steps + 1, "llm_calls": 1, "tokens": _tokens(message), **extra}
 
@@ -157,7 +192,7 @@ def build_graph(
     graph = StateGraph(DesignState)
     graph.add_node("intake", intake)
     graph.add_node("architect", architect)
-    graph.add_node("tools", ToolNode(runtime.tools, handle_tool_errors=True))
+    graph.add_node("tools", ToolNode([*runtime.tools, *transfer_tools], handle_tool_errors=True))
     graph.add_node("assemble", assemble)
     graph.add_edge(START, "intake")
     graph.add_edge("intake", "architect")
@@ -177,6 +212,7 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
     names = {c.name for c in sizing}
     sizing.extend(c for r in results for c in r.calculations if c.name not in names and not names.add(c.name))
     skills_used = list(dict.fromkeys(r.skill for r in results))
+    handoffs, handoff_notes = collected_handoffs(state.get("messages", []))
     sources = list(dict.fromkeys(h.doc_id for r in results for h in r.patterns))
     fallback = bool(state.get("fallback_used")) or bool(extra_notes)
     data = content.model_dump()
@@ -185,9 +221,9 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
         request=state["request"],
         workflow=route.workflow,
         skills_used=skills_used,
-        handoffs=[],
+        handoffs=[h.model_dump() for h in handoffs],
         sources=sources,
-        notes=[*state.get("notes", []), *extra_notes],
+        notes=list(dict.fromkeys([*state.get("notes", []), *handoff_notes, *extra_notes])),
         provenance=Provenance(
             model="offline" if fallback else runtime.model_name,
             offline=runtime.offline or fallback,

@@ -57,7 +57,11 @@ def make_chat_model(
     return ChatOpenAI(**kwargs)  # type: ignore[arg-type]
 
 
-def make_offline_model(architect: AgentSpec, skills: SkillCatalog, agents: AgentCatalog) -> BaseChatModel:
+def make_offline_model(architect: AgentSpec, skills: SkillCatalog, agents: AgentCatalog,
+                       *, persona: AgentSpec | None = None) -> BaseChatModel:
+    """The offline engine, playing the architect or (``persona``) a sibling agent."""
     from mlarchitect.agents.offline_engine import OfflineChatModel
 
-    return OfflineChatModel(architect=architect, skills=skills, agents=agents)
+    if persona is not None and persona.name == architect.name:
+        persona = None
+    return OfflineChatModel(architect=architect, skills=skills, agents=agents, persona=persona)

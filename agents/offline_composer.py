@@ -127,6 +127,8 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
         if result.tool.endswith(("_search_patterns", "_reference_architecture")):
             continue
         for rec in result.recommendations:
+            if rec.startswith("Prices are"):  # a cost assumption, reported under cost analysis
+                continue
             target = _best_step(vocab, rec)
             steps[target if target is not None else len(steps) - 1].decisions.append(rec)
     return steps
@@ -224,8 +226,8 @@ def _open_questions(facts: RequestFacts, workflow: str) -> list[str]:
 
 def _summary(request: str, specs: list[WorkflowSpec], components: list[Component],
              calcs: list[Calculation], cost: CostAnalysis, facts: RequestFacts) -> str:
-    what = " and ".join(s.title.removeprefix("Design ") for s in specs) or "ML system architecture"
-    parts = [f"{what} for the request \u201c{request.strip()[:300]}\u201d, built from {len(components)} components "
+    what = " and ".join(_lower_first(s.title.removeprefix("Design ")) for s in specs) or "ML system architecture"
+    parts = [f"This {what} answers \u201c{request.strip()[:300]}\u201d with {len(components)} components "
              f"({', '.join(c.name for c in components[:6])}{', ...' if len(components) > 6 else ''})."]
     key = [c for c in calcs if c.unit not in ("USD", "USD/month")][:3]
     if key:
@@ -238,6 +240,11 @@ def _summary(request: str, specs: list[WorkflowSpec], components: list[Component
             budget = " (within the budget)" if cost.within_budget else f" (over the ${cost.budget_usd:,.0f} budget: see the cost optimizations)"
         parts.append(f"Estimated running cost \u2248 ${cost.monthly_total_usd:,.2f}/month{budget}.")
     return " ".join(parts)
+
+
+def _lower_first(title: str) -> str:
+    """"Model Serving Architecture" -> "model serving architecture"; keeps acronyms (RAG)."""
+    return " ".join(w if w.isupper() else w.lower() for w in title.split())
 
 
 def _digits(value: float) -> int:

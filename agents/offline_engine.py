@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.agents.handoffs import Brief, plan_handoffs, transfer_tool_name
+from mlarchitect.agents.offline_sibling import compose_contribution, sibling_queries
 from mlarchitect.agents.offline_composer import ASSUMED_REQUESTS_PER_DAY, compose_design, workflows_for
 from mlarchitect.agents.request_facts import RequestFacts, extract_facts
 from mlarchitect.agents.routing import route_request
@@ -41,6 +43,7 @@ _TASKS = (
 class PlannedCall(BaseModel):
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
+    phase: int = 0
 
 
 class OfflineChatModel(BaseChatModel):
@@ -51,6 +54,7 @@ class OfflineChatModel(BaseChatModel):
     architect: AgentSpec
     skills: SkillCatalog
     agents: AgentCatalog = Field(default_factory=AgentCatalog)
+    persona: AgentSpec | None = Field(default=None, description="The sibling agent played; None = the architect.")
     bound_tools: list[dict[str, Any]] = Field(default_factory=list)
     tool_choice: str | None = None
     planner: Callable[[str, OfflineChatModel], list[PlannedCall]] | None = None
@@ -96,6 +100,12 @@ class OfflineChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _structured(self, request: str, messages: list[BaseMessage]) -> AIMessage:
+        if self.persona is not None:
+            brief = _brief(messages)
+            title, markdown = compose_contribution(self.persona, brief, tool_results(messages))
+            args: dict[str, Any] = {"title": title, "markdown": markdown}
+            return AIMessage(content="", tool_calls=[{"name": self.tool_choice or "", "args": args,
+                                                      "id": _call_id(), "type": "tool_call"}])
         route = route_request(request, self.architect, self.skills)
         facts = extract_facts(request)
         content = compose_design(
@@ -112,16 +122,31 @@ class OfflineChatModel(BaseChatModel):
             if isinstance(m, AIMessage)
             for call in m.tool_calls
         }
-        plan = (self.planner or plan_tool_calls)(request, self)
+        if self.persona is not None:
+            brief = _brief(messages)
+            plan = [PlannedCall(name=n, args={"query": q, "k": 2})
+                    for n, q in sibling_queries(self.persona, brief, self.skills)]
+        else:
+            plan = (self.planner or plan_tool_calls)(request, self)
         pending = [
             c for c in plan
             if c.name in available and (c.name, json.dumps(c.args, sort_keys=True)) not in done
         ]
+        # handoffs go last, once the skill results they brief from are in
+        first_phase = min((c.phase for c in pending), default=0)
+        pending = [c for c in pending if c.phase == first_phase]
         if not pending:
             answered = sum(isinstance(m, ToolMessage) for m in messages)
             return AIMessage(content=f"The design is ready ({answered} tool results gathered).")
         calls = [{"name": c.name, "args": c.args, "id": _call_id(), "type": "tool_call"} for c in pending]
         return AIMessage(content="", tool_calls=calls)
+
+
+def _brief(messages: list[BaseMessage]) -> Brief:
+    for message in messages:
+        if isinstance(message, HumanMessage) and "brief" in message.additional_kwargs:
+            return Brief.model_validate(message.additional_kwargs["brief"])
+    return Brief(request=_request(messages), from_agent="unknown", question=_request(messages), reason="")
 
 
 def _request(messages: list[BaseMessage]) -> str:
@@ -154,10 +179,15 @@ def plan_tool_calls(request: str, model: OfflineChatModel) -> list[PlannedCall]:
         for step in spec.steps:
             calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": step.title, "k": 3}))
     calls.extend(_sizing_calls(route.workflow, route.skills, facts, request))
+    for plan in plan_handoffs(request, model.architect, model.agents):
+        question = (f"Produce the {model.agents.agents[plan.agent].contribution_title or 'section'} "
+                    f"for this {route.workflow.replace('_', ' ')} design, specific to its components and figures.")
+        calls.append(PlannedCall(name=transfer_tool_name(plan.agent),
+                                 args={"reason": plan.reason, "question": question}, phase=1))
     if "observability" in route.skills:
         calls.append(PlannedCall(name="obs_plan_monitoring", args={
             "workflow": route.workflow, "requests_per_day": facts.requests_per_day or ASSUMED_REQUESTS_PER_DAY}))
-    return [c for c in calls if c.name.split("_", 1)[0] in prefixes.values()]
+    return [c for c in calls if c.phase or c.name.split("_", 1)[0] in prefixes.values()]
 
 
 def _sizing_calls(workflow: str, skills: list[str], facts: RequestFacts, request: str) -> list[PlannedCall]:

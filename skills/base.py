@@ -55,12 +55,12 @@ class SkillContext(BaseModel):
     def search(self, query: str, *, skill: str | None, k: int = 4) -> list[PatternHit]:
         if self.retriever is None:
             return []
-        hits = self.retriever.search(query, k=k, skill=skill) if skill else []
+        hits = self.retriever.search(query, k=k, skill=skill, dedupe=True) if skill else []
         if len(hits) < k:  # widen to the whole knowledge base when a skill has few documents
             seen = {h.doc_id for h in hits}
-            hits += [h for h in self.retriever.search(query, k=k) if h.doc_id not in seen]
+            hits += [h for h in self.retriever.search(query, k=k, dedupe=True) if h.doc_id not in seen]
         return [
-            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk), score=h.score)
+            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk, h.title), score=h.score)
             for h in hits[:k]
         ]
 
@@ -72,7 +72,10 @@ class SkillContext(BaseModel):
         return self.pricing
 
 
-def _excerpt(chunk: str, limit: int = 600) -> str:
+def _excerpt(chunk: str, title: str = "", limit: int = 600) -> str:
+    first, _, rest = chunk.partition("\n")
+    if title and first.startswith(title) and rest.strip():  # drop the "Title — Section" header line
+        chunk = rest
     text = " ".join(chunk.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 

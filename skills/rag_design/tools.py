@@ -111,6 +111,12 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
         Calculation(name="One-off embedding cost", value=round(embed_cost, 2), unit="USD",
                     formula=f"{embed_tokens:,} tokens × ${price}/M (text-embedding-3-small) = ${embed_cost:,.2f}"),
     ]
+    ram_price = ctx.pricing_table().ram_gb_month
+    hosted_gb = max(2 * (vector_gb + hnsw_gb), 1.0)
+    calcs.append(Calculation(
+        name="Vector store hosting", value=round(hosted_gb * ram_price, 2), unit="USD/month",
+        formula=(f"max(2 replicas × {vector_gb + hnsw_gb:.2f} GB, 1 GB minimum) = {hosted_gb:.2f} GB × "
+                 f"${ram_price}/GB-month = ${hosted_gb * ram_price:,.2f}")))
     store = "pgvector or Chroma on one node" if chunks < 2_000_000 else "a sharded vector DB (Qdrant, Milvus, OpenSearch)"
     return ToolResult(
         skill=SKILL,

@@ -1,0 +1,184 @@
+"""Sibling agents as subgraphs, reached through ``transfer_to_<agent>`` tools.
+
+A transfer tool builds a brief from the caller's state, runs the sibling's own
+small graph (its prompt, its skills, its model tier) and returns the sibling's
+section as the tool result, so parallel tool calls that include a handoff all
+get their tool message. Loops (A -> B -> A), chains deeper than the limit and a
+run's handoff budget are stopped with a note, never a recursion error; a sibling
+that fails returns a section saying so.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.prebuilt import InjectedState, ToolNode
+from pydantic import Field
+
+from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.agents.deliverable import Handoff
+from mlarchitect.agents.handoffs import (
+    Brief,
+    SiblingContribution,
+    build_brief,
+    collected_handoffs,
+    eligible_targets,
+    transfer_tool_name,
+)
+from mlarchitect.prompts.loader import load_prompt
+
+if TYPE_CHECKING:
+    from mlarchitect.agents.graph import DesignRuntime
+
+MAX_CHAIN_DEPTH = 3  # architect -> sibling -> sibling
+
+
+class SiblingState(TypedDict, total=False):
+    brief: dict[str, Any]
+    request: str
+    chain: list[str]
+    messages: Annotated[list[AnyMessage], add_messages]
+    steps: int
+    contribution: str
+    title: str
+    handoffs: list[dict[str, Any]]
+    notes: list[str]
+
+
+Reason = Annotated[str, Field(description="Why this part goes to that agent (one sentence).")]
+Question = Annotated[str, Field(description="What the agent should produce for this design, with constraints.")]
+
+
+class SiblingHub:
+    """Builds transfer tools and sibling subgraphs for one run."""
+
+    def __init__(self, runtime: DesignRuntime) -> None:
+        self.runtime = runtime
+        self._graphs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._count = 0
+
+    # -- tools ----------------------------------------------------------------
+
+    def transfer_tools(self, agent: AgentSpec, request: str) -> list[BaseTool]:
+        catalog = self.runtime.agents
+        return [self.transfer_tool(target, agent) for target in eligible_targets(agent, catalog, request)]
+
+    def transfer_tool(self, target: AgentSpec, caller: AgentSpec) -> BaseTool:
+        hub = self
+        triggers = "; ".join(target.triggers[:8])
+
+        def transfer(reason: Reason, question: Question, state: Annotated[dict, InjectedState],
+                     config: RunnableConfig) -> tuple[str, dict[str, Any]]:
+            return hub.run_handoff(target, caller, reason, question, state, config)
+
+        return StructuredTool.from_function(
+            func=transfer,
+            name=transfer_tool_name(target.name),
+            description=(f"Hand a part of the work to the {target.name} agent: {target.description} "
+                         f"Use it when the request asks for: {triggers}. It returns "
+                         f"{target.contribution_title or 'a section'} for the deliverable."),
+            response_format="content_and_artifact",
+            metadata={"handoff": target.name},
+        )
+
+    def run_handoff(self, target: AgentSpec, caller: AgentSpec, reason: str, question: str,
+                    state: dict[str, Any], config: RunnableConfig) -> tuple[str, dict[str, Any]]:
+        chain = list(state.get("chain") or [caller.name])
+        limit = self.runtime.settings.max_handoffs
+        with self._lock:
+            self._count += 1
+            count = self._count
+        stop = None
+        if target.name in chain:
+            stop = f"Handoff loop stopped: {' → '.join([*chain, target.name])} would revisit {target.name}."
+        elif len(chain) >= MAX_CHAIN_DEPTH:
+            stop = f"Handoff chain stopped at depth {MAX_CHAIN_DEPTH}: {' → '.join([*chain, target.name])}."
+        elif count > limit:
+            stop = f"Handoff to {target.name} skipped: the run's limit of {limit} handoffs was reached."
+        if stop is not None:
+            handoff = Handoff(agent=target.name, reason=reason, contribution=stop, status="skipped")
+            return stop, {"handoff": handoff.model_dump(), "notes": [stop]}
+        request = state.get("request") or state.get("brief", {}).get("request", "")
+        workflow = (state.get("route") or {}).get("workflow") or state.get("brief", {}).get("workflow", "general")
+        brief = build_brief(request, workflow, caller.name, question, reason, state.get("messages", []),
+                            [*chain, target.name])
+        try:
+            out = self.graph(target.name).invoke({"brief": brief.model_dump(), "request": request,
+                                                  "chain": brief.chain}, config)
+        except Exception as exc:  # a failing sibling never sinks the design
+            text = (f"The {target.name} agent could not complete its section "
+                    f"({exc.__class__.__name__}: {' '.join(str(exc).split())[:200]}). "
+                    "Treat this part as open and hand it over again once the cause is fixed.")
+            handoff = Handoff(agent=target.name, reason=reason, contribution=text, status="failed")
+            return text, {"handoff": handoff.model_dump(), "notes": [f"Handoff to {target.name} failed."]}
+        body = f"## {out.get('title') or target.contribution_title}\n\n{out.get('contribution', '').strip()}"
+        handoff = Handoff(agent=target.name, reason=reason, contribution=body)
+        return body, {"handoff": handoff.model_dump(), "nested": out.get("handoffs", []),
+                      "notes": out.get("notes", [])}
+
+    # -- subgraphs ------------------------------------------------------------
+
+    def graph(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._graphs:
+                self._graphs[name] = self._build(self.runtime.agents.agents[name])
+            return self._graphs[name]
+
+    def _build(self, agent: AgentSpec) -> Any:
+        runtime = self.runtime
+        model = runtime.sibling_model(agent)
+        skill_tools = runtime.tools_for([s for s in (runtime.skills.resolve(n) for n in agent.skills) if s])
+        transfer = [self.transfer_tool(t, agent) for t in eligible_targets(agent, runtime.agents, "")]
+        tools = [*skill_tools, *transfer]
+        prompt = load_prompt("sibling")
+        max_steps = max(1, runtime.settings.max_steps // 2)
+
+        def start(state: SiblingState) -> dict[str, Any]:
+            brief = Brief.model_validate(state["brief"])
+            system = prompt.render(agent_body=agent.body, contribution_title=agent.contribution_title or "a section",
+                                   max_steps=max_steps)
+            return {"messages": [SystemMessage(content=system),
+                                 HumanMessage(content=brief.to_markdown(), additional_kwargs={"brief": brief.model_dump()})],
+                    "steps": 0, "chain": brief.chain}
+
+        def work(state: SiblingState) -> dict[str, Any]:
+            if state.get("steps", 0) >= max_steps:
+                return {}
+            message, note = runtime.call_with_fallback(
+                model, agent, lambda m: m.bind_tools(tools).invoke(state["messages"]))
+            return {"messages": [message], "steps": state.get("steps", 0) + 1,
+                    "notes": [*state.get("notes", []), *([note] if note else [])]}
+
+        def after_work(state: SiblingState) -> Literal["tools", "write"]:
+            last = state["messages"][-1]
+            return "tools" if isinstance(last, AIMessage) and last.tool_calls else "write"
+
+        def write(state: SiblingState) -> dict[str, Any]:
+            ask = HumanMessage(content=f"Write your {agent.contribution_title or 'section'} for the brief now.")
+            out, note = runtime.call_with_fallback(
+                model, agent,
+                lambda m: m.with_structured_output(SiblingContribution, method="function_calling").invoke(
+                    [*state["messages"], ask]))
+            nested, notes = collected_handoffs(state["messages"])
+            notes = [*state.get("notes", []), *notes, *([note] if note else [])]
+            return {"contribution": out.markdown, "title": out.title,
+                    "handoffs": [h.model_dump() for h in nested], "notes": list(dict.fromkeys(notes))}
+
+        graph = StateGraph(SiblingState)
+        graph.add_node("start", start)
+        graph.add_node("work", work)
+        graph.add_node("tools", ToolNode(tools, handle_tool_errors=True))
+        graph.add_node("write", write)
+        graph.add_edge(START, "start")
+        graph.add_edge("start", "work")
+        graph.add_conditional_edges("work", after_work, ["tools", "write"])
+        graph.add_edge("tools", "work")
+        graph.add_edge("write", END)
+        return graph.compile(name=agent.name)

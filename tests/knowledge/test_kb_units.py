@@ -1,0 +1,154 @@
+"""Pure units: reciprocal rank fusion, chunking, filters, stemming, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mlarchitect.knowledge.chunking import chunk_markdown, chunker_version
+from mlarchitect.knowledge.filters import Filters
+from mlarchitect.knowledge.fusion import reciprocal_rank_fusion
+from mlarchitect.knowledge.lexical import stem
+
+
+# ---------------------------------------------------------------- fusion
+def test_rrf_sums_reciprocal_ranks_with_k60() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]]))
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 62)
+    assert fused["d"] == pytest.approx(1 / 63)
+
+
+def test_rrf_order_rewards_agreement_between_lists() -> None:
+    order = [key for key, _ in reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]])]
+    assert order == ["b", "c", "a", "d"]
+
+
+def test_rrf_ties_keep_first_seen_order_and_duplicates_count_once() -> None:
+    order = [key for key, _ in reciprocal_rank_fusion([["x", "y"], ["y", "x"]])]
+    assert order == ["x", "y"]  # equal scores: first seen wins
+    fused = dict(reciprocal_rank_fusion([["a", "a", "b"]]))
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert fused["b"] == pytest.approx(1 / 63)
+
+
+def test_rrf_k_and_weights() -> None:
+    fused = dict(reciprocal_rank_fusion([["a"], ["b"]], k=1, weights=[1.0, 3.0]))
+    assert fused == {"a": pytest.approx(0.5), "b": pytest.approx(1.5)}
+    assert reciprocal_rank_fusion([[], []]) == []
+
+
+# ---------------------------------------------------------------- chunking
+DOC = """# Guide
+
+Intro paragraph about the guide.
+
+## Section A
+
+""" + "\n\n".join(f"Sentence number {i} of section A is here to fill space." for i in range(40)) + """
+
+## Section B
+
+Short section B text.
+
+```python
+# a comment that looks like a heading
+x = 1
+```
+"""
+
+
+def test_chunks_follow_headings_carry_title_and_section_and_respect_size() -> None:
+    chunks = chunk_markdown("Guide", DOC, max_chars=400, overlap=80, min_chars=100)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        header = chunk.text.split("\n\n", 1)[0]
+        assert header.startswith("Guide")
+        if chunk.section:
+            assert header == f"Guide — {chunk.section}"
+        body = chunk.text.split("\n\n", 1)[1]
+        assert len(body) <= 400 + 4
+    sections = [c.section for c in chunks]
+    assert "Section A" in sections and "Section B" in sections
+    # A heading inside a code fence is not a heading, and the fence stays whole.
+    assert not any(c.section and "a comment" in c.section for c in chunks)
+    fenced = [c for c in chunks if "```python" in c.text]
+    assert fenced and "x = 1" in fenced[0].text
+
+
+def test_consecutive_chunks_of_a_section_overlap() -> None:
+    chunks = [c for c in chunk_markdown("Guide", DOC, max_chars=400, overlap=80, min_chars=100) if c.section == "Section A"]
+    assert len(chunks) >= 2
+    for prev, nxt in zip(chunks, chunks[1:]):
+        first_sentence = nxt.text.split("\n\n", 1)[1].split(".")[0] + "."
+        # The next chunk starts with the last sentence of the previous one (unique sentences here).
+        assert prev.text.rstrip().endswith(first_sentence)
+
+
+def test_overlap_does_not_cross_sections() -> None:
+    chunks = chunk_markdown("Guide", DOC, max_chars=400, overlap=80, min_chars=100)
+    section_b = [c for c in chunks if c.section == "Section B"]
+    assert section_b and "section A" not in section_b[0].text
+
+
+def test_small_sections_share_a_chunk_and_empty_text_gives_nothing() -> None:
+    text = "## One\n\nAlpha.\n\n## Two\n\nBeta.\n\n## Three\n\nGamma."
+    chunks = chunk_markdown("T", text, max_chars=1000, overlap=100, min_chars=300)
+    assert len(chunks) == 1 and "## Two" in chunks[0].text and chunks[0].section == "One"
+    assert chunk_markdown("T", "   \n") == []
+
+
+def test_a_paragraph_longer_than_a_chunk_is_split() -> None:
+    text = " ".join(["word"] * 2000)  # no sentence boundary at all
+    chunks = chunk_markdown("T", text, max_chars=500, overlap=50, min_chars=100)
+    assert len(chunks) > 5
+    assert all(len(c.text) < 500 + 60 for c in chunks)
+
+
+def test_chunker_version_reflects_parameters() -> None:
+    assert chunker_version(1000, 100, 300) != chunker_version(1200, 100, 300)
+
+
+# ---------------------------------------------------------------- filters and stemming
+def test_filters_where_and_python_predicate_agree() -> None:
+    meta = {"kind": "pattern", "workflows": ["rag_system"], "skills": ["rag-design"], "tags": ["bm25", "x"], "source": "patterns/a.md"}
+    assert Filters(workflow="rag_system", skill="rag-design", tags=("nope", "bm25")).matches(meta)
+    assert not Filters(workflow="model_serving").matches(meta)
+    assert not Filters(tags=("nope",)).matches(meta)
+    assert Filters(source="patterns").matches(meta) and not Filters(source="user").matches(meta)
+    assert not Filters(include_user_docs=False).matches({**meta, "kind": "user"})
+    where = Filters(workflow="rag_system", tags=("a", "b"), source="patterns/a.md").where()
+    assert where == {
+        "$and": [
+            {"workflows": {"$contains": "rag_system"}},
+            {"$or": [{"tags": {"$contains": "a"}}, {"tags": {"$contains": "b"}}]},
+            {"source": "patterns/a.md"},
+        ]
+    }
+    assert Filters().where() is None
+    assert Filters(source="user").kinds == ("user",)
+
+
+def test_stemmer_conflates_inflections() -> None:
+    assert stem("chunks") == stem("chunk") == stem("chunking")
+    assert stem("caches") == stem("cache")
+    assert stem("retrieved") == stem("retrieve")
+    assert stem("latencies") == stem("latency")
+
+
+# ---------------------------------------------------------------- lazy imports
+def test_importing_the_package_and_cli_stays_light(helpers) -> None:
+    code = (
+        "import sys, json\n"
+        "import mlarchitect.knowledge as k\n"
+        "from mlarchitect.knowledge.cli import kb\n"
+        "from mlarchitect.knowledge import KnowledgeBase, Hit\n"
+        "heavy = [m for m in ('chromadb', 'bm25s', 'numpy', 'model2vec', 'pypdf', 'bs4', 'langchain_openai') if m in sys.modules]\n"
+        "print(json.dumps(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=helpers.child_env(), check=True)
+    assert json.loads(out.stdout) == []
