@@ -7,51 +7,13 @@ import itertools
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from scripted_model import ScriptedChatModel, final_structured, tool_call
 
 from mlarchitect.agents.api import build_runtime, checkpointer, design
 from mlarchitect.agents.graph import build_graph
 from mlarchitect.config import Settings
 from mlarchitect.errors import ModelError
-
-CONTENT = {"summary": "A scripted design.", "components": [{"name": "API", "responsibility": "serve"}]}
-
-
-class ScriptedChatModel(BaseChatModel):
-    """Answers from a script; records what it was sent."""
-
-    script: list[Any]
-    seen: list[list[BaseMessage]] = []
-    calls: int = 0
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override]
-        return self
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
-        self.seen.append(messages)
-        step = self.script[min(self.calls, len(self.script) - 1)]
-        self.calls += 1
-        if isinstance(step, Exception):
-            raise step
-        message = step(messages) if callable(step) else step
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def tool_call(name: str, args: dict, call_id: str) -> dict:
-    return {"name": name, "args": args, "id": call_id, "type": "tool_call"}
-
-
-def final_structured(_: list[BaseMessage]) -> AIMessage:
-    return AIMessage(content="", tool_calls=[tool_call("DesignContent", CONTENT, "final")],
-                     usage_metadata={"input_tokens": 50, "output_tokens": 20, "total_tokens": 70})
-
 
 def test_tool_calls_then_structured_output(settings: Settings) -> None:
     model = ScriptedChatModel(script=[

@@ -26,6 +26,7 @@ def test_dev_requests_route_and_cover_their_checklist(case: dict, settings: Sett
     result = design(case["request"], settings=settings)
     assert result.workflow == case["workflow"]
     assert set(case["skills"]) <= set(result.skills_used)
+    assert sorted(h.agent for h in result.handoffs) == sorted(case["handoffs"])
     coverage, missing = checklist_coverage(render_markdown(result), case["workflow"])
     assert coverage >= 0.85, missing
     assert result.sources, "designs cite the knowledge-base documents they drew on"

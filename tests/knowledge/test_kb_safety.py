@@ -145,17 +145,24 @@ DAMAGES = [
 @pytest.mark.parametrize("how", DAMAGES)
 def test_damaged_store_is_rebuilt(new_kb, embedder, how: str) -> None:
     new_kb.build()
-    new_kb.add_texts([("notes/axolotl.md", "# Axolotl notes\n\nThe axolotl retrieval trick.", {})])
+    docs = [("notes/axolotl.md", "# Axolotl notes\n\nThe axolotl retrieval trick.", {})]
+    if "hnsw" in how:
+        # Chroma only persists HNSW files past 1000 vectors (smaller collections live in its
+        # SQLite log), so damage them where they matter.
+        docs += [(f"bulk/{i}.md", f"# Bulk note {i}\n\nFiller note number {i}.", {}) for i in range(1100)]
+    new_kb.add_texts(docs)
     assert new_kb.search("axolotl", k=1)[0].doc_id == "notes/axolotl.md"
     new_kb.close()
     _damage(new_kb.kb_dir, how)
 
-    kb = KnowledgeBase(new_kb.kb_dir, embedder=embedder, patterns_dir=new_kb.patterns_dir)
+    messages: list[str] = []
+    kb = KnowledgeBase(new_kb.kb_dir, embedder=embedder, patterns_dir=new_kb.patterns_dir, progress=messages.append)
     assert kb.search("canary share of traffic", k=1)[0].doc_id == "canary-release"
+    assert any("rebuilding" in m for m in messages), messages
     # Users' documents survive the rebuild (re-indexed from their saved text).
     assert kb.search("axolotl retrieval trick", k=1)[0].doc_id == "notes/axolotl.md"
     stats = kb.stats()
-    assert stats.documents == 7 and stats.user_documents == 1
+    assert stats.user_documents == len(docs) and stats.documents == 6 + len(docs)
     kb.close()
     # And the repaired index is a normal one: a new process finds nothing to do.
     again = KnowledgeBase(new_kb.kb_dir, embedder=embedder, patterns_dir=new_kb.patterns_dir)
