@@ -125,9 +125,8 @@ class _Progress:
             self.status.start()
 
     def __call__(self, event: Any) -> None:
-        if event.stage == "warning":
-            if not self.quiet:
-                self._line(f"note: {event.message}")
+        if event.stage == "warning":  # shown even with --quiet: skipped files, fallbacks
+            self._line(f"note: {event.message}")
             return
         if self.quiet:
             return
