@@ -51,6 +51,7 @@ class DesignRuntime:
     sibling_models: dict[str, BaseChatModel] = field(default_factory=dict)
     kb_version: str = "none"
     prompts: list[Prompt] = field(default_factory=list)
+    fell_back: bool = False  # after one provider failure, every agent of the run stays offline
 
     def tools_for(self, skill_ids: list[str]) -> list[BaseTool]:
         wanted = set(skill_ids)
@@ -60,6 +61,8 @@ class DesignRuntime:
         """The sibling's own model: its tier's model, or the offline engine playing it."""
         if agent.name in self.sibling_models:
             return self.sibling_models[agent.name]
+        if self.fell_back and self.offline_factory is not None:
+            return self.offline_factory(agent)
         if self.tier_factory is not None and not self.offline:
             return self.tier_factory(agent.model)
         assert self.offline_factory is not None
@@ -77,6 +80,7 @@ class DesignRuntime:
             offline = isinstance(model, _offline_type())
             if offline or self.offline_factory is None or not self.settings.fallback_to_offline:
                 raise ModelError(f"the model {_name(model, self.model_name)} failed: {_one_line(exc)}") from exc
+            self.fell_back = True
             note = (f"The model {_name(model, self.model_name)} failed ({_one_line(exc)}); "
                     f"the offline engine completed the {agent.name} step.")
             return use(self.offline_factory(agent)), note
@@ -128,7 +132,7 @@ def build_graph(
 
     def call_model(state: DesignState, use: Callable[[BaseChatModel], Any]) -> tuple[Any, dict[str, Any]]:
         """The architect's model call; after one failure the run stays on the offline engine."""
-        if state.get("fallback_used") and runtime.offline_factory is not None:
+        if (state.get("fallback_used") or runtime.fell_back) and runtime.offline_factory is not None:
             return use(runtime.offline_factory(runtime.architect)), {}
         result, note = runtime.call_with_fallback(runtime.model, runtime.architect, use)
         return result, ({"fallback_used": True, "notes": [note]} if note else {})

@@ -133,7 +133,6 @@ class SiblingHub:
 
     def _build(self, agent: AgentSpec) -> Any:
         runtime = self.runtime
-        model = runtime.sibling_model(agent)
         skill_tools = runtime.tools_for([s for s in (runtime.skills.resolve(n) for n in agent.skills) if s])
         transfer = [self.transfer_tool(t, agent) for t in eligible_targets(agent, runtime.agents, "")]
         tools = [*skill_tools, *transfer]
@@ -152,7 +151,7 @@ class SiblingHub:
             if state.get("steps", 0) >= max_steps:
                 return {}
             message, note = runtime.call_with_fallback(
-                model, agent, lambda m: m.bind_tools(tools).invoke(state["messages"]))
+                runtime.sibling_model(agent), agent, lambda m: m.bind_tools(tools).invoke(state["messages"]))
             return {"messages": [message], "steps": state.get("steps", 0) + 1,
                     "notes": [*state.get("notes", []), *([note] if note else [])]}
 
@@ -163,7 +162,7 @@ class SiblingHub:
         def write(state: SiblingState) -> dict[str, Any]:
             ask = HumanMessage(content=f"Write your {agent.contribution_title or 'section'} for the brief now.")
             out, note = runtime.call_with_fallback(
-                model, agent,
+                runtime.sibling_model(agent), agent,
                 lambda m: m.with_structured_output(SiblingContribution, method="function_calling").invoke(
                     [*state["messages"], ask]))
             nested, notes = collected_handoffs(state["messages"])

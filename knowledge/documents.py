@@ -61,7 +61,7 @@ class SourceDoc:
         }
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> "SourceDoc":
+    def from_record(cls, record: dict[str, Any]) -> SourceDoc:
         return cls(**{k: record[k] for k in cls.__dataclass_fields__ if k in record})
 
 
@@ -91,10 +91,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     try:
         data = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError:
-        return {}, text[match.end():]
+        return {}, text[match.end() :]
     if not isinstance(data, dict):
         data = {}
-    return data, text[match.end():]
+    return data, text[match.end() :]
 
 
 def _first_h1(body: str) -> str | None:
@@ -157,7 +157,24 @@ def html_to_markdown(html: str) -> tuple[str | None, str]:
         tag.replace_with("\n")
     for tag in soup.find_all("pre"):
         tag.replace_with("\n\n" + tag.get_text() + "\n\n")
-    block_tags = ["p", "div", "section", "article", "main", "ul", "ol", "table", "tr", "blockquote", "dl", "dt", "dd", "header", "aside", "figure"]
+    block_tags = [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "blockquote",
+        "dl",
+        "dt",
+        "dd",
+        "header",
+        "aside",
+        "figure",
+    ]
     for tag in soup.find_all(block_tags):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")

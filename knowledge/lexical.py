@@ -8,8 +8,9 @@ disagree with the dense index it sits next to.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -64,9 +65,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens (the same for corpus and queries)."""
     import bm25s
 
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
-    )
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False)
 
 
 class LexicalIndex:

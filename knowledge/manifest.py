@@ -36,6 +36,7 @@ class Manifest(BaseModel):
     generation: int = 0
     built_at: str = ""
     docs: dict[str, DocEntry] = Field(default_factory=dict)
+    skipped: list[str] = Field(default_factory=list)  # pattern files that failed to load: "source@hash"
 
     @property
     def chunk_count(self) -> int:

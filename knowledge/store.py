@@ -15,13 +15,17 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 COLLECTIONS = {"pattern": "kb_patterns", "user": "kb_user_docs"}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ADD_BATCH = 1000
+# Cosine space; a better-connected graph than Chroma's defaults (16 / 100 / 100): the collections
+# here are small (hundreds to tens of thousands of chunks), so exactness matters more than speed.
+HNSW_CONFIG = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
 
 
 class StoreDamaged(Exception):
@@ -49,7 +53,7 @@ class ChunkTable:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def without_docs(self, doc_ids: set[str]) -> "ChunkTable":
+    def without_docs(self, doc_ids: set[str]) -> ChunkTable:
         keep = [i for i, m in enumerate(self.metas) if m.get("doc_id") not in doc_ids]
         return ChunkTable([self.ids[i] for i in keep], [self.texts[i] for i in keep], [self.metas[i] for i in keep])
 
@@ -65,7 +69,7 @@ class ChunkTable:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "ChunkTable":
+    def load(cls, path: Path) -> ChunkTable:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             table = cls(list(data["ids"]), list(data["texts"]), list(data["metas"]))
@@ -116,7 +120,7 @@ class Store:
             name = COLLECTIONS[kind]
             if create:
                 col = self.client.get_or_create_collection(
-                    name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                    name, embedding_function=None, configuration={"hnsw": dict(HNSW_CONFIG)}
                 )
             else:
                 col = self.client.get_collection(name, embedding_function=None)
@@ -136,7 +140,7 @@ class Store:
             except Exception:  # noqa: BLE001 - closing a broken store must not raise
                 pass
 
-    def copy_to(self, target: "Store") -> None:
+    def copy_to(self, target: Store) -> None:
         """Copy this (closed or read-only) store into ``target``: SQLite through its backup API
         (a consistent snapshot), the HNSW segment folders as files."""
         target.chroma_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +175,7 @@ class Store:
         if doc_ids:
             col = self.collection(kind, create=True)
             for start in range(0, len(doc_ids), 500):
-                col.delete(where={"doc_id": {"$in": doc_ids[start:start + 500]}})
+                col.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
 
     # -- reads -----------------------------------------------------------------------------
     def count(self, kind: str) -> int:

@@ -9,7 +9,8 @@ or ``openai:<model>``, or passed explicitly).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 EMBEDDER_ENV = "MLARCHITECT_EMBEDDER"
 

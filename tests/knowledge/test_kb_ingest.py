@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mlarchitect.knowledge.documents import BadFile, load_user_file
 
 
@@ -17,7 +16,9 @@ def docs_dir(tmp_path: Path, helpers) -> Path:
         "---\ntitle: Zebra onboarding guide\ntags: [onboarding]\nworkflow: rag_system\n---\n\n"
         "# Zebra onboarding guide\n\n## Access\n\nRequest the zebracorn VPN token from the platform team.\n"
     )
-    (folder / "notes.txt").write_text("Quokka cluster notes.\n\nThe quokka cluster has 12 GPUs reserved for batch inference.\n")
+    (folder / "notes.txt").write_text(
+        "Quokka cluster notes.\n\nThe quokka cluster has 12 GPUs reserved for batch inference.\n"
+    )
     (folder / "sub" / "page.html").write_text(
         "<html><head><title>Narwhal API</title><style>body{color:red}</style><script>var x=1;</script></head>"
         "<body><nav>menu menu</nav><h1>Narwhal API</h1><p>The narwhal endpoint accepts <b>batches</b> of 64.</p>"
@@ -81,7 +82,16 @@ def test_folder_ingest_adds_good_files_and_reports_bad_ones(new_kb, docs_dir: Pa
     added = {Path(p).name for p in report.added}
     assert added == {"guide.md", "notes.txt", "page.html", "report.pdf"}
     skipped = {Path(s.path).name: s.reason for s in report.skipped}
-    assert set(skipped) == {"empty.md", "blank.txt", "binary.txt", "latin1.txt", "scanned.pdf", "broken.pdf", "big.md", "image.png"}
+    assert set(skipped) == {
+        "empty.md",
+        "blank.txt",
+        "binary.txt",
+        "latin1.txt",
+        "scanned.pdf",
+        "broken.pdf",
+        "big.md",
+        "image.png",
+    }
     assert "too large" in skipped["big.md"] and "binary" in skipped["binary.txt"]
     assert not report.updated and not report.unchanged
 
@@ -123,7 +133,11 @@ def test_folder_ingest_adds_good_files_and_reports_bad_ones(new_kb, docs_dir: Pa
 def test_add_texts_for_skill_packs(new_kb) -> None:
     report = new_kb.add_texts(
         [
-            ("skills/acme/SKILL.md", "---\nname: acme\ntags: [acme]\n---\n# ACME sizing\n\nUse the wombat formula for ACME clusters.", {"skills": ["acme-sizing"]}),
+            (
+                "skills/acme/SKILL.md",
+                "---\nname: acme\ntags: [acme]\n---\n# ACME sizing\n\nUse the wombat formula for ACME clusters.",
+                {"skills": ["acme-sizing"]},
+            ),
             ("skills/acme/empty.md", "   ", {}),
             # An id that collides with a bundled pattern is namespaced instead of replacing it.
             ("skills/acme/hybrid.md", "# Our hybrid\n\nWe use the axolotl fusion.", {"id": "hybrid-search"}),

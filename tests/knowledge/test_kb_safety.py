@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mlarchitect.knowledge import KnowledgeBase
 
 READER = r"""
@@ -59,7 +58,10 @@ def test_two_processes_read_at_once(shared_kb, helpers) -> None:
         assert proc.returncode == 0, err
         outputs.append(json.loads(out.strip().splitlines()[-1]))
     assert outputs[0] == outputs[1]
-    expected = [[h.chunk_id for h in shared_kb.search(q, k=3)] for q in ["canary rollout", "hybrid search with bm25", "data drift psi", "vector database down runbook"]]
+    expected = [
+        [h.chunk_id for h in shared_kb.search(q, k=3)]
+        for q in ["canary rollout", "hybrid search with bm25", "data drift psi", "vector database down runbook"]
+    ]
     assert outputs[0] == expected
     assert (shared_kb.kb_dir / "manifest.json").read_bytes() == manifest_before  # readers wrote nothing
 
@@ -149,7 +151,11 @@ def test_damaged_store_is_rebuilt(new_kb, embedder, how: str) -> None:
     if "hnsw" in how:
         # Chroma only persists HNSW files past 1000 vectors (smaller collections live in its
         # SQLite log), so damage them where they matter.
-        docs += [(f"bulk/{i}.md", f"# Bulk note {i}\n\nFiller note number {i}.", {}) for i in range(1100)]
+        words = "latency cache shard replica queue tensor batch token vector index prompt judge drift".split()
+        docs += [
+            (f"bulk/{i}.md", f"# Bulk note {i}\n\n" + " ".join(words[(i * k) % len(words)] for k in (1, 3, 5, 7)), {})
+            for i in range(1100)
+        ]
     new_kb.add_texts(docs)
     assert new_kb.search("axolotl", k=1)[0].doc_id == "notes/axolotl.md"
     new_kb.close()
@@ -189,7 +195,6 @@ def test_garbage_files_in_the_directory_are_ignored(new_kb, embedder) -> None:
 
 def test_a_chroma_error_during_search_triggers_repair(new_kb, monkeypatch: pytest.MonkeyPatch) -> None:
     from chromadb.errors import InternalError
-
     from mlarchitect.knowledge import store as store_module
 
     new_kb.build()
@@ -222,3 +227,35 @@ def test_a_crashed_write_leaves_the_previous_index_in_place(new_kb, monkeypatch:
     assert (new_kb.kb_dir / "manifest.json").read_bytes() == manifest
     assert len(list((new_kb.kb_dir / "stores").iterdir())) == 1  # the half-built generation is gone
     assert new_kb.search("canary", k=1)[0].doc_id == "canary-release"
+
+
+def test_one_instance_searched_from_many_threads_while_it_writes(new_kb, embedder) -> None:
+    import threading
+
+    new_kb.build()
+    messages: list[str] = []
+    kb = KnowledgeBase(new_kb.kb_dir, embedder=embedder, patterns_dir=new_kb.patterns_dir, progress=messages.append)
+    start = threading.Barrier(7)
+    errors: list[BaseException] = []
+
+    def searcher() -> None:
+        try:
+            start.wait()
+            for _ in range(15):
+                assert kb.search("canary share of traffic", k=3)[0].doc_id == "canary-release"
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searcher) for _ in range(6)]
+    for t in threads:
+        t.start()
+    start.wait()
+    for i in range(3):
+        kb.add_texts([(f"notes/{i}.md", f"# Note {i}\n\nPangolin note {i}.", {})])
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert not any("repair" in m for m in messages), messages
+    found = {h.doc_id for h in kb.search("pangolin note", k=3, source="user")}
+    assert found == {"notes/0.md", "notes/1.md", "notes/2.md"}
+    kb.close()

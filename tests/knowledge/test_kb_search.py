@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mlarchitect.knowledge import Hit, KnowledgeBase
 
 
@@ -102,9 +101,13 @@ def test_incremental_reindex(new_kb, helpers) -> None:
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 6) and not report.rebuilt
 
     patterns = new_kb.patterns_dir
-    (patterns / "canary.md").write_text(helpers.patterns["canary.md"].replace("1 to 5 percent", "an ocelot-sized 2 percent"))
+    (patterns / "canary.md").write_text(
+        helpers.patterns["canary.md"].replace("1 to 5 percent", "an ocelot-sized 2 percent")
+    )
     (patterns / "drift.md").unlink()
-    (patterns / "new.md").write_text("---\nid: new-doc\ntitle: Brand new\nworkflow: general\n---\n\nThe capybara pattern.\n")
+    (patterns / "new.md").write_text(
+        "---\nid: new-doc\ntitle: Brand new\nworkflow: general\n---\n\nThe capybara pattern.\n"
+    )
     (patterns / "broken.md").write_bytes(b"---\nid: broken\n---\n\xff\xfe\xfa bad bytes")
     report = new_kb.ensure_built()
     assert report is not None and not report.rebuilt
@@ -114,9 +117,13 @@ def test_incremental_reindex(new_kb, helpers) -> None:
 
     # Changed content replaced (both legs), deleted document gone, new one found.
     for mode in ("bm25", "dense", "hybrid"):
-        canary_chunks = [h.chunk for h in new_kb.search("canary share of traffic", k=10, mode=mode) if h.doc_id == "canary-release"]
+        canary_chunks = [
+            h.chunk for h in new_kb.search("canary share of traffic", k=10, mode=mode) if h.doc_id == "canary-release"
+        ]
         assert canary_chunks and all("ocelot" in c for c in canary_chunks)
-        assert all(h.doc_id != "drift-detection" for h in new_kb.search("population stability index drift", k=10, mode=mode))
+        assert all(
+            h.doc_id != "drift-detection" for h in new_kb.search("population stability index drift", k=10, mode=mode)
+        )
     assert new_kb.search("capybara", k=1, mode="bm25")[0].doc_id == "new-doc"
     assert new_kb.stats().documents == 6
     # A skipped file does not make every later check re-scan.

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from mlarchitect.knowledge.chunking import chunk_markdown, chunker_version
 from mlarchitect.knowledge.filters import Filters
 from mlarchitect.knowledge.fusion import reciprocal_rank_fusion
@@ -43,13 +42,16 @@ def test_rrf_k_and_weights() -> None:
 
 
 # ---------------------------------------------------------------- chunking
-DOC = """# Guide
+DOC = (
+    """# Guide
 
 Intro paragraph about the guide.
 
 ## Section A
 
-""" + "\n\n".join(f"Sentence number {i} of section A is here to fill space." for i in range(40)) + """
+"""
+    + "\n\n".join(f"Sentence number {i} of section A is here to fill space." for i in range(40))
+    + """
 
 ## Section B
 
@@ -60,6 +62,7 @@ Short section B text.
 x = 1
 ```
 """
+)
 
 
 def test_chunks_follow_headings_carry_title_and_section_and_respect_size() -> None:
@@ -81,7 +84,9 @@ def test_chunks_follow_headings_carry_title_and_section_and_respect_size() -> No
 
 
 def test_consecutive_chunks_of_a_section_overlap() -> None:
-    chunks = [c for c in chunk_markdown("Guide", DOC, max_chars=400, overlap=80, min_chars=100) if c.section == "Section A"]
+    chunks = [
+        c for c in chunk_markdown("Guide", DOC, max_chars=400, overlap=80, min_chars=100) if c.section == "Section A"
+    ]
     assert len(chunks) >= 2
     for prev, nxt in zip(chunks, chunks[1:]):
         first_sentence = nxt.text.split("\n\n", 1)[1].split(".")[0] + "."
@@ -115,7 +120,13 @@ def test_chunker_version_reflects_parameters() -> None:
 
 # ---------------------------------------------------------------- filters and stemming
 def test_filters_where_and_python_predicate_agree() -> None:
-    meta = {"kind": "pattern", "workflows": ["rag_system"], "skills": ["rag-design"], "tags": ["bm25", "x"], "source": "patterns/a.md"}
+    meta = {
+        "kind": "pattern",
+        "workflows": ["rag_system"],
+        "skills": ["rag-design"],
+        "tags": ["bm25", "x"],
+        "source": "patterns/a.md",
+    }
     assert Filters(workflow="rag_system", skill="rag-design", tags=("nope", "bm25")).matches(meta)
     assert not Filters(workflow="model_serving").matches(meta)
     assert not Filters(tags=("nope",)).matches(meta)
@@ -147,8 +158,67 @@ def test_importing_the_package_and_cli_stays_light(helpers) -> None:
         "import mlarchitect.knowledge as k\n"
         "from mlarchitect.knowledge.cli import kb\n"
         "from mlarchitect.knowledge import KnowledgeBase, Hit\n"
-        "heavy = [m for m in ('chromadb', 'bm25s', 'numpy', 'model2vec', 'pypdf', 'bs4', 'langchain_openai') if m in sys.modules]\n"
+        "heavy = ['chromadb', 'bm25s', 'numpy', 'model2vec', 'pypdf', 'bs4', 'langchain_openai']\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(json.dumps(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=helpers.child_env(), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=helpers.child_env(), check=True
+    )
     assert json.loads(out.stdout) == []
+
+
+# ---------------------------------------------------------------- embedders
+class FakeOpenAIClient:
+    """Stands in for langchain_openai.OpenAIEmbeddings: a deterministic bag-of-words hash."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed_documents(self, texts):
+        import hashlib
+        import re
+
+        self.calls += 1
+        out = []
+        for text in texts:
+            vec = [0.0] * 256
+            for word in re.findall(r"\w+", text.lower()):
+                vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % 256] += 1.0
+            out.append(vec)
+        return out
+
+
+def test_get_embedder_specs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlarchitect.knowledge.embedders import Embedder, OpenAIEmbedder, StaticEmbedder, get_embedder
+
+    monkeypatch.delenv("MLARCHITECT_EMBEDDER", raising=False)
+    assert isinstance(get_embedder(), StaticEmbedder)
+    openai = get_embedder("openai:text-embedding-3-large")
+    assert isinstance(openai, OpenAIEmbedder) and openai.name == "openai:text-embedding-3-large"
+    assert isinstance(openai, Embedder)
+    monkeypatch.setenv("MLARCHITECT_EMBEDDER", "openai")
+    assert get_embedder().name == "openai:text-embedding-3-small"
+    with pytest.raises(ValueError):
+        get_embedder("nope")
+
+
+def test_static_embedder_is_local_normalised_and_named(embedder) -> None:
+    vectors = embedder.embed(["hybrid search", "canary release"])
+    assert len(vectors) == 2 and len(vectors[0]) == 384
+    assert abs(sum(x * x for x in vectors[0]) - 1.0) < 1e-3
+    assert embedder.name == "model2vec:minilm-static-384d"
+    assert embedder.embed([]) == []
+
+
+def test_a_kb_runs_on_a_swapped_embedder(tmp_path, helpers) -> None:
+    from mlarchitect.knowledge import KnowledgeBase
+    from mlarchitect.knowledge.embedders import OpenAIEmbedder
+
+    client = FakeOpenAIClient()
+    kb = KnowledgeBase(
+        tmp_path / "kb", embedder=OpenAIEmbedder(client=client), patterns_dir=helpers.write_patterns(tmp_path / "p")
+    )
+    assert kb.search("canary share of traffic", k=1, mode="dense")[0].doc_id == "canary-release"
+    assert kb.stats().embedder == "openai:text-embedding-3-small" and client.calls >= 2
+    kb.close()
