@@ -61,6 +61,15 @@ FALLBACK_REQUEST = "Design experiment tracking for our fine-tuning runs of a 7B 
 HANDOFF_FALLBACK_REQUEST = (FALLBACK_REQUEST[:-1] + "; ask the security-and-privacy-engineer-ml agent "
                             "to review PII handling.")  # the offline engine hands this part to a sibling
 
+HANDOFF_REQUEST = ("Design model serving for our recommendation model at 300 requests per second "
+                   "and plan its Kubernetes deployment and CI/CD.")
+HANDOFF_ARGS = {"reason": "The request asks for a Kubernetes deployment and CI/CD, which the architect does not do.",
+                "question": "Write the deployment plan (cluster, release pipeline with canary, scaling policy) "
+                            "for the serving design: inference service, cache, model registry."}
+HANDOFF_SECTION = {"title": "Deployment Plan",
+                   "markdown": "#### Release pipeline\n\n- GitHub Actions builds the image, Argo CD syncs the "
+                               "Helm chart, canary 5% -> 50% -> 100% gated on p95 and error rate."}
+
 
 @tool
 def size_vector_index(documents: int, unit: str = "documents") -> str:
@@ -122,7 +131,7 @@ def wire_settings(tmp_path: Path, kb_dir: Path, **extra: Any) -> Settings:
 
 # --- the cassettes themselves ----------------------------------------------------
 
-ALL_CASSETTES = ["chat_tool_calls", "chat_structured_output", "chat_stream", "chat_http_500",
+ALL_CASSETTES = ["design_handoff_over_the_wire", "chat_tool_calls", "chat_structured_output", "chat_stream", "chat_http_500",
                  "design_rag_over_the_wire", "design_fallback_http_500"]
 
 
@@ -271,3 +280,28 @@ def test_design_fallback_keeps_sibling_agents_off_the_failing_provider(tmp_path:
     assert_played_all(cassette, 1)
     # a sibling request after the fallback is not in the cassette: vcr refuses it, the sibling falls back too
     assert [n for n in result.notes if "failed" in n] == [n for n in result.notes if "ml-system-architect step" in n]
+
+
+def test_handoff_exchange_over_the_wire(tmp_path: Path, shared_kb_dir: Path) -> None:
+    """The architect hands off with a real-format tool call; the sibling runs on its own model
+    over the wire and its section lands in the deliverable."""
+    from mlarchitect.agents.api import design
+
+    recorded = interactions("design_handoff_over_the_wire")
+    with use_cassette("design_handoff_over_the_wire") as cassette:
+        result = design(HANDOFF_REQUEST, settings=wire_settings(tmp_path, shared_kb_dir))
+    # architect (handoff call), sibling work, sibling write, architect ("ready"), assemble
+    assert_played_all(cassette, 5)
+    [handoff] = result.handoffs
+    assert handoff.agent == "mlops-ai-engineer" and handoff.status == "completed"
+    assert handoff.reason == HANDOFF_ARGS["reason"]
+    assert "Argo CD" in handoff.contribution and handoff.contribution.startswith("## Deployment Plan")
+    sent = [json.loads(i["request"]["body"]) for i in recorded]
+    assert "transfer_to_mlops_ai_engineer" in {t["function"]["name"] for t in sent[0]["tools"]}
+    brief = sent[1]["messages"][-1]["content"]  # the sibling gets a written brief, not the chat history
+    assert HANDOFF_ARGS["question"] in brief and HANDOFF_REQUEST in brief
+    assert not any(m["role"] == "tool" for m in sent[1]["messages"])
+    assert sent[2]["tool_choice"]["function"]["name"] == "SiblingContribution"
+    tool_messages = [m for m in sent[3]["messages"] if m["role"] == "tool"]
+    assert len(tool_messages) == 1 and "Argo CD" in tool_messages[0]["content"]
+    assert result.provenance.fallback_used is False and not result.notes

@@ -242,7 +242,35 @@ def record_design_fallback_http_500(work: Path) -> None:
     expect(result.provenance.fallback_used, "no fallback")
 
 
+def record_design_handoff_over_the_wire(work: Path) -> None:
+    from mlarchitect.agents.api import design
+
+    name = "design_handoff_over_the_wire"
+
+    def architect_first(body: dict[str, Any]) -> None:
+        offered = {t["function"]["name"] for t in body.get("tools", [])}
+        expect("transfer_to_mlops_ai_engineer" in offered, f"no transfer tool offered: {offered}")
+
+    def sibling_write(body: dict[str, Any]) -> None:
+        expect(body["tool_choice"]["function"]["name"] == "SiblingContribution", "contribution not forced")
+
+    script = [
+        Reply(tool_calls=[("transfer_to_mlops_ai_engineer", wire.HANDOFF_ARGS)], reasoning_tokens=256,
+              check=architect_first),
+        Reply(content="I have what I need from the brief.", reasoning_tokens=128),
+        Reply(tool_calls=[("SiblingContribution", wire.HANDOFF_SECTION)], reasoning_tokens=512, check=sibling_write),
+        Reply(content="The design is ready; the deployment plan came back from mlops-ai-engineer.",
+              reasoning_tokens=128),
+        Reply(tool_calls=[("DesignContent", DESIGN_CONTENT)], reasoning_tokens=1024),
+    ]
+    with FakeOpenAI(name, script) as api, recording(name, api):
+        result = design(wire.HANDOFF_REQUEST, settings=_design_settings(api, work))
+    api.assert_done()
+    expect([h.agent for h in result.handoffs] == ["mlops-ai-engineer"], f"handoffs: {result.handoffs}")
+
+
 RECORDINGS: dict[str, Callable[..., None]] = {
+    "design_handoff_over_the_wire": record_design_handoff_over_the_wire,
     "chat_tool_calls": record_chat_tool_calls,
     "chat_structured_output": record_chat_structured_output,
     "chat_stream": record_chat_stream,
