@@ -126,7 +126,6 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: ProgressCallback)
 
     kb = KnowledgeBase(settings.resolved_kb_dir)
     report = kb.ensure_built()
-    kb.search("warm up", k=1)  # open the store here, not first inside the parallel tool threads
     if report is not None and (report.added or report.updated or report.removed):
         emit(ProgressEvent(stage="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]

@@ -81,7 +81,7 @@ def compose_design(
     cost = _cost(results, facts, calcs)
     risks = [Risk.model_validate(r) for b in blueprints for r in b.get("risks", [])]
     risks.extend(_fact_risks(facts, cost, workflow))
-    assumptions = _assumptions(facts, calcs)
+    assumptions = _assumptions(facts)
     content = DesignContent(
         title=" + ".join(b.get("title", "") for b in blueprints) or "ML system architecture",
         summary=_summary(request, specs, components, calcs, cost, facts),
@@ -201,7 +201,7 @@ def _fact_risks(facts: RequestFacts, cost: CostAnalysis, workflow: str) -> list[
     return risks
 
 
-def _assumptions(facts: RequestFacts, calcs: list[Calculation]) -> list[str]:
+def _assumptions(facts: RequestFacts) -> list[str]:
     out = [f"Stated in the request: {field.replace('_', ' ')} from \u201c{text}\u201d" for field, text in facts.evidence.items()]
     if facts.requests_per_day is None:
         out.append(f"Traffic not stated: assumed {ASSUMED_REQUESTS_PER_DAY:,} requests per day")
