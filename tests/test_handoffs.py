@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from scripted_model import ScriptedChatModel, contribution, final_structured, tool_call
 
 from mlarchitect.agents.agent_files import load_catalog

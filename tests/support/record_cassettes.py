@@ -17,7 +17,6 @@ Not run by the test suite; needs no network and no API key.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import sys
 import tempfile
