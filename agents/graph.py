@@ -17,7 +17,7 @@ from langgraph.prebuilt import ToolNode
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.deliverable import ArchitectureDesign, DesignContent, Provenance
-from mlarchitect.agents.handoffs import collected_handoffs
+from mlarchitect.agents.handoffs import collected_handoffs, eligible_targets
 from mlarchitect.agents.request_facts import RequestFacts, extract_facts
 from mlarchitect.agents.routing import Route, route_request
 from mlarchitect.agents.siblings import SiblingHub
@@ -126,9 +126,10 @@ def build_graph(
     sections = section_prompts()
     runtime.prompts = [architect_prompt, assemble_prompt, load_prompt("sibling"), *sections]
     hub = SiblingHub(runtime)
-    # every agent the architect could reach; the model is offered only the eligible ones
-    transfer_tools = [hub.transfer_tool(agent, runtime.architect)
-                      for agent in runtime.agents.agents.values() if agent.name != runtime.architect.name]
+    # a transfer tool per agent the architect could reach (ToolNode knows them all);
+    # each turn the model is offered only the ones eligible for this request
+    transfer_tools = {agent.name: hub.transfer_tool(agent, runtime.architect)
+                      for agent in runtime.agents.agents.values() if agent.name != runtime.architect.name}
 
     def call_model(state: DesignState, use: Callable[[BaseChatModel], Any]) -> tuple[Any, dict[str, Any]]:
         """The architect's model call; after one failure the run stays on the offline engine."""
@@ -163,7 +164,8 @@ def build_graph(
             return {"notes": [f"The architect stopped at the step limit ({settings.max_steps} tool rounds); "
                               "the design uses the results gathered so far."]}
         route = Route.model_validate(state["route"])
-        tools = [*runtime.tools_for(route.skills), *hub.transfer_tools(runtime.architect, state["request"])]
+        eligible = eligible_targets(runtime.architect, runtime.agents, state["request"])
+        tools = [*runtime.tools_for(route.skills), *(transfer_tools[a.name] for a in eligible)]
         message, extra = call_model(state, lambda m: m.bind_tools(tools).invoke(state["messages"]))
         return {"messages": [message], "steps": steps + 1, "llm_calls": 1, "tokens": _tokens(message), **extra}
 
@@ -196,7 +198,7 @@ def build_graph(
     graph = StateGraph(DesignState)
     graph.add_node("intake", intake)
     graph.add_node("architect", architect)
-    graph.add_node("tools", ToolNode([*runtime.tools, *transfer_tools], handle_tool_errors=True))
+    graph.add_node("tools", ToolNode([*runtime.tools, *transfer_tools.values()], handle_tool_errors=True))
     graph.add_node("assemble", assemble)
     graph.add_edge(START, "intake")
     graph.add_edge("intake", "architect")

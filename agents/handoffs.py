@@ -37,7 +37,6 @@ class Brief(BaseModel):
     reason: str
     components: list[str] = Field(default_factory=list)
     figures: list[str] = Field(default_factory=list)
-    skills_used: list[str] = Field(default_factory=list)
     chain: list[str] = Field(default_factory=list, description="Agents already in this handoff chain.")
 
     def to_markdown(self) -> str:
@@ -93,8 +92,7 @@ def build_brief(request: str, workflow: str, from_agent: str, question: str, rea
     ]
     figures = [f"{c.name}: {c.value:,.4g} {c.unit} ({c.formula})" for r in results for c in r.calculations]
     return Brief(request=request, workflow=workflow, from_agent=from_agent, question=question, reason=reason,
-                 components=components, figures=list(dict.fromkeys(figures)),
-                 skills_used=list(dict.fromkeys(r.skill for r in results)), chain=chain)
+                 components=components, figures=list(dict.fromkeys(figures)), chain=chain)
 
 
 def collected_handoffs(messages: Sequence[BaseMessage]) -> tuple[list[Handoff], list[str]]:

@@ -24,6 +24,7 @@ from mlarchitect.agents.deliverable import (
 )
 from mlarchitect.agents.request_facts import RequestFacts
 from mlarchitect.skills.base import ToolResult
+from mlarchitect.skills.registry import SkillCatalog
 
 _WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
 _STOP = frozenset(
@@ -49,15 +50,13 @@ def mermaid(components: list[Component], flows: list[DataFlow]) -> str:
     return "\n".join(lines)
 
 
-def workflows_for(architect: AgentSpec, workflow: str, skills: list[str]) -> list[WorkflowSpec]:
+def workflows_for(architect: AgentSpec, catalog: SkillCatalog, workflow: str,
+                  skills: list[str]) -> list[WorkflowSpec]:
+    """The architect's workflow; for ``general``, every workflow whose leading skill was chosen."""
     spec = architect.workflow(workflow)
     if spec is not None:
         return [spec]
-    # general: the workflows whose leading skill was chosen
-    lead = {"rag_system": "rag-design", "evaluation_system": "evaluation-metrics",
-            "model_serving": "model-serving", "experiment_tracking": "experiment-tracking",
-            "data_pipeline": "data-pipeline"}
-    return [w for w in architect.workflows if lead.get(w.id) in skills]
+    return [w for w in architect.workflows if (lead := catalog.leading(w.id)) is not None and lead.name in skills]
 
 
 def compose_design(
@@ -65,10 +64,11 @@ def compose_design(
     workflow: str,
     facts: RequestFacts,
     architect: AgentSpec,
+    catalog: SkillCatalog,
     skills: list[str],
     results: list[ToolResult],
 ) -> DesignContent:
-    specs = workflows_for(architect, workflow, skills)
+    specs = workflows_for(architect, catalog, workflow, skills)
     blueprints = [r.data for r in results if r.tool.endswith("_reference_architecture")]
     components = [Component.model_validate(c) for b in blueprints for c in b.get("components", [])]
     flows = [

@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -103,16 +103,11 @@ class OfflineChatModel(BaseChatModel):
         if self.persona is not None:
             brief = _brief(messages)
             title, markdown = compose_contribution(self.persona, brief, tool_results(messages))
-            args: dict[str, Any] = {"title": title, "markdown": markdown}
-            return AIMessage(content="", tool_calls=[{"name": self.tool_choice or "", "args": args,
-                                                      "id": _call_id(), "type": "tool_call"}])
+            return AIMessage(content="", tool_calls=[_tool_call(self.tool_choice or "", {"title": title, "markdown": markdown})])
         route = route_request(request, self.architect, self.skills)
-        facts = extract_facts(request)
-        content = compose_design(
-            request, route.workflow, facts, self.architect, route.skills, tool_results(messages)
-        )
-        call = {"name": self.tool_choice or "", "args": content.model_dump(), "id": _call_id(), "type": "tool_call"}
-        return AIMessage(content="", tool_calls=[call])
+        content = compose_design(request, route.workflow, extract_facts(request), self.architect, self.skills,
+                                 route.skills, tool_results(messages))
+        return AIMessage(content="", tool_calls=[_tool_call(self.tool_choice or "", content.model_dump())])
 
     def _next_calls(self, request: str, messages: list[BaseMessage]) -> AIMessage:
         available = {t["function"]["name"] for t in self.bound_tools}
@@ -138,8 +133,7 @@ class OfflineChatModel(BaseChatModel):
         if not pending:
             answered = sum(isinstance(m, ToolMessage) for m in messages)
             return AIMessage(content=f"The design is ready ({answered} tool results gathered).")
-        calls = [{"name": c.name, "args": c.args, "id": _call_id(), "type": "tool_call"} for c in pending]
-        return AIMessage(content="", tool_calls=calls)
+        return AIMessage(content="", tool_calls=[_tool_call(c.name, c.args) for c in pending])
 
 
 def _brief(messages: list[BaseMessage]) -> Brief:
@@ -156,8 +150,8 @@ def _request(messages: list[BaseMessage]) -> str:
     return ""
 
 
-def _call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:16]}"
+def _tool_call(name: str, args: dict[str, Any]) -> ToolCall:
+    return ToolCall(name=name, args=args, id=f"call_{uuid.uuid4().hex[:16]}", type="tool_call")
 
 
 def infer_task(request: str) -> str:
@@ -171,7 +165,7 @@ def plan_tool_calls(request: str, model: OfflineChatModel) -> list[PlannedCall]:
     facts = extract_facts(request)
     calls: list[PlannedCall] = []
     prefixes = {s.name: s.tool_prefix for s in model.skills.skills.values() if s.tool_prefix}
-    for spec in workflows_for(model.architect, route.workflow, route.skills):
+    for spec in workflows_for(model.architect, model.skills, route.workflow, route.skills):
         lead = model.skills.leading(spec.id)
         if lead is None or not lead.tool_prefix:
             continue

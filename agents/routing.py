@@ -26,7 +26,6 @@ class Route(BaseModel):
     workflow: str
     scores: dict[str, float] = Field(default_factory=dict)
     skills: list[str] = Field(default_factory=list)
-    matched: dict[str, list[str]] = Field(default_factory=dict)
 
 
 @lru_cache(maxsize=512)
@@ -50,26 +49,23 @@ def match_phrases(text: str, phrases: list[str]) -> list[tuple[int, str]]:
     return found
 
 
-def score_skill(request: str, skill: SkillSpec) -> tuple[float, int, list[str]]:
+def score_skill(request: str, skill: SkillSpec) -> tuple[float, int]:
+    """(score, position of the first strong trigger) of a skill for a request."""
     strong = match_phrases(request, skill.triggers)
     weak = match_phrases(request, [h for h in skill.hints if h not in skill.triggers])
     score = STRONG * len(strong) + WEAK * len(weak)
     first = min((pos for pos, _ in strong), default=10**6)
-    return score, first, [p for _, p in strong + weak]
+    return score, first
 
 
 def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> Route:
     scores: dict[str, float] = {}
     firsts: dict[str, int] = {}
-    matched: dict[str, list[str]] = {}
     for workflow in architect.workflows:
         lead = skills.leading(workflow.id)
         if lead is None:
             continue
-        score, first, words = score_skill(request, lead)
-        scores[workflow.id] = score
-        firsts[workflow.id] = first
-        matched[workflow.id] = words
+        scores[workflow.id], firsts[workflow.id] = score_skill(request, lead)
     if not scores or max(scores.values()) < STRONG:
         chosen = "general"
     else:
@@ -79,7 +75,6 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> R
         workflow=chosen,
         scores=scores,
         skills=skills_for(chosen, request, architect, skills),
-        matched=matched,
     )
 
 

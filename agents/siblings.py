@@ -66,10 +66,6 @@ class SiblingHub:
 
     # -- tools ----------------------------------------------------------------
 
-    def transfer_tools(self, agent: AgentSpec, request: str) -> list[BaseTool]:
-        catalog = self.runtime.agents
-        return [self.transfer_tool(target, agent) for target in eligible_targets(agent, catalog, request)]
-
     def transfer_tool(self, target: AgentSpec, caller: AgentSpec) -> BaseTool:
         hub = self
         triggers = "; ".join(target.triggers[:8])
