@@ -126,6 +126,7 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: ProgressCallback)
 
     kb = KnowledgeBase(settings.resolved_kb_dir)
     report = kb.ensure_built()
+    kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
     if report is not None and (report.added or report.updated or report.removed):
         emit(ProgressEvent(stage="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
