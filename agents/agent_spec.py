@@ -7,22 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-WorkflowId = Literal[
-    "rag_system",
-    "evaluation_system",
-    "model_serving",
-    "experiment_tracking",
-    "data_pipeline",
-    "general",
-]
-WORKFLOW_IDS: tuple[str, ...] = (
-    "rag_system",
-    "evaluation_system",
-    "model_serving",
-    "experiment_tracking",
-    "data_pipeline",
-    "general",
-)
+from mlarchitect.workflows import WorkflowId
 
 AGENT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mlarchitect.agents.deliverable import ArchitectureDesign
+from mlarchitect.deliverable import ArchitectureDesign
 from mlarchitect.agents.state import validate_request
 from mlarchitect.config import Settings
 from mlarchitect.errors import InputError

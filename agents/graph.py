@@ -16,7 +16,7 @@ from langgraph.prebuilt import ToolNode
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
-from mlarchitect.agents.deliverable import ArchitectureDesign, DesignContent, Provenance
+from mlarchitect.deliverable import ArchitectureDesign, DesignContent, Provenance
 from mlarchitect.agents.handoffs import collected_handoffs, eligible_targets
 from mlarchitect.agents.request_facts import RequestFacts, extract_facts
 from mlarchitect.agents.routing import Route, route_request
@@ -87,7 +87,7 @@ class DesignRuntime:
 
 
 def _offline_type() -> type:
-    from mlarchitect.agents.offline_engine import OfflineChatModel
+    from mlarchitect.agents.offline.engine import OfflineChatModel
 
     return OfflineChatModel
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
-from mlarchitect.agents.deliverable import Handoff
+from mlarchitect.deliverable import Handoff
 from mlarchitect.agents.routing import match_phrases, mentioned_agents
 from mlarchitect.agents.tool_results import tool_results
 

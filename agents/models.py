@@ -60,7 +60,7 @@ def make_chat_model(
 def make_offline_model(architect: AgentSpec, skills: SkillCatalog, agents: AgentCatalog,
                        *, persona: AgentSpec | None = None) -> BaseChatModel:
     """The offline engine, playing the architect or (``persona``) a sibling agent."""
-    from mlarchitect.agents.offline_engine import OfflineChatModel
+    from mlarchitect.agents.offline.engine import OfflineChatModel
 
     if persona is not None and persona.name == architect.name:
         persona = None

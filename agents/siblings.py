@@ -22,7 +22,7 @@ from langgraph.prebuilt import InjectedState, ToolNode
 from pydantic import Field
 
 from mlarchitect.agents.agent_spec import AgentSpec
-from mlarchitect.agents.deliverable import Handoff
+from mlarchitect.deliverable import Handoff
 from mlarchitect.agents.handoffs import (
     Brief,
     SiblingContribution,

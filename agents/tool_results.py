@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from langchain_core.messages import BaseMessage, ToolMessage
 from pydantic import ValidationError
 
-from mlarchitect.skills.base import ToolResult
+from mlarchitect.tool_result import ToolResult
 
 
 def tool_results(messages: Sequence[BaseMessage]) -> list[ToolResult]:

@@ -4,43 +4,16 @@ and the factory that turns a typed function into a LangChain tool."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.tool_result import PatternHit, ToolResult
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from mlarchitect.skills.cost_analysis.pricing import PricingTable
-
-
-class PatternHit(BaseModel):
-    doc_id: str
-    title: str
-    excerpt: str
-    score: float = 0.0
-
-
-class ToolResult(BaseModel):
-    """The artifact every skill tool returns; its JSON is what the model reads."""
-
-    skill: str
-    tool: str
-    summary: str
-    recommendations: list[str] = Field(default_factory=list)
-    calculations: list[Calculation] = Field(default_factory=list)
-    patterns: list[PatternHit] = Field(default_factory=list)
-    data: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def sources(self) -> list[str]:
-        return [hit.doc_id for hit in self.patterns]
-
-
-class Retriever(Protocol):
-    def search(self, query: str, k: int = 5, **filters: Any) -> list[Any]: ...
 
 
 class SkillContext(BaseModel):

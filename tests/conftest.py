@@ -10,8 +10,7 @@ import pytest
 
 from mlarchitect.config import Settings
 
-EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EVAL_DIR = Path(__file__).resolve().parent / "evalsets" / "public"
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +41,6 @@ def settings(tmp_path: Path, shared_kb_dir: Path) -> Settings:
 
 def load_jsonl(name: str) -> list[dict]:
     path = EVAL_DIR / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import checklist_coverage, load_jsonl
 from mlarchitect.agents.api import design
-from mlarchitect.agents.render_markdown import render_markdown
+from mlarchitect.render_markdown import render_markdown
 from mlarchitect.config import Settings
 
 DEV = load_jsonl("dev_requests.jsonl")

@@ -197,7 +197,7 @@ def run(
     if fmt == "json":
         write_output(result.to_json() + "\n", output)
     else:
-        from mlarchitect.agents.render_markdown import render_markdown
+        from mlarchitect.render_markdown import render_markdown
 
         write_output(render_markdown(result), output)
 
@@ -205,7 +205,7 @@ def run(
 @cli.command("schema")
 def schema() -> None:
     """Print the JSON Schema of the deliverable."""
-    from mlarchitect.agents.deliverable import design_json_schema
+    from mlarchitect.deliverable import design_json_schema
 
     click.echo(json.dumps(design_json_schema(), indent=2))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from mlarchitect.agents.deliverable import Calculation
+from mlarchitect.deliverable import Calculation
 from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
 
 if TYPE_CHECKING:

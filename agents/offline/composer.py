@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from mlarchitect.agents.agent_spec import AgentSpec, WorkflowSpec
-from mlarchitect.agents.deliverable import (
+from mlarchitect.deliverable import (
     Calculation,
     Component,
     CostAnalysis,
@@ -23,7 +23,7 @@ from mlarchitect.agents.deliverable import (
     ServingSpecification,
 )
 from mlarchitect.agents.request_facts import RequestFacts
-from mlarchitect.skills.base import ToolResult
+from mlarchitect.tool_result import ToolResult
 from mlarchitect.skills.registry import SkillCatalog
 
 _WORD = re.compile(r"[a-z][a-z0-9-]{3,}")

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.handoffs import Brief, plan_handoffs, transfer_tool_name
-from mlarchitect.agents.offline_sibling import compose_contribution, sibling_queries
-from mlarchitect.agents.offline_composer import ASSUMED_REQUESTS_PER_DAY, compose_design, workflows_for
+from mlarchitect.agents.offline.sibling import compose_contribution, sibling_queries
+from mlarchitect.agents.offline.composer import ASSUMED_REQUESTS_PER_DAY, compose_design, workflows_for
 from mlarchitect.agents.request_facts import RequestFacts, extract_facts
 from mlarchitect.agents.routing import route_request
 from mlarchitect.agents.tool_results import tool_results

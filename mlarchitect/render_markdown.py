@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from mlarchitect.agents.deliverable import ArchitectureDesign, Calculation
+from mlarchitect.deliverable import ArchitectureDesign, Calculation
+from mlarchitect.workflows import workflow_title
 
-_WORKFLOW_TITLES = {
-    "rag_system": "RAG system",
-    "evaluation_system": "Evaluation system",
-    "model_serving": "Model serving",
-    "experiment_tracking": "Experiment tracking",
-    "data_pipeline": "Data pipeline",
-    "general": "ML system",
-}
 
 
 def _bullets(items: list[str]) -> list[str]:
@@ -33,7 +26,7 @@ def _figure(c: Calculation) -> str:
 
 
 def render_markdown(d: ArchitectureDesign) -> str:
-    title = d.title or f"{_WORKFLOW_TITLES.get(d.workflow, 'ML system')} architecture"
+    title = d.title or f"{workflow_title(d.workflow)} architecture"
     lines = [f"# {title}", "", f"> **Request:** {d.request}", "",
              f"**Workflow:** `{d.workflow}` · **Skills:** {', '.join(f'`{s}`' for s in d.skills_used) or 'none'}", "",
              "## Summary", "", d.summary, ""]

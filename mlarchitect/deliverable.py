@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlarchitect.agents.agent_spec import WorkflowId
+from mlarchitect.workflows import WorkflowId
 
 SCHEMA_VERSION = "1.0"
 

@@ -7,7 +7,7 @@ import re
 
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.handoffs import Brief
-from mlarchitect.skills.base import ToolResult
+from mlarchitect.tool_result import ToolResult
 from mlarchitect.skills.registry import SkillCatalog
 
 _FIGURES = re.compile(r"cost|scal|replica|sizing|capacity|budget|latency|slo", re.I)

@@ -1,0 +1,135 @@
+"""What a request asks for, as typed data with provenance.
+
+Every value is a :class:`Fact`: either **stated** (with the quoted span of the
+request it came from) or **assumed** (with the reason). Designs size and choose
+components from these; nothing assumed is ever shown as stated. The extractor
+(``mlarchitect.agents.intake.extract``) fills them from text; on the model path
+the model may correct them through structured output.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Deployment = Literal["cloud", "on_prem", "air_gapped", "single_machine"]
+Mode = Literal["real_time", "batch", "streaming"]
+ModelKind = Literal["llm", "classic_ml"]
+
+
+class Fact(BaseModel, Generic[T]):
+    """One requirement value and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: T
+    stated: bool = True
+    quote: str = Field(default="", description="The span of the request the value was read from (stated only).")
+    reason: str = Field(default="", description="Why this value was assumed (assumed only).")
+
+    @classmethod
+    def said(cls, value: T, quote: str) -> Fact[T]:
+        return cls(value=value, stated=True, quote=quote)
+
+    @classmethod
+    def assumed(cls, value: T, reason: str) -> Fact[T]:
+        return cls(value=value, stated=False, reason=reason)
+
+
+class Quantity(BaseModel):
+    """A count or size with what was counted: 85,000 documents, 40M rows, 2 TB."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: float
+    unit: str = Field(description="documents, pages, rows, notes, tickets, GB, events ...")
+
+
+class Latency(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seconds: float
+    percentile: str = "p95"
+
+
+class Hardware(BaseModel):
+    """Hardware the request says the system has (or must run on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpus: int = 0
+    gpu_model: str = ""
+    gpu_memory_gb: float | None = None
+    ram_gb: float | None = None
+    cpu_only: bool = False
+
+
+class Requirements(BaseModel):
+    """Everything the design must respect. ``None`` means not stated and not
+    yet assumed; :func:`Requirements.assumptions` lists what was assumed."""
+
+    # size of the data
+    corpus: Fact[Quantity] | None = Field(default=None, description="Documents/pages/notes to search or process.")
+    document_types: list[str] = Field(default_factory=list, description="pdf, html, scanned, confluence ...")
+    batch_volume: Fact[Quantity] | None = Field(default=None, description="Rows/records per batch run (e.g. 40M rows nightly).")
+    data_volume_gb_per_day: Fact[float] | None = None
+    data_volume_gb: Fact[float] | None = Field(default=None, description="A stated total size (2 TB of logs).")
+    events_per_day: Fact[float] | None = None
+    labelled_examples: Fact[int] | None = Field(default=None, description="Labelled/golden examples available.")
+    # load
+    peak_rps: Fact[float] | None = Field(default=None, description="Peak requests per second.")
+    requests_per_day: Fact[float] | None = None
+    users: Fact[int] | None = None
+    # targets and money
+    latency: Fact[Latency] | None = None
+    monthly_budget_usd: Fact[float] | None = Field(default=None, description="A budget the design must fit in.")
+    current_monthly_spend_usd: Fact[float] | None = Field(default=None, description="What it costs today (a bill, not a budget).")
+    # people and data rules
+    team_size: Fact[int] | None = None
+    languages: list[str] = Field(default_factory=list)
+    retention_days: Fact[float] | None = None
+    data_residency: Fact[str] | None = Field(default=None, description="EU, US, Germany ...")
+    compliance: list[Fact[str]] = Field(default_factory=list, description="gdpr, hipaa, pii, soc2, pci ...")
+    # where and how it runs
+    hardware: Fact[Hardware] | None = None
+    deployment: Fact[Deployment] | None = None
+    cloud: Fact[str] | None = Field(default=None, description="aws, gcp, azure when named.")
+    no_external_apis: Fact[bool] | None = Field(default=None, description="No hosted model, embedding or SaaS APIs.")
+    existing_stack: list[Fact[str]] = Field(default_factory=list, description="postgres, kubernetes, spark ... to reuse.")
+    stack_only: Fact[bool] | None = Field(default=None, description="Only the existing stack: no new datastore or service.")
+    mode: Fact[Mode] | None = None
+    model_kind: Fact[ModelKind] | None = None
+    model_family: Fact[str] | None = Field(default=None, description="xgboost, lightgbm, llama, bert ...")
+    model_params_b: Fact[float] | None = Field(default=None, description="Parameters of a self-hosted model, billions.")
+    # experiments (A/B tests)
+    baseline_rate: Fact[float] | None = Field(default=None, description="Baseline conversion/CTR as a fraction.")
+    min_detectable_effect: Fact[float] | None = Field(default=None, description="Relative effect to detect (0.01 = 1%).")
+
+    def stated_facts(self) -> dict[str, Fact]:
+        return {name: fact for name, fact in self._facts() if fact.stated}
+
+    def assumed_facts(self) -> dict[str, Fact]:
+        return {name: fact for name, fact in self._facts() if not fact.stated}
+
+    def _facts(self) -> list[tuple[str, Fact]]:
+        out: list[tuple[str, Fact]] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Fact):
+                out.append((name, value))
+            elif isinstance(value, list):
+                out.extend((name, v) for v in value if isinstance(v, Fact))
+        return out
+
+    def stack(self) -> set[str]:
+        return {f.value for f in self.existing_stack}
+
+    @property
+    def self_hosted_only(self) -> bool:
+        """No hosted model, embedding or SaaS may appear anywhere in the design."""
+        if self.no_external_apis is not None and self.no_external_apis.value:
+            return True
+        return self.deployment is not None and self.deployment.value in ("air_gapped", "single_machine")
