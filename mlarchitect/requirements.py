@@ -107,6 +107,8 @@ class Requirements(BaseModel):
     # experiments (A/B tests)
     baseline_rate: Fact[float] | None = Field(default=None, description="Baseline conversion/CTR as a fraction.")
     min_detectable_effect: Fact[float] | None = Field(default=None, description="Relative effect to detect (0.01 = 1%).")
+    # stated figures no field above took (quoted), so a design can still show them
+    other_figures: list[str] = Field(default_factory=list)
 
     def stated_facts(self) -> dict[str, Fact]:
         return {name: fact for name, fact in self._facts() if fact.stated}
