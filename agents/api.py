@@ -10,20 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from mlarchitect.deliverable import ArchitectureDesign
 from mlarchitect.agents.state import validate_request
 from mlarchitect.config import Settings
 from mlarchitect.errors import InputError
+from mlarchitect.events import DeliverableReady, Note, StepStarted
 
 
-class ProgressEvent(BaseModel):
-    stage: str  # loading | routing | skill | handoff | assembling | done | warning
-    message: str
-
-
-ProgressCallback = Callable[[ProgressEvent], None]
+EventCallback = Callable[[Any], None]
 
 
 def design(
@@ -31,24 +25,51 @@ def design(
     *,
     settings: Settings | None = None,
     thread_id: str | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_event: EventCallback | None = None,
     chat_model: Any = None,
     sibling_models: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> ArchitectureDesign:
     """Design a system for ``request`` and return the validated deliverable.
 
-    ``thread_id`` names the checkpointed run: an unfinished run with that id is
-    resumed (pass ``request=None``), a finished one returns its design.
-    ``chat_model`` replaces the configured model (tests, embedding hosts) and
-    ``sibling_models`` the models of named sibling agents.
+    ``thread_id`` names the checkpointed conversation: with ``request=None`` an
+    unfinished run is resumed; the same request returns the stored design; a new
+    request on a finished thread is a follow-up turn that revises it.
+    ``on_event`` receives every :mod:`mlarchitect.events` event as it happens.
+    Keyword ``overrides`` (``model="gpt-5"``, ``offline=True``, ``data_dir=...``)
+    are settings fields, so callers need not import :class:`Settings`.
     """
-    settings = settings or Settings()
-    emit = on_progress or (lambda _event: None)
+    result: ArchitectureDesign | None = None
+    for event in stream_design(request, settings=settings, thread_id=thread_id, chat_model=chat_model,
+                               sibling_models=sibling_models, **overrides):
+        if on_event is not None:
+            on_event(event)
+        if isinstance(event, DeliverableReady):
+            result = event.design
+    assert result is not None  # stream_design always ends with the deliverable or raises
+    return result
+
+
+def stream_design(
+    request: str | None = None,
+    *,
+    settings: Settings | None = None,
+    thread_id: str | None = None,
+    chat_model: Any = None,
+    sibling_models: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Iterator[Any]:
+    """Run a design and yield its events (:data:`mlarchitect.events.DesignEvent`),
+    ending with :class:`~mlarchitect.events.DeliverableReady`."""
+    settings = _settings(settings, overrides)
     if request is not None:
         request = validate_request(request)
     started = time.perf_counter()
-    runtime = build_runtime(settings, emit, chat_model=chat_model, sibling_models=sibling_models)
+    notes: list[Any] = []
+    runtime = build_runtime(settings, notes.append, chat_model=chat_model, sibling_models=sibling_models)
+    yield from notes
     from mlarchitect.agents.graph import build_graph
+    from mlarchitect.agents.stream import translate
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
@@ -56,27 +77,38 @@ def design(
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
         existing = snapshot.values if snapshot else {}
-        if existing.get("design"):
-            return ArchitectureDesign.model_validate(existing["design"])
+        payload: Any
+        if existing.get("design") and (request is None or request == existing.get("request")):
+            yield DeliverableReady(design=ArchitectureDesign.model_validate(existing["design"]))
+            return
         if existing and snapshot.next:
-            emit(ProgressEvent(stage="loading", message=f"resuming thread {thread}"))
-            payload: Any = None
+            if request is not None and request != existing.get("request"):
+                raise InputError(f"thread {thread!r} has an unfinished run for another request; "
+                                 "resume it without a request first")
+            yield StepStarted(step="resume", message=f"resuming thread {thread}")
+            payload = None
         elif request is None:
             raise InputError(f"no unfinished run with thread id {thread!r} to resume")
+        elif existing.get("design"):
+            payload = {"followup": request}
         else:
             payload = {"request": request}
-        for namespace, update in graph.stream(payload, config, stream_mode="updates", subgraphs=True):
-            for node, values in update.items():
-                _report(namespace, node, values or {}, emit)
+        stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
+        yield from translate(stream)
         values = graph.get_state(config).values
     result = ArchitectureDesign.model_validate(values["design"])
     result.provenance.duration_s = round(time.perf_counter() - started, 3)
     result.provenance.thread_id = thread
-    emit(ProgressEvent(stage="done", message=f"{result.workflow} design ready"))
-    return result
+    yield DeliverableReady(design=result)
 
 
-def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any = None,
+def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
+    if settings is None:
+        return Settings(**overrides)
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = None,
                   sibling_models: dict[str, Any] | None = None) -> Any:
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.graph import DesignRuntime
@@ -86,16 +118,16 @@ def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any
 
     agents = load_catalog(settings.agents_dir)
     for problem in agents.problems:
-        emit(ProgressEvent(stage="warning", message=f"skipped agent file {problem}"))
+        emit(Note(level="warning", message=f"skipped agent file {problem}"))
     architect = agents.get("ml-system-architect")
     if architect is None:  # pragma: no cover - the built-in file ships with the package
         raise InputError("no ml-system-architect agent definition found")
     skills = load_skill_catalog(settings.skills_dir)
     for problem in skills.problems:
-        emit(ProgressEvent(stage="warning", message=f"skipped skill {problem}"))
+        emit(Note(level="warning", message=f"skipped skill {problem}"))
     choice = choose_model(settings, architect.model)
     if choice.reason:
-        emit(ProgressEvent(stage="warning", message=choice.reason))
+        emit(Note(level="warning", message=choice.reason))
     kb = open_knowledge_base(settings, skills, emit)
     ctx = SkillContext(retriever=kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
     model = chat_model or make_chat_model(choice, settings, architect, skills, agents)
@@ -120,7 +152,7 @@ def build_runtime(settings: Settings, emit: ProgressCallback, *, chat_model: Any
     )
 
 
-def open_knowledge_base(settings: Settings, skills: Any, emit: ProgressCallback) -> Any:
+def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
     """The knowledge base, built on first use; user skill packs become searchable text."""
     from mlarchitect.knowledge import KnowledgeBase
 
@@ -128,7 +160,7 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: ProgressCallback)
     report = kb.ensure_built()
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
     if report is not None and (report.added or report.updated or report.removed):
-        emit(ProgressEvent(stage="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
+        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
     if user_skills:
         kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
@@ -146,26 +178,3 @@ def checkpointer(path: Path) -> Iterator[Any]:
         yield SqliteSaver(conn)
     finally:
         conn.close()
-
-
-def _report(namespace: tuple[str, ...], node: str, values: dict[str, Any], emit: ProgressCallback) -> None:
-    if namespace:  # a sibling's subgraph, streamed as it works
-        agent = (values.get("chain") or [""])[-1] if node == "start" else ""
-        if agent:
-            emit(ProgressEvent(stage="handoff", message=f"{agent} is working on its section"))
-        elif node == "write":
-            emit(ProgressEvent(stage="handoff", message=f"a sibling wrote {values.get('title') or 'its section'}"))
-        return
-    if node == "intake" and "route" in values:
-        route = values["route"]
-        emit(ProgressEvent(stage="routing", message=f"workflow {route['workflow']}; skills {', '.join(route['skills'])}"))
-    elif node == "architect":
-        messages = values.get("messages") or []
-        calls = [c for m in messages for c in getattr(m, "tool_calls", [])]
-        if calls:
-            names = ", ".join(dict.fromkeys(c["name"] for c in calls))
-            emit(ProgressEvent(stage="skill", message=f"calling {names}"))
-        else:
-            emit(ProgressEvent(stage="assembling", message="assembling the deliverable"))
-    for note in values.get("notes") or []:
-        emit(ProgressEvent(stage="warning", message=note))

@@ -134,8 +134,13 @@ def test_sibling_steps_stream_to_the_caller(settings: Settings) -> None:
 
 def test_progress_reports_the_sibling(settings: Settings) -> None:
     events: list[Any] = []
-    design("Design a RAG system and write the code in Python", settings=settings, on_progress=events.append)
-    assert any(e.stage == "handoff" and "llm-app-engineer" in e.message for e in events)
+    design("Design a RAG system and write the code in Python", settings=settings, on_event=events.append)
+    kinds = [(e.kind, getattr(e, "target", None), getattr(e, "status", None)) for e in events]
+    assert ("handoff", "llm-app-engineer", "started") in kinds
+    assert ("handoff", "llm-app-engineer", "working") in kinds
+    assert ("handoff", "llm-app-engineer", "completed") in kinds
+    assert kinds.index(("handoff", "llm-app-engineer", "started")) < kinds.index(("handoff", "llm-app-engineer", "completed"))
+    assert events[-1].kind == "deliverable"
 
 
 REVIEWER = """---

@@ -113,7 +113,7 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 class _Progress:
-    """Progress on stderr: a spinner on a terminal, plain lines otherwise."""
+    """Design events on stderr: a spinner on a terminal, plain lines otherwise."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -125,15 +125,18 @@ class _Progress:
             self.status.start()
 
     def __call__(self, event: Any) -> None:
-        if event.stage == "warning":  # shown even with --quiet: skipped files, fallbacks
+        from mlarchitect.events import DeliverableReady, Note, Token, describe
+
+        if isinstance(event, Note) and event.level == "warning":  # shown even with --quiet
             self._line(f"note: {event.message}")
             return
-        if self.quiet:
+        if self.quiet or isinstance(event, Token):
             return
-        if self.status is not None:
-            self.status.update(f"{event.stage}: {event.message}")
+        text = describe(event)
+        if isinstance(event, DeliverableReady) or self.status is None:
+            self._line(text)
         else:
-            self._line(f"{event.stage}: {event.message}")
+            self.status.update(text)
 
     def _line(self, text: str) -> None:
         if self.status is not None:
@@ -191,7 +194,7 @@ def run(
 
     progress = _Progress(quiet)
     try:
-        result = design(text, settings=Settings(**overrides), thread_id=thread_id, on_progress=progress)
+        result = design(text, settings=Settings(**overrides), thread_id=thread_id, on_event=progress)
     finally:
         progress.stop()
     if fmt == "json":
