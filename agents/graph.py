@@ -10,15 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
-from mlarchitect.deliverable import ArchitectureDesign, DesignContent, Provenance
+from mlarchitect.deliverable import ArchitectureDesign, Calculation, DesignContent, Provenance
 from mlarchitect.agents.handoffs import collected_handoffs, eligible_targets
-from mlarchitect.agents.request_facts import RequestFacts, extract_facts
+from mlarchitect.agents.intake.assume import assumption_lines, describe_value, with_assumptions
+from mlarchitect.agents.intake.extract import amend_requirements, extract_requirements
+from mlarchitect.requirements import Requirements
 from mlarchitect.agents.routing import Route, route_request
 from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.state import DesignState, validate_request
@@ -96,12 +99,18 @@ def _name(model: Any, default: str) -> str:
     return str(getattr(model, "model_name", None) or getattr(model, "model", None) or default)
 
 
-def facts_text(facts: RequestFacts) -> str:
-    lines = [f"- {name.replace('_', ' ')}: {getattr(facts, name)} (from “{quote}”)"
-             for name, quote in facts.evidence.items()]
-    if facts.document_types:
-        lines.append(f"- document types: {', '.join(facts.document_types)}")
-    return "\n".join(lines) or "- none: state your assumptions"
+def requirements_text(req: Requirements) -> str:
+    """The requirements as the model reads them: stated (quoted) and assumed (with why)."""
+    lines = [f"- {name.replace('_', ' ')}: {describe_value(f.value)} (stated: “{f.quote}”)"
+             for name, f in req.stated_facts().items()]
+    if req.document_types:
+        lines.append(f"- document types: {', '.join(req.document_types)}")
+    lines += [f"- {line}" for line in assumption_lines(req)]
+    if req.self_hosted_only:
+        lines.append("- HARD CONSTRAINT: nothing hosted (no external model, embedding or SaaS API) anywhere")
+    if req.stack_only is not None and req.stack_only.value:
+        lines.append(f"- HARD CONSTRAINT: only the existing stack ({', '.join(sorted(req.stack())) or 'as stated'}); no new datastore")
+    return "\n".join(lines) or "- none stated: state your assumptions"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -139,22 +148,40 @@ def build_graph(
         return result, ({"fallback_used": True, "notes": [note]} if note else {})
 
     def intake(state: DesignState) -> dict[str, Any]:
-        request = validate_request(state.get("request", ""))
-        route = route_request(request, runtime.architect, runtime.skills)
-        facts = extract_facts(request)
+        followup = state.get("followup")
+        if followup and state.get("design"):  # a follow-up turn amends the current design's requirements
+            stated = Requirements.model_validate(state.get("stated") or {})
+            stated, changes = amend_requirements(stated, followup)
+            request = state["request"]
+            routed_text = f"{request}\n{followup}"
+            revision = int(state.get("revision") or 1) + 1
+        else:
+            request = validate_request(state.get("request", ""))
+            stated, changes, routed_text, revision = extract_requirements(request), [], request, 1
+        route = route_request(routed_text, runtime.architect, runtime.skills)
+        if "cost-analysis" in runtime.skills.skills and "cost-analysis" not in route.skills:
+            route.skills.append("cost-analysis")  # every design carries a cost analysis
+        req = with_assumptions(stated, route.workflow)
         workflow = runtime.architect.workflow(route.workflow)
         system = architect_prompt.render(
             agent_body=runtime.architect.body,
             workflow=route.workflow,
             workflow_title=workflow.title if workflow else "General ML system design",
-            facts=facts_text(facts),
+            facts=requirements_text(req),
             max_steps=settings.max_steps,
         )
+        human = routed_text if not followup else f"{request}\n\nFollow-up: {followup}"
         return {
             "request": request,
             "route": route.model_dump(),
-            "facts": facts.model_dump(),
-            "messages": [SystemMessage(content=system), HumanMessage(content=request)],
+            "stated": stated.model_dump(mode="json"),
+            "requirements": req.model_dump(mode="json"),
+            "changes": changes,
+            "revision": revision,
+            "followup": None,
+            "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), SystemMessage(content=system),
+                         HumanMessage(content=human, additional_kwargs={"requirements": req.model_dump(mode="json"),
+                                                                       "route": route.model_dump()})],
             "steps": 0,
         }
 
@@ -221,9 +248,15 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
     handoffs, handoff_notes = collected_handoffs(state.get("messages", []))
     sources = list(dict.fromkeys(h.doc_id for r in results for h in r.patterns))
     fallback = bool(state.get("fallback_used")) or bool(extra_notes)
+    req = Requirements.model_validate(state.get("requirements") or {})
+    _honest_provenance(sizing, req)
     data = content.model_dump()
     data.update(
         sizing=sizing,
+        requirements=req,
+        assumptions=list(dict.fromkeys([*assumption_lines(req), *content.assumptions])),
+        revision=int(state.get("revision") or 1),
+        changes=list(state.get("changes") or []),
         request=state["request"],
         workflow=route.workflow,
         skills_used=skills_used,
@@ -241,3 +274,22 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
         ),
     )
     return ArchitectureDesign.model_validate(data)
+
+
+def _honest_provenance(sizing: list[Calculation], req: Requirements) -> None:
+    """A figure says "from the request" only for inputs whose value the request stated."""
+    stated_values: set[float] = set()
+    for fact in req.stated_facts().values():
+        value = fact.value
+        for number in (value, getattr(value, "amount", None), getattr(value, "seconds", None),
+                       getattr(value, "gpus", None)):
+            if isinstance(number, (int, float)) and not isinstance(number, bool):
+                stated_values.add(round(float(number), 6))
+    for calc in sizing:
+        kept = []
+        for name in calc.from_request:
+            value = calc.inputs.get(name)
+            if isinstance(value, (int, float)) and round(float(value), 6) not in stated_values:
+                continue  # derived or assumed: not the request's own number
+            kept.append(name)
+        calc.from_request = kept

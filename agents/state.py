@@ -44,7 +44,11 @@ class DesignState(TypedDict, total=False):
     request: str
     messages: Annotated[list[AnyMessage], add_messages]
     route: dict[str, Any]
-    facts: dict[str, Any]
+    followup: str | None
+    stated: dict[str, Any]
+    requirements: dict[str, Any]
+    changes: list[str]
+    revision: int
     steps: int
     notes: Annotated[list[str], operator.add]
     llm_calls: Annotated[int, operator.add]

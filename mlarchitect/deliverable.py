@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlarchitect.requirements import Requirements
 from mlarchitect.workflows import WorkflowId
 
 SCHEMA_VERSION = "1.0"
@@ -70,6 +71,20 @@ class CostAnalysis(_Model):
     items: list[CostItem] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     optimizations: list[str] = Field(default_factory=list)
+
+
+class RejectedOption(_Model):
+    option: str
+    why: str
+
+
+class Alternative(_Model):
+    """One key choice: what was chosen, why, and the options it beat for this request."""
+
+    decision: str
+    chosen: str
+    why: str = ""
+    rejected: list[RejectedOption] = Field(default_factory=list)
 
 
 class Handoff(_Model):
@@ -140,7 +155,8 @@ class DesignContent(_Model):
     serving_specification: ServingSpecification | None = None
     experiment_tracking: ExperimentTrackingSetup | None = None
     data_pipeline: DataPipelineArchitecture | None = None
-    assumptions: list[str] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list, description="Alternatives and trade-offs per key choice.")
+    assumptions: list[str] = Field(default_factory=list, description="Every assumed value, with why.")
     open_questions: list[str] = Field(default_factory=list)
 
 
@@ -153,6 +169,9 @@ class ArchitectureDesign(DesignContent):
     handoffs: list[Handoff] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    requirements: Requirements | None = Field(default=None, description="What the request states and what was assumed.")
+    revision: int = Field(default=1, description="1 for the first design of a thread; +1 per follow-up turn.")
+    changes: list[str] = Field(default_factory=list, description="What the follow-up turn changed, and why.")
     provenance: Provenance
 
     def to_json(self) -> str:

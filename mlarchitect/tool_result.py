@@ -27,3 +27,17 @@ class ToolResult(BaseModel):
     calculations: list[Calculation] = Field(default_factory=list)
     patterns: list[PatternHit] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PlannedCall(BaseModel):
+    """A tool call the offline engine plans; ``phase`` orders calls that need
+    earlier results (architecture → sizing → cost → handoffs)."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    phase: int = 0
+
+
+def find_result(results: list[ToolResult], tool: str) -> ToolResult | None:
+    """The latest result of ``tool`` (by name) in ``results``."""
+    return next((r for r in reversed(results) if r.tool == tool), None)

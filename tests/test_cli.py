@@ -38,7 +38,7 @@ def test_markdown_to_stdout_progress_to_stderr(capsys: pytest.CaptureFixture[str
     code, out, err = run([REQUEST], capsys, shared_kb_dir)
     assert code == 0
     assert out.startswith("# ") and "## Sizing" in out
-    assert "routing:" in err and "offline engine" in err
+    assert "routed to model_serving" in err and "offline engine" in err
     assert "routing:" not in out and "offline engine" not in out
 
 

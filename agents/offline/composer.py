@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from mlarchitect.agents.agent_spec import AgentSpec, WorkflowSpec
 from mlarchitect.deliverable import (
+    Alternative,
     Calculation,
     Component,
     CostAnalysis,
@@ -19,11 +20,12 @@ from mlarchitect.deliverable import (
     DesignStep,
     EvaluationFramework,
     ExperimentTrackingSetup,
+    RejectedOption,
     Risk,
     ServingSpecification,
 )
-from mlarchitect.agents.request_facts import RequestFacts
-from mlarchitect.tool_result import ToolResult
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import ToolResult, find_result
 from mlarchitect.skills.registry import SkillCatalog
 
 _WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
@@ -62,29 +64,29 @@ def workflows_for(architect: AgentSpec, catalog: SkillCatalog, workflow: str,
 def compose_design(
     request: str,
     workflow: str,
-    facts: RequestFacts,
+    req: Requirements,
     architect: AgentSpec,
     catalog: SkillCatalog,
     skills: list[str],
     results: list[ToolResult],
 ) -> DesignContent:
     specs = workflows_for(architect, catalog, workflow, skills)
-    blueprints = [r.data for r in results if r.tool.endswith("_reference_architecture")]
-    components = [Component.model_validate(c) for b in blueprints for c in b.get("components", [])]
-    flows = [
-        DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
-        for b in blueprints
-        for f in b.get("data_flows", [])
-    ]
+    archs = [r.data for r in results if r.tool.endswith(("_design_architecture", "_reference_architecture"))]
+    components = [Component.model_validate(c) for b in archs for c in b.get("components", [])]
+    flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
+             for b in archs for f in b.get("data_flows", [])]
     steps = _steps(specs, results, prefix=len(specs) > 1)
     calcs = _calculations(results)
-    cost = _cost(results, facts, calcs)
-    risks = [Risk.model_validate(r) for b in blueprints for r in b.get("risks", [])]
-    risks.extend(_fact_risks(facts, cost, workflow))
-    assumptions = _assumptions(facts)
+    cost = _cost(results, req)
+    risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
+    risks.extend(_fact_risks(req, cost, workflow))
+    alternatives = [Alternative(decision=c["title"], chosen=c["chosen"]["name"] if c.get("chosen") else "none",
+                                why=c.get("why", ""), rejected=[RejectedOption(**x) for x in c.get("rejected", [])])
+                    for b in archs for c in b.get("choices", [])]
+    unsatisfied = [u for b in archs for u in b.get("unsatisfied", [])]
     content = DesignContent(
-        title=" + ".join(b.get("title", "") for b in blueprints) or "ML system architecture",
-        summary=_summary(request, specs, components, calcs, cost, facts),
+        title=" + ".join(b.get("title", "") for b in archs) or "ML system architecture",
+        summary=_summary(request, specs, components, calcs, cost, req, unsatisfied),
         components=components,
         data_flows=flows,
         diagram_mermaid=mermaid(components, flows),
@@ -92,10 +94,10 @@ def compose_design(
         sizing=calcs,
         risks=risks,
         cost_analysis=cost,
-        assumptions=assumptions,
-        open_questions=_open_questions(facts, workflow),
+        alternatives=alternatives,
+        open_questions=_open_questions(req, workflow),
     )
-    _workflow_sections(content, blueprints, facts, results)
+    _workflow_sections(content, archs, req, results)
     return content
 
 
@@ -160,86 +162,103 @@ def _calculations(results: Iterable[ToolResult]) -> list[Calculation]:
     return list(seen.values())
 
 
-def _cost(results: list[ToolResult], facts: RequestFacts, calcs: list[Calculation]) -> CostAnalysis:
-    items = [
-        CostItem(item=c.name, monthly_usd=c.value, basis=c.formula)
-        for c in calcs
-        if c.unit == "USD/month" and c.name != "Requests per day the budget allows"
-    ]
-    total = round(sum(i.monthly_usd for i in items), 2) if items else None
-    per_request = next((c.value for c in calcs if c.name == "LLM cost per request"), None)
-    budget = facts.monthly_budget_usd
-    optimizations: list[str] = []
-    assumptions: list[str] = []
-    for result in results:
-        if result.skill == "cost-analysis" and not result.tool.endswith("_search_patterns"):
-            optimizations.extend(r for r in result.recommendations if not r.startswith("Prices are"))
-            assumptions.extend(r for r in result.recommendations if r.startswith("Prices are"))
+def _cost(results: list[ToolResult], req: Requirements) -> CostAnalysis:
+    priced = find_result(results, "cost_estimate_design")
+    llm = find_result(results, "cost_estimate_llm")
+    items = [CostItem(item=c.name, monthly_usd=c.value, basis=c.formula)
+             for r in (priced, llm) if r is not None for c in r.calculations if c.unit == "USD/month"]
+    total = round(sum(i.monthly_usd for i in items), 2) if (priced or llm) else None
+    budget = req.monthly_budget_usd.value if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated else None
+    assumptions = [r for x in (priced, llm) if x is not None for r in x.recommendations if r.startswith("Prices are")]
+    optimizations = [r for x in results if x.skill == "cost-analysis" and not x.tool.endswith("_search_patterns")
+                     for r in x.recommendations if not r.startswith("Prices are")]
     return CostAnalysis(
         monthly_total_usd=total,
-        per_request_usd=per_request,
         budget_usd=budget,
         within_budget=(total <= budget) if (total is not None and budget is not None) else None,
         items=items,
         assumptions=assumptions,
-        optimizations=optimizations,
+        optimizations=list(dict.fromkeys(optimizations)),
     )
 
 
-def _fact_risks(facts: RequestFacts, cost: CostAnalysis, workflow: str) -> list[Risk]:
+def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Risk]:
     risks = []
     if cost.within_budget is False:
         risks.append(Risk(
             risk=f"Projected ${cost.monthly_total_usd:,.0f}/month exceeds the ${cost.budget_usd:,.0f} budget",
             mitigation="Apply the cost optimizations in order (cache, smaller model for easy queries, shorter context) and re-estimate",
             severity="high"))
-    if facts.latency_target_s is not None and facts.latency_target_s < 1.5 and workflow == "rag_system":
+    if req.latency is not None and req.latency.stated and req.latency.value.seconds < 1.5 and workflow == "rag_system":
+        lat = req.latency.value
         risks.append(Risk(
-            risk=f"A {facts.latency_percentile} target of {facts.latency_target_s:g} s leaves little room for rewriting, reranking and generation",
+            risk=f"A {lat.percentile} target of {lat.seconds:g} s leaves little room for rewriting, reranking and generation",
             mitigation="Stream the first tokens, rerank only the top 20, cache frequent questions and measure each stage's p95",
             severity="high"))
     return risks
 
 
-def _assumptions(facts: RequestFacts) -> list[str]:
-    out = [f"Stated in the request: {field.replace('_', ' ')} from \u201c{text}\u201d" for field, text in facts.evidence.items()]
-    if facts.requests_per_day is None:
-        out.append(f"Traffic not stated: assumed {ASSUMED_REQUESTS_PER_DAY:,} requests per day")
-    if not facts.monthly_budget_usd:
-        out.append("No budget stated: costs are reported without a budget check")
-    return out
-
-
-ASSUMED_REQUESTS_PER_DAY = 2000
-
-
-def _open_questions(facts: RequestFacts, workflow: str) -> list[str]:
+def _open_questions(req: Requirements, workflow: str) -> list[str]:
+    """Ask about the decisive facts that were assumed."""
     questions = []
-    if facts.requests_per_day is None:
+    assumed = req.assumed_facts()
+    if "requests_per_day" in assumed or "peak_rps" in assumed:
         questions.append("What is the expected peak traffic (requests per second) and how does it vary over the day?")
-    if facts.latency_target_s is None and workflow in ("rag_system", "model_serving"):
+    if "latency" in assumed:
         questions.append("What latency do users accept (p95 target)?")
-    if facts.monthly_budget_usd is None:
+    if req.monthly_budget_usd is None:
         questions.append("Is there a monthly budget the running cost must fit in?")
+    if "deployment" in assumed:
+        questions.append("Where must it run: a public cloud, on-premises, air-gapped, or one machine?")
+    if "corpus" in assumed:
+        questions.append("How many documents (or pages) will be indexed, and how fast does the corpus grow?")
     return questions
 
 
-def _summary(request: str, specs: list[WorkflowSpec], components: list[Component],
-             calcs: list[Calculation], cost: CostAnalysis, facts: RequestFacts) -> str:
+def _summary(request: str, specs: list[WorkflowSpec], components: list[Component], calcs: list[Calculation],
+             cost: CostAnalysis, req: Requirements, unsatisfied: list[str]) -> str:
     what = " and ".join(_lower_first(s.title.removeprefix("Design ")) for s in specs) or "ML system architecture"
-    parts = [f"This {what} answers \u201c{request.strip()[:300]}\u201d with {len(components)} components "
-             f"({', '.join(c.name for c in components[:6])}{', ...' if len(components) > 6 else ''})."]
+    first = " ".join(request.split())
+    chosen = [f"{c.name.lower()} on {c.technology}" for c in components if c.technology][:4]
+    parts = [f"This {what} answers \u201c{first[:300]}{'…' if len(first) > 300 else ''}\u201d with "
+             f"{len(components)} components" + (f": {'; '.join(chosen)}." if chosen else ".")]
+    constraints = _constraint_phrases(req)
+    if constraints:
+        parts.append("It respects " + "; ".join(constraints) + ".")
+    if unsatisfied:
+        parts.append("Not every part can satisfy the constraints: " + "; ".join(unsatisfied) + ".")
     key = [c for c in calcs if c.unit not in ("USD", "USD/month")][:3]
     if key:
-        parts.append("Sized from the request: " + "; ".join(f"{c.name.lower()} \u2248 {c.value:,.{_digits(c.value)}f} {c.unit}" for c in key) + ".")
-    if facts.latency_target_s is not None:
-        parts.append(f"The latency target is {facts.latency_percentile} \u2264 {facts.latency_target_s:g} s.")
+        parts.append("Sized with: " + "; ".join(f"{c.name.lower()} \u2248 {format_number(c.value)} {c.unit}"
+                                                for c in key) + ".")
+    if req.latency is not None and req.latency.stated:
+        parts.append(f"The latency target is {req.latency.value.percentile} \u2264 {req.latency.value.seconds:g} s.")
     if cost.monthly_total_usd is not None:
         budget = ""
         if cost.budget_usd is not None:
-            budget = " (within the budget)" if cost.within_budget else f" (over the ${cost.budget_usd:,.0f} budget: see the cost optimizations)"
+            budget = (f" (within the ${cost.budget_usd:,.0f} budget)" if cost.within_budget
+                      else f" (over the ${cost.budget_usd:,.0f} budget: see the cost optimizations)")
+        elif req.current_monthly_spend_usd is not None:
+            budget = f" (today's bill: ${req.current_monthly_spend_usd.value:,.0f}/month)"
         parts.append(f"Estimated running cost \u2248 ${cost.monthly_total_usd:,.2f}/month{budget}.")
     return " ".join(parts)
+
+
+def _constraint_phrases(req: Requirements) -> list[str]:
+    out = []
+    for name in ("deployment", "no_external_apis", "stack_only", "data_residency", "hardware", "mode", "model_kind"):
+        fact = getattr(req, name)
+        if fact is not None and fact.stated and fact.quote:
+            out.append(f"\u201c{fact.quote}\u201d")
+    out += [f"\u201c{f.quote}\u201d" for f in req.compliance if f.stated and f.quote]
+    return list(dict.fromkeys(out))
+
+
+def format_number(value: float) -> str:
+    """12,000 not 1.2e+04; 0.35 not 0.35000001."""
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
 
 
 def _lower_first(title: str) -> str:
@@ -247,13 +266,9 @@ def _lower_first(title: str) -> str:
     return " ".join(w if w.isupper() else w.lower() for w in title.split())
 
 
-def _digits(value: float) -> int:
-    return 0 if value >= 100 or float(value).is_integer() else 2
-
-
-def _workflow_sections(content: DesignContent, blueprints: list[dict], facts: RequestFacts,
+def _workflow_sections(content: DesignContent, archs: list[dict], req: Requirements,
                        results: list[ToolResult]) -> None:
-    for bp in blueprints:
+    for bp in archs:
         if "evaluation" in bp:
             ev = EvaluationFramework.model_validate(bp["evaluation"])
             for r in results:
@@ -262,12 +277,16 @@ def _workflow_sections(content: DesignContent, blueprints: list[dict], facts: Re
             content.evaluation_framework = ev
         if "serving" in bp:
             sv = ServingSpecification.model_validate(bp["serving"])
-            sv.serving_mode = "real-time REST API with streaming, plus a task queue for long jobs"
-            if facts.latency_target_s is not None:
-                sv.slos.append(f"{facts.latency_percentile} latency \u2264 {facts.latency_target_s:g} s")
-            if facts.requests_per_second is not None:
-                sv.slos.append(f"sustain {facts.requests_per_second:,.0f} requests per second with an error rate below 0.5%")
-            sv.slos.append("availability 99.9% per month")
+            mode = req.mode.value if req.mode is not None else "real_time"
+            sv.serving_mode = sv.serving_mode or {
+                "batch": "scheduled batch scoring job writing results to a table (no online endpoint)",
+                "streaming": "a stream consumer scoring events as they arrive",
+            }.get(mode, "real-time API")
+            if req.latency is not None and mode != "batch":
+                sv.slos.append(f"{req.latency.value.percentile} latency \u2264 {req.latency.value.seconds:g} s"
+                               + ("" if req.latency.stated else " (assumed)"))
+            if req.peak_rps is not None and req.peak_rps.stated and mode != "batch":
+                sv.slos.append(f"sustain {format_number(req.peak_rps.value)} requests per second with an error rate below 0.5%")
             content.serving_specification = sv
         if "tracking" in bp:
             content.experiment_tracking = ExperimentTrackingSetup.model_validate(bp["tracking"])

@@ -8,9 +8,11 @@ output it composes the deliverable from the tool results in the conversation.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -25,26 +27,16 @@ from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.handoffs import Brief, plan_handoffs, transfer_tool_name
 from mlarchitect.agents.offline.sibling import compose_contribution, sibling_queries
-from mlarchitect.agents.offline.composer import ASSUMED_REQUESTS_PER_DAY, compose_design, workflows_for
-from mlarchitect.agents.request_facts import RequestFacts, extract_facts
-from mlarchitect.agents.routing import route_request
+from mlarchitect.agents.intake.assume import with_assumptions
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.agents.offline.composer import compose_design, workflows_for
+from mlarchitect.agents.routing import Route, route_request
 from mlarchitect.agents.tool_results import tool_results
+from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog
+from mlarchitect.tool_result import PlannedCall, ToolResult
 
 OFFLINE_MODEL_NAME = "offline"
-
-_TASKS = (
-    ("summar", "summarization"), ("classif", "classification"), ("extract", "extraction"),
-    ("rank", "ranking"), ("recommend", "ranking"), ("rag", "rag"), ("retriev", "rag"),
-    ("chat", "chat"), ("assistant", "chat"), ("support", "chat"),
-)
-
-
-class PlannedCall(BaseModel):
-    name: str
-    args: dict[str, Any] = Field(default_factory=dict)
-    phase: int = 0
-
 
 class OfflineChatModel(BaseChatModel):
     """Deterministic, rule-based stand-in for an LLM (see module docstring)."""
@@ -57,7 +49,6 @@ class OfflineChatModel(BaseChatModel):
     persona: AgentSpec | None = Field(default=None, description="The sibling agent played; None = the architect.")
     bound_tools: list[dict[str, Any]] = Field(default_factory=list)
     tool_choice: str | None = None
-    planner: Callable[[str, OfflineChatModel], list[PlannedCall]] | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -104,8 +95,8 @@ class OfflineChatModel(BaseChatModel):
             brief = _brief(messages)
             title, markdown = compose_contribution(self.persona, brief, tool_results(messages))
             return AIMessage(content="", tool_calls=[_tool_call(self.tool_choice or "", {"title": title, "markdown": markdown})])
-        route = route_request(request, self.architect, self.skills)
-        content = compose_design(request, route.workflow, extract_facts(request), self.architect, self.skills,
+        req, route = _context(messages, request, self)
+        content = compose_design(request, route.workflow, req, self.architect, self.skills,
                                  route.skills, tool_results(messages))
         return AIMessage(content="", tool_calls=[_tool_call(self.tool_choice or "", content.model_dump())])
 
@@ -122,7 +113,7 @@ class OfflineChatModel(BaseChatModel):
             plan = [PlannedCall(name=n, args={"query": q, "k": 2})
                     for n, q in sibling_queries(self.persona, brief, self.skills)]
         else:
-            plan = (self.planner or plan_tool_calls)(request, self)
+            plan = plan_tool_calls(messages, self)
         pending = [
             c for c in plan
             if c.name in available and (c.name, json.dumps(c.args, sort_keys=True)) not in done
@@ -154,65 +145,51 @@ def _tool_call(name: str, args: dict[str, Any]) -> ToolCall:
     return ToolCall(name=name, args=args, id=f"call_{uuid.uuid4().hex[:16]}", type="tool_call")
 
 
-def infer_task(request: str) -> str:
-    low = request.lower()
-    return next((task for word, task in _TASKS if word in low), "generation")
-
-
-def plan_tool_calls(request: str, model: OfflineChatModel) -> list[PlannedCall]:
-    """The skill tool calls the offline engine makes for a request."""
-    route = route_request(request, model.architect, model.skills)
-    facts = extract_facts(request)
+def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> list[PlannedCall]:
+    """The tool calls the offline engine makes: each workflow's architecture and pattern
+    searches, then each routed skill's own plan (sizing, cost), then the handoffs."""
+    request = _request(messages)
+    req, route = _context(messages, request, model)
+    results = tool_results(messages)
     calls: list[PlannedCall] = []
-    prefixes = {s.name: s.tool_prefix for s in model.skills.skills.values() if s.tool_prefix}
     for spec in workflows_for(model.architect, model.skills, route.workflow, route.skills):
         lead = model.skills.leading(spec.id)
         if lead is None or not lead.tool_prefix:
             continue
+        calls.append(PlannedCall(name=f"{lead.tool_prefix}_design_architecture"))
         calls.append(PlannedCall(name=f"{lead.tool_prefix}_reference_architecture"))
         for step in spec.steps:
             calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": step.title, "k": 3}))
-    calls.extend(_sizing_calls(route.workflow, route.skills, facts, request))
+    for skill in route.skills:
+        calls.extend(skill_plan(model.skills, skill, req, results, route.workflow, request))
     for plan in plan_handoffs(request, model.architect, model.agents):
         question = (f"Produce the {model.agents.agents[plan.agent].contribution_title or 'section'} "
                     f"for this {route.workflow.replace('_', ' ')} design, specific to its components and figures.")
         calls.append(PlannedCall(name=transfer_tool_name(plan.agent),
-                                 args={"reason": plan.reason, "question": question}, phase=1))
-    if "observability" in route.skills:
-        calls.append(PlannedCall(name="obs_plan_monitoring", args={
-            "workflow": route.workflow, "requests_per_day": facts.requests_per_day or ASSUMED_REQUESTS_PER_DAY}))
-    return [c for c in calls if c.phase or c.name.split("_", 1)[0] in prefixes.values()]
-
-
-def _sizing_calls(workflow: str, skills: list[str], facts: RequestFacts, request: str) -> list[PlannedCall]:
-    calls: list[PlannedCall] = []
-    per_day = facts.requests_per_day or ASSUMED_REQUESTS_PER_DAY
-    llm = workflow in ("rag_system", "evaluation_system") or any(
-        w in request.lower() for w in ("llm", "gpt", "generation", "chatbot", "prompt", "assistant", "text")
-    )
-    if "rag-design" in skills:
-        calls.append(PlannedCall(name="rag_recommend_chunking", args={"document_types": facts.document_types}))
-        args: dict[str, Any] = {"documents": facts.documents or 10_000, "unit": facts.document_unit or "documents"}
-        calls.append(PlannedCall(name="rag_size_index", args=args))
-    if "evaluation-metrics" in skills:
-        calls.append(PlannedCall(name="eval_recommend_metrics", args={"task": infer_task(request)}))
-        calls.append(PlannedCall(name="eval_plan_sample_size", args={}))
-    if "model-serving" in skills:
-        rps = facts.requests_per_second or per_day / 86400 * 3
-        latency = 1.5 if llm else 0.1
-        calls.append(PlannedCall(name="serving_size_replicas", args={
-            "requests_per_second": round(rps, 3), "latency_s": latency,
-            "concurrency_per_replica": 16 if llm else 8}))
-    if "experiment-tracking" in skills:
-        size = 0.2 if "lora" in request.lower() else 2.0
-        calls.append(PlannedCall(name="exp_estimate_storage", args={"checkpoint_gb": size}))
-    if "data-pipeline" in skills:
-        calls.append(PlannedCall(name="data_size_pipeline", args={"events_per_day": facts.events_per_day or 1_000_000}))
-    if llm and ("cost-analysis" in skills or workflow in ("rag_system", "model_serving")):
-        tokens = {"rag_system": (2500, 350), "evaluation_system": (1200, 200)}.get(workflow, (800, 200))
-        cost_args: dict[str, Any] = {"requests_per_day": round(per_day, 2), "input_tokens": tokens[0],
-                                     "output_tokens": tokens[1], "cache_hit_rate": 0.2 if workflow == "rag_system" else 0.0}
-        if facts.monthly_budget_usd:
-            cost_args["monthly_budget_usd"] = facts.monthly_budget_usd
-        calls.append(PlannedCall(name="cost_estimate_llm", args=cost_args))
+                                 args={"reason": plan.reason, "question": question}, phase=3))
     return calls
+
+
+def skill_plan(catalog: SkillCatalog, skill: str, req: Requirements, results: list[ToolResult],
+               workflow: str, request: str) -> list[PlannedCall]:
+    """A skill's own offline plan (``offline_plan`` in its tools module), if it has one."""
+    spec = catalog.skills.get(skill)
+    if spec is None or not spec.builtin or spec.path is None:
+        return []
+    module = importlib.import_module(f"mlarchitect.skills.{spec.path.parent.name}.tools")
+    plan = getattr(module, "offline_plan", None)
+    if plan is None:
+        return []
+    if "request" in inspect.signature(plan).parameters:
+        return list(plan(req, results, workflow, request=request))
+    return list(plan(req, results, workflow))
+
+
+def _context(messages: list[BaseMessage], request: str, model: OfflineChatModel) -> tuple[Requirements, Route]:
+    """The requirements and route intake attached to the request message (or worked out here)."""
+    for message in messages:
+        if isinstance(message, HumanMessage) and "requirements" in message.additional_kwargs:
+            return (Requirements.model_validate(message.additional_kwargs["requirements"]),
+                    Route.model_validate(message.additional_kwargs["route"]))
+    route = route_request(request, model.architect, model.skills)
+    return with_assumptions(extract_requirements(request), route.workflow), route

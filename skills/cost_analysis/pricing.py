@@ -20,6 +20,13 @@ class EmbeddingPrice(BaseModel):
     dimensions: int = Field(gt=0)
 
 
+class OptionPrice(BaseModel):
+    kind: str
+    model: str = ""
+    usd: float = 0.0
+    factor: float = 1.0
+
+
 class PricingTable(BaseModel):
     as_of: str
     storage_gb_month: float
@@ -28,6 +35,7 @@ class PricingTable(BaseModel):
     cpu_replica_month: float
     models: dict[str, ModelPrice]
     embeddings: dict[str, EmbeddingPrice]
+    options: dict[str, OptionPrice] = Field(default_factory=dict)
 
     def model(self, name: str) -> tuple[str, ModelPrice]:
         """Exact name, else the longest known prefix (``gpt-5-mini-2026..``), else the default."""

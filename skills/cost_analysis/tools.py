@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
+from mlarchitect.requirements import Requirements
+from mlarchitect.skills.cost_analysis.design_cost import DesignCostArgs, price_design
+from mlarchitect.tool_result import PlannedCall, find_result
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -88,9 +92,37 @@ def estimate_llm_cost(args: LLMCostArgs, ctx: SkillContext) -> ToolResult:
     )
 
 
+class DesignBudgetArgs(DesignCostArgs):
+    monthly_budget_usd: float | None = Field(default=None, ge=0, description="Only a budget the request states.")
+    current_monthly_spend_usd: float | None = Field(default=None, ge=0, description="Today's bill, if stated.")
+
+
+def estimate_design_cost(args: DesignBudgetArgs, ctx: SkillContext) -> ToolResult:
+    table = ctx.pricing_table()
+    items = price_design(args, table)
+    total = round(sum(i.value for i in items), 2)
+    data: dict[str, object] = {"monthly_total_usd": total, "as_of": table.as_of}
+    recs = [f"Prices are the bundled table as of {table.as_of}; replace them with your contract prices."]
+    if args.monthly_budget_usd is not None:
+        data["budget_usd"] = args.monthly_budget_usd
+        data["within_budget"] = total <= args.monthly_budget_usd
+    if args.current_monthly_spend_usd is not None:
+        saving = args.current_monthly_spend_usd - total
+        data["current_spend_usd"] = args.current_monthly_spend_usd
+        recs.append(f"Against today's bill of ${args.current_monthly_spend_usd:,.0f}/month this design costs "
+                    f"${total:,.0f}/month ({'saves' if saving >= 0 else 'adds'} ${abs(saving):,.0f}/month).")
+    return ToolResult(skill=SKILL, tool="cost_estimate_design",
+                      summary=f"≈ ${total:,.2f}/month for the chosen components", recommendations=recs,
+                      calculations=items, data=data)
+
+
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "cost", ctx, "LLM cost estimation and optimization"),
+        skill_tool(SKILL, "cost_estimate_design",
+                   "The monthly bill of the chosen components (model calls, embeddings, GPUs, replicas, vector "
+                   "memory, flat services), with a budget verdict only for a stated budget.",
+                   DesignBudgetArgs, lambda a: estimate_design_cost(a, ctx)),
         skill_tool(
             SKILL,
             "cost_estimate_llm",
@@ -100,3 +132,57 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
             lambda a: estimate_llm_cost(a, ctx),
         ),
     ]
+
+
+TOKENS_PER_REQUEST = {"rag_system": (2500, 350), "evaluation_system": (1200, 200)}
+PAGES_PER_DOCUMENT = 10
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    """Price the chosen components once the architecture and sizing results are in."""
+    archs = [r for r in results if r.tool.endswith("_design_architecture")]
+    if not archs:
+        return []
+    chosen = sorted({o for r in archs for o in r.data.get("chosen", [])})
+    gpu_memory = {c["chosen"]["id"]: c["chosen"]["gpu_memory_gb"] for r in archs for c in r.data.get("choices", [])
+                  if c.get("chosen") and c["chosen"].get("gpu_memory_gb")}
+    index = find_result(results, "rag_size_index")
+    replicas = find_result(results, "serving_size_replicas")
+    stated: list[str] = []
+    per_day = req.requests_per_day.value if req.requests_per_day else 0.0
+    if req.requests_per_day is not None and req.requests_per_day.stated:
+        stated.append("requests_per_day")
+    if req.corpus is not None and req.corpus.stated:
+        stated += ["corpus_tokens", "pages"]
+    tokens_in, tokens_out = TOKENS_PER_REQUEST.get(workflow, (800, 200))
+    args: dict[str, object] = {
+        "chosen": chosen, "gpu_memory_gb": gpu_memory, "requests_per_day": round(per_day, 2),
+        "input_tokens": tokens_in, "output_tokens": tokens_out,
+        "cache_hit_rate": 0.2 if any(o in chosen for o in ("redis", "pg-cache", "lru")) else 0.0,
+        "replicas": int(replicas.data["replicas"]) if replicas else _service_replicas(req, chosen),
+    }
+    if index is not None:
+        args["corpus_tokens"] = index.data.get("embed_tokens", 0)
+        args["vector_gb"] = index.data.get("vector_gb", 0)
+    if req.corpus is not None and "textract" in chosen:
+        per = 1 if req.corpus.value.unit.startswith("page") else PAGES_PER_DOCUMENT
+        args["pages"] = req.corpus.value.amount * per
+    if req.hardware is not None and req.hardware.value.gpus:
+        args["owned_gpus"] = req.hardware.value.gpus
+        stated.append("owned_gpus") if req.hardware.stated else None
+    if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
+        args["monthly_budget_usd"] = req.monthly_budget_usd.value
+    if req.current_monthly_spend_usd is not None:
+        args["current_monthly_spend_usd"] = req.current_monthly_spend_usd.value
+    args["stated_inputs"] = stated
+    return [PlannedCall(name="cost_estimate_design", args=args, phase=2)]
+
+
+def _service_replicas(req: Requirements, chosen: list[str]) -> int:
+    """CPU replicas of a request-serving app: Little's law with 8 concurrent requests at 60%."""
+    if not any(o in chosen for o in ("fastapi-k8s", "fastapi-vm", "tesseract")):
+        return 0
+    peak = req.peak_rps.value if req.peak_rps else 0.1
+    latency = req.latency.value.seconds if req.latency else 1.0
+    floor = 2 if "fastapi-k8s" in chosen else 1
+    return max(floor, math.ceil(peak * latency / (8 * 0.6)))

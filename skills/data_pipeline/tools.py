@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
 
 if TYPE_CHECKING:
@@ -64,3 +66,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Size ingestion throughput, stream partitions and storage from events per day and retention.",
                    PipelineArgs, lambda a: size_pipeline(a, ctx)),
     ]
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    per_day = req.events_per_day.value if req.events_per_day is not None else (
+        req.batch_volume.value.amount if req.batch_volume is not None else 1_000_000)
+    return [PlannedCall(name="data_size_pipeline", args={"events_per_day": per_day}, phase=1)]

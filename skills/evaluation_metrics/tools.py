@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
 
 if TYPE_CHECKING:
@@ -67,9 +69,11 @@ def recommend_metrics(args: MetricsArgs) -> ToolResult:
 
 class SampleSizeArgs(BaseModel):
     baseline_rate: float = Field(default=0.80, gt=0, lt=1, description="Current pass/win rate.")
-    minimum_detectable_difference: float = Field(default=0.05, gt=0, lt=1)
+    minimum_detectable_difference: float = Field(default=0.05, gt=0, lt=1, description="Absolute difference to detect.")
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.80, gt=0.5, lt=1)
+    units_per_day: float | None = Field(default=None, gt=0, description="Traffic available for an online test, per day.")
+    stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
 
 
 _Z = {0.10: 1.645, 0.05: 1.96, 0.01: 2.576}
@@ -87,21 +91,30 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         value=n,
         unit="examples",
         formula=(
-            f"(z_α/2 {z_a} + z_β {z_b})² × ({p1:.2f}×{1 - p1:.2f} + {p2:.2f}×{1 - p2:.2f}) ÷ "
-            f"{p2 - p1:.2f}² = {n:,}"
+            f"(z_α/2 {z_a} + z_β {z_b})² × ({p1:.4g}×{1 - p1:.4g} + {p2:.4g}×{1 - p2:.4g}) ÷ "
+            f"{p2 - p1:.4g}² = {n:,}"
         ),
         inputs={"baseline_rate": p1, "minimum_detectable_difference": args.minimum_detectable_difference},
+        from_request=[n for n in ("baseline_rate", "minimum_detectable_difference") if n in args.stated_inputs],
     )
+    calcs = [calc]
+    if args.units_per_day:
+        days = math.ceil(2 * n / args.units_per_day)
+        calcs.append(Calculation(
+            name="Online test duration", value=days, unit="days",
+            formula=f"2 arms × {n:,} ÷ {args.units_per_day:,.0f} per day = {days:,} days (run whole weeks)",
+            inputs={"units_per_day": args.units_per_day},
+            from_request=["units_per_day"] if "units_per_day" in args.stated_inputs else []))
     return ToolResult(
         skill=SKILL,
         tool="eval_plan_sample_size",
-        summary=f"{n:,} examples per variant to detect a {args.minimum_detectable_difference:.0%} change",
+        summary=f"{n:,} examples per variant to detect a {args.minimum_detectable_difference:.2%} absolute change",
         recommendations=[
             f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
             "(paired tests need fewer examples than this unpaired bound).",
             f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance.",
         ],
-        calculations=[calc],
+        calculations=calcs,
         data={"per_variant": n},
     )
 
@@ -117,3 +130,33 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Examples needed per variant to detect a quality difference (two-proportion test).",
                    SampleSizeArgs, plan_sample_size),
     ]
+
+
+ASSUMED_BASELINE = 0.05  # a click-through-like rate when the request states none
+
+_TASK_WORDS = (("summar", "summarization"), ("classif", "classification"), ("extract", "extraction"),
+               ("rank", "ranking"), ("recommend", "ranking"), ("search", "ranking"), ("rag", "rag"),
+               ("retriev", "rag"), ("chat", "chat"), ("assistant", "chat"), ("support", "chat"))
+
+
+def infer_task(text: str) -> str:
+    low = text.lower()
+    return next((task for word, task in _TASK_WORDS if word in low), "generation")
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, request: str = "") -> list[PlannedCall]:
+    calls = [PlannedCall(name="eval_recommend_metrics", args={"task": infer_task(request)}, phase=1)]
+    args: dict[str, object] = {"stated_inputs": []}
+    baseline = req.baseline_rate.value if req.baseline_rate is not None else None
+    if baseline is not None:
+        args["baseline_rate"] = baseline
+        args["stated_inputs"].append("baseline_rate")  # type: ignore[union-attr]
+    if req.min_detectable_effect is not None:
+        base = baseline if baseline is not None else ASSUMED_BASELINE
+        args.setdefault("baseline_rate", base)
+        args["minimum_detectable_difference"] = round(base * req.min_detectable_effect.value, 6)
+    if req.requests_per_day is not None and req.requests_per_day.stated:
+        args["units_per_day"] = req.requests_per_day.value
+        args["stated_inputs"].append("units_per_day")  # type: ignore[union-attr]
+    calls.append(PlannedCall(name="eval_plan_sample_size", args=args, phase=1))
+    return calls

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
 
 if TYPE_CHECKING:
@@ -57,3 +59,8 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Estimate artifact storage (checkpoints) from runs per month, checkpoint size and retention.",
                    StorageArgs, lambda a: estimate_storage(a, ctx)),
     ]
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    small = req.model_family is not None and "lora" in req.model_family.value.lower()
+    return [PlannedCall(name="exp_estimate_storage", args={"checkpoint_gb": 0.2 if small else 2.0}, phase=1)]

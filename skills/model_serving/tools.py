@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
 
 if TYPE_CHECKING:
@@ -62,3 +64,13 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Size serving replicas from requests per second and latency using Little's law.",
                    ReplicaArgs, lambda a: size_replicas(a, ctx)),
     ]
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    if req.mode is not None and req.mode.value == "batch" or req.peak_rps is None:
+        return []
+    llm = req.model_kind is not None and req.model_kind.value == "llm"
+    latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
+    return [PlannedCall(name="serving_size_replicas", phase=1, args={
+        "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5 if llm else latency),
+        "concurrency_per_replica": 16 if llm else 8})]

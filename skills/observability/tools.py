@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.requirements import Requirements
+from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 
 if TYPE_CHECKING:
@@ -85,3 +87,12 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Plan logs, traces, metrics and alerts for a workflow, and size the log volume.",
                    MonitoringArgs, lambda a: plan_monitoring(a, ctx)),
     ]
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    args: dict[str, object] = {"workflow": workflow}
+    if req.requests_per_day is not None:
+        args["requests_per_day"] = round(req.requests_per_day.value, 2)
+    if req.retention_days is not None:
+        args["retention_days"] = max(1, int(req.retention_days.value))
+    return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]

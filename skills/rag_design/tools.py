@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
-from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+from mlarchitect.requirements import Requirements
+from mlarchitect.skills.architecture import architecture_tool
+from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
+from mlarchitect.skills.catalogue import load_catalogue
+from mlarchitect.tool_result import PlannedCall, find_result
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -81,6 +85,7 @@ class IndexSizeArgs(BaseModel):
     overlap_tokens: int = Field(default=64, ge=0)
     dimensions: int = Field(default=1536, gt=0, description="Embedding dimensions.")
     bytes_per_dimension: int = Field(default=4, description="4 = float32, 1 = int8 quantized.")
+    stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
 
 
 def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
@@ -91,10 +96,7 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
     vector_gb = chunks * args.dimensions * args.bytes_per_dimension / 1e9
     hnsw_gb = chunks * 16 * 2 * 4 / 1e9  # M=16 links per layer-0 node, 4-byte ids
     int8_gb = chunks * args.dimensions / 1e9
-    embed_tokens = chunks * args.chunk_tokens
-    price = ctx.pricing_table().embeddings["text-embedding-3-small"].per_mtok
-    embed_cost = embed_tokens / 1e6 * price
-    stated = ["documents"]
+    stated = [n for n in ("documents", "tokens_per_unit") if n in args.stated_inputs]
     calcs = [
         Calculation(name="Corpus tokens", value=total_tokens, unit="tokens",
                     formula=f"{args.documents:,} {args.unit} × {per_unit:,} tokens = {total_tokens:,}",
@@ -108,33 +110,25 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
                     inputs={"dimensions": args.dimensions}),
         Calculation(name="Vector memory with int8 quantization", value=round(int8_gb + hnsw_gb, 3), unit="GB",
                     formula=f"{chunks:,} × {args.dimensions} dims × 1 B + links = {int8_gb + hnsw_gb:.2f} GB"),
-        Calculation(name="One-off embedding cost", value=round(embed_cost, 2), unit="USD",
-                    formula=f"{embed_tokens:,} tokens × ${price}/M (text-embedding-3-small) = ${embed_cost:,.2f}"),
     ]
-    ram_price = ctx.pricing_table().ram_gb_month
-    hosted_gb = max(2 * (vector_gb + hnsw_gb), 1.0)
-    calcs.append(Calculation(
-        name="Vector store hosting", value=round(hosted_gb * ram_price, 2), unit="USD/month",
-        formula=(f"max(2 replicas × {vector_gb + hnsw_gb:.2f} GB, 1 GB minimum) = {hosted_gb:.2f} GB × "
-                 f"${ram_price}/GB-month = ${hosted_gb * ram_price:,.2f}")))
-    store = "pgvector or Chroma on one node" if chunks < 2_000_000 else "a sharded vector DB (Qdrant, Milvus, OpenSearch)"
     return ToolResult(
         skill=SKILL,
         tool="rag_size_index",
         summary=f"{chunks:,} chunks, ≈{vector_gb + hnsw_gb:.2f} GB of vectors in RAM",
         recommendations=[
-            f"At {chunks:,} chunks, {store} holds the index comfortably.",
+            f"{chunks:,} chunks need ≈{vector_gb + hnsw_gb:.2f} GB of vector memory at {args.dimensions} dimensions.",
             "Quantize vectors to int8 when memory matters; re-score the top candidates in full precision.",
         ],
         calculations=calcs,
-        data={"chunks": chunks, "vector_gb": round(vector_gb + hnsw_gb, 3), "total_tokens": total_tokens},
+        data={"chunks": chunks, "vector_gb": round(vector_gb + hnsw_gb, 3), "total_tokens": total_tokens,
+              "embed_tokens": chunks * args.chunk_tokens},
     )
 
 
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "rag", ctx, "retrieval-augmented generation (RAG)"),
-        blueprint_tool(SKILL, "rag", __package__),
+        architecture_tool(SKILL, "rag", __package__, scale_fn=scales),
         skill_tool(SKILL, "rag_recommend_chunking",
                    "Recommend parser, chunk size and chunk overlap for each document type of a corpus.",
                    ChunkingArgs, recommend_chunking),
@@ -142,3 +136,40 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
                    "Size a vector index from the corpus size: tokens, chunks, vector memory, embedding cost.",
                    IndexSizeArgs, lambda a: size_index(a, ctx)),
     ]
+
+
+EMBEDDING_DIMENSIONS = {"openai-small": 1536, "bge-m3-gpu": 1024, "bge-small-cpu": 384, "static-local": 256}
+CHUNK_TOKENS, OVERLAP_TOKENS = 500, 64
+
+
+def corpus_tokens(req: Requirements) -> float:
+    if req.corpus is None:
+        return 0.0
+    unit = req.corpus.value.unit.lower()
+    return req.corpus.value.amount * TOKENS_PER_UNIT.get(unit, DEFAULT_TOKENS_PER_DOCUMENT)
+
+
+def scales(req: Requirements) -> dict[str, float]:
+    """Workload sizes the catalogue's ``max_scale`` is tested against."""
+    return {"chunks": math.ceil(corpus_tokens(req) / (CHUNK_TOKENS - OVERLAP_TOKENS))}
+
+
+def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
+    """The sizing calls the offline engine makes for a RAG design (after the architecture)."""
+    arch = find_result(results, "rag_design_architecture")
+    if arch is None or req.corpus is None:
+        return []
+    chosen = set(arch.data.get("chosen", []))
+    dims = next((d for o, d in EMBEDDING_DIMENSIONS.items() if o in chosen), 768)
+    corpus = req.corpus
+    args = {"documents": int(corpus.value.amount), "unit": corpus.value.unit, "dimensions": dims,
+            "chunk_tokens": CHUNK_TOKENS, "overlap_tokens": OVERLAP_TOKENS,
+            "stated_inputs": ["documents"] if corpus.stated else []}
+    return [PlannedCall(name="rag_recommend_chunking", args={"document_types": req.document_types}, phase=1),
+            PlannedCall(name="rag_size_index", args=args, phase=1)]
+
+
+def gpu_memory(chosen: set[str]) -> dict[str, float]:
+    catalogue = load_catalogue(__package__)
+    return {o.id: o.gpu_memory_gb for slot in catalogue.slots.values() for o in slot.options
+            if o.id in chosen and o.gpu_memory_gb}

@@ -1,0 +1,89 @@
+"""Fill what a request leaves open with labelled assumptions.
+
+Each assumed value says why it was chosen, scaled to what the request did say
+(a laptop gets laptop-sized traffic; 5,000 users set the traffic). Designs size
+from these; the deliverable lists them under Assumptions, never as stated.
+"""
+
+from __future__ import annotations
+
+from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
+
+PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
+REQUESTS_PER_USER_PER_DAY = 5
+
+
+def _deployment(req: Requirements) -> str:
+    return req.deployment.value if req.deployment is not None else "cloud"
+
+
+def with_assumptions(req: Requirements, workflow: str) -> Requirements:
+    """``req`` with every value the design needs; stated values are kept as they are."""
+    update: dict[str, object] = {}
+    single = _deployment(req) == "single_machine"
+    if req.deployment is None:
+        update["deployment"] = Fact.assumed("cloud", "no deployment constraint stated: a managed cloud is assumed")
+    if req.corpus is None and workflow == "rag_system":
+        amount, why = (3_000, "one person's documents on one machine") if single else (10_000, "a mid-size internal corpus")
+        update["corpus"] = Fact.assumed(Quantity(amount=amount, unit="documents"), f"corpus size not stated: {why}")
+    if req.requests_per_day is None and req.peak_rps is None:
+        if req.users is not None:
+            per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
+            update["requests_per_day"] = Fact.assumed(
+                float(per_day), f"{req.users.value:,} users × {REQUESTS_PER_USER_PER_DAY} requests each a day")
+        elif single:
+            update["requests_per_day"] = Fact.assumed(50.0, "one user on one machine")
+        elif req.mode is not None and req.mode.value == "batch":
+            pass  # a batch job has no request traffic
+        else:
+            update["requests_per_day"] = Fact.assumed(2_000.0, "traffic not stated: a team-internal tool")
+    per_day = update.get("requests_per_day", req.requests_per_day)
+    if req.peak_rps is None and isinstance(per_day, Fact):
+        update["peak_rps"] = Fact.assumed(
+            round(per_day.value / 86_400 * PEAK_FACTOR, 3),
+            f"peak = {per_day.value:,.0f} requests/day ÷ 86,400 s × {PEAK_FACTOR:g} (peak-hour factor)")
+    elif req.requests_per_day is None and req.peak_rps is not None:
+        update["requests_per_day"] = Fact.assumed(
+            round(req.peak_rps.value * 86_400 / PEAK_FACTOR),
+            f"daily volume = {req.peak_rps.value:,g} req/s × 86,400 s ÷ {PEAK_FACTOR:g} (peak-hour factor)")
+    if req.mode is None:
+        mode = "batch" if workflow in ("data_pipeline", "experiment_tracking") else "real_time"
+        update["mode"] = Fact.assumed(mode, "no batch or real-time requirement stated")
+    if req.model_kind is None and workflow in ("rag_system",):
+        update["model_kind"] = Fact.assumed("llm", "a RAG system generates answers with an LLM")
+    if req.latency is None and workflow in ("rag_system", "model_serving") and (req.mode is None or req.mode.value != "batch"):
+        kind = req.model_kind.value if req.model_kind else ("llm" if workflow == "rag_system" else None)
+        seconds = 3.0 if kind == "llm" or workflow == "rag_system" else 0.3
+        update["latency"] = Fact.assumed(Latency(seconds=seconds, percentile="p95"),
+                                         "latency target not stated: interactive use")
+    if req.retention_days is None and workflow in ("data_pipeline", "experiment_tracking"):
+        update["retention_days"] = Fact.assumed(365.0, "retention not stated: one year of history")
+    if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
+        update["events_per_day"] = Fact.assumed(1_000_000.0, "data volume not stated")
+    return req.model_copy(update=update)
+
+
+def assumption_lines(req: Requirements) -> list[str]:
+    """One line per assumed value, for the deliverable's Assumptions."""
+    lines = []
+    for name, fact in req.assumed_facts().items():
+        lines.append(f"{name.replace('_', ' ')}: {describe_value(fact.value)} (assumed: {fact.reason})")
+    return lines
+
+
+def describe_value(value: object) -> str:
+    if isinstance(value, Quantity):
+        return f"{value.amount:,.0f} {value.unit}"
+    if isinstance(value, Latency):
+        return f"{value.percentile} ≤ {value.seconds:g} s"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 100 or value.is_integer() else f"{value:,.3g}"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    if isinstance(value, Hardware):
+        parts = [f"{value.gpus}× {value.gpu_model or 'GPU'}" if value.gpus else "", "CPU only" if value.cpu_only else "",
+                 f"{value.ram_gb:g} GB RAM" if value.ram_gb else ""]
+        return ", ".join(p for p in parts if p) or "unspecified hardware"
+    return str(value)

@@ -1,0 +1,180 @@
+"""A skill's architecture for one request: its blueprint (components, flows,
+risk rules, section defaults) with each component's technology chosen from the
+skill's catalogue under the request's hard constraints.
+
+The same tool serves every model: it reads the run's requirements from the
+graph state, so a model cannot forget a constraint by leaving it out of the
+arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Annotated, Any
+
+from langgraph.prebuilt import InjectedState
+from pydantic import BaseModel, Field
+
+from mlarchitect.requirements import Requirements
+from mlarchitect.skills.catalogue import Choice, load_catalogue, choose
+from mlarchitect.skills.conditions import holds
+from mlarchitect.tool_result import ToolResult
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+ScaleFn = Callable[[Requirements], dict[str, float]]
+SECTION_KEYS = ("evaluation", "serving", "tracking", "pipeline")
+
+
+@lru_cache(maxsize=16)
+def load_blueprint(package: str) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8"))
+
+
+class _Vars(dict):  # str.format_map that leaves unknown names visible but harmless
+    def __missing__(self, key: str) -> str:
+        return "the stated constraint"
+
+
+def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, str]:
+    """Values blueprint texts may name: ``{corpus}``, ``{team}``, ``{budget}`` ..."""
+    out: dict[str, str] = {}
+    if req.corpus is not None:
+        out["corpus"] = f"{req.corpus.value.amount:,.0f} {req.corpus.value.unit}"
+    if req.team_size is not None:
+        out["team"] = f"{req.team_size.value}"
+    if req.monthly_budget_usd is not None:
+        out["budget"] = f"${req.monthly_budget_usd.value:,.0f}"
+    if req.current_monthly_spend_usd is not None:
+        out["spend"] = f"${req.current_monthly_spend_usd.value:,.0f}"
+    if req.deployment is not None:
+        out["deployment"] = f"“{req.deployment.quote}”" if req.deployment.stated else req.deployment.value
+    if req.data_residency is not None:
+        out["residency"] = req.data_residency.value
+    if req.compliance:
+        out["compliance"] = ", ".join(f.value.upper() for f in req.compliance)
+    if req.latency is not None:
+        out["latency"] = f"{req.latency.value.percentile} ≤ {req.latency.value.seconds:g} s"
+    if req.hardware is not None and req.hardware.value.gpus:
+        hw = req.hardware.value
+        out["gpus"] = f"{hw.gpus}× {hw.gpu_model or 'GPU'}"
+    if req.retention_days is not None:
+        out["retention"] = f"{req.retention_days.value:,.0f} days"
+    if req.batch_volume is not None:
+        out["batch"] = f"{req.batch_volume.value.amount:,.0f} {req.batch_volume.value.unit}"
+    for slot, choice in choices.items():
+        if choice.chosen is not None:
+            out[slot] = choice.chosen.name
+    return out
+
+
+def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]) -> str | None:
+    """A blueprint line (a string, or ``{text, when}``) for this request, or None."""
+    if isinstance(item, dict):
+        if not holds(item.get("when"), req, chosen):
+            return None
+        item = item["text"]
+    return str(item).format_map(_Vars(values))
+
+
+def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None) -> dict[str, Any]:
+    """The blueprint of ``package`` adapted to ``req`` (pure: no I/O beyond the package data)."""
+    blueprint = load_blueprint(package)
+    catalogue = load_catalogue(package)
+    scales = scales or {}
+    choices = {slot_id: choose(slot_id, slot, req, scales.get(slot.unit)) for slot_id, slot in catalogue.slots.items()}
+    chosen_ids = {c.chosen.id for c in choices.values() if c.chosen is not None}
+    values = template_vars(req, choices)
+    components: list[dict[str, Any]] = []
+    used: dict[str, Choice] = {}
+    unsatisfied: list[str] = []
+    for comp in blueprint.get("components", []):
+        if not holds(comp.get("when"), req, chosen_ids):
+            continue
+        slot = comp.get("slot")
+        entry = {"name": comp["name"], "responsibility": _text(comp["responsibility"], req, chosen_ids, values) or "",
+                 "technology": comp.get("technology", ""), "decisions": []}
+        if slot:
+            choice = choices[slot]
+            if choice.chosen is None:
+                if catalogue.slots[slot].optional:
+                    continue
+                unsatisfied.append(f"{comp['name']}: {choice.why}")
+                entry["technology"] = "no option satisfies the constraints"
+                entry["decisions"].append(choice.why)
+            else:
+                entry["technology"] = choice.chosen.name
+                entry["decisions"].append(f"Chosen because {choice.why}.")
+            used[slot] = choice
+        components.append(entry)
+    names = {c["name"] for c in components}
+    flows = [list(f) for f in blueprint.get("data_flows", []) if f[0] in names and f[1] in names]
+    risks = []
+    for rule in blueprint.get("risk_rules", []):
+        if holds(rule.get("when"), req, chosen_ids):
+            risks.append({"risk": _text(rule["risk"], req, chosen_ids, values),
+                          "mitigation": _text(rule["mitigation"], req, chosen_ids, values),
+                          "severity": rule.get("severity", "medium")})
+    data: dict[str, Any] = {
+        "title": blueprint.get("title", ""),
+        "components": components,
+        "data_flows": flows,
+        "risks": risks,
+        "choices": [c.model_dump(mode="json") for c in used.values()],
+        "chosen": sorted(c.chosen.id for c in used.values() if c.chosen is not None),
+        "unsatisfied": unsatisfied,
+        "scales": scales,
+    }
+    for key in SECTION_KEYS:
+        section = blueprint.get(key)
+        if section is None:
+            continue
+        adapted: dict[str, Any] = {}
+        for field, value in section.items():
+            if isinstance(value, list):
+                adapted[field] = [t for t in (_text(v, req, chosen_ids, values) for v in value) if t]
+            else:
+                adapted[field] = _text(value, req, chosen_ids, values) or ""
+        data[key] = adapted
+    return data
+
+
+class ArchitectureArgs(BaseModel):
+    focus: str = Field(default="", description="Optional: a part of the system to emphasise.")
+    state: Annotated[dict, InjectedState] = Field(default_factory=dict)
+
+
+def run_architecture(skill_id: str, prefix: str, package: str, state: dict[str, Any],
+                     scale_fn: ScaleFn | None = None) -> ToolResult:
+    req = Requirements.model_validate(state.get("requirements") or {})
+    data = adapt_architecture(package, req, scale_fn(req) if scale_fn else None)
+    chosen = ", ".join(f"{c['title'].lower()}: {c['chosen']['name']}" for c in data["choices"] if c.get("chosen"))
+    recs = [f"{c['title']}: {c['chosen']['name']} ({c['why']})" for c in data["choices"] if c.get("chosen")]
+    recs += [f"Unresolved: {u}" for u in data["unsatisfied"]]
+    return ToolResult(skill=skill_id, tool=f"{prefix}_design_architecture",
+                      summary=f"{data['title']} for this request; {chosen}" if chosen else data["title"],
+                      recommendations=recs, data=data)
+
+
+def architecture_tool(skill_id: str, prefix: str, package: str, scale_fn: ScaleFn | None = None) -> BaseTool:
+    from langchain_core.tools import StructuredTool
+
+    def call(focus: str = "", state: dict | None = None) -> tuple[str, dict[str, Any]]:
+        result = run_architecture(skill_id, prefix, package, state or {}, scale_fn)
+        return result.model_dump_json(exclude_defaults=True), result.model_dump()
+
+    return StructuredTool.from_function(
+        func=call,
+        name=f"{prefix}_design_architecture",
+        description=("Design this kind of system for the current request: components with technologies chosen "
+                     "under the request's hard constraints (air-gapped, existing stack only, one machine, batch, "
+                     "classic ML ...), the alternatives each choice beat and why, data flows, and risks derived "
+                     "from the constraints. Call it first; build on its choices."),
+        args_schema=ArchitectureArgs,
+        response_format="content_and_artifact",
+        metadata={"skill": skill_id},
+    )

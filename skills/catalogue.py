@@ -1,0 +1,205 @@
+"""Component catalogues: the options each skill chooses among, as data.
+
+Each skill's ``catalogue.yaml`` lists *slots* (vector store, generator model,
+cache, ...) and for each the options with the attributes hard constraints test
+(hosted or self-hostable, the datastore it adds, what it needs, the modes and
+model kinds it serves, scale range, residency) and the ones soft preferences
+weigh (operational burden, cost class, fit). :func:`choose` filters by every
+hard constraint of the request and ranks the rest; each rejected option keeps
+the reason it lost, for the deliverable's "Alternatives and trade-offs".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlarchitect.requirements import Requirements
+
+Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet"]
+
+# datastores that need no new service (in-process or plain files)
+EMBEDDED_STORES = frozenset({"none", "in-process", "files", "sqlite", "object-storage"})
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str = Field(description="What the design names: the technology.")
+    summary: str = ""
+    hosted: bool = Field(default=False, description="A hosted API or SaaS: data leaves the network.")
+    datastore: str = Field(default="none", description="The datastore it adds or reuses (postgres, redis ...).")
+    needs: list[Need] = Field(default_factory=list)
+    gpu_memory_gb: float = Field(default=0, description="GPU memory it needs in total (0 = none).")
+    modes: list[str] = Field(default_factory=list, description="real_time/batch/streaming it serves; empty = any.")
+    kinds: list[str] = Field(default_factory=list, description="llm/classic_ml it serves; empty = any.")
+    max_scale: float | None = Field(default=None, description="Largest workload it suits, in the slot's unit.")
+    min_scale: float | None = Field(default=None, description="Below this it is overkill (soft).")
+    residency: list[str] = Field(default_factory=list, description="Regions it can keep data in; empty = anywhere it runs.")
+    deployments: list[str] = Field(default_factory=list, description="Only for these deployments; empty = any.")
+    ops: Literal["low", "medium", "high"] = "medium"
+    cost: Literal["free", "low", "medium", "high"] = "medium"
+    fit: float = Field(default=1.0, description="Default preference when nothing else decides.")
+    stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
+    strengths: str = ""
+    weaknesses: str = ""
+
+
+class Slot(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    unit: str = Field(default="", description="What max_scale counts: chunks, rows/day, rps ...")
+    optional: bool = Field(default=False, description="May be left out when no option fits.")
+    options: list[Option]
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slots: dict[str, Slot]
+
+
+class Rejected(BaseModel):
+    option: str
+    why: str
+
+
+class Choice(BaseModel):
+    """The option chosen for one slot, and why the others lost."""
+
+    slot: str
+    title: str
+    chosen: Option | None
+    why: str
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=16)
+def load_catalogue(package: str) -> Catalogue:
+    import yaml
+
+    text = (resources.files(package) / "catalogue.yaml").read_text(encoding="utf-8")
+    return Catalogue.model_validate(yaml.safe_load(text))
+
+
+def hard_violations(option: Option, req: Requirements, scale: float | None = None) -> list[str]:
+    """Why ``option`` breaks a hard constraint of ``req`` (empty: it is allowed)."""
+    out: list[str] = []
+    if option.hosted and req.self_hosted_only:
+        out.append(f"a hosted service, and {_quote(req.no_external_apis or req.deployment)} rules those out")
+    if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
+        out.append(f"needs internet access; {_quote(req.deployment)}")
+    stack = req.stack()
+    adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack
+    if req.stack_only is not None and req.stack_only.value and adds_store:
+        out.append(f"adds {option.datastore}, and {_quote(req.stack_only)} allows no new datastore")
+    single = req.deployment is not None and req.deployment.value == "single_machine"
+    for need in option.needs:
+        if need in ("kubernetes", "cluster") and single:
+            out.append(f"needs {'a Kubernetes cluster' if need == 'kubernetes' else 'several machines'}; "
+                       f"{_quote(req.deployment)}")
+        if need == "service" and single and option.datastore not in stack:
+            out.append(f"runs as a separate server; {_quote(req.deployment)} calls for one process")
+    if option.gpu_memory_gb:
+        hw = req.hardware.value if req.hardware else None
+        available = _gpu_memory(req)
+        if hw is not None and hw.cpu_only:
+            out.append(f"needs a GPU; {_quote(req.hardware)}")
+        elif available is not None and available < option.gpu_memory_gb:
+            out.append(f"needs {option.gpu_memory_gb:g} GB of GPU memory; {_quote(req.hardware)} gives {available:g} GB")
+        elif available is None and req.self_hosted_only and req.hardware is not None:
+            out.append(f"needs a GPU, and {_quote(req.hardware)} names none")
+    if option.deployments and (req.deployment is None or req.deployment.value not in option.deployments):
+        where = req.deployment.value.replace("_", " ") if req.deployment else "a server deployment"
+        out.append(f"only suits {' / '.join(d.replace('_', ' ') for d in option.deployments)}, not {where}")
+    if option.modes and req.mode is not None and req.mode.value not in option.modes:
+        out.append(f"serves {'/'.join(m.replace('_', '-') for m in option.modes)} workloads; "
+                   f"{_quote(req.mode)} is {req.mode.value.replace('_', '-')}")
+    if option.kinds and req.model_kind is not None and req.model_kind.value not in option.kinds:
+        kind = "an LLM" if req.model_kind.value == "llm" else "a classic ML model"
+        out.append(f"does not apply to {kind} ({_quote(req.model_kind)})")
+    if option.max_scale is not None and scale is not None and scale > option.max_scale:
+        out.append(f"suits up to {option.max_scale:,.0f}; this design needs {scale:,.0f}")
+    if option.residency and req.data_residency is not None:
+        region = req.data_residency.value.lower()
+        if not any(region.startswith(r.lower()) or r.lower() == "any" for r in option.residency):
+            out.append(f"cannot keep data in {req.data_residency.value} ({_quote(req.data_residency)})")
+    return out
+
+
+def _gpu_memory(req: Requirements) -> float | None:
+    if req.hardware is None or req.hardware.value.gpus <= 0:
+        return None
+    hw = req.hardware.value
+    per_gpu = hw.gpu_memory_gb or 24.0
+    return hw.gpus * per_gpu
+
+
+def _quote(fact: object) -> str:
+    quote = getattr(fact, "quote", "") or ""
+    return f"“{quote}”" if quote else "the request"
+
+
+def soft_score(option: Option, req: Requirements, scale: float | None = None) -> tuple[float, list[str]]:
+    """Preference among allowed options, with the reasons that moved it."""
+    score = option.fit
+    why: list[str] = []
+    stack = req.stack()
+    if stack & ({option.datastore} | set(option.stack)):
+        score += 3
+        why.append("reuses the existing stack")
+    team = req.team_size.value if req.team_size else None
+    if team is not None and team <= 3:
+        score += {"low": 1.0, "medium": 0.0, "high": -1.5}[option.ops]
+        if option.ops == "low":
+            why.append(f"little to operate for a team of {team}")
+    budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
+    if budget is not None and budget < 1000:
+        score += {"free": 1.0, "low": 0.5, "medium": 0.0, "high": -1.0}[option.cost]
+        if option.cost in ("free", "low"):
+            why.append(f"cheap enough for ${budget:,.0f}/month")
+    if option.gpu_memory_gb and _gpu_memory(req):
+        score += 2 + option.gpu_memory_gb / 1000  # prefer the largest model the stated GPUs hold
+        why.append("uses the GPUs the request provides")
+    elif option.gpu_memory_gb:
+        score -= 1.0 + (1.0 if budget is not None and budget < 2000 else 0.0)  # GPUs would have to be bought
+
+    single = req.deployment is not None and req.deployment.value == "single_machine"
+    if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
+        score += 1
+        why.append("runs inside one process")
+    if option.min_scale is not None and scale is not None and scale < option.min_scale:
+        score -= 1.5
+        why.append("more than this scale needs")
+    return score, why
+
+
+def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None) -> Choice:
+    """The best option for ``slot`` under ``req``; every other option with why it lost."""
+    allowed: list[tuple[float, Option, list[str]]] = []
+    rejected: list[Rejected] = []
+    for option in slot.options:
+        problems = hard_violations(option, req, scale)
+        if problems:
+            rejected.append(Rejected(option=option.name, why=problems[0]))
+            continue
+        score, why = soft_score(option, req, scale)
+        allowed.append((score, option, why))
+    if not allowed:
+        reasons = "; ".join(f"{r.option}: {r.why}" for r in rejected)
+        return Choice(slot=slot_id, title=slot.title, chosen=None, rejected=rejected,
+                      why=f"No option satisfies the constraints ({reasons}).")
+    allowed.sort(key=lambda t: -t[0])
+    best_score, best, why = allowed[0]
+    for score, option, _ in allowed[1:]:
+        reason = option.weaknesses or f"ranked below {best.name} for this request"
+        if score < best_score and why:
+            reason = f"{reason}; {best.name} {why[0]}"
+        rejected.append(Rejected(option=option.name, why=reason))
+    because = "; ".join(why) or best.strengths or "the default for this kind of system"
+    return Choice(slot=slot_id, title=slot.title, chosen=best, why=because, rejected=rejected)

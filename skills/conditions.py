@@ -1,0 +1,66 @@
+"""Conditions on a request's requirements, written in blueprints as data.
+
+A blueprint component, risk rule or section line carries ``when:`` (all must
+hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
+``document_types: [scanned]``, ``deployment: [air_gapped]``,
+``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
+``team_max: 2``, ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
+``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mlarchitect.requirements import Requirements
+
+
+def _value(fact: Any) -> Any:
+    return None if fact is None else fact.value
+
+
+def _in(values: list[str], actual: Any) -> bool:
+    return actual is not None and actual in values
+
+
+_TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
+    "mode": lambda v, r, _: _in(v, _value(r.mode)),
+    "mode_not": lambda v, r, _: not _in(v, _value(r.mode)),
+    "kind": lambda v, r, _: _in(v, _value(r.model_kind)),
+    "kind_not": lambda v, r, _: not _in(v, _value(r.model_kind)),
+    "document_types": lambda v, r, _: bool(set(v) & set(r.document_types)),
+    "deployment": lambda v, r, _: _in(v, _value(r.deployment)),
+    "deployment_not": lambda v, r, _: not _in(v, _value(r.deployment)),
+    "self_hosted_only": lambda v, r, _: r.self_hosted_only == bool(v),
+    "stack_only": lambda v, r, _: bool(_value(r.stack_only)) == bool(v),
+    "stack": lambda v, r, _: bool(set(v) & r.stack()),
+    "compliance": lambda v, r, _: bool(set(v) & {f.value for f in r.compliance}),
+    "residency": lambda v, r, _: (r.data_residency is not None) == bool(v),
+    "team_max": lambda v, r, _: r.team_size is not None and r.team_size.value <= v,
+    "budget": lambda v, r, _: (r.monthly_budget_usd is not None) == bool(v),
+    "spend": lambda v, r, _: (r.current_monthly_spend_usd is not None) == bool(v),
+    "latency_max_s": lambda v, r, _: r.latency is not None and r.latency.value.seconds <= v,
+    "chosen": lambda v, _r, c: bool(set(v) & c),
+    "not_chosen": lambda v, _r, c: not (set(v) & c),
+    "gpus": lambda v, r, _: (r.hardware is not None and r.hardware.value.gpus > 0) == bool(v),
+    "multilingual": lambda v, r, _: (len(r.languages) > 1 or "multilingual" in r.languages) == bool(v),
+    "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
+    "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
+    "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
+}
+
+
+def holds(when: dict[str, Any] | None, req: Requirements, chosen: set[str]) -> bool:
+    """Whether every condition in ``when`` holds (an empty condition always does)."""
+    for key, expected in (when or {}).items():
+        test = _TESTS.get(key)
+        if test is None:
+            raise ValueError(f"unknown condition {key!r}")
+        if not test(expected, req, chosen):
+            return False
+    return True
+
+
+def known_conditions() -> list[str]:
+    return sorted(_TESTS)
