@@ -243,7 +243,8 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
     route = Route.model_validate(state["route"])
     sizing = list(content.sizing)
     names = {c.name for c in sizing}
-    sizing.extend(c for r in results for c in r.calculations if c.name not in names and not names.add(c.name))
+    sizing.extend(c for r in results for c in r.calculations
+                  if c.unit != "USD/month" and c.name not in names and not names.add(c.name))
     skills_used = list(dict.fromkeys(r.skill for r in results))
     handoffs, handoff_notes = collected_handoffs(state.get("messages", []))
     sources = list(dict.fromkeys(h.doc_id for r in results for h in r.patterns))

@@ -87,7 +87,7 @@ def build_brief(request: str, workflow: str, from_agent: str, question: str, rea
     results = tool_results(messages)
     components = [
         f"{c.get('name')}: {c.get('responsibility', '')}"
-        for r in results if r.tool.endswith("_reference_architecture")
+        for r in results if r.tool.endswith("_design_architecture")
         for c in r.data.get("components", [])
     ]
     figures = [f"{c.name}: {c.value:,.4g} {c.unit} ({c.formula})" for r in results for c in r.calculations]

@@ -86,7 +86,10 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
     blueprint = load_blueprint(package)
     catalogue = load_catalogue(package)
     scales = scales or {}
-    choices = {slot_id: choose(slot_id, slot, req, scales.get(slot.unit)) for slot_id, slot in catalogue.slots.items()}
+    choices: dict[str, Choice] = {}
+    for slot_id, slot in catalogue.slots.items():  # in file order: later slots may pair with earlier choices
+        so_far = frozenset(c.chosen.id for c in choices.values() if c.chosen is not None)
+        choices[slot_id] = choose(slot_id, slot, req, scales.get(slot.unit), so_far)
     chosen_ids = {c.chosen.id for c in choices.values() if c.chosen is not None}
     values = template_vars(req, choices)
     components: list[dict[str, Any]] = []

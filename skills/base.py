@@ -103,34 +103,3 @@ def search_tool(skill_id: str, prefix: str, ctx: SkillContext, topic: str) -> Ba
         SearchArgs,
         run,
     )
-
-
-class BlueprintArgs(BaseModel):
-    pass
-
-
-def blueprint_tool(skill_id: str, prefix: str, package: str) -> BaseTool:
-    """The skill's reference architecture (components, flows, risks, sections)."""
-
-    def run(_: BlueprintArgs) -> ToolResult:
-        from importlib import resources
-
-        import yaml
-
-        text = (resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        return ToolResult(
-            skill=skill_id,
-            tool=f"{prefix}_reference_architecture",
-            summary=f"Reference architecture: {data.get('title', skill_id)}",
-            data=data,
-        )
-
-    return skill_tool(
-        skill_id,
-        f"{prefix}_reference_architecture",
-        "Return the reference architecture for this kind of system: components, data flows, "
-        "typical risks and section defaults. Adapt it to the request; do not copy it blindly.",
-        BlueprintArgs,
-        run,
-    )

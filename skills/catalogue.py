@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.requirements import Requirements
 
-Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet"]
+Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud"]
 
 # datastores that need no new service (in-process or plain files)
 EMBEDDED_STORES = frozenset({"none", "in-process", "files", "sqlite", "object-storage"})
@@ -45,6 +45,7 @@ class Option(BaseModel):
     cost: Literal["free", "low", "medium", "high"] = "medium"
     fit: float = Field(default=1.0, description="Default preference when nothing else decides.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
+    pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
     strengths: str = ""
     weaknesses: str = ""
 
@@ -94,6 +95,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append(f"a hosted service, and {_quote(req.no_external_apis or req.deployment)} rules those out")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
+    if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":
+        out.append(f"a public-cloud service; {_quote(req.deployment)}")
     stack = req.stack()
     adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack
     if req.stack_only is not None and req.stack_only.value and adds_store:
@@ -145,10 +148,14 @@ def _quote(fact: object) -> str:
     return f"“{quote}”" if quote else "the request"
 
 
-def soft_score(option: Option, req: Requirements, scale: float | None = None) -> tuple[float, list[str]]:
+def soft_score(option: Option, req: Requirements, scale: float | None = None,
+               chosen: frozenset[str] = frozenset()) -> tuple[float, list[str]]:
     """Preference among allowed options, with the reasons that moved it."""
     score = option.fit
     why: list[str] = []
+    if chosen & set(option.pairs_with):
+        score += 1.5
+        why.append("fits the components already chosen")
     stack = req.stack()
     if stack & ({option.datastore} | set(option.stack)):
         score += 3
@@ -173,13 +180,16 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None) ->
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1
         why.append("runs inside one process")
+    if option.kinds and req.model_kind is None:
+        score -= 0.3  # made for one model kind, and the request does not say which
     if option.min_scale is not None and scale is not None and scale < option.min_scale:
         score -= 1.5
         why.append("more than this scale needs")
     return score, why
 
 
-def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None) -> Choice:
+def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None,
+           chosen: frozenset[str] = frozenset()) -> Choice:
     """The best option for ``slot`` under ``req``; every other option with why it lost."""
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
@@ -188,7 +198,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
         if problems:
             rejected.append(Rejected(option=option.name, why=problems[0]))
             continue
-        score, why = soft_score(option, req, scale)
+        score, why = soft_score(option, req, scale, chosen)
         allowed.append((score, option, why))
     if not allowed:
         reasons = "; ".join(f"{r.option}: {r.why}" for r in rejected)

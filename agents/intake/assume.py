@@ -26,7 +26,8 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.corpus is None and workflow == "rag_system":
         amount, why = (3_000, "one person's documents on one machine") if single else (10_000, "a mid-size internal corpus")
         update["corpus"] = Fact.assumed(Quantity(amount=amount, unit="documents"), f"corpus size not stated: {why}")
-    if req.requests_per_day is None and req.peak_rps is None:
+    serves_requests = workflow in ("rag_system", "model_serving", "evaluation_system", "general")
+    if req.requests_per_day is None and req.peak_rps is None and serves_requests:
         if req.users is not None:
             per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
             update["requests_per_day"] = Fact.assumed(

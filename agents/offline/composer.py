@@ -71,7 +71,7 @@ def compose_design(
     results: list[ToolResult],
 ) -> DesignContent:
     specs = workflows_for(architect, catalog, workflow, skills)
-    archs = [r.data for r in results if r.tool.endswith(("_design_architecture", "_reference_architecture"))]
+    archs = [r.data for r in results if r.tool.endswith("_design_architecture")]
     components = [Component.model_validate(c) for b in archs for c in b.get("components", [])]
     flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
              for b in archs for f in b.get("data_flows", [])]
@@ -101,13 +101,31 @@ def compose_design(
     return content
 
 
+def _rejected_terms(results: list[ToolResult]) -> set[str]:
+    """Distinctive names of options this request ruled out (Qdrant, Redis, Cohere ...)."""
+    chosen_words: set[str] = set()
+    rejected: set[str] = set()
+    for r in results:
+        for choice in r.data.get("choices", []) if r.tool.endswith("_design_architecture") else []:
+            if choice.get("chosen"):
+                chosen_words |= _words(choice["chosen"]["name"])
+            for x in choice.get("rejected", []):
+                first = re.split(r"[\s(/,]+", x["option"].strip())[0].lower()
+                if len(first) > 3 and first not in ("managed", "the", "self-hosted", "local"):
+                    rejected.add(first)
+    return rejected - chosen_words
+
+
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool) -> list[DesignStep]:
+    """Each workflow step: this request's decisions first, then the practices that
+    still apply (a practice naming an option the constraints ruled out is dropped)."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
+    ruled_out = _rejected_terms(results)
     for spec in specs:
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
-            decisions = list(step.points)
+            decisions = [p for p in step.points if not any(t in p.lower() for t in ruled_out)]
             if step.code:
                 decisions.append(f"Schema:\n```python\n{step.code}\n```")
             steps.append(DesignStep(title=title, decisions=decisions))
@@ -125,14 +143,17 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
             target = _best_step(vocab, hit.title + " " + hit.excerpt) if index is None else index
             sentence = _first_sentences(hit.excerpt)
             steps[target if target is not None else 0].notes.append(f"[{hit.doc_id}] {hit.title}: {sentence}")
+    specific: list[list[str]] = [[] for _ in steps]
     for result in results:
-        if result.tool.endswith(("_search_patterns", "_reference_architecture")):
+        if result.tool.endswith("_search_patterns"):
             continue
         for rec in result.recommendations:
             if rec.startswith("Prices are"):  # a cost assumption, reported under cost analysis
                 continue
             target = _best_step(vocab, rec)
-            steps[target if target is not None else len(steps) - 1].decisions.append(rec)
+            specific[target if target is not None else len(steps) - 1].append(rec)
+    for step, first in zip(steps, specific):
+        step.decisions = [*first, *step.decisions]
     return steps
 
 
@@ -155,10 +176,12 @@ def _first_sentences(text: str, limit: int = 260) -> str:
 
 
 def _calculations(results: Iterable[ToolResult]) -> list[Calculation]:
+    """Sizing figures (money goes to the cost analysis, not the sizing table)."""
     seen: dict[str, Calculation] = {}
     for result in results:
         for calc in result.calculations:
-            seen.setdefault(calc.name, calc)
+            if calc.unit != "USD/month":
+                seen.setdefault(calc.name, calc)
     return list(seen.values())
 
 

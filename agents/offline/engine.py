@@ -157,7 +157,6 @@ def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> lis
         if lead is None or not lead.tool_prefix:
             continue
         calls.append(PlannedCall(name=f"{lead.tool_prefix}_design_architecture"))
-        calls.append(PlannedCall(name=f"{lead.tool_prefix}_reference_architecture"))
         for step in spec.steps:
             calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": step.title, "k": 3}))
     for skill in route.skills:

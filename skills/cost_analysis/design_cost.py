@@ -27,6 +27,10 @@ class DesignCostArgs(BaseModel):
     vector_gb: float = Field(default=0, ge=0, description="Vector index size in RAM, GB.")
     replicas: int = Field(default=2, ge=0, description="CPU replicas of the serving components.")
     owned_gpus: int = Field(default=0, ge=0, description="GPUs the request says it already has.")
+    batch_hours_per_day: float = Field(default=0, ge=0, description="Hours a batch job runs each day.")
+    seats: int = Field(default=5, ge=0, description="People using per-seat services.")
+    storage_gb: float = Field(default=0, ge=0, description="Data kept in object storage, GB.")
+    judged_per_month: float = Field(default=11_500, ge=0, description="Examples an LLM judge scores a month.")
     stated_inputs: list[str] = Field(default_factory=list, description="Which of these inputs the request stated.")
 
 
@@ -59,6 +63,15 @@ def _item(option: str, kind: str, price, args: DesignCostArgs, table: PricingTab
                      f"({args.input_tokens:,} in × ${model.input_per_mtok}/M + {args.output_tokens:,} out × "
                      f"${model.output_per_mtok}/M) = ${monthly:,.2f}"),
             inputs={"requests_per_day": args.requests_per_day}, from_request=_said(["requests_per_day"], stated))
+    if kind == "judge":
+        name, model = table.model(price.model)
+        per_example = (1500 * model.input_per_mtok + 200 * model.output_per_mtok) / 1e6
+        monthly = args.judged_per_month * per_example
+        return Calculation(
+            name=f"Judge calls ({name})", value=round(monthly, 2), unit="USD/month",
+            formula=(f"{args.judged_per_month:,.0f} judged examples/month × (1,500 in × ${model.input_per_mtok}/M + "
+                     f"200 out × ${model.output_per_mtok}/M) = ${monthly:,.2f}"),
+            inputs={"judged_per_month": args.judged_per_month})
     if kind == "embedding":
         emb = table.embeddings.get(price.model)
         if emb is None:
@@ -88,6 +101,22 @@ def _item(option: str, kind: str, price, args: DesignCostArgs, table: PricingTab
                            formula=(f"max({args.vector_gb:,.2f} GB × {price.factor:g}, 1 GB) × "
                                     f"${table.ram_gb_month}/GB-month = ${monthly:,.2f}"),
                            inputs={"vector_gb": args.vector_gb}, from_request=_said(["corpus_tokens"], stated))
+    if kind == "batch_job":
+        monthly = args.batch_hours_per_day * DAYS_PER_MONTH * table.batch_vm_hour * price.factor
+        return Calculation(name=f"Batch compute ({option})", value=round(monthly, 2), unit="USD/month",
+                           formula=(f"{args.batch_hours_per_day:,.2f} h/day × {DAYS_PER_MONTH} days × "
+                                    f"${table.batch_vm_hour}/h × {price.factor:g} machines = ${monthly:,.2f}"),
+                           inputs={"batch_hours_per_day": args.batch_hours_per_day})
+    if kind == "per_seat":
+        monthly = args.seats * price.usd
+        return Calculation(name=f"{option} seats", value=round(monthly, 2), unit="USD/month",
+                           formula=f"{args.seats} seats × ${price.usd:,.0f}/month = ${monthly:,.2f}",
+                           inputs={"seats": args.seats}, from_request=_said(["seats"], stated))
+    if kind == "storage":
+        monthly = args.storage_gb * table.storage_gb_month
+        return Calculation(name=f"Object storage ({option})", value=round(monthly, 2), unit="USD/month",
+                           formula=f"{args.storage_gb:,.0f} GB × ${table.storage_gb_month}/GB-month = ${monthly:,.2f}",
+                           inputs={"storage_gb": args.storage_gb})
     if kind == "fixed":
         return Calculation(name=f"{option} (flat)", value=price.usd, unit="USD/month",
                            formula=f"list price ≈ ${price.usd:,.0f}/month")

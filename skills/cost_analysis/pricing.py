@@ -33,6 +33,7 @@ class PricingTable(BaseModel):
     ram_gb_month: float
     gpu_hour: float
     cpu_replica_month: float
+    batch_vm_hour: float = 0.8
     models: dict[str, ModelPrice]
     embeddings: dict[str, EmbeddingPrice]
     options: dict[str, OptionPrice] = Field(default_factory=dict)

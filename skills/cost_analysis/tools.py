@@ -103,6 +103,10 @@ def estimate_design_cost(args: DesignBudgetArgs, ctx: SkillContext) -> ToolResul
     total = round(sum(i.value for i in items), 2)
     data: dict[str, object] = {"monthly_total_usd": total, "as_of": table.as_of}
     recs = [f"Prices are the bundled table as of {table.as_of}; replace them with your contract prices."]
+    if items and total > 0:
+        top = max(items, key=lambda i: i.value)
+        recs.append(f"The largest line is {top.name} (${top.value:,.0f}/month, {top.value / total:.0%} of the total): "
+                    f"{_TIPS.get(top.name.split(' (')[0], 'optimise it first')}.")
     if args.monthly_budget_usd is not None:
         data["budget_usd"] = args.monthly_budget_usd
         data["within_budget"] = total <= args.monthly_budget_usd
@@ -114,6 +118,16 @@ def estimate_design_cost(args: DesignBudgetArgs, ctx: SkillContext) -> ToolResul
     return ToolResult(skill=SKILL, tool="cost_estimate_design",
                       summary=f"≈ ${total:,.2f}/month for the chosen components", recommendations=recs,
                       calculations=items, data=data)
+
+
+_TIPS = {
+    "Model calls": "cache repeated requests, route easy ones to a smaller model and trim the prompt context",
+    "Embeddings": "embed only changed chunks (content hashes) and batch the calls",
+    "GPU servers": "quantize to 4-bit, share one GPU between the embedder and reranker, and scale to zero off-hours",
+    "Service compute": "autoscale on in-flight requests with a lower floor off-peak",
+    "Vector index memory": "quantize vectors to int8 and drop unused metadata from the index",
+    "Batch compute": "use spot/preemptible machines; the job is idempotent per partition",
+}
 
 
 def tools(ctx: SkillContext) -> list[BaseTool]:
@@ -134,6 +148,7 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
     ]
 
 
+SERVICE_OPTIONS = ("fastapi-k8s", "fastapi-vm", "tesseract", "kubernetes", "managed-containers", "vms")
 TOKENS_PER_REQUEST = {"rag_system": (2500, 350), "evaluation_system": (1200, 200)}
 PAGES_PER_DOCUMENT = 10
 
@@ -164,6 +179,15 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     if index is not None:
         args["corpus_tokens"] = index.data.get("embed_tokens", 0)
         args["vector_gb"] = index.data.get("vector_gb", 0)
+    if req.team_size is not None:
+        args["seats"] = req.team_size.value
+        stated.append("seats") if req.team_size.stated else None
+    storage = find_result(results, "exp_estimate_storage") or find_result(results, "data_size_pipeline")
+    if storage is not None:
+        args["storage_gb"] = round(_storage_gb(storage), 2)
+    batch = find_result(results, "serving_size_batch")
+    if batch is not None:
+        args["batch_hours_per_day"] = round(float(batch.data["hours"]), 3)
     if req.corpus is not None and "textract" in chosen:
         per = 1 if req.corpus.value.unit.startswith("page") else PAGES_PER_DOCUMENT
         args["pages"] = req.corpus.value.amount * per
@@ -178,11 +202,19 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     return [PlannedCall(name="cost_estimate_design", args=args, phase=2)]
 
 
+def _storage_gb(result: ToolResult) -> float:
+    """The stored volume a sizing tool computed (its largest GB figure)."""
+    sizes = [c.value * (1024 if c.unit == "TB" else 1) for c in result.calculations if c.unit in ("GB", "TB")]
+    return max(sizes, default=0.0)
+
+
 def _service_replicas(req: Requirements, chosen: list[str]) -> int:
     """CPU replicas of a request-serving app: Little's law with 8 concurrent requests at 60%."""
-    if not any(o in chosen for o in ("fastapi-k8s", "fastapi-vm", "tesseract")):
+    if req.mode is not None and req.mode.value == "batch":
+        return 0
+    if not any(o in chosen for o in SERVICE_OPTIONS):
         return 0
     peak = req.peak_rps.value if req.peak_rps else 0.1
     latency = req.latency.value.seconds if req.latency else 1.0
-    floor = 2 if "fastapi-k8s" in chosen else 1
+    floor = 2 if any(o in chosen for o in ("fastapi-k8s", "kubernetes", "managed-containers", "vms")) else 1
     return max(floor, math.ceil(peak * latency / (8 * 0.6)))

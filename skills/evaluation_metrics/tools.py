@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from mlarchitect.deliverable import Calculation
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import PlannedCall
-from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+from mlarchitect.skills.architecture import architecture_tool
+from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -122,7 +123,7 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "eval", ctx, "evaluation of ML and LLM systems"),
-        blueprint_tool(SKILL, "eval", __package__),
+        architecture_tool(SKILL, "eval", __package__),
         skill_tool(SKILL, "eval_recommend_metrics",
                    "Recommend evaluation metrics for a task type (rag, summarization, classification, "
                    "generation, chat, extraction, ranking).", MetricsArgs, recommend_metrics),

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from mlarchitect.deliverable import Calculation
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import PlannedCall
-from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+from mlarchitect.skills.architecture import architecture_tool
+from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -27,8 +28,6 @@ class StorageArgs(BaseModel):
 def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
     per_month = args.runs_per_month * args.checkpoint_gb * args.checkpoints_kept_per_run
     steady = per_month * args.retention_months
-    price = ctx.pricing_table().storage_gb_month
-    cost = steady * price
     calcs = [
         Calculation(name="Checkpoint storage added per month", value=round(per_month, 1), unit="GB",
                     formula=(f"{args.runs_per_month} runs × {args.checkpoint_gb} GB × "
@@ -36,13 +35,11 @@ def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
                     inputs=args.model_dump()),
         Calculation(name="Steady-state artifact storage", value=round(steady, 1), unit="GB",
                     formula=f"{per_month:,.1f} GB × {args.retention_months} months retention = {steady:,.1f} GB"),
-        Calculation(name="Artifact storage cost", value=round(cost, 2), unit="USD/month",
-                    formula=f"{steady:,.1f} GB × ${price}/GB-month = ${cost:,.2f}"),
     ]
     return ToolResult(
         skill=SKILL,
         tool="exp_estimate_storage",
-        summary=f"≈{steady:,.0f} GB of artifacts at steady state (${cost:,.2f}/month)",
+        summary=f"≈{steady:,.0f} GB of artifacts at steady state",
         recommendations=[
             "Keep the best and the last checkpoint per run; expire the rest after the retention window.",
             "Registered (promoted) models are exempt from expiry.",
@@ -54,7 +51,7 @@ def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "exp", ctx, "experiment tracking, reproducibility and model registries"),
-        blueprint_tool(SKILL, "exp", __package__),
+        architecture_tool(SKILL, "exp", __package__, scale_fn=scales),
         skill_tool(SKILL, "exp_estimate_storage",
                    "Estimate artifact storage (checkpoints) from runs per month, checkpoint size and retention.",
                    StorageArgs, lambda a: estimate_storage(a, ctx)),
@@ -63,4 +60,14 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
 
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
     small = req.model_family is not None and "lora" in req.model_family.value.lower()
-    return [PlannedCall(name="exp_estimate_storage", args={"checkpoint_gb": 0.2 if small else 2.0}, phase=1)]
+    args: dict[str, object] = {"checkpoint_gb": 0.2 if small else 2.0}
+    if req.model_params_b is not None:  # bf16 weights + optimizer state are not kept: weights only
+        args["checkpoint_gb"] = round(req.model_params_b.value * 2, 1)
+    if req.retention_days is not None:
+        args["retention_months"] = max(1, round(req.retention_days.value / 30))
+    return [PlannedCall(name="exp_estimate_storage", args=args, phase=1)]
+
+
+def scales(req: Requirements) -> dict[str, float]:
+    """Catalogue scale for tracking: concurrent users (the team)."""
+    return {"people": float(req.team_size.value)} if req.team_size is not None else {}

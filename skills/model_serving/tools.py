@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.requirements import Requirements
-from mlarchitect.tool_result import PlannedCall
-from mlarchitect.skills.base import SkillContext, ToolResult, blueprint_tool, search_tool, skill_tool
+from mlarchitect.tool_result import PlannedCall, find_result
+from mlarchitect.skills.architecture import architecture_tool
+from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -30,7 +31,6 @@ def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     peak = args.requests_per_second * args.peak_factor
     in_flight = peak * args.latency_s
     replicas = max(2, math.ceil(in_flight / (args.concurrency_per_replica * args.target_utilization)))
-    monthly = replicas * ctx.pricing_table().cpu_replica_month
     calcs = [
         Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 1), unit="requests",
                     formula=f"{peak:,.1f} req/s × {args.latency_s} s = {in_flight:,.1f}",
@@ -39,8 +39,6 @@ def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
                     formula=(f"max(2, ⌈{in_flight:,.1f} ÷ ({args.concurrency_per_replica} concurrent × "
                              f"{args.target_utilization:.0%} target utilization)⌉) = {replicas}"),
                     inputs={"concurrency_per_replica": args.concurrency_per_replica}),
-        Calculation(name="Serving compute per month (CPU replicas)", value=round(monthly, 2), unit="USD/month",
-                    formula=f"{replicas} replicas × ${ctx.pricing_table().cpu_replica_month}/month = ${monthly:,.2f}"),
     ]
     return ToolResult(
         skill=SKILL,
@@ -56,10 +54,88 @@ def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     )
 
 
+class BatchArgs(BaseModel):
+    rows: float = Field(gt=0, description="Rows (or records) to score per run.")
+    rows_per_second_per_worker: float = Field(default=20_000, gt=0, description="Scoring throughput of one worker.")
+    workers: int = Field(default=1, ge=1)
+    window_hours: float = Field(default=4.0, gt=0, description="Hours the run must finish in.")
+    stated_inputs: list[str] = Field(default_factory=list)
+
+
+def size_batch(args: BatchArgs) -> ToolResult:
+    hours = args.rows / (args.rows_per_second_per_worker * args.workers) / 3600
+    needed = max(1, math.ceil(hours / args.window_hours * args.workers))
+    calcs = [
+        Calculation(name="Batch run time", value=round(hours, 2), unit="hours",
+                    formula=(f"{args.rows:,.0f} rows ÷ ({args.rows_per_second_per_worker:,.0f} rows/s × {args.workers} "
+                             f"worker) ÷ 3,600 = {hours:,.2f} h"),
+                    inputs={"rows": args.rows, "rows_per_second_per_worker": args.rows_per_second_per_worker},
+                    from_request=["rows"] if "rows" in args.stated_inputs else []),
+        Calculation(name="Workers for the batch window", value=needed, unit="workers",
+                    formula=f"⌈{hours:,.2f} h ÷ {args.window_hours:g} h window⌉ = {needed}",
+                    inputs={"window_hours": args.window_hours}),
+    ]
+    return ToolResult(skill=SKILL, tool="serving_size_batch",
+                      summary=f"{args.rows:,.0f} rows in ≈{hours:,.2f} h on {args.workers} worker(s)",
+                      recommendations=[f"Score in partitions of about 1M rows so a failed partition reruns alone; "
+                                       f"{needed} worker(s) finish inside the {args.window_hours:g} h window."],
+                      calculations=calcs, data={"hours": hours, "workers": needed})
+
+
+class GpuArgs(BaseModel):
+    params_b: float = Field(gt=0, description="Model parameters in billions.")
+    bytes_per_param: float = Field(default=2.0, gt=0, description="2 = fp16/bf16, 1 = int8, 0.5 = 4-bit.")
+    context_tokens: int = Field(default=8192, gt=0, description="Tokens of context per sequence.")
+    concurrent_sequences: int = Field(default=16, gt=0)
+    gpu_memory_gb: float = Field(default=24, gt=0, description="Memory of one GPU.")
+    stated_inputs: list[str] = Field(default_factory=list)
+
+
+def size_gpu(args: GpuArgs) -> ToolResult:
+    weights = args.params_b * args.bytes_per_param
+    kv_mb_per_token = 0.13 * math.sqrt(args.params_b / 8)  # ≈0.13 MB/token at 8B (GQA), ≈0.4 MB at 70B, fp16
+    kv = kv_mb_per_token * args.context_tokens * args.concurrent_sequences / 1024
+    total = (weights + kv) * 1.1
+    gpus = max(1, math.ceil(total / args.gpu_memory_gb))
+    calcs = [
+        Calculation(name="Model weights in GPU memory", value=round(weights, 1), unit="GB",
+                    formula=f"{args.params_b:g}B params × {args.bytes_per_param:g} bytes = {weights:,.1f} GB",
+                    inputs={"params_b": args.params_b},
+                    from_request=["params_b"] if "params_b" in args.stated_inputs else []),
+        Calculation(name="KV cache at full concurrency", value=round(kv, 1), unit="GB",
+                    formula=(f"{kv_mb_per_token:.2f} MB/token × {args.context_tokens:,} tokens × "
+                             f"{args.concurrent_sequences} sequences = {kv:,.1f} GB"),
+                    inputs={"context_tokens": args.context_tokens, "concurrent_sequences": args.concurrent_sequences}),
+        Calculation(name="GPUs needed", value=gpus, unit="GPUs",
+                    formula=f"⌈({weights:,.1f} + {kv:,.1f}) GB × 1.1 overhead ÷ {args.gpu_memory_gb:g} GB⌉ = {gpus}",
+                    inputs={"gpu_memory_gb": args.gpu_memory_gb},
+                    from_request=["gpu_memory_gb"] if "gpu_memory_gb" in args.stated_inputs else []),
+    ]
+    return ToolResult(skill=SKILL, tool="serving_size_gpu",
+                      summary=f"{args.params_b:g}B model needs ≈{total:,.0f} GB: {gpus} GPU(s) of {args.gpu_memory_gb:g} GB",
+                      recommendations=["Quantize to 4-bit (AWQ/GPTQ) when weights dominate; cap context length and "
+                                       "concurrent sequences when the KV cache does."],
+                      calculations=calcs, data={"gpus": gpus, "total_gb": total})
+
+
+def scales(req: Requirements) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if req.peak_rps is not None:
+        out["rps"] = req.peak_rps.value
+    if req.batch_volume is not None:
+        out["rows"] = req.batch_volume.value.amount
+    return out
+
+
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "serving", ctx, "model serving, rollout, caching and fallbacks"),
-        blueprint_tool(SKILL, "serving", __package__),
+        architecture_tool(SKILL, "serving", __package__, scale_fn=scales),
+        skill_tool(SKILL, "serving_size_batch", "Run time and workers of a batch scoring job from rows per run.",
+                   BatchArgs, size_batch),
+        skill_tool(SKILL, "serving_size_gpu",
+                   "GPU memory and GPUs for a self-hosted LLM: weights (params × bytes) plus the KV cache.",
+                   GpuArgs, size_gpu),
         skill_tool(SKILL, "serving_size_replicas",
                    "Size serving replicas from requests per second and latency using Little's law.",
                    ReplicaArgs, lambda a: size_replicas(a, ctx)),
@@ -67,10 +143,29 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
 
 
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
-    if req.mode is not None and req.mode.value == "batch" or req.peak_rps is None:
-        return []
+    calls: list[PlannedCall] = []
+    arch = find_result(results, "serving_design_architecture")
+    chosen = set(arch.data.get("chosen", [])) if arch else set()
+    if req.mode is not None and req.mode.value == "batch":
+        if req.batch_volume is not None:
+            calls.append(PlannedCall(name="serving_size_batch", phase=1, args={
+                "rows": req.batch_volume.value.amount,
+                "stated_inputs": ["rows"] if req.batch_volume.stated else []}))
+        return calls
     llm = req.model_kind is not None and req.model_kind.value == "llm"
-    latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
-    return [PlannedCall(name="serving_size_replicas", phase=1, args={
-        "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5 if llm else latency),
-        "concurrency_per_replica": 16 if llm else 8})]
+    if req.peak_rps is not None:
+        latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
+        calls.append(PlannedCall(name="serving_size_replicas", phase=1, args={
+            "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5) if llm else latency,
+            "concurrency_per_replica": 16 if llm else 8}))
+    if chosen & {"vllm"} or (llm and req.model_params_b is not None):
+        params = req.model_params_b.value if req.model_params_b is not None else 8.0
+        args: dict[str, object] = {"params_b": params, "stated_inputs": []}
+        if req.model_params_b is not None and req.model_params_b.stated:
+            args["stated_inputs"].append("params_b")  # type: ignore[union-attr]
+        hw = req.hardware.value if req.hardware is not None else None
+        if hw is not None and hw.gpu_memory_gb:
+            args["gpu_memory_gb"] = hw.gpu_memory_gb
+            args["stated_inputs"].append("gpu_memory_gb")  # type: ignore[union-attr]
+        calls.append(PlannedCall(name="serving_size_gpu", args=args, phase=1))
+    return calls
