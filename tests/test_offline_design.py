@@ -59,8 +59,8 @@ def test_budget_is_checked_and_latency_target_carried(settings: Settings) -> Non
     cost = result.cost_analysis
     assert cost.budget_usd == 50 and cost.within_budget is False
     assert any("exceeds" in r.risk for r in result.risks)
-    monthly = next(c for c in result.sizing if c.name.startswith("Model calls"))
-    assert "40,000 req/day" in monthly.formula and "requests_per_day" in monthly.from_request
+    monthly = next(i for i in result.cost_analysis.items if i.item.startswith("Model calls"))
+    assert "40,000 req/day" in monthly.basis
     assert "≤ 2 s" in result.summary
 
 
