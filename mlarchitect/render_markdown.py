@@ -27,9 +27,10 @@ def _figure(c: Calculation) -> str:
 
 def render_markdown(d: ArchitectureDesign) -> str:
     title = d.title or f"{workflow_title(d.workflow)} architecture"
-    lines = [f"# {title}", "", f"> **Request:** {d.request}", "",
+    lines = [f"# {title}" + (f" (revision {d.revision})" if d.revision > 1 else ""), "", f"> **Request:** {d.request}", "",
              f"**Workflow:** `{d.workflow}` · **Skills:** {', '.join(f'`{s}`' for s in d.skills_used) or 'none'}", "",
              "## Summary", "", d.summary, ""]
+    lines += _requirements_section(d)
     if d.components:
         lines += ["## Components", ""]
         for c in d.components:
@@ -87,6 +88,7 @@ def render_markdown(d: ArchitectureDesign) -> str:
     if cost.assumptions:
         lines += ["", "Cost assumptions:", *_bullets(cost.assumptions)]
     lines.append("")
+    lines += _alternatives_section(d)
     if d.risks:
         lines += ["## Risks", "", "| Risk | Severity | Mitigation |", "|---|---|---|"]
         lines += [f"| {r.risk} | {r.severity} | {r.mitigation} |" for r in d.risks]
@@ -105,3 +107,33 @@ def render_markdown(d: ArchitectureDesign) -> str:
     lines += ["---", f"*Model: {p.model}{' (offline)' if p.offline else ''} · prompts {p.prompt_version} · "
               f"knowledge base {p.kb_version} · {p.llm_calls} model calls · {p.tokens} tokens · {p.duration_s:.2f} s*", ""]
     return "\n".join(lines)
+
+
+def _requirements_section(d: ArchitectureDesign) -> list[str]:
+    """What the request states (quoted) and what the design assumed (with why), apart."""
+    if d.requirements is None:
+        return []
+    from mlarchitect.agents.intake.assume import describe_value
+
+    lines: list[str] = []
+    if d.changes:
+        lines += ["## What changed in this revision", "", *[f"- {c}" for c in d.changes], ""]
+    stated = d.requirements.stated_facts()
+    if stated or d.requirements.other_figures:
+        lines += ["## Requirements", "", "| Requirement | Value | Stated as |", "|---|---|---|"]
+        for name, fact in stated.items():
+            lines.append(f"| {name.replace('_', ' ')} | {describe_value(fact.value)} | “{fact.quote}” |")
+        lines += [f"| other figure | | “{q}” |" for q in d.requirements.other_figures]
+        lines.append("")
+    return lines
+
+
+def _alternatives_section(d: ArchitectureDesign) -> list[str]:
+    if not d.alternatives:
+        return []
+    lines = ["## Alternatives and trade-offs", ""]
+    for alt in d.alternatives:
+        lines.append(f"- **{alt.decision}:** {alt.chosen}" + (f" — {alt.why}" if alt.why else ""))
+        lines += [f"  - not {r.option}: {r.why}" for r in alt.rejected]
+    lines.append("")
+    return lines
