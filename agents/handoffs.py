@@ -36,6 +36,10 @@ class Brief(BaseModel):
     question: str
     reason: str
     components: list[str] = Field(default_factory=list)
+    details: list[dict[str, str]] = Field(default_factory=list,
+                                          description="Components: name, technology, responsibility, hosted ('yes' or '').")
+    flows: list[str] = Field(default_factory=list, description="Data flows: 'source → target: what'.")
+    constraints: list[str] = Field(default_factory=list, description="Stated requirements the section must respect.")
     figures: list[str] = Field(default_factory=list)
     chain: list[str] = Field(default_factory=list, description="Agents already in this handoff chain.")
 
@@ -45,6 +49,10 @@ class Brief(BaseModel):
                  f"**What to produce:** {self.question}", ""]
         if self.components:
             lines += ["**Design so far (components):**", *[f"- {c}" for c in self.components], ""]
+        if self.flows:
+            lines += ["**Data flows:**", *[f"- {f}" for f in self.flows], ""]
+        if self.constraints:
+            lines += ["**Stated requirements:**", *[f"- {c}" for c in self.constraints], ""]
         if self.figures:
             lines += ["**Key figures:**", *[f"- {f}" for f in self.figures], ""]
         lines.append(f"Handoff chain so far: {' → '.join(self.chain)}")
@@ -85,14 +93,32 @@ def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog) -> list
 def build_brief(request: str, workflow: str, from_agent: str, question: str, reason: str,
                 messages: Sequence[BaseMessage], chain: list[str]) -> Brief:
     results = tool_results(messages)
-    components = [
-        f"{c.get('name')}: {c.get('responsibility', '')}"
-        for r in results if r.tool.endswith("_design_architecture")
-        for c in r.data.get("components", [])
-    ]
+    archs = [r.data for r in results if r.tool.endswith("_design_architecture")]
+    details = [{"name": str(c.get("name", "")), "technology": str(c.get("technology", "")),
+                "responsibility": str(c.get("responsibility", "")), "hosted": "yes" if c.get("hosted") else ""}
+               for a in archs for c in a.get("components", [])]
+    components = [f"{d['name']} ({d['technology']}): {d['responsibility']}" if d["technology"]
+                  else f"{d['name']}: {d['responsibility']}" for d in details]
+    flows = [f"{f[0]} → {f[1]}" + (f": {f[2]}" if len(f) > 2 else "") for a in archs for f in a.get("data_flows", [])]
     figures = [f"{c.name}: {c.value:,.4g} {c.unit} ({c.formula})" for r in results for c in r.calculations]
+    constraints = _constraints(messages)
     return Brief(request=request, workflow=workflow, from_agent=from_agent, question=question, reason=reason,
-                 components=components, figures=list(dict.fromkeys(figures)), chain=chain)
+                 components=components, details=details, flows=flows, constraints=constraints,
+                 figures=list(dict.fromkeys(figures)), chain=chain)
+
+
+def _constraints(messages: Sequence[BaseMessage]) -> list[str]:
+    """The stated requirements intake attached to the request message."""
+    from mlarchitect.requirements import Requirements
+
+    for message in messages:
+        data = getattr(message, "additional_kwargs", {}).get("requirements")
+        if data:
+            req = Requirements.model_validate(data)
+            return [f"{name.replace('_', ' ')}: “{fact.quote}”" for name, fact in req.stated_facts().items()]
+    brief = next((getattr(m, "additional_kwargs", {}).get("brief") for m in messages
+                  if getattr(m, "additional_kwargs", {}).get("brief")), None)
+    return list(brief.get("constraints", [])) if brief else []
 
 
 def collected_handoffs(messages: Sequence[BaseMessage]) -> tuple[list[Handoff], list[str]]:

@@ -111,6 +111,7 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
                 entry["decisions"].append(choice.why)
             else:
                 entry["technology"] = choice.chosen.name
+                entry["hosted"] = choice.chosen.hosted
                 entry["decisions"].append(f"Chosen because {choice.why}.")
             used[slot] = choice
         components.append(entry)

@@ -180,6 +180,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1
         why.append("runs inside one process")
+    if option.hosted and req.compliance:
+        score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
     if option.kinds and req.model_kind is None:
         score -= 0.3  # made for one model kind, and the request does not say which
     if option.min_scale is not None and scale is not None and scale < option.min_scale:

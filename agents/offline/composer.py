@@ -72,7 +72,8 @@ def compose_design(
 ) -> DesignContent:
     specs = workflows_for(architect, catalog, workflow, skills)
     archs = [r.data for r in results if r.tool.endswith("_design_architecture")]
-    components = [Component.model_validate(c) for b in archs for c in b.get("components", [])]
+    components = [Component.model_validate({k: v for k, v in c.items() if k != "hosted"})
+                  for b in archs for c in b.get("components", [])]
     flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
              for b in archs for f in b.get("data_flows", [])]
     steps = _steps(specs, results, prefix=len(specs) > 1)
