@@ -15,9 +15,11 @@ A request is scored against each workflow of the architect with three terms:
 (a) and (b) use the bundled static embedder (model2vec, offline), loaded once per
 process on first use. The combined scores go through a softmax with a
 ``general`` class, so ``Route.scores`` are probabilities and
-``Route.confidence`` is the chosen class's probability. A second workflow whose
-probability is close to the first and clearly above noise, and which a part of
-the request is about on its own, becomes ``Route.secondary``.
+``Route.confidence`` is the chosen class's probability. When two parts of the
+request (clauses; constraints such as "latency under 2 s" excluded) are each
+clearly about a different workflow and both workflows are above noise for the
+whole request, the one the request opens with is the primary and the other
+becomes ``Route.secondary`` (its leading skill joins ``Route.skills``).
 
 If the embedder cannot be loaded, routing falls back to keywords alone.
 """
@@ -133,18 +135,22 @@ def embed(texts: Sequence[str]) -> Any | None:
         return None
     import numpy as np
 
-    missing = [t for t in dict.fromkeys(texts) if t not in _vectors]
+    with _lock:
+        found = {t: _vectors[t] for t in dict.fromkeys(texts) if t in _vectors}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
         fresh = embedder.embed_array(missing)
+        for text, vector in zip(missing, fresh, strict=True):
+            norm = float(np.linalg.norm(vector)) or 1.0
+            found[text] = vector / norm
         with _lock:
-            for text, vector in zip(missing, fresh, strict=True):
-                norm = float(np.linalg.norm(vector)) or 1.0
-                _vectors[text] = vector / norm
             if len(_vectors) > 20_000:  # requests are cached too; keep memory bounded
                 for key in list(_vectors)[:5_000]:
-                    _vectors.pop(key, None)
-    dim = next(iter(_vectors.values())).shape[0] if _vectors else 0
-    return np.stack([_vectors[t] for t in texts]) if texts else np.zeros((0, dim), dtype=np.float32)
+                    del _vectors[key]
+            _vectors.update((t, found[t]) for t in missing)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[t] for t in texts])
 
 
 # --- the example bank ---------------------------------------------------------------

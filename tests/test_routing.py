@@ -188,3 +188,12 @@ def test_the_example_bank_is_big_enough_and_not_copied_from_the_dev_sets() -> No
     sentences |= {s.lower().strip(" .") for s in bank["general"]} | {m["request"].lower().strip(" .") for m in bank["mixed"]}
     evals = {c["request"].lower().strip(" .") for c in [*PUBLIC, *DEV]}
     assert not sentences & evals
+
+
+def test_concurrent_routing_gives_the_same_routes() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [c["request"] for c in DEV[:16]]
+    expected = [route(t).model_dump() for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda t: route(t).model_dump(), texts)) == expected
