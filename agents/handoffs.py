@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from langchain_core.messages import BaseMessage, ToolMessage
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.deliverable import Handoff
-from mlarchitect.agents.routing import match_phrases, mentioned_agents
+from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, example_bank, match_phrases, mentioned_agents
 from mlarchitect.agents.tool_results import tool_results
 
 TRANSFER_PREFIX = "transfer_to_"
@@ -68,26 +69,157 @@ class SiblingContribution(BaseModel):
 
 def eligible_targets(agent: AgentSpec, catalog: AgentCatalog, request: str) -> list[AgentSpec]:
     """Agents ``agent`` may hand to: its Related Agents and Will-Not targets that
-    exist, plus any loaded agent the request names outright."""
+    exist, any loaded agent the request names outright, and any agent of the
+    user's pack (not built in) whose work the request asks for."""
     names = [*agent.handoff_targets, *mentioned_agents(request, catalog)]
-    found = [catalog.agents[n] for n in dict.fromkeys(names) if n in catalog.agents and n != agent.name]
-    return found
+    if request.strip():
+        names += [e.agent for e in _evidence(request, agent, catalog, _user_agents(agent, catalog, names))]
+    return [catalog.agents[n] for n in dict.fromkeys(names) if n in catalog.agents and n != agent.name]
 
 
 def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog) -> list[HandoffPlan]:
-    """Handoffs the wording of the request asks for (the offline engine's routing)."""
+    """Handoffs the request asks for (the offline engine's routing).
+
+    A handoff needs clear evidence: the request names the agent, uses one of its
+    trigger phrases, or has a part that asks for an action outside ``agent``'s own
+    work (its Boundaries) and is closer to the target's description, triggers and
+    examples than to any design request of the example bank."""
     named = set(mentioned_agents(request, catalog))
+    candidates = [*agent.handoff_targets, *named]
+    candidates += _user_agents(agent, catalog, candidates)
+    candidates = [n for n in dict.fromkeys(candidates) if n in catalog.agents and n != agent.name]
+    found = {e.agent: e for e in _evidence(request, agent, catalog, [n for n in candidates if n not in named])}
     plans = []
-    for target in eligible_targets(agent, catalog, request):
-        hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))]
-        if target.name in named:
-            plans.append(HandoffPlan(agent=target.name, reason=f"The request names {target.name}."))
-        elif hits:
-            quoted = ", ".join(f"“{h}”" for h in hits[:3])
+    for name in candidates:
+        target = catalog.agents[name]
+        if name in named:
+            plans.append(HandoffPlan(agent=name, reason=f"The request names {name}."))
+        elif name in found:
+            quoted = ", ".join(f"“{h}”" for h in found[name].phrases[:3])
             plans.append(HandoffPlan(
-                agent=target.name,
+                agent=name,
                 reason=f"The request asks for work outside the architect's boundaries ({quoted}): {target.description}"))
     return plans
+
+
+def replaced_builtin_agents(catalog: AgentCatalog) -> list[str]:
+    """Built-in agents that a user's agent of the same name replaces in ``catalog``
+    (the caller should say so, e.g. "Using your llm-app-engineer (path) instead of the built-in one")."""
+    builtin = _builtin_agent_names()
+    return sorted(name for name, spec in catalog.agents.items() if not spec.builtin and name in builtin)
+
+
+@lru_cache(maxsize=1)
+def _builtin_agent_names() -> frozenset[str]:
+    from mlarchitect.agents.agent_files import builtin_definitions_dir, load_agents_dir
+
+    return frozenset(load_agents_dir(builtin_definitions_dir(), builtin=True).agents)
+
+
+# --- evidence for a handoff ------------------------------------------------------------------
+
+HANDOFF_MIN_SIMILARITY = 0.6  # a request part must be at least this close to the target's texts ...
+HANDOFF_MARGIN = 0.1  # ... and closer by this much than to any design request of the bank
+_DESIGN_LEAD = re.compile(
+    r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?|help\s+(?:me|us)\s+)?"
+    r"(?:re)?(?:design|architect|plan|propose|outline|sketch|set up an?|build an?|create an?)\b", re.I)
+# Actions the architect does not do itself (its Boundaries: code, deploy, audit, tune,
+# optimise, test, integrate); a part of the request without one is design wording.
+_ACTION = re.compile(
+    r"\b(?:write|written|implement\w*|code|coding|scaffold|add|build|give\s+me|turn|"
+    r"deploy|ship|containeri[sz]e|provision|automate|wire|roll\s+(?:it\s+)?out|"
+    r"tune|optimi[sz]e|improve|fix|diagnose|speed\s+up|cut|reduce|lower|shrink|raise|make\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+(?:faster|cheaper|quicker)|"
+    r"profile|find|review|audit|assess|check|threat-model|red-team|pen-?test|"
+    r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify)\b",
+    re.I)
+_SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
+
+
+def _action_parts(request: str) -> list[str]:
+    """Sentences, clauses and clause-to-sentence-end spans of the request that ask
+    for an action (not design wording)."""
+    sentences = [p.strip(" ,.;:") for p in _SENTENCE_SPLIT.split(request)]
+    spans = [sentence[m.end():].strip(" ,.;:") for sentence in sentences for m in _CLAUSE_SPLIT.finditer(sentence)]
+    whole = request.strip(" ,.;:")
+    parts = [p for p in dict.fromkeys([whole, *sentences, *clauses(request), *spans]) if len(p.split()) >= 3]
+    return [p for p in parts if _ACTION.search(p) and not _DESIGN_LEAD.match(p)]
+
+
+LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
+LEXICAL_CAP = 0.2
+_STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
+your into over under than then when which who what how why all any each every other more most some such only
+own same so too very can will just should now ml llm llms model models system systems design designs data agent
+agents build builds make makes work works request requests""".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]", text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def _distinctive_words(names: list[str], catalog: AgentCatalog) -> dict[str, set[str]]:
+    """Per candidate, the words of its description and triggers no other candidate's have."""
+    own = {n: _words(" ".join([catalog.agents[n].description, *catalog.agents[n].triggers])) for n in names}
+    return {n: {w for w in own[n] - set().union(*(own[m] for m in names if m != n)) if not _ACTION.fullmatch(w)}
+            for n in names}
+
+
+class _Evidence(BaseModel):
+    agent: str
+    phrases: list[str]
+
+
+def _user_agents(agent: AgentSpec, catalog: AgentCatalog, already: list[str]) -> list[str]:
+    return [n for n, spec in catalog.agents.items() if not spec.builtin and n != agent.name and n not in already]
+
+
+def _agent_texts(target: AgentSpec, owner: AgentSpec) -> list[str]:
+    """What ``target`` does: its description, triggers, the owner's boundaries that
+    send work to it and, for built-in agents, the handoff examples of the bank."""
+    texts = [target.description, *target.triggers]
+    texts += [b.text for b in owner.will_not if target.name in b.agents]
+    if target.builtin:
+        texts += example_bank()["handoffs"].get(target.name, [])
+    return [t for t in dict.fromkeys(texts) if t.strip()]
+
+
+def _design_texts() -> list[str]:
+    bank = example_bank()
+    return [s for texts in bank["workflows"].values() for s in texts] + [m["request"] for m in bank["mixed"]]
+
+
+def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list[str]) -> list[_Evidence]:
+    """Agents among ``names`` the request asks for, with the phrases that show it."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        target = catalog.agents.get(name)
+        if target is None:
+            continue
+        hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))]
+        if hits:
+            found[name] = hits
+    parts = _action_parts(request)
+    remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part
+    if parts and remaining:
+        vectors = embed(parts)
+        design = embed(_design_texts())
+        if vectors is not None and design is not None:
+            design_best = (design @ vectors.T).max(axis=0)
+            best: dict[int, tuple[float, str]] = {}
+            distinctive = _distinctive_words(remaining, catalog)
+            for name in remaining:
+                texts = _agent_texts(catalog.agents[name], owner)
+                sims = embed(texts) @ vectors.T  # texts x parts
+                for i, part in enumerate(parts):
+                    shared = distinctive[name] & _words(part)
+                    top = float(sims[:, i].max()) + min(LEXICAL_CAP, LEXICAL_BONUS * len(shared))
+                    if top >= HANDOFF_MIN_SIMILARITY and top - float(design_best[i]) >= HANDOFF_MARGIN:
+                        if i not in best or top > best[i][0]:
+                            best[i] = (top, name)
+            for i, (_, name) in sorted(best.items()):
+                if name not in found or parts[i] not in found[name]:
+                    found.setdefault(name, []).append(parts[i])
+    return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
 
 
 def build_brief(request: str, workflow: str, from_agent: str, question: str, reason: str,

@@ -1,15 +1,41 @@
-"""Deterministic routing: which workflow a request is, which skills it needs,
-and which sibling agents its wording asks for.
+"""Deterministic routing: which workflow a request is about, which skills it
+needs, and (``mentioned_agents``) which sibling agents it names.
 
-Routing reads only the definitions: skills' ``triggers``/``hints`` (SKILL.md),
-the architect's workflows and "Skills Invoked", and sibling agents' triggers.
+A request is scored against each workflow of the architect with three terms:
+
+(a) **description similarity**: the request against the workflow's own texts
+    (the leading skill's description, the architect's workflow title, "when to
+    use" line and step titles/points, read by ``agents/agent_files.py``);
+(b) **example bank**: the k nearest sentences of ``routing_examples.yaml``
+    (per-workflow phrasings, out-of-scope requests labelled ``general``, and
+    mixed requests labelled primary + secondary), similarity-weighted votes;
+(c) **keywords**: the skills' ``triggers`` (strong) and ``hints`` (weak), a
+    smaller term.
+
+(a) and (b) use the bundled static embedder (model2vec, offline), loaded once per
+process on first use. The combined scores go through a softmax with a
+``general`` class, so ``Route.scores`` are probabilities and
+``Route.confidence`` is the chosen class's probability. When two parts of the
+request (clauses; constraints such as "latency under 2 s" excluded) are each
+clearly about a different workflow and both workflows are above noise for the
+whole request, the one the request opens with is the primary and the other
+becomes ``Route.secondary`` (its leading skill joins ``Route.skills``).
+
+If the embedder cannot be loaded, routing falls back to keywords alone.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
+import yaml
 from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
@@ -20,15 +46,34 @@ STRONG = 3.0
 WEAK = 1.0
 ALWAYS_SKILLS = ("observability",)
 COST_WORDS = re.compile(r"\$|\bbudget\b|\bcosts?\b|\bcheap|\bspend|\bbill\b|per month|a month", re.I)
+GENERAL = "general"
+
+# --- scorer parameters (tuned on the bank by leave-one-out and on tests/data/routing_dev.jsonl) ---
+K_NEIGHBOURS = 9
+VOTE_SHARPNESS = 8.0  # neighbour weight = exp(sharpness * similarity)
+SECONDARY_VOTE = 0.5  # a mixed example's vote for its secondary workflow
+W_BANK = 2.0
+W_DESC = 6.0
+W_KEYWORDS = 1.2
+KEYWORD_SCALE = 4.0  # keyword term = 1 - exp(-score / scale)
+GENERAL_BIAS = 0.6  # general's score on top of its bank votes
+FLOOR_SIMILARITY = 0.4  # nearest example below this similarity: the request is about nothing we know
+CLAUSE_MIN = 0.45  # a part of the request is clearly about a workflow at this probability
+SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request: above noise
 
 
 class Route(BaseModel):
     workflow: str
     scores: dict[str, float] = Field(default_factory=dict)
     skills: list[str] = Field(default_factory=list)
+    secondary: list[str] = Field(default_factory=list)
+    confidence: float = 0.0
 
 
-@lru_cache(maxsize=512)
+# --- keyword matching ------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
 def _phrase(phrase: str) -> re.Pattern[str]:
     escaped = re.escape(phrase.lower())
     tail = r"" if phrase.endswith(("-", "ing", "ib")) or not phrase[-1].isalnum() else r"(?:s|es|d|ed)?\b"
@@ -50,7 +95,7 @@ def match_phrases(text: str, phrases: list[str]) -> list[tuple[int, str]]:
 
 
 def score_skill(request: str, skill: SkillSpec) -> tuple[float, int]:
-    """(score, position of the first strong trigger) of a skill for a request."""
+    """(keyword score, position of the first strong trigger) of a skill for a request."""
     strong = match_phrases(request, skill.triggers)
     weak = match_phrases(request, [h for h in skill.hints if h not in skill.triggers])
     score = STRONG * len(strong) + WEAK * len(weak)
@@ -58,23 +103,230 @@ def score_skill(request: str, skill: SkillSpec) -> tuple[float, int]:
     return score, first
 
 
-def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> Route:
-    scores: dict[str, float] = {}
-    firsts: dict[str, int] = {}
+# --- the embedder (one per process, loaded lazily) --------------------------------
+
+_lock = threading.Lock()
+_embedder: Any = None
+_embedder_failed = False
+_vectors: dict[str, Any] = {}
+
+
+def _get_embedder() -> Any:
+    global _embedder, _embedder_failed
+    if _embedder is None and not _embedder_failed:
+        with _lock:
+            if _embedder is None and not _embedder_failed:
+                try:
+                    from mlarchitect.knowledge.embedders.static import StaticEmbedder
+
+                    embedder = StaticEmbedder()
+                    embedder.embed_array(["warm-up"])  # loads the model now, under the lock
+                    _embedder = embedder
+                except Exception:  # noqa: BLE001 - no model, no numpy: keywords only
+                    _embedder_failed = True
+    return _embedder
+
+
+def embed(texts: Sequence[str]) -> Any | None:
+    """Unit-length vectors (numpy array, one row per text), cached per text;
+    ``None`` when the embedder is unavailable."""
+    embedder = _get_embedder()
+    if embedder is None:
+        return None
+    import numpy as np
+
+    with _lock:
+        found = {t: _vectors[t] for t in dict.fromkeys(texts) if t in _vectors}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        fresh = embedder.embed_array(missing)
+        for text, vector in zip(missing, fresh, strict=True):
+            norm = float(np.linalg.norm(vector)) or 1.0
+            found[text] = vector / norm
+        with _lock:
+            if len(_vectors) > 20_000:  # requests are cached too; keep memory bounded
+                for key in list(_vectors)[:5_000]:
+                    del _vectors[key]
+            _vectors.update((t, found[t]) for t in missing)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[t] for t in texts])
+
+
+# --- the example bank ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def example_bank() -> dict[str, Any]:
+    """``routing_examples.yaml``: workflows, general, mixed and handoff examples."""
+    text = (resources.files("mlarchitect.agents") / "routing_examples.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    return {
+        "workflows": {k: [str(s) for s in v] for k, v in (data.get("workflows") or {}).items()},
+        "general": [str(s) for s in data.get("general") or []],
+        "mixed": [
+            {"request": str(m["request"]), "primary": m["primary"], "secondary": list(m.get("secondary") or [])}
+            for m in data.get("mixed") or []
+        ],
+        "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
+    }
+
+
+@dataclass(frozen=True)
+class _Example:
+    text: str
+    primary: str
+    secondary: tuple[str, ...] = ()
+
+
+def bank_examples() -> list[_Example]:
+    bank = example_bank()
+    examples = [_Example(s, w) for w, texts in bank["workflows"].items() for s in texts]
+    examples += [_Example(s, GENERAL) for s in bank["general"]]
+    examples += [_Example(m["request"], m["primary"], tuple(m["secondary"])) for m in bank["mixed"]]
+    return examples
+
+
+def workflow_texts(architect: AgentSpec, skills: SkillCatalog) -> dict[str, list[str]]:
+    """What each workflow is about, from the definitions: the leading skill's
+    description and the architect's workflow title, "when to use" and steps."""
+    texts: dict[str, list[str]] = {}
     for workflow in architect.workflows:
         lead = skills.leading(workflow.id)
         if lead is None:
             continue
-        scores[workflow.id], firsts[workflow.id] = score_skill(request, lead)
-    if not scores or max(scores.values()) < STRONG:
-        chosen = "general"
-    else:
-        # the highest score wins; on a tie, the workflow named first in the request
-        chosen = max(scores, key=lambda w: (scores[w], -firsts[w]))
+        own = [lead.description, f"{workflow.title}. {workflow.when_to_use}".strip()]
+        for step in workflow.steps:
+            own.append(step.title)
+            own.extend(step.points)
+        texts[workflow.id] = [t for t in own if t.strip()]
+    return texts
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+class _Scorer:
+    """Scores requests against one architect's workflows (built once per definition set)."""
+
+    def __init__(self, architect: AgentSpec, skills: SkillCatalog) -> None:
+        self.leads = {w.id: lead for w in architect.workflows if (lead := skills.leading(w.id)) is not None}
+        self.workflows = list(self.leads)
+        texts = workflow_texts(architect, skills)
+        self.examples = [e for e in bank_examples() if e.primary == GENERAL or e.primary in self.leads]
+        self.desc_vectors = {w: embed(texts[w]) for w in self.workflows}
+        self.bank_vectors = embed([e.text for e in self.examples])
+
+    def keyword_scores(self, request: str) -> dict[str, tuple[float, int]]:
+        return {w: score_skill(request, lead) for w, lead in self.leads.items()}
+
+    def scores(self, request: str) -> tuple[dict[str, float], dict[str, float]]:
+        """(probabilities over workflows + general, raw keyword scores)."""
+        keywords = self.keyword_scores(request)
+        raw = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) for w in self.workflows}
+        raw[GENERAL] = GENERAL_BIAS
+        vector = embed([request])
+        if vector is not None and self.bank_vectors is not None:
+            q = vector[0]
+            sims = self.bank_vectors @ q
+            order = sorted(range(len(sims)), key=lambda i: (-float(sims[i]), i))[:K_NEIGHBOURS]
+            weights = [math.exp(VOTE_SHARPNESS * float(sims[i])) for i in order]
+            total = sum(weights) or 1.0
+            votes = dict.fromkeys([*self.workflows, GENERAL], 0.0)
+            for i, weight in zip(order, weights, strict=True):
+                example = self.examples[i]
+                votes[example.primary] += weight / total
+                for other in example.secondary:
+                    if other in votes:
+                        votes[other] += SECONDARY_VOTE * weight / total
+            nearest = float(sims[order[0]]) if order else 0.0
+            desc = {}
+            for w in self.workflows:
+                s = sorted((self.desc_vectors[w] @ q).tolist(), reverse=True)[:3]
+                desc[w] = sum(s) / len(s) if s else 0.0
+            mean_desc = sum(desc.values()) / len(desc)
+            for w in self.workflows:
+                raw[w] += W_BANK * votes[w] + W_DESC * (desc[w] - mean_desc)
+            raw[GENERAL] += W_BANK * votes[GENERAL]
+            if nearest < FLOOR_SIMILARITY:
+                raw[GENERAL] += W_BANK
+        top = max(raw.values())
+        exp = {k: math.exp(v - top) for k, v in raw.items()}
+        total = sum(exp.values())
+        return {k: exp[k] / total for k in raw}, {w: keywords[w][0] for w in self.workflows}
+
+
+_scorers: dict[tuple[Any, ...], _Scorer] = {}
+
+
+def _scorer(architect: AgentSpec, skills: SkillCatalog) -> _Scorer:
+    key = (
+        architect.name,
+        tuple((w.id, w.title, len(w.steps)) for w in architect.workflows),
+        tuple((s.name, s.workflow, s.description, tuple(s.triggers), tuple(s.hints))
+              for s in skills.skills.values() if s.workflow and s.builtin),
+    )
+    scorer = _scorers.get(key)
+    if scorer is None:
+        scorer = _Scorer(architect, skills)
+        with _lock:
+            _scorers[key] = scorer
+    return scorer
+
+
+_CLAUSE_SPLIT = re.compile(
+    r"[.;:!?]\s+|,\s*(?:and\s+|then\s+|plus\s+)?|\s+(?:and then|then|plus|as well as|and also|and)\s+", re.I)
+
+
+_CONSTRAINT = re.compile(
+    r"^(?:with\s+|and\s+)?(?:an?\s+|the\s+)?(?:(?:p\d\d|end-to-end|total)\s+)?"
+    r"(?:latency|p\d\d|budget|\$|costs?|under|below|within|less than|at most|up to|max(?:imum)?|sla|slo)\b",
+    re.I)
+
+
+def clauses(request: str) -> list[str]:
+    """The request's parts (sentences and coordinated clauses) of three words or more."""
+    parts = [p.strip(" ,.;:") for p in _CLAUSE_SPLIT.split(request)]
+    return [p for p in parts if len(p.split()) >= 3]
+
+
+def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> Route:
+    scorer = _scorer(architect, skills)
+    if not scorer.workflows:
+        return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
+    parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
+    embed([request, *parts])  # one batch; scores() reads the cached vectors
+    probs, _ = scorer.scores(request)
+    ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
+    best = ranked[0]
+    chosen = best if probs[best] >= probs[GENERAL] else GENERAL
+    secondary: list[str] = []
+    if chosen != GENERAL:
+        # a request about two workflows: two of its parts are each clearly about one
+        decisive = []
+        for part in parts:
+            if _CONSTRAINT.match(part):  # "latency under 2 s", "a budget of $500": about the whole system
+                continue
+            part_probs, _ = scorer.scores(part)
+            top = max(scorer.workflows, key=lambda w: (part_probs[w], -scorer.workflows.index(w)))
+            if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL] and top not in decisive:
+                decisive.append(top)
+        if len(decisive) >= 2 and probs[decisive[0]] >= SECONDARY_MIN:
+            chosen = decisive[0]  # the workflow the request opens with leads
+            candidates = [w for w in decisive[1:] if probs[w] >= SECONDARY_MIN]
+            if candidates:
+                secondary = [max(candidates, key=lambda w: probs[w])]
+    route_skills = skills_for(chosen, request, architect, skills)
+    for workflow in secondary:
+        lead = skills.leading(workflow)
+        if lead is not None and lead.name not in route_skills:
+            route_skills.insert(1, lead.name)
     return Route(
         workflow=chosen,
-        scores=scores,
-        skills=skills_for(chosen, request, architect, skills),
+        scores={w: round(probs[w], 4) for w in [*scorer.workflows, GENERAL]},
+        skills=route_skills,
+        secondary=secondary,
+        confidence=round(probs[chosen], 4),
     )
 
 
