@@ -119,6 +119,11 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     agents = load_catalog(settings.agents_dir)
     for problem in agents.problems:
         emit(Note(level="warning", message=f"skipped agent file {problem}"))
+    from mlarchitect.agents.handoffs import replaced_builtin_agents
+
+    for name in replaced_builtin_agents(agents):
+        emit(Note(level="warning", message=f"using your agent {name!r} ({agents.agents[name].path}) "
+                                            "instead of the built-in one"))
     architect = agents.get("ml-system-architect")
     if architect is None:  # pragma: no cover - the built-in file ships with the package
         raise InputError("no ml-system-architect agent definition found")
