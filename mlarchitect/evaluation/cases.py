@@ -209,3 +209,24 @@ def validate_set(s: EvalSet, agents: set[str] | None = None) -> list[str]:
         if len({m.preferred for m in members}) > 1:
             problems.append(f"{s.name}: contrast group {group!r} mixes workflows")
     return problems
+
+
+def cases_json_schema() -> dict:
+    """JSON Schema of one line of a designs-*.jsonl or queries-*.jsonl file
+    (``tests/evalsets/schema.json`` is this, written out)."""
+    design = DesignCase.model_json_schema(ref_template="#/$defs/{model}")
+    query = QueryCase.model_json_schema(ref_template="#/$defs/{model}")
+    defs = {**design.pop("$defs", {}), **query.pop("$defs", {})}
+    design["properties"]["workflows"]["items"]["enum"] = sorted(WORKFLOWS)
+    design["properties"]["workflows"]["uniqueItems"] = True
+    defs["Check"]["properties"]["pattern"]["format"] = "regex"
+    query["properties"]["topics"]["items"]["pattern"] = r"^[^A-Z]*\S[^A-Z]*$"
+    defs["DesignCase"], defs["QueryCase"] = design, query
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:mlarchitect:evalset-case:{EVALSET_VERSION}",
+        "title": "mlarchitect evaluation case",
+        "description": "One line of designs-<set>.jsonl (DesignCase) or queries-<set>.jsonl (QueryCase).",
+        "oneOf": [{"$ref": "#/$defs/DesignCase"}, {"$ref": "#/$defs/QueryCase"}],
+        "$defs": defs,
+    }
