@@ -77,5 +77,5 @@ def eval_command(set_ref: str, as_json: bool, compare_ref: str | None, tolerance
         if regressions:
             click.echo(f"\n{len(regressions)} metric(s) dropped beyond the tolerance: " + "; ".join(regressions),
                        file=out)
-            raise click.exceptions.Exit(1)
+            sys.exit(1)  # not click's Exit: under standalone_mode=False it would be returned, not raised
         click.echo("\nno metric dropped beyond the tolerance", file=out)
