@@ -288,6 +288,23 @@ def test_compare_flags_drops_beyond_the_tolerance_only() -> None:
     assert len(regressions) == 2 and any("REGRESSION" in ln for ln in lines)
 
 
+def test_runs_are_saved_and_found_by_path_id_and_latest_of_their_set(tmp_path: Path) -> None:
+    from mlarchitect.errors import InputError
+    from mlarchitect.evaluation.report import load_run, save_run
+
+    dev = {**_run_record(workflow_accuracy=0.5), "set": "dev", "started_at": "2026-01-01T10:00:00+00:00"}
+    held = {**_run_record(workflow_accuracy=0.7), "set": "heldout", "started_at": "2026-01-02T10:00:00+00:00"}
+    p_dev, p_held = save_run(dev, tmp_path), save_run(held, tmp_path)
+    assert p_dev.name == "20260101T100000-dev.json" and p_dev.parent == tmp_path / "eval-runs"
+    assert load_run("latest", tmp_path, "dev")["summary"] == dev["summary"]
+    assert load_run("latest", tmp_path)["summary"] == held["summary"]
+    assert load_run(p_held.stem, tmp_path)["set"] == "heldout"
+    assert load_run(str(p_dev), tmp_path)["set"] == "dev"
+    assert save_run(dev, tmp_path).name == "20260101T100000-dev-2.json"
+    with pytest.raises(InputError):
+        load_run("nope", tmp_path)
+
+
 # --- design eval end to end ------------------------------------------------------------------
 
 
@@ -327,7 +344,7 @@ def test_design_eval_json_end_to_end_and_compare(capsys: pytest.CaptureFixture[s
     code, out, _ = _eval(["--set", "dev", "--limit", "2", "--compare", str(old)], capsys, shared_kb_dir)
     assert code == 1
     assert "REGRESSION" in out and "workflow accuracy" in out and "per-case changes" in out
-    code, out, _ = _eval(["--set", "dev", "--limit", "2", "--compare", stored[0].stem, "--no-save"],
+    code, out, _ = _eval(["--set", "dev", "--limit", "2", "--compare", "latest", "--no-save"],
                          capsys, shared_kb_dir)
     assert code == 0, out
     assert "no metric dropped" in out

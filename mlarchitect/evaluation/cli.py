@@ -18,8 +18,8 @@ import click
               help="The case set: a name or a designs-*.jsonl file (queries-*.jsonl next to it is used too).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON instead of the table.")
 @click.option("--compare", "compare_ref", default=None, metavar="RUN_FILE_OR_ID",
-              help="An earlier run (file, id from eval-runs/, or 'latest'): print the changes and exit 1 "
-                   "when a metric dropped by more than the tolerance.")
+              help="An earlier run (file, id from eval-runs/, or 'latest' of the same set): print the changes "
+                   "and exit 1 when a metric dropped by more than the tolerance.")
 @click.option("--tolerance", default=0.02, show_default=True, type=click.FloatRange(min=0),
               help="Allowed absolute drop per metric for --compare.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), metavar="N",
@@ -54,7 +54,8 @@ def eval_command(set_ref: str, as_json: bool, compare_ref: str | None, tolerance
         from mlarchitect.evaluation.cases import EvalSetError
 
         raise EvalSetError("; ".join(problems))
-    previous = load_run(compare_ref, settings.data_dir) if compare_ref else None
+    set_name = "+".join(s.name for s in sets)
+    previous = load_run(compare_ref, settings.data_dir, set_name) if compare_ref else None
 
     def say(message: str) -> None:
         if not quiet:

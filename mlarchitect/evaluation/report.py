@@ -165,16 +165,17 @@ def save_run(run: dict, data_dir: Path) -> Path:
     return target
 
 
-def load_run(ref: str | Path, data_dir: Path) -> dict:
+def load_run(ref: str | Path, data_dir: Path, set_name: str | None = None) -> dict:
     """A run by file path, by id (file name with or without ``.json`` in the
-    runs folder), or ``latest``."""
+    runs folder), or ``latest`` (the newest run of ``set_name`` when given)."""
     path = Path(str(ref)).expanduser()
     if not path.is_file():
         folder = runs_dir(data_dir)
         if str(ref) == "latest":
-            found = sorted(folder.glob("*.json")) if folder.is_dir() else []
+            pattern = f"*-{re.sub(r'[^A-Za-z0-9_.+-]', '_', set_name)}.json" if set_name else "*.json"
+            found = sorted(folder.glob(pattern)) if folder.is_dir() else []
             if not found:
-                raise InputError(f"no evaluation runs in {folder}")
+                raise InputError(f"no evaluation runs{' of ' + set_name if set_name else ''} in {folder}")
             path = found[-1]
         else:
             stem = str(ref).removesuffix(".json")
