@@ -214,8 +214,8 @@ def _fact_atoms(value: Any) -> list[str]:
     """Regexes locating an assumed fact's value in text (numbers in any format, words literally)."""
     if isinstance(value, bool) or value is None:
         return []
-    if isinstance(value, (int, float)):
-        return number_patterns(float(value)) if math.isfinite(value) and value >= 1 else []
+    if isinstance(value, (int, float)):  # below 10 a bare number matches lines by chance
+        return number_patterns(float(value)) if math.isfinite(value) and value >= 10 else []
     if isinstance(value, str):
         return [rf"\b{re.escape(value.replace('_', ' '))}\b", rf"\b{re.escape(value)}\b"] if len(value) >= 2 else []
     for name in ("amount", "seconds", "gpus", "ram_gb"):
