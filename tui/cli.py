@@ -22,8 +22,9 @@ from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 
-_LAZY = {"kb": "mlarchitect.knowledge.cli:kb"}
-_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove)."}
+_LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command"}
+_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove).",
+              "eval": "Evaluate the designer on the dev/held-out case sets; compare runs."}
 
 
 class _Root(DefaultGroup):
