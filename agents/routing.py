@@ -275,13 +275,22 @@ def _scorer(architect: AgentSpec, skills: SkillCatalog) -> _Scorer:
 
 
 _CLAUSE_SPLIT = re.compile(
-    r"[.;:!?]\s+|,\s*(?:and\s+|then\s+|plus\s+)?|\s+(?:and then|then|plus|as well as|and also|and)\s+", re.I)
+    r"[.;:!?]\s+|,(?!\d)\s*(?:and\s+|then\s+|plus\s+)?|\s+(?:and then|then|plus|as well as|and also|and)\s+", re.I)
 
 
 _CONSTRAINT = re.compile(
     r"^(?:with\s+|and\s+)?(?:an?\s+|the\s+)?(?:(?:p\d\d|end-to-end|total)\s+)?"
-    r"(?:latency|p\d\d|budget|\$|costs?|under|below|within|less than|at most|up to|max(?:imum)?|sla|slo)\b",
+    r"(?:latency|p\d\d|budget|\$|costs?|under|below|within|less than|at most|up to|max(?:imum)?|sla|slo)\b"
+    r"|^(?:about\s+|around\s+|roughly\s+|~\s*)?[$€£]?\d[\d,._]*\s*(?:k|m|b|million|thousand)?\b",  # "40,000 questions per day"
     re.I)
+
+
+def subject(request: str) -> str:
+    """The request without its constraint clauses (figures, latency, budget): what it is about."""
+    parts = [p for p in (x.strip(" ,.;:") for x in _CLAUSE_SPLIT.split(request)) if p]
+    kept = [p for p in parts if not _CONSTRAINT.match(p)]
+    text = ", ".join(kept)
+    return text if len(kept) < len(parts) and len(text.split()) >= 3 else request
 
 
 def clauses(request: str) -> list[str]:
@@ -295,8 +304,9 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> R
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
-    embed([request, *parts])  # one batch; scores() reads the cached vectors
-    probs, _ = scorer.scores(request)
+    about = subject(request)
+    embed([request, about, *parts])  # one batch; scores() reads the cached vectors
+    probs, _ = scorer.scores(about)
     ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
     best = ranked[0]
     chosen = best if probs[best] >= probs[GENERAL] else GENERAL

@@ -197,3 +197,14 @@ def test_concurrent_routing_gives_the_same_routes() -> None:
     expected = [route(t).model_dump() for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(lambda t: route(t).model_dump(), texts)) == expected
+
+
+def test_figures_and_targets_do_not_decide_what_a_request_is_about() -> None:
+    """Traffic, latency and budget clauses describe the whole system, not its kind."""
+    from mlarchitect.agents.routing import subject
+
+    text = "A chatbot over our product manuals; 40,000 questions per day, latency under 2 seconds, budget of $50 a month"
+    assert subject(text) == "A chatbot over our product manuals"
+    assert subject("Serve our fraud model at 3,000 rps with 50 ms p99") == "Serve our fraud model at 3,000 rps with 50 ms p99"
+    architect, skills = load_catalog(None).get("ml-system-architect"), load_skill_catalog(None)
+    assert route_request(text, architect, skills).workflow == "rag_system"
