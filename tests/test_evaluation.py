@@ -257,6 +257,7 @@ def test_assumptions_shown_as_stated() -> None:
     holder = SimpleNamespace(requirements=reqs)
     assert M.assumptions_as_stated(holder, "Stated in the request: 5k pages") == 1
     assert M.assumptions_as_stated(holder, "Stated in the request: 40 users") == 0
+    assert M.assumptions_as_stated(holder, "- corpus: 5,000 pages (assumed: no size stated)") == 0
 
 
 def test_schema_validity_and_cost_presence() -> None:

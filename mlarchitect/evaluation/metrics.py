@@ -251,8 +251,9 @@ def assumptions_as_stated(design: Any, markdown: str) -> int:
     facts = _assumed_facts(_get(design, "requirements"))
     if not facts:
         return 0
-    lines = [ln for ln in markdown.splitlines()
-             if _STATED_WORDING.search(ln) and not ln.lstrip().startswith("> **Request")]
+    lines = [ln for ln in markdown.splitlines()  # a line that says "assumed" does not present a value as stated
+             if _STATED_WORDING.search(ln) and not re.search(r"\bassum", ln, re.I)
+             and not ln.lstrip().startswith("> **Request")]
     count = 0
     for fact in facts:
         atoms = _fact_atoms(_get(fact, "value"))
