@@ -15,6 +15,7 @@ from mlarchitect.agents.state import validate_request
 from mlarchitect.config import Settings
 from mlarchitect.errors import InputError
 from mlarchitect.events import DeliverableReady, Note, StepStarted
+from mlarchitect.workflows import WORKFLOWS
 
 
 EventCallback = Callable[[Any], None]
@@ -25,6 +26,7 @@ def design(
     *,
     settings: Settings | None = None,
     thread_id: str | None = None,
+    workflow: str | None = None,
     on_event: EventCallback | None = None,
     chat_model: Any = None,
     sibling_models: dict[str, Any] | None = None,
@@ -35,12 +37,13 @@ def design(
     ``thread_id`` names the checkpointed conversation: with ``request=None`` an
     unfinished run is resumed; the same request returns the stored design; a new
     request on a finished thread is a follow-up turn that revises it.
+    ``workflow`` skips routing (one of :data:`mlarchitect.workflows.WORKFLOWS`).
     ``on_event`` receives every :mod:`mlarchitect.events` event as it happens.
     Keyword ``overrides`` (``model="gpt-5"``, ``offline=True``, ``data_dir=...``)
     are settings fields, so callers need not import :class:`Settings`.
     """
     result: ArchitectureDesign | None = None
-    for event in stream_design(request, settings=settings, thread_id=thread_id, chat_model=chat_model,
+    for event in stream_design(request, settings=settings, thread_id=thread_id, workflow=workflow, chat_model=chat_model,
                                sibling_models=sibling_models, **overrides):
         if on_event is not None:
             on_event(event)
@@ -55,6 +58,7 @@ def stream_design(
     *,
     settings: Settings | None = None,
     thread_id: str | None = None,
+    workflow: str | None = None,
     chat_model: Any = None,
     sibling_models: dict[str, Any] | None = None,
     **overrides: Any,
@@ -64,6 +68,8 @@ def stream_design(
     settings = _settings(settings, overrides)
     if request is not None:
         request = validate_request(request)
+    if workflow is not None and workflow not in WORKFLOWS:
+        raise InputError(f"unknown workflow {workflow!r}; one of: {', '.join(WORKFLOWS)}")
     started = time.perf_counter()
     notes: list[Any] = []
     runtime = build_runtime(settings, notes.append, chat_model=chat_model, sibling_models=sibling_models)
@@ -93,6 +99,8 @@ def stream_design(
             payload = {"followup": request}
         else:
             payload = {"request": request}
+        if workflow is not None and payload is not None:
+            payload["workflow_hint"] = workflow
         stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
         yield from translate(stream)
         values = graph.get_state(config).values

@@ -22,7 +22,7 @@ from mlarchitect.agents.handoffs import collected_handoffs, eligible_targets
 from mlarchitect.agents.intake.assume import assumption_lines, describe_value, with_assumptions
 from mlarchitect.agents.intake.extract import amend_requirements, extract_requirements
 from mlarchitect.requirements import Requirements
-from mlarchitect.agents.routing import Route, route_request
+from mlarchitect.agents.routing import Route, route_request, skills_for
 from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.state import DesignState, validate_request
 from mlarchitect.agents.tool_results import tool_results
@@ -158,7 +158,12 @@ def build_graph(
         else:
             request = validate_request(state.get("request", ""))
             stated, changes, routed_text, revision = extract_requirements(request), [], request, 1
-        route = route_request(routed_text, runtime.architect, runtime.skills)
+        hint = state.get("workflow_hint")
+        if hint:  # the caller chose the workflow
+            route = Route(workflow=hint, skills=skills_for(hint, routed_text, runtime.architect, runtime.skills),
+                          confidence=1.0)
+        else:
+            route = route_request(routed_text, runtime.architect, runtime.skills)
         if "cost-analysis" in runtime.skills.skills and "cost-analysis" not in route.skills:
             route.skills.append("cost-analysis")  # every design carries a cost analysis
         req = with_assumptions(stated, route.workflow)
@@ -179,6 +184,7 @@ def build_graph(
             "changes": changes,
             "revision": revision,
             "followup": None,
+            "workflow_hint": None,
             "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), SystemMessage(content=system),
                          HumanMessage(content=human, additional_kwargs={"requirements": req.model_dump(mode="json"),
                                                                        "route": route.model_dump()})],

@@ -45,6 +45,7 @@ class DesignState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     route: dict[str, Any]
     followup: str | None
+    workflow_hint: str | None
     stated: dict[str, Any]
     requirements: dict[str, Any]
     changes: list[str]

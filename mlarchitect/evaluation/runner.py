@@ -26,7 +26,8 @@ Progress = Callable[[str], None]
 
 
 def baseline_request(workflow: str) -> str:
-    """The bare workflow name, e.g. "RAG system": what a one-word request gets."""
+    """The bare workflow name, e.g. "RAG system", designed with that workflow forced:
+    what the templates print for a request that says nothing."""
     return WORKFLOWS[workflow].title
 
 
@@ -113,8 +114,8 @@ def run_sets(sets: list[EvalSet], settings: Settings, *, limit: int | None = Non
     with tempfile.TemporaryDirectory(prefix="mlarchitect-eval-") as scratch:
         run_settings = settings.model_copy(update={"data_dir": Path(scratch), "kb_dir": kb_dir})
 
-        def one(request: str) -> Any:
-            return design_fn(request, settings=run_settings)
+        def one(request: str, **kwargs: Any) -> Any:
+            return design_fn(request, settings=run_settings, **kwargs)
 
         cases: list[dict] = []
         queries: list[dict] = []
@@ -136,7 +137,7 @@ def run_sets(sets: list[EvalSet], settings: Settings, *, limit: int | None = Non
         for wf in sorted({c["expected_workflows"][0] for c in cases} & set(checklists)):
             say(f"[baseline] {baseline_request(wf)!r}")
             try:
-                d = one(baseline_request(wf))
+                d = one(baseline_request(wf), workflow=wf)
                 baselines[wf] = {"request": baseline_request(wf), "workflow": d.workflow,
                                  "markdown": render_markdown(d)}
             except Exception as exc:  # noqa: BLE001
