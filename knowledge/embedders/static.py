@@ -10,6 +10,10 @@ from typing import Any
 
 MODEL_DIR = Path(__file__).resolve().parent / "minilm-static"
 
+# one loaded model per folder and process, shared by every embedder (knowledge base, routing)
+_MODELS: dict[Path, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
 
 class StaticEmbedder:
     """model2vec static embeddings (distilled from all-MiniLM-L6-v2), numpy only.
@@ -20,7 +24,6 @@ class StaticEmbedder:
     def __init__(self, model_dir: Path | str | None = None) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
         self._model: Any = None
-        self._lock = threading.Lock()
         self._name: str | None = None
 
     @property
@@ -38,14 +41,16 @@ class StaticEmbedder:
     @property
     def model(self) -> Any:
         if self._model is None:
-            with self._lock:
-                if self._model is None:
+            with _MODELS_LOCK:
+                key = self.model_dir.resolve()
+                if key not in _MODELS:
                     if not (self.model_dir / "model.safetensors").is_file():
                         raise FileNotFoundError(f"static embedding model not found in {self.model_dir}")
                     from model2vec import StaticModel
 
                     # A local folder: model2vec reads it directly and never calls the hub.
-                    self._model = StaticModel.from_pretrained(self.model_dir, force_download=False)
+                    _MODELS[key] = StaticModel.from_pretrained(self.model_dir, force_download=False)
+                self._model = _MODELS[key]
         return self._model
 
     def embed_array(self, texts: Sequence[str]) -> Any:
