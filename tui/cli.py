@@ -189,12 +189,14 @@ def run(
 
     if text is not None:
         validate_request(text)  # fail fast, before loading anything heavy
+    from mlarchitect.config import load_settings
+
+    settings = load_settings(**overrides)
     from mlarchitect.agents.api import design
-    from mlarchitect.config import Settings
 
     progress = _Progress(quiet)
     try:
-        result = design(text, settings=Settings(**overrides), thread_id=thread_id, on_event=progress)
+        result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
     finally:
         progress.stop()
     if fmt == "json":
