@@ -54,7 +54,7 @@ def _dump(data: Any) -> None:
     "--kb-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Knowledge-base directory [default: $MLARCHITECT_KB_DIR or <user data dir>/mlarchitect/kb].",
+    help="Knowledge-base directory [default: the settings' kb_dir ($MLARCHITECT_KB_DIR), else <data_dir>/kb ($MLARCHITECT_DATA_DIR), as for `design`].",
 )
 @click.option(
     "--embedder",

@@ -50,6 +50,15 @@ def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatc
     assert "MLARCHITECT_MAX_STEPS" in err and "max_steps" in err and "Traceback" not in err
 
 
+def test_kb_commands_report_config_errors_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("kb_dir = [1, 2]\n")
+    monkeypatch.setenv("MLARCHITECT_CONFIG", str(config))
+    code, _, err = _run(["kb", "stats"], capsys)
+    assert code == 2 and "kb_dir" in err and str(config) in err and len(err.strip().splitlines()) == 1
+
+
 def test_load_settings_raises_config_error_for_bad_arguments() -> None:
     with pytest.raises(ConfigError, match="argument: max_steps"):
         load_settings(max_steps=0)

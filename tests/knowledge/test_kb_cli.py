@@ -110,12 +110,36 @@ def test_bad_embedder_spec(tmp_path: Path) -> None:
 
 
 def test_default_kb_dir_honours_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from mlarchitect.config import Settings
     from mlarchitect.knowledge import default_kb_dir
 
     monkeypatch.setenv("MLARCHITECT_KB_DIR", str(tmp_path / "elsewhere"))
     assert default_kb_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv("MLARCHITECT_KB_DIR")
-    assert default_kb_dir().parts[-2:] == ("mlarchitect", "kb")
+    monkeypatch.setenv("MLARCHITECT_DATA_DIR", str(tmp_path / "data"))
+    assert default_kb_dir() == tmp_path / "data" / "kb" == Settings().resolved_kb_dir
+
+
+def test_kb_commands_use_the_same_directory_as_design(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      helpers, embedder) -> None:
+    """``MLARCHITECT_DATA_DIR`` (or the config file's ``data_dir``) moves ``kb`` as it moves ``design``."""
+    patterns = helpers.write_patterns(tmp_path / "patterns")
+    monkeypatch.setattr("mlarchitect.knowledge.base.default_patterns_dir", lambda: patterns)
+    monkeypatch.setattr("mlarchitect.knowledge.embedders.get_embedder", lambda spec=None: embedder)
+    monkeypatch.delenv("MLARCHITECT_KB_DIR", raising=False)
+    monkeypatch.setenv("MLARCHITECT_DATA_DIR", str(tmp_path / "env-data"))
+    result = CliRunner().invoke(kb, ["stats", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "env-data" / "kb")
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "toml-data"}"\n')
+    monkeypatch.setenv("MLARCHITECT_CONFIG", str(config))
+    monkeypatch.delenv("MLARCHITECT_DATA_DIR")
+    result = CliRunner().invoke(kb, ["stats", "--json"], catch_exceptions=False)
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "toml-data" / "kb")
+    result = CliRunner().invoke(kb, ["--kb-dir", str(tmp_path / "explicit"), "stats", "--json"],
+                                catch_exceptions=False)
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "explicit")
 
 
 def test_help_lists_commands() -> None:
