@@ -49,7 +49,8 @@ def _excerpt(chunk: str, title: str = "", limit: int = 600) -> str:
     first, _, rest = chunk.partition("\n")
     if title and first.startswith(title) and rest.strip():  # drop the "Title — Section" header line
         chunk = rest
-    text = " ".join(chunk.split())
+    text = " ".join(line for line in chunk.splitlines() if not line.lstrip().startswith("#"))  # no headings
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

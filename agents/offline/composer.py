@@ -141,15 +141,23 @@ def _best_step(vocab: list[set[str]], text: str) -> int | None:
     return scores.index(best) if best > 0 else None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)(?<!\be\.g\.)(?<!\bi\.e\.)\s+")
+
+
 def _first_sentences(text: str, limit: int = 260) -> str:
-    text = re.sub(r"^#+\s*", "", text).strip()
-    parts = re.split(r"(?<=[.!?])\s+", text)
+    """Whole sentences up to ``limit`` characters; a cut sentence ends with "…"."""
+    text = re.sub(r"(?m)^#+\s*", "", text).strip()
     out = ""
-    for part in parts:
-        if len(out) + len(part) > limit and out:
+    for part in _SENTENCE_END.split(text):
+        if len(out) + len(part) + 1 > limit and out:
             break
         out = f"{out} {part}".strip()
-    return out[:limit]
+    out = re.sub(r"\s+\d{1,2}\.$", "", out)  # a list number is not a sentence end
+    if len(out) > limit:
+        out = out[: limit - 1].rsplit(" ", 1)[0]
+    if not out.endswith((".", "!", "?", "…")):
+        out = out.rstrip(" ,;:-–—") + "…"
+    return out
 
 
 def _calculations(results: Iterable[ToolResult]) -> list[Calculation]:
