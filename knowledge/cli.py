@@ -8,6 +8,7 @@ progress to stderr; user errors print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .base import KnowledgeBase
 
 _META_KEY = "mlarchitect.knowledge"
+log = logging.getLogger(__name__)
 
 
 class KBUsageError(click.ClickException):
@@ -42,6 +44,7 @@ def _open(ctx: click.Context) -> KnowledgeBase:
     except ValueError as exc:
         raise KBUsageError(str(exc)) from exc
     kb_dir = settings.get("kb_dir") or default_kb_dir()
+    log.info("knowledge base %s (embedder %s)", kb_dir, embedder.name)
     return KnowledgeBase(Path(kb_dir), embedder=embedder, progress=_progress)
 
 
