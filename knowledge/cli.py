@@ -1,4 +1,4 @@
-"""``design kb ...``: build, search, add to, inspect and prune the knowledge base.
+"""``design kb ...``: build, search, add to, list, inspect and prune the knowledge base.
 
 Mounted by the top-level CLI with ``cli.add_command(kb)``. Only click is imported at
 module import; everything heavy is imported inside the commands. Results go to stdout,
@@ -52,7 +52,7 @@ def _dump(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@click.group(name="kb")
+@click.group(name="kb", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--kb-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -171,6 +171,34 @@ def add(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     click.echo(
         f"{len(added)} added, {len(updated)} updated, {len(unchanged)} unchanged, {len(skipped)} skipped", err=True
     )
+
+
+@kb.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+@click.pass_context
+def list_documents(ctx: click.Context, as_json: bool) -> None:
+    """Your documents (added with `kb add`): id, title, chunks, when added, source."""
+    from datetime import datetime, timezone
+
+    knowledge = _open(ctx)
+    rows = []
+    for doc_id, entry in sorted(knowledge.documents().items()):
+        if entry.kind != "user":
+            continue
+        saved = knowledge._blob_path(doc_id)  # the saved text, written when the document was (re)indexed
+        added = (datetime.fromtimestamp(saved.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
+                 if saved.exists() else None)
+        rows.append({"id": doc_id, "title": entry.title, "source": entry.source, "chunks": entry.chunks,
+                     "added": added})
+    if as_json:
+        _dump(rows)
+        return
+    if not rows:
+        click.echo("no documents of yours yet (add some with `design kb add PATH`)", err=True)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['title']}  ({row['chunks']} chunk{'s' if row['chunks'] != 1 else ''}, added {(row['added'] or '-')[:10]})")
+        click.echo(f"   source: {row['source']}")
 
 
 @kb.command()

@@ -33,7 +33,7 @@ def _pipe(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     "command",
     [[], ["run"], ["render"], ["schema"], ["agents"], ["agents", "list"], ["agents", "show"], ["skills"],
      ["skills", "list"], ["kb"], ["kb", "build"], ["kb", "search"], ["kb", "add"], ["kb", "stats"],
-     ["kb", "remove"]],
+     ["kb", "remove"], ["kb", "list"]],
 )
 def test_dash_h_is_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run([*command, "-h"], capsys)

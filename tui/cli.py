@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb"}
-_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove)."}
+_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove)."}
 
 
 class _Root(DefaultGroup):

@@ -99,6 +99,20 @@ def test_add_stats_remove(run, tmp_path: Path) -> None:
     assert "bundled" in _one_line_error(run("remove", "canary-release"))
 
 
+def test_list_shows_only_your_documents(run, tmp_path: Path) -> None:
+    assert run("list", "--json").stdout.strip() == "[]"
+    doc = tmp_path / "wiki.md"
+    doc.write_text("---\ntitle: Quetzal wiki\n---\n# Team wiki\n\nOur quetzal cluster serves the ranking model.")
+    assert run("add", str(doc)).exit_code == 0
+    rows = json.loads(run("list", "--json").stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["id"].startswith("user:wiki-") and row["title"] == "Quetzal wiki"
+    assert row["source"] == str(doc.resolve()) and row["chunks"] >= 1 and row["added"][:4].isdigit()
+    text = run("list")
+    assert text.exit_code == 0 and row["id"] in text.stdout and f"source: {doc.resolve()}" in text.stdout
+
+
 def test_add_missing_path_is_a_usage_error(run, tmp_path: Path) -> None:
     result = run("add", str(tmp_path / "missing"))
     assert result.exit_code == 2 and "does not exist" in result.stderr
