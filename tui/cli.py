@@ -164,8 +164,9 @@ def write_output(text: str, output: Path | None) -> None:
 class _Progress:
     """Design events on stderr: a spinner on a terminal, plain lines otherwise."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, *, already_said: str = "") -> None:
         self.quiet = quiet
+        self.already_said = already_said  # a warning the command printed itself, in its own words
         self.status: Any = None
         if not quiet and sys.stderr.isatty():
             from rich.console import Console
@@ -177,7 +178,8 @@ class _Progress:
         from mlarchitect.events import DeliverableReady, Note, Token, describe
 
         if isinstance(event, Note) and event.level == "warning":  # shown even with --quiet
-            self._line(f"note: {event.message}")
+            if not (self.already_said and self.already_said in event.message):
+                self._line(f"note: {event.message}")
             return
         if self.quiet or isinstance(event, Token):
             return
@@ -241,14 +243,16 @@ def run(
     from mlarchitect.config import load_settings
 
     settings = load_settings(**overrides)
+    said = ""
     if model and model.lower() != "offline" and settings.wants_offline:
         why = "offline mode is on" if settings.offline else "no OPENAI_API_KEY or OPENAI_BASE_URL is set"
         click.echo(f"design: -m {model} ignored: {why}; using the built-in offline engine", err=True)
+        said = "offline engine"
     log.info("model %s, data dir %s", "offline" if settings.wants_offline else settings.model or "default",
              settings.data_dir)
     from mlarchitect.agents.api import design
 
-    progress = _Progress(quiet)
+    progress = _Progress(quiet, already_said=said)
     try:
         result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
     finally:
