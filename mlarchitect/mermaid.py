@@ -83,7 +83,7 @@ def validate_flowchart(text: str) -> list[str]:
     characters that break labels, and edges to nodes that are never defined.
     """
     problems: list[str] = []
-    statements = [(n, s) for n, s in _statements(text)]
+    statements = list(_statements(text))
     if not statements:
         return ["empty diagram"]
     first_line, header = statements[0]
@@ -193,13 +193,15 @@ def _parse_chain(statement: str, number: int, problems: list[str], defined: set[
         if not text_link:
             rest = statement[pos:].lstrip()
             if rest.startswith("|"):
-                start = len(statement) - len(rest)
-                end = statement.find("|", start + 1) if not rest[1:].lstrip().startswith('"') else \
-                    statement.find("|", statement.find('"', statement.find('"', start) + 1) + 1)
+                start = len(statement) - len(rest) + 1
+                search_from = start
+                if rest[1:].lstrip().startswith('"'):  # a quoted label may contain '|'
+                    search_from = statement.find('"', statement.index('"', start) + 1) + 1
+                end = statement.find("|", search_from)
                 if end < 0:
                     problems.append(f"line {number}: link label is not closed by '|'")
                     return
-                _check_label(statement[start + 1:end].strip(), number, problems)
+                _check_label(statement[start:end].strip(), number, problems)
                 pos = end + 1
         links += 1
         expect_node = True

@@ -84,52 +84,51 @@ def _code(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
-def _block(text: str, *, top: int) -> list[str]:
-    """Model-written Markdown as lines: headings demoted so the shallowest is level
-    ``top`` (relative order kept, at most 6), raw HTML escaped, open fences closed."""
-    lines = str(text).strip("\n").splitlines()
-    levels = []
+def _classify(lines: list[str]) -> tuple[list[tuple[str, int]], str | None]:
+    """Each line as ``(kind, heading level)``: ``code`` (a fence or inside one), ``atx``
+    or ``setext`` heading (the underline of a setext heading), or ``text``; and the fence
+    still open at the end, if any."""
+    kinds: list[tuple[str, int]] = []
     fence: str | None = None
     for index, line in enumerate(lines):
         marker = _FENCE.match(line)
         if fence is not None:
             if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = None
-            continue
-        if marker:
+            kinds.append(("code", 0))
+        elif marker:
             fence = marker.group(1)
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            levels.append(len(atx.group(2)))
-        elif _SETEXT.match(line) and index and lines[index - 1].strip() and not _ATX.match(lines[index - 1]):
-            levels.append(1 if line.strip()[0] == "=" else 2)
+            kinds.append(("code", 0))
+        elif atx := _ATX.match(line):
+            kinds.append(("atx", len(atx.group(2))))
+        elif _SETEXT.match(line) and index and kinds[-1][0] == "text" and lines[index - 1].strip():
+            kinds.append(("setext", 1 if line.strip()[0] == "=" else 2))
+        else:
+            kinds.append(("text", 0))
+    return kinds, fence
+
+
+def _block(text: str, *, top: int) -> list[str]:
+    """Model-written Markdown as lines: headings demoted so the shallowest is level
+    ``top`` (relative order kept, at most 6), raw HTML escaped, open fences closed."""
+    lines = str(text).strip("\n").splitlines()
+    kinds, open_fence = _classify(lines)
+    levels = [level for kind, level in kinds if kind in ("atx", "setext")]
     shift = max(0, top - min(levels)) if levels else 0
     out: list[str] = []
-    fence = None
-    for index, line in enumerate(lines):
-        marker = _FENCE.match(line)
-        if fence is not None:
-            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
-                fence = None
+    for line, (kind, level) in zip(lines, kinds):
+        if kind == "code":
             out.append(line)
-            continue
-        if marker:
-            fence = marker.group(1)
-            out.append(line)
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            level = min(6, len(atx.group(2)) + shift)
-            out.append(f"{'#' * level}{_escape_html(line[atx.end():])}")
-        elif (_SETEXT.match(line) and out and lines[index - 1].strip()
-              and not _ATX.match(lines[index - 1]) and not _FENCE.match(lines[index - 1])):
-            level = min(6, (1 if line.strip()[0] == "=" else 2) + shift)
-            out[-1] = f"{'#' * level} {out[-1].strip()}"
+        elif kind == "atx":
+            marker = _ATX.match(line)
+            assert marker is not None
+            out.append("#" * min(6, level + shift) + _escape_html(line[marker.end():]))
+        elif kind == "setext":
+            out[-1] = f"{'#' * min(6, level + shift)} {out[-1].strip()}"
         else:
             out.append(_escape_html(line))
-    if fence is not None:
-        out.append(fence)
+    if open_fence is not None:
+        out.append(open_fence)
     return out
 
 
