@@ -3,8 +3,8 @@
 ``design "REQUEST"`` is the default command; ``-`` or piped stdin supplies the
 request (piped text and an argument are joined: argument, blank line, stdin).
 Results go to stdout (or ``-o FILE``); progress and warnings go to stderr, and
-``-v``/``-vv`` adds log lines there. Heavy libraries (LangChain, LangGraph, Chroma) are imported inside the
-commands so that ``design --help`` stays instant.
+``-v``/``-vv`` adds log lines there. Heavy libraries (LangChain, LangGraph,
+Chroma) are imported inside the commands so that ``design --help`` stays instant.
 
 Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted.
 """
@@ -166,7 +166,7 @@ class _Progress:
 
     def __init__(self, quiet: bool, *, already_said: str = "") -> None:
         self.quiet = quiet
-        self.already_said = already_said  # a warning the command printed itself, in its own words
+        self.already_said = already_said  # a warning the command printed itself, in its own words (once)
         self.status: Any = None
         if not quiet and sys.stderr.isatty():
             from rich.console import Console
@@ -178,7 +178,9 @@ class _Progress:
         from mlarchitect.events import DeliverableReady, Note, Token, describe
 
         if isinstance(event, Note) and event.level == "warning":  # shown even with --quiet
-            if not (self.already_said and self.already_said in event.message):
+            if self.already_said and self.already_said in event.message:
+                self.already_said = ""
+            else:
                 self._line(f"note: {event.message}")
             return
         if self.quiet or isinstance(event, Token):
