@@ -109,12 +109,13 @@ def _classify(lines: list[str]) -> tuple[list[tuple[str, int]], str | None]:
 
 
 def _block(text: str, *, top: int) -> list[str]:
-    """Model-written Markdown as lines: headings demoted so the shallowest is level
-    ``top`` (relative order kept, at most 6), raw HTML escaped, open fences closed."""
+    """Model-written Markdown as lines: headings renumbered from level ``top`` down
+    (``##`` then ``####`` become ``top`` then ``top + 1``: relative order kept, no gaps,
+    at most 6), raw HTML escaped, open fences closed."""
     lines = str(text).strip("\n").splitlines()
     kinds, open_fence = _classify(lines)
-    levels = [level for kind, level in kinds if kind in ("atx", "setext")]
-    shift = max(0, top - min(levels)) if levels else 0
+    used = sorted({level for kind, level in kinds if kind in ("atx", "setext")})
+    renumber = {level: min(6, top + rank) for rank, level in enumerate(used)}
     out: list[str] = []
     for line, (kind, level) in zip(lines, kinds):
         if kind == "code":
@@ -122,9 +123,9 @@ def _block(text: str, *, top: int) -> list[str]:
         elif kind == "atx":
             marker = _ATX.match(line)
             assert marker is not None
-            out.append("#" * min(6, level + shift) + _escape_html(line[marker.end():]))
+            out.append("#" * renumber[level] + _escape_html(line[marker.end():]))
         elif kind == "setext":
-            out[-1] = f"{'#' * min(6, level + shift)} {out[-1].strip()}"
+            out[-1] = f"{'#' * renumber[level]} {out[-1].strip()}"
         else:
             out.append(_escape_html(line))
     if open_fence is not None:

@@ -118,6 +118,8 @@ def test_handoff_headings_nest_under_the_agent_heading() -> None:
     section = md.split("## Contributions from sibling agents", 1)[1]
     assert [h.split()[0] for h in _headings(section)] == ["###", "#####", "######", "####", "#####"]
     assert "\n# not a heading\n" in section
+    gaps = render_markdown(_design(handoffs=[Handoff(agent="a", reason="r", contribution="## Plan\n#### Part\n")]))
+    assert "\n#### Plan\n" in gaps and "\n##### Part\n" in gaps
 
 
 def test_numbers_are_for_people() -> None:
