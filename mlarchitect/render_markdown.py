@@ -170,7 +170,7 @@ def checked_diagram(d: ArchitectureDesign) -> tuple[str, str | None]:
         problems = validate_flowchart(written)
         if not problems:
             return written, None
-        log.warning("model-written diagram does not validate: %s", "; ".join(problems))
+        log.info("model-written diagram does not validate: %s", "; ".join(problems))
         reason = f"The written diagram would not render ({problems[0]})"
     else:
         reason = None

@@ -63,3 +63,18 @@ def test_load_settings_raises_config_error_for_bad_arguments() -> None:
     with pytest.raises(ConfigError, match="argument: max_steps"):
         load_settings(max_steps=0)
     assert load_settings(max_steps=3).max_steps == 3
+
+
+def test_agents_and_skills_lists_use_the_configured_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    (agents / "reviewer.md").write_text("---\nname: reviewer\ndescription: reviews\n---\nbody")
+    monkeypatch.setenv("MLARCHITECT_AGENTS_DIR", str(agents))
+    code, out, _ = _run(["agents", "list", "--json"], capsys)
+    assert code == 0 and "reviewer" in [a["name"] for a in json.loads(out)["agents"]]
+    monkeypatch.setenv("MLARCHITECT_SKILLS_DIR", str(tmp_path / "missing"))
+    code, _, err = _run(["skills", "list"], capsys)
+    assert code == 2 and "missing" in err

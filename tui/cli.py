@@ -141,6 +141,15 @@ def _dir_option(value: Path | None, what: str) -> Path | None:
     return value
 
 
+def _configured_dir(value: Path | None, what: str) -> Path | None:
+    """The folder an option names, else the one the settings name (as ``design`` would use)."""
+    if value is not None:
+        return _dir_option(value, what)
+    from mlarchitect.config import load_settings
+
+    return getattr(load_settings(), what.lstrip("-").replace("-", "_"))
+
+
 def write_output(text: str, output: Path | None) -> None:
     """Write to stdout, or atomically to ``output`` (a failure never truncates it)."""
     if output is None:
@@ -314,7 +323,7 @@ def agents_list(agents_dir: Path | None, as_json: bool) -> None:
     """List the agents that loaded (and the files that did not)."""
     from mlarchitect.agents.agent_files import load_catalog
 
-    catalog = load_catalog(_dir_option(agents_dir, "--agents-dir"))
+    catalog = load_catalog(_configured_dir(agents_dir, "--agents-dir"))
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     if as_json:
@@ -335,7 +344,7 @@ def agents_show(name: str, agents_dir: Path | None) -> None:
     """Show one agent's parsed definition as JSON."""
     from mlarchitect.agents.agent_files import load_catalog
 
-    agent = load_catalog(_dir_option(agents_dir, "--agents-dir")).get(name)
+    agent = load_catalog(_configured_dir(agents_dir, "--agents-dir")).get(name)
     if agent is None:
         raise InputError(f"no agent named {name!r} (see `design agents list`)")
     click.echo(agent.model_dump_json(indent=2, exclude={"body"}))
@@ -353,7 +362,7 @@ def skills_list(skills_dir: Path | None, as_json: bool) -> None:
     """List skills and their tools."""
     from mlarchitect.skills.registry import load_skill_catalog
 
-    catalog = load_skill_catalog(_dir_option(skills_dir, "--skills-dir"))
+    catalog = load_skill_catalog(_configured_dir(skills_dir, "--skills-dir"))
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     if as_json:
