@@ -6,9 +6,9 @@ Precedence (highest first): explicit arguments, environment variables
 (``$MLARCHITECT_CONFIG`` or ``<user config dir>/mlarchitect/config.toml``),
 defaults.
 
-Build settings with :func:`load_settings`: a bad value or a broken file becomes
-one :class:`~mlarchitect.errors.ConfigError` line naming the file or variable
-and the key, instead of a validation traceback.
+Commands build settings with :func:`load_settings`. A bad value or a broken file
+is one :class:`~mlarchitect.errors.ConfigError` line naming the file or variable
+and the key (also for ``Settings(...)`` and the Python API), not a traceback.
 """
 
 from __future__ import annotations
@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     fallback_to_offline: bool = True
     temperature: float | None = None
 
+    def __init__(self, **values: Any) -> None:
+        """Read the sources; a bad value or file is one :class:`ConfigError` line naming
+        where it came from (argument, environment variable, config file) and the key."""
+        config = config_file_path()
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_describe_validation(exc, values, config)) from None
+        except ValueError as exc:  # tomllib.TOMLDecodeError, pydantic_settings.SettingsError
+            raise ConfigError(_describe_source_error(exc, config)) from None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -120,18 +131,13 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """``Settings(**overrides)``, with configuration errors as one :class:`ConfigError` line.
+    """The settings every command uses: ``Settings(**overrides)``, logged.
 
-    The message names where the bad value came from (the argument, the
-    environment variable or the TOML file) and the key.
+    Raises :class:`ConfigError` (one line naming the argument, environment
+    variable or config file and the key) when a value or the file is bad.
     """
     config = config_file_path()
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:
-        raise ConfigError(_describe_validation(exc, overrides, config)) from None
-    except ValueError as exc:  # tomllib.TOMLDecodeError, pydantic_settings.SettingsError
-        raise ConfigError(_describe_source_error(exc, config)) from None
+    settings = Settings(**overrides)
     log.info("settings: config file %s (%s), data dir %s, knowledge base %s", config,
              "found" if config.is_file() else "absent", settings.data_dir, settings.resolved_kb_dir)
     return settings

@@ -65,6 +65,16 @@ def test_load_settings_raises_config_error_for_bad_arguments() -> None:
     assert load_settings(max_steps=3).max_steps == 3
 
 
+def test_the_python_api_reports_config_errors_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlarchitect import Settings, design
+
+    monkeypatch.setenv("MLARCHITECT_MAX_STEPS", "lots")
+    with pytest.raises(ConfigError, match="environment variable MLARCHITECT_MAX_STEPS: max_steps"):
+        Settings()
+    with pytest.raises(ConfigError, match="MLARCHITECT_MAX_STEPS"):
+        design("Design a RAG chatbot over 1,000 pages", offline=True)
+
+
 def test_agents_and_skills_lists_use_the_configured_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     import json
