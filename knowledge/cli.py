@@ -57,7 +57,8 @@ def _dump(data: Any) -> None:
     "--kb-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Knowledge-base directory [default: the settings' kb_dir ($MLARCHITECT_KB_DIR), else <data_dir>/kb ($MLARCHITECT_DATA_DIR), as for `design`].",
+    help="Knowledge-base directory [default: as for `design`: the settings' kb_dir ($MLARCHITECT_KB_DIR), "
+    "else <data_dir>/kb ($MLARCHITECT_DATA_DIR)].",
 )
 @click.option(
     "--embedder",
@@ -197,7 +198,8 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
         click.echo("no documents of yours yet (add some with `design kb add PATH`)", err=True)
         return
     for row in rows:
-        click.echo(f"{row['id']}  {row['title']}  ({row['chunks']} chunk{'s' if row['chunks'] != 1 else ''}, added {(row['added'] or '-')[:10]})")
+        chunks = f"{row['chunks']} chunk{'s' if row['chunks'] != 1 else ''}"
+        click.echo(f"{row['id']}  {row['title']}  ({chunks}, added {(row['added'] or '-')[:10]})")
         click.echo(f"   source: {row['source']}")
 
 

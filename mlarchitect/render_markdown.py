@@ -32,7 +32,8 @@ _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 def human_number(value: float | int) -> str:
     """A figure for people: ``20,000,000``, ``1,234``, ``1.2``, ``0.35``, ``0.00133``.
 
-    Never scientific notation; at most three significant digits below 100.
+    Never scientific notation: whole numbers from 100 up, at most two decimals
+    from 1 to 100, three significant digits below 1.
     """
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -205,8 +206,8 @@ def render_markdown(d: ArchitectureDesign) -> str:
             lines += [f"*Note: {diagram_note}*", ""]
     if d.data_flows:
         lines += ["## Data flows", ""]
-        lines += [f"- {_inline(f.source)} → {_inline(f.target)}" + (f": {_inline(f.description)}" if f.description else "")
-                  for f in d.data_flows]
+        lines += [f"- {_inline(f.source)} → {_inline(f.target)}"
+                  + (f": {_inline(f.description)}" if f.description else "") for f in d.data_flows]
         lines.append("")
     if d.steps:
         lines += ["## Design decisions", ""]
