@@ -11,7 +11,6 @@ import re
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlarchitect.agents.agent_spec import (
@@ -23,6 +22,7 @@ from mlarchitect.agents.agent_spec import (
     WorkflowSpec,
 )
 from mlarchitect.errors import DefinitionError, InputError
+from mlarchitect.frontmatter import key_line, read_front_matter
 
 MAX_AGENT_FILE_BYTES = 512_000
 
@@ -60,23 +60,14 @@ def builtin_definitions_dir() -> Path:
 
 
 def parse_agent_text(text: str, path: str = "<string>") -> AgentSpec:
-    front, body, body_line = _split_front_matter(text, path)
-    try:
-        data = yaml.safe_load(front)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DefinitionError(path, line, f"invalid YAML front matter: {reason}") from None
-    if not isinstance(data, dict):
-        raise DefinitionError(path, 2, "front matter must be a mapping of keys to values")
+    data, body, body_line = read_front_matter(text, path)
     try:
         header = FrontMatter.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = str(err["loc"][0]) if err["loc"] else ""
         raise DefinitionError(
-            path, _key_line(front, key), f"front matter field '{key}': {err['msg']}"
+            path, key_line(text, key), f"front matter field '{key}': {err['msg']}"
         ) from None
     sections = _sections(body)
     spec = AgentSpec(
@@ -163,26 +154,6 @@ def load_catalog(user_dir: Path | None = None) -> AgentCatalog:
             f"no agent definition loaded from {user_dir} ({found} file(s)): {detail}"
         )
     return catalog.merged(user)
-
-
-# --- front matter -------------------------------------------------------------
-
-
-def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise DefinitionError(path, 1, "missing YAML front matter (the file must start with '---')")
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    raise DefinitionError(path, 1, "front matter is not closed by a '---' line")
-
-
-def _key_line(front: str, key: str) -> int:
-    for number, line in enumerate(front.splitlines(), start=2):
-        if key and re.match(rf"^{re.escape(key)}\s*:", line):
-            return number
-    return 1
 
 
 # --- body sections ------------------------------------------------------------
@@ -353,8 +324,6 @@ def _workflow(title: str, lines: list[str]) -> WorkflowSpec:
             step_title = match.group(1) if match else item
             rest = match.group(2) if match else ""
             steps.append(StepSpec(title=_clean(step_title).rstrip(":"), points=[_clean(rest)] if rest else []))
-        elif stripped.startswith(("- ", "* ")) and steps and line.startswith((" ", "\t")):
-            steps[-1].points.append(_clean(stripped[2:]))
         elif stripped.startswith(("- ", "* ")) and steps:
             steps[-1].points.append(_clean(stripped[2:]))
     return WorkflowSpec(

@@ -1,4 +1,4 @@
-"""``design kb ...``: build, search, add to, inspect and prune the knowledge base.
+"""``design kb ...``: build, search, add to, list, inspect and prune the knowledge base.
 
 Mounted by the top-level CLI with ``cli.add_command(kb)``. Only click is imported at
 module import; everything heavy is imported inside the commands. Results go to stdout,
@@ -8,6 +8,7 @@ progress to stderr; user errors print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .base import KnowledgeBase
 
 _META_KEY = "mlarchitect.knowledge"
+log = logging.getLogger(__name__)
 
 
 class KBUsageError(click.ClickException):
@@ -42,6 +44,7 @@ def _open(ctx: click.Context) -> KnowledgeBase:
     except ValueError as exc:
         raise KBUsageError(str(exc)) from exc
     kb_dir = settings.get("kb_dir") or default_kb_dir()
+    log.info("knowledge base %s (embedder %s)", kb_dir, embedder.name)
     return KnowledgeBase(Path(kb_dir), embedder=embedder, progress=_progress)
 
 
@@ -49,12 +52,13 @@ def _dump(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@click.group(name="kb")
+@click.group(name="kb", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--kb-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Knowledge-base directory [default: $MLARCHITECT_KB_DIR or <user data dir>/mlarchitect/kb].",
+    help="Knowledge-base directory [default: as for `design`: the settings' kb_dir ($MLARCHITECT_KB_DIR), "
+    "else <data_dir>/kb ($MLARCHITECT_DATA_DIR)].",
 )
 @click.option(
     "--embedder",
@@ -168,6 +172,35 @@ def add(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     click.echo(
         f"{len(added)} added, {len(updated)} updated, {len(unchanged)} unchanged, {len(skipped)} skipped", err=True
     )
+
+
+@kb.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+@click.pass_context
+def list_documents(ctx: click.Context, as_json: bool) -> None:
+    """Your documents (added with `kb add`): id, title, chunks, when added, source."""
+    from datetime import datetime, timezone
+
+    knowledge = _open(ctx)
+    rows = []
+    for doc_id, entry in sorted(knowledge.documents().items()):
+        if entry.kind != "user":
+            continue
+        saved = knowledge._blob_path(doc_id)  # the saved text, written when the document was (re)indexed
+        added = (datetime.fromtimestamp(saved.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
+                 if saved.exists() else None)
+        rows.append({"id": doc_id, "title": entry.title, "source": entry.source, "chunks": entry.chunks,
+                     "added": added})
+    if as_json:
+        _dump(rows)
+        return
+    if not rows:
+        click.echo("no documents of yours yet (add some with `design kb add PATH`)", err=True)
+        return
+    for row in rows:
+        chunks = f"{row['chunks']} chunk{'s' if row['chunks'] != 1 else ''}"
+        click.echo(f"{row['id']}  {row['title']}  ({chunks}, added {(row['added'] or '-')[:10]})")
+        click.echo(f"   source: {row['source']}")
 
 
 @kb.command()

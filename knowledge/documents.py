@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlarchitect.frontmatter import read_front_matter
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
@@ -21,7 +23,6 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
@@ -81,20 +82,10 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str, path: str = "<string>") -> tuple[dict[str, Any], str]:
     """``(front matter dict, body)``; no or unreadable front matter gives ``{}``."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
-    import yaml
-
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError:
-        return {}, text[match.end() :]
-    if not isinstance(data, dict):
-        data = {}
-    return data, text[match.end() :]
+    meta, body, _ = read_front_matter(text, path, strict=False)
+    return meta, body
 
 
 def _first_h1(body: str) -> str | None:
@@ -250,7 +241,7 @@ def load_user_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> SourceDoc:
             title, body = html_to_markdown(text)
         elif suffix in MARKDOWN_SUFFIXES:
             fmt = "markdown"
-            meta, body = split_front_matter(text)
+            meta, body = split_front_matter(text, str(path))
             title = str(meta.get("title") or "").strip() or _first_h1(body)
         else:
             fmt = "text"
@@ -311,7 +302,7 @@ def load_pattern(path: Path, raw: bytes | None = None) -> SourceDoc:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadFile(f"undecodable: not UTF-8 text (bad byte at offset {exc.start})") from exc
-    meta, body = split_front_matter(text)
+    meta, body = split_front_matter(text, str(path))
     body = body.replace("\r\n", "\n").strip()
     if not body:
         raise BadFile("empty: no text content")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-KB_DIR_ENV = "MLARCHITECT_KB_DIR"
 
 
 def default_patterns_dir() -> Path:
@@ -14,10 +11,9 @@ def default_patterns_dir() -> Path:
 
 
 def default_kb_dir() -> Path:
-    """``$MLARCHITECT_KB_DIR`` if set, else ``<user data dir>/mlarchitect/kb``."""
-    env = os.environ.get(KB_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
+    """The knowledge-base directory the settings name (the same one ``design`` uses):
+    ``kb_dir`` (``$MLARCHITECT_KB_DIR`` or the config file) if set, else ``<data_dir>/kb``
+    (``$MLARCHITECT_DATA_DIR``, default ``<user data dir>/mlarchitect``)."""
+    from mlarchitect.config import load_settings
 
-    return Path(user_data_dir("mlarchitect", appauthor=False)) / "kb"
+    return load_settings().resolved_kb_dir

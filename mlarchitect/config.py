@@ -5,21 +5,31 @@ Precedence (highest first): explicit arguments, environment variables
 ``__``, e.g. ``MLARCHITECT_TIERS__SONNET``), the TOML file
 (``$MLARCHITECT_CONFIG`` or ``<user config dir>/mlarchitect/config.toml``),
 defaults.
+
+Commands build settings with :func:`load_settings`. A bad value or a broken file
+is one :class:`~mlarchitect.errors.ConfigError` line naming the file or variable
+and the key (also for ``Settings(...)`` and the Python API), not a traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from mlarchitect.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 Tier = Literal["sonnet", "opus", "haiku"]
 
@@ -82,6 +92,17 @@ class Settings(BaseSettings):
     fallback_to_offline: bool = True
     temperature: float | None = None
 
+    def __init__(self, **values: Any) -> None:
+        """Read the sources; a bad value or file is one :class:`ConfigError` line naming
+        where it came from (argument, environment variable, config file) and the key."""
+        config = config_file_path()
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_describe_validation(exc, values, config)) from None
+        except ValueError as exc:  # tomllib.TOMLDecodeError, pydantic_settings.SettingsError
+            raise ConfigError(_describe_source_error(exc, config)) from None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -107,3 +128,59 @@ class Settings(BaseSettings):
         if self.offline or (self.model or "").lower() == "offline":
             return True
         return self.openai_api_key is None and self.openai_base_url is None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings every command uses: ``Settings(**overrides)``, logged.
+
+    Raises :class:`ConfigError` (one line naming the argument, environment
+    variable or config file and the key) when a value or the file is bad.
+    """
+    config = config_file_path()
+    settings = Settings(**overrides)
+    log.info("settings: config file %s (%s), data dir %s, knowledge base %s", config,
+             "found" if config.is_file() else "absent", settings.data_dir, settings.resolved_kb_dir)
+    return settings
+
+
+def _env_name(loc: tuple[Any, ...]) -> str | None:
+    """The environment variable that set the field at ``loc``, if one is set."""
+    field = Settings.model_fields.get(str(loc[0])) if loc else None
+    names: list[str] = []
+    alias = field.validation_alias if field is not None else None
+    if isinstance(alias, AliasChoices):
+        names += [str(a).upper() for a in alias.choices if isinstance(a, str)]
+    if loc:
+        names.append("MLARCHITECT_" + str(loc[0]).upper())
+        if len(loc) > 1:
+            names.insert(0, "MLARCHITECT_" + "__".join(str(p).upper() for p in loc))
+    return next((n for n in names if n in os.environ), None)
+
+
+def _describe_validation(exc: ValidationError, overrides: dict[str, Any], config: Path) -> str:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) for p in loc) or "?"
+    got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
+    reason = f"{err['msg']}{got}"
+    if loc and str(loc[0]) in overrides:
+        where = "argument"
+    elif (env := _env_name(loc)) is not None:
+        where = f"environment variable {env}"
+    elif config.is_file():
+        where = f"config file {config}"
+    else:
+        where = "settings"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{where}: {key}: {reason}{more}"
+
+
+def _describe_source_error(exc: ValueError, config: Path) -> str:
+    import tomllib
+
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return f"config file {config}: invalid TOML: {exc}"
+    message = " ".join(str(exc).split())  # pydantic-settings: a variable that is not valid JSON
+    match = re.search(r'field "([^"]+)"', message)
+    env = _env_name((match.group(1),)) if match else None
+    return f"environment variable {env}: {message}" if env else f"configuration: {message}"

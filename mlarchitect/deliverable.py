@@ -177,6 +177,12 @@ class ArchitectureDesign(DesignContent):
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
+    def to_markdown(self) -> str:
+        """The deliverable as Markdown (what ``design`` prints)."""
+        from mlarchitect.render_markdown import render_markdown  # lazy: the renderer imports this module
+
+        return render_markdown(self)
+
 
 def design_json_schema() -> dict[str, Any]:
     schema = ArchitectureDesign.model_json_schema()

@@ -24,6 +24,10 @@ class InputError(MLArchitectError):
     exit_code = EXIT_USAGE
 
 
+class ConfigError(InputError):
+    """A setting (config file, environment variable or argument) is unusable."""
+
+
 class DefinitionError(InputError):
     """An agent or skill file does not parse; carries the file and line."""
 

@@ -3,12 +3,15 @@ and the factory that turns a typed function into a LangChain tool."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.tool_result import PatternHit, ToolResult
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -26,15 +29,30 @@ class SkillContext(BaseModel):
     default_model: str = "gpt-5-mini"
 
     def search(self, query: str, *, skill: str | None, k: int = 4) -> list[PatternHit]:
+        """The ``k`` most relevant documents for ``query``.
+
+        The skill's own patterns and the whole knowledge base (other patterns and the
+        user's documents, which carry no skill tags) are searched and fused by
+        reciprocal rank, so a user document about exactly the topic competes with the
+        skill's patterns instead of being seen only when the skill has too few.
+        """
         if self.retriever is None:
             return []
-        hits = self.retriever.search(query, k=k, skill=skill, dedupe=True) if skill else []
-        if len(hits) < k:  # widen to the whole knowledge base when a skill has few documents
-            seen = {h.doc_id for h in hits}
-            hits += [h for h in self.retriever.search(query, k=k, dedupe=True) if h.doc_id not in seen]
+        from mlarchitect.knowledge.fusion import reciprocal_rank_fusion
+
+        rankings = [self.retriever.search(query, k=k, dedupe=True)]
+        if skill:
+            rankings.insert(0, self.retriever.search(query, k=k, skill=skill, dedupe=True))
+        best: dict[str, Any] = {}
+        for ranking in rankings:
+            for hit in ranking:
+                best.setdefault(hit.doc_id, hit)
+        fused = reciprocal_rank_fusion([[h.doc_id for h in ranking] for ranking in rankings])
+        log.debug("search %r (skill %s): %s", query, skill, [doc_id for doc_id, _ in fused[:k]])
         return [
-            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk, h.title), score=h.score)
-            for h in hits[:k]
+            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk, h.title), score=score)
+            for doc_id, score in fused[:k]
+            for h in (best[doc_id],)
         ]
 
     def pricing_table(self) -> PricingTable:
@@ -49,7 +67,8 @@ def _excerpt(chunk: str, title: str = "", limit: int = 600) -> str:
     first, _, rest = chunk.partition("\n")
     if title and first.startswith(title) and rest.strip():  # drop the "Title — Section" header line
         chunk = rest
-    text = " ".join(chunk.split())
+    text = " ".join(line for line in chunk.splitlines() if not line.lstrip().startswith("#"))  # no headings
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -8,10 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from mlarchitect.errors import DefinitionError, InputError
+from mlarchitect.frontmatter import key_line, read_front_matter
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -80,30 +80,14 @@ def parse_skill_file(path: Path) -> SkillSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(str(path), None, f"cannot read: {exc}") from None
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise DefinitionError(str(path), 1, "missing YAML front matter")
+    data, body, _ = read_front_matter(text, str(path))
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise DefinitionError(str(path), 1, "front matter is not closed by '---'") from None
-    try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DefinitionError(
-            str(path), (mark.line + 2) if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
-    if not isinstance(data, dict):
-        raise DefinitionError(str(path), 2, "front matter must be a mapping")
-    try:
-        return SkillSpec.model_validate(
-            {**data, "body": "\n".join(lines[end + 1 :]).strip(), "path": path}
-        )
+        return SkillSpec.model_validate({**data, "body": body.strip(), "path": path})
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise DefinitionError(str(path), 2, f"field '{key}': {err['msg']}") from None
+        line = key_line(text, str(err["loc"][0])) if err["loc"] else 1
+        raise DefinitionError(str(path), line, f"field '{key}': {err['msg']}") from None
 
 
 def load_skills_dir(directory: Path, *, builtin: bool = False) -> SkillCatalog:

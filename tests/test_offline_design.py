@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import checklist_coverage, load_jsonl
@@ -97,3 +99,23 @@ def test_same_request_same_design(settings: Settings) -> None:
     one = design("Design experiment tracking for 3 researchers", settings=settings)
     two = design("Design experiment tracking for 3 researchers", settings=settings)
     assert one.model_dump(exclude={"provenance"}) == two.model_dump(exclude={"provenance"})
+
+
+def test_a_document_you_add_is_cited_when_it_is_about_the_request(tmp_path, capsys) -> None:
+    """User documents compete with a skill's own patterns on relevance (``design kb add`` → ``sources``)."""
+    from mlarchitect.tui.cli import main
+
+    runbook = tmp_path / "zebracorn-runbook.md"
+    runbook.write_text(
+        "# Zebracorn wiki runbook: ingestion and indexing pipeline\n\n"
+        "Our Zebracorn wiki ingestion and indexing pipeline pulls pages from the Zebracorn wiki export every night. "
+        "Lay out the ingestion and indexing pipeline this way: the Zebracorn exporter writes pages to a bucket, "
+        "the indexing pipeline chunks Zebracorn pages on headings and re-indexes only changed pages.\n\n"
+        "## Retrieval path for Zebracorn\n\n"
+        "Design the retrieval path with hybrid search over the Zebracorn index; Zebracorn page titles are boosted.\n")
+    kb_dir = tmp_path / "kb"
+    main(["kb", "--kb-dir", str(kb_dir), "add", str(runbook), "--json"])
+    assert json.loads(capsys.readouterr().out)["added"] == [str(runbook.resolve())]
+    result = design("Design a RAG assistant over the Zebracorn wiki for 300 engineers",
+                    kb_dir=kb_dir, data_dir=tmp_path / "data")
+    assert any(source.startswith("user:zebracorn-runbook-") for source in result.sources), result.sources

@@ -1,9 +1,10 @@
 """The ``design`` command line.
 
 ``design "REQUEST"`` is the default command; ``-`` or piped stdin supplies the
-request. Results go to stdout (or ``-o FILE``); progress and warnings go to
-stderr. Heavy libraries (LangChain, LangGraph, Chroma) are imported inside the
-commands so that ``design --help`` stays instant.
+request (piped text and an argument are joined: argument, blank line, stdin).
+Results go to stdout (or ``-o FILE``); progress and warnings go to stderr, and
+``-v``/``-vv`` adds log lines there. Heavy libraries (LangChain, LangGraph,
+Chroma) are imported inside the commands so that ``design --help`` stays instant.
 
 Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted.
 """
@@ -11,6 +12,7 @@ Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -22,8 +24,11 @@ from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 
+log = logging.getLogger(__name__)
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command"}
-_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove).",
+_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove).",
               "eval": "Evaluate the designer on the dev/held-out case sets; compare runs."}
 
 
@@ -55,15 +60,18 @@ class _Root(DefaultGroup):
             formatter.write_dl(rows)
 
 
-@click.group(cls=_Root, default="run", default_if_no_args=False)
+@click.group(cls=_Root, default="run", default_if_no_args=False, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="mlarchitect")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="Log to stderr (-v info, -vv debug).")
+def cli(verbose: int) -> None:
     """mlarchitect: design ML and LLM systems from a description.
 
     \b
     Examples:
       design "A RAG chatbot over 30,000 Confluence pages, p95 under 2 s"
       echo "Design experiment tracking for 5 researchers" | design -
+      cat notes.txt | design "Summarise these notes and design the system"
+      design render design.json -o design.md
       design "Serving for 200 requests per second" --format json -o design.json
       design schema            # the deliverable's JSON Schema
       design agents list       # agents that loaded
@@ -71,14 +79,55 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 the design failed, 2 bad input, 130 interrupted.
     """
+    setup_logging(verbose)
+
+
+def setup_logging(verbose: int) -> None:
+    """``-v``: this package's INFO logs on stderr; ``-vv``: DEBUG, and other libraries' INFO."""
+    if not verbose:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("design-cli")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    package = logging.getLogger("mlarchitect")
+    for old in [h for h in package.handlers if h.get_name() == "design-cli"]:  # main() called again
+        package.removeHandler(old)
+    package.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    package.addHandler(handler)
+    package.propagate = False
+    if verbose > 1:
+        logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def _piped_stdin() -> bytes | None:
+    """Standard input when it is piped or redirected (never waits on a terminal)."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        return None
+    try:
+        return stream.buffer.read()
+    except (AttributeError, OSError, ValueError):  # closed, or a test harness's stand-in
+        return None
 
 
 def _read_request(parts: tuple[str, ...]) -> str:
-    if parts and parts != ("-",):
-        return " ".join(parts)
-    if not parts and sys.stdin.isatty():
-        raise InputError('no request given: pass it as an argument, or "-" to read standard input')
-    data = sys.stdin.buffer.read()
+    """The argument; piped stdin alone; or both, joined (argument, blank line, stdin)."""
+    if parts == ("-",):  # explicitly standard input, even from a terminal
+        return _decode_stdin(sys.stdin.buffer.read())
+    data = _piped_stdin()
+    if not parts:
+        if data is None:
+            raise InputError('no request given: pass it as an argument, or "-" to read standard input')
+        return _decode_stdin(data)
+    argument = " ".join(parts)
+    piped = _decode_stdin(data).strip() if data else ""
+    if not piped:
+        return argument
+    log.info("request: the argument and %d characters from standard input", len(piped))
+    return f"{argument}\n\n{piped}"
+
+
+def _decode_stdin(data: bytes) -> str:
     if b"\x00" in data:
         raise InputError("standard input is binary data, not a text request")
     try:
@@ -91,6 +140,15 @@ def _dir_option(value: Path | None, what: str) -> Path | None:
     if value is not None and not value.is_dir():
         raise InputError(f"{what} not found or not a directory: {value}")
     return value
+
+
+def _configured_dir(value: Path | None, what: str) -> Path | None:
+    """The folder an option names, else the one the settings name (as ``design`` would use)."""
+    if value is not None:
+        return _dir_option(value, what)
+    from mlarchitect.config import load_settings
+
+    return getattr(load_settings(), what.lstrip("-").replace("-", "_"))
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -116,8 +174,9 @@ def write_output(text: str, output: Path | None) -> None:
 class _Progress:
     """Design events on stderr: a spinner on a terminal, plain lines otherwise."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, *, already_said: str = "") -> None:
         self.quiet = quiet
+        self.already_said = already_said  # a warning the command printed itself, in its own words (once)
         self.status: Any = None
         if not quiet and sys.stderr.isatty():
             from rich.console import Console
@@ -129,7 +188,10 @@ class _Progress:
         from mlarchitect.events import DeliverableReady, Note, Token, describe
 
         if isinstance(event, Note) and event.level == "warning":  # shown even with --quiet
-            self._line(f"note: {event.message}")
+            if self.already_said and self.already_said in event.message:
+                self.already_said = ""
+            else:
+                self._line(f"note: {event.message}")
             return
         if self.quiet or isinstance(event, Token):
             return
@@ -190,12 +252,21 @@ def run(
 
     if text is not None:
         validate_request(text)  # fail fast, before loading anything heavy
-    from mlarchitect.agents.api import design
-    from mlarchitect.config import Settings
+    from mlarchitect.config import load_settings
 
-    progress = _Progress(quiet)
+    settings = load_settings(**overrides)
+    said = ""
+    if model and model.lower() != "offline" and settings.wants_offline:
+        why = "offline mode is on" if settings.offline else "no OPENAI_API_KEY or OPENAI_BASE_URL is set"
+        click.echo(f"design: -m {model} ignored: {why}; using the built-in offline engine", err=True)
+        said = "offline engine"
+    log.info("model %s, data dir %s", "offline" if settings.wants_offline else settings.model or "default",
+             settings.data_dir)
+    from mlarchitect.agents.api import design
+
+    progress = _Progress(quiet, already_said=said)
     try:
-        result = design(text, settings=Settings(**overrides), thread_id=thread_id, on_event=progress)
+        result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
     finally:
         progress.stop()
     if fmt == "json":
@@ -204,6 +275,33 @@ def run(
         from mlarchitect.render_markdown import render_markdown
 
         write_output(render_markdown(result), output)
+
+
+@cli.command("render")
+@click.argument("design_file", metavar="DESIGN.json", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the Markdown to FILE.")
+def render(design_file: Path, output: Path | None) -> None:
+    """Turn a saved deliverable (design --format json) into Markdown."""
+    from pydantic import ValidationError
+
+    from mlarchitect.deliverable import ArchitectureDesign
+    from mlarchitect.render_markdown import render_markdown
+
+    name = "standard input" if str(design_file) == "-" else str(design_file)
+    try:
+        raw = sys.stdin.buffer.read() if name == "standard input" else design_file.read_bytes()
+        data = json.loads(raw)
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{name} is not JSON: {exc}") from None
+    try:
+        result = ArchitectureDesign.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise InputError(f"{name} is not a saved design: {where}: {err['msg']}") from None
+    write_output(render_markdown(result), output)
 
 
 @cli.command("schema")
@@ -226,7 +324,7 @@ def agents_list(agents_dir: Path | None, as_json: bool) -> None:
     """List the agents that loaded (and the files that did not)."""
     from mlarchitect.agents.agent_files import load_catalog
 
-    catalog = load_catalog(_dir_option(agents_dir, "--agents-dir"))
+    catalog = load_catalog(_configured_dir(agents_dir, "--agents-dir"))
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     if as_json:
@@ -247,7 +345,7 @@ def agents_show(name: str, agents_dir: Path | None) -> None:
     """Show one agent's parsed definition as JSON."""
     from mlarchitect.agents.agent_files import load_catalog
 
-    agent = load_catalog(_dir_option(agents_dir, "--agents-dir")).get(name)
+    agent = load_catalog(_configured_dir(agents_dir, "--agents-dir")).get(name)
     if agent is None:
         raise InputError(f"no agent named {name!r} (see `design agents list`)")
     click.echo(agent.model_dump_json(indent=2, exclude={"body"}))
@@ -265,7 +363,7 @@ def skills_list(skills_dir: Path | None, as_json: bool) -> None:
     """List skills and their tools."""
     from mlarchitect.skills.registry import load_skill_catalog
 
-    catalog = load_skill_catalog(_dir_option(skills_dir, "--skills-dir"))
+    catalog = load_skill_catalog(_configured_dir(skills_dir, "--skills-dir"))
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     if as_json:

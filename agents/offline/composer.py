@@ -24,6 +24,7 @@ from mlarchitect.deliverable import (
     Risk,
     ServingSpecification,
 )
+from mlarchitect.mermaid import build_flowchart
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import ToolResult, find_result
 from mlarchitect.skills.registry import SkillCatalog
@@ -37,19 +38,6 @@ _STOP = frozenset(
 
 def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
-def mermaid(components: list[Component], flows: list[DataFlow]) -> str:
-    ids = {c.name: f"C{i}" for i, c in enumerate(components)}
-    lines = ["flowchart LR"]
-    for c in components:
-        lines.append(f'    {ids[c.name]}["{c.name}"]')
-    for f in flows:
-        if f.source in ids and f.target in ids:
-            label = f.description.replace('"', "'")
-            lines.append(f'    {ids[f.source]} -->|"{label}"| {ids[f.target]}' if label else
-                         f"    {ids[f.source]} --> {ids[f.target]}")
-    return "\n".join(lines)
 
 
 def workflows_for(architect: AgentSpec, catalog: SkillCatalog, workflow: str,
@@ -90,7 +78,7 @@ def compose_design(
         summary=_summary(request, specs, components, calcs, cost, req, unsatisfied),
         components=components,
         data_flows=flows,
-        diagram_mermaid=mermaid(components, flows),
+        diagram_mermaid=build_flowchart(components, flows),
         steps=steps,
         sizing=calcs,
         risks=risks,
@@ -165,15 +153,23 @@ def _best_step(vocab: list[set[str]], text: str) -> int | None:
     return scores.index(best) if best > 0 else None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)(?<!\be\.g\.)(?<!\bi\.e\.)\s+")
+
+
 def _first_sentences(text: str, limit: int = 260) -> str:
-    text = re.sub(r"^#+\s*", "", text).strip()
-    parts = re.split(r"(?<=[.!?])\s+", text)
+    """Whole sentences up to ``limit`` characters; a cut sentence ends with "…"."""
+    text = re.sub(r"(?m)^#+\s*", "", text).strip()
     out = ""
-    for part in parts:
-        if len(out) + len(part) > limit and out:
+    for part in _SENTENCE_END.split(text):
+        if len(out) + len(part) + 1 > limit and out:
             break
         out = f"{out} {part}".strip()
-    return out[:limit]
+    out = re.sub(r"\s+\d{1,2}\.$", "", out)  # a list number is not a sentence end
+    if len(out) > limit:
+        out = out[: limit - 1].rsplit(" ", 1)[0]
+    if not out.endswith((".", "!", "?", "…")):
+        out = out.rstrip(" ,;:-–—") + "…"
+    return out
 
 
 def _calculations(results: Iterable[ToolResult]) -> list[Calculation]:

@@ -99,6 +99,20 @@ def test_add_stats_remove(run, tmp_path: Path) -> None:
     assert "bundled" in _one_line_error(run("remove", "canary-release"))
 
 
+def test_list_shows_only_your_documents(run, tmp_path: Path) -> None:
+    assert run("list", "--json").stdout.strip() == "[]"
+    doc = tmp_path / "wiki.md"
+    doc.write_text("---\ntitle: Quetzal wiki\n---\n# Team wiki\n\nOur quetzal cluster serves the ranking model.")
+    assert run("add", str(doc)).exit_code == 0
+    rows = json.loads(run("list", "--json").stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["id"].startswith("user:wiki-") and row["title"] == "Quetzal wiki"
+    assert row["source"] == str(doc.resolve()) and row["chunks"] >= 1 and row["added"][:4].isdigit()
+    text = run("list")
+    assert text.exit_code == 0 and row["id"] in text.stdout and f"source: {doc.resolve()}" in text.stdout
+
+
 def test_add_missing_path_is_a_usage_error(run, tmp_path: Path) -> None:
     result = run("add", str(tmp_path / "missing"))
     assert result.exit_code == 2 and "does not exist" in result.stderr
@@ -110,12 +124,36 @@ def test_bad_embedder_spec(tmp_path: Path) -> None:
 
 
 def test_default_kb_dir_honours_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from mlarchitect.config import Settings
     from mlarchitect.knowledge import default_kb_dir
 
     monkeypatch.setenv("MLARCHITECT_KB_DIR", str(tmp_path / "elsewhere"))
     assert default_kb_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv("MLARCHITECT_KB_DIR")
-    assert default_kb_dir().parts[-2:] == ("mlarchitect", "kb")
+    monkeypatch.setenv("MLARCHITECT_DATA_DIR", str(tmp_path / "data"))
+    assert default_kb_dir() == tmp_path / "data" / "kb" == Settings().resolved_kb_dir
+
+
+def test_kb_commands_use_the_same_directory_as_design(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      helpers, embedder) -> None:
+    """``MLARCHITECT_DATA_DIR`` (or the config file's ``data_dir``) moves ``kb`` as it moves ``design``."""
+    patterns = helpers.write_patterns(tmp_path / "patterns")
+    monkeypatch.setattr("mlarchitect.knowledge.base.default_patterns_dir", lambda: patterns)
+    monkeypatch.setattr("mlarchitect.knowledge.embedders.get_embedder", lambda spec=None: embedder)
+    monkeypatch.delenv("MLARCHITECT_KB_DIR", raising=False)
+    monkeypatch.setenv("MLARCHITECT_DATA_DIR", str(tmp_path / "env-data"))
+    result = CliRunner().invoke(kb, ["stats", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "env-data" / "kb")
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "toml-data"}"\n')
+    monkeypatch.setenv("MLARCHITECT_CONFIG", str(config))
+    monkeypatch.delenv("MLARCHITECT_DATA_DIR")
+    result = CliRunner().invoke(kb, ["stats", "--json"], catch_exceptions=False)
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "toml-data" / "kb")
+    result = CliRunner().invoke(kb, ["--kb-dir", str(tmp_path / "explicit"), "stats", "--json"],
+                                catch_exceptions=False)
+    assert json.loads(result.stdout)["kb_dir"] == str(tmp_path / "explicit")
 
 
 def test_help_lists_commands() -> None:
