@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -272,9 +273,10 @@ def build_graph(
                 why = ("the server does not call tools" if said is None
                        else "the model made no tool call on its first turn")
                 runtime.ledger.fallback(runtime.architect.name, "architect (grounding)", why)
-                turn.notes.append(f"Grounding: {why}; the code ran the workflow's leading tools "
-                                  f"({', '.join(c['name'] for c in grounded.tool_calls)}) and gave the model "
-                                  "their results.")
+                names = Counter(c["name"] for c in grounded.tool_calls)
+                turn.notes.append(f"Grounding: {why}; the code ran the workflow's leading tools ("
+                                  + ", ".join(f"{n} ×{k}" if k > 1 else n for n, k in names.items())
+                                  + ") and gave the model their results.")
         after = runtime.ledger.totals(runtime.architect.name)
         update: dict[str, Any] = {"messages": turn.messages, "steps": steps + 1, "llm_calls": after[0] - before[0],
                                   "tokens": _tokens(after) - _tokens(before)}

@@ -151,8 +151,9 @@ def probe(settings: Settings, model: str) -> Capabilities:
     except _ModelMissing as exc:
         caps.model_found = False
         caps.tools = caps.forced_tool_choice = caps.json_schema = caps.json_mode = False
-        caps.error = f"{model!r} is not served at {base}: {exc}"
         caps.served_models = served_models(client)
+        served = f" (the server serves: {', '.join(caps.served_models)})" if caps.served_models else ""
+        caps.error = f"model {model!r} is not served at {base}{served}: {exc}"
         return caps
     except openai.OpenAIError as exc:  # down, timing out, 5xx: unknown, assume the defaults
         caps = Capabilities(base_url=base, model=model, error=_short(exc), calls=caps.calls)

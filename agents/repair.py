@@ -145,9 +145,9 @@ def reconcile_figures(content: DesignContent, results: Iterable[ToolResult]) -> 
             else:
                 cost.items.extend(CostItem(item=c.name, monthly_usd=c.value, basis=c.formula) for c in missing)
             total = round(sum(i.monthly_usd for i in cost.items), 2)
-            notes.append(f"Monthly cost: the model's lines came to {_money(lines or cost.monthly_total_usd or 0)}, "
-                         f"below the tools' own lines ({_money(tool_total)}); the tools' lines were added "
-                         f"and the total is {_money(total)}.")
+            notes.append(f"Monthly cost: the model's cost lines came to {_money(lines or cost.monthly_total_usd or 0)} "
+                         f"(tool figures applied), below the tools' own lines ({_money(tool_total)}); the missing "
+                         f"tool lines were added and the total is {_money(total)}.")
         elif cost.monthly_total_usd is not None and total is not None and not _same(cost.monthly_total_usd, total):
             notes.append(f"Monthly cost: the model's total {_money(cost.monthly_total_usd)} is not the sum of its "
                          f"lines; the sum {_money(total)} is used.")

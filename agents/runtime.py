@@ -46,6 +46,7 @@ MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 30.0
 GROUNDING_KEY = "mlarchitect_grounding"
 PROMPTED_MARKER = "Reply with only one JSON object"
+TEXT_JSON_KEY = "mlarchitect_json_in_text"
 
 
 # --- the ledger -------------------------------------------------------------------
@@ -60,6 +61,7 @@ class Ledger:
     fallbacks: list[FallbackRecord] = field(default_factory=list)
     sections: list[SectionSource] = field(default_factory=list)
     probe_calls: int = 0
+    compactions: int = 0  # context overflows answered by compacting the prompt
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, agent: str, model: str, message: Any = None, *, retry: bool = False) -> None:
@@ -170,7 +172,9 @@ def attempt(rt: DesignRuntime, agent: str, model: BaseChatModel,
     """Send one logical call; count every request; retry what is worth retrying."""
     name = label(model, rt.model_name)
     retries = 0
-    compacted = False
+    compacted = resent = False
+    if compact is not None and rt.ledger.compactions:  # the server's window was too small once: stay compact
+        messages, compacted = compact(messages), True
     while True:
         if rt.deadline is not None and time.monotonic() >= rt.deadline:
             raise TimeoutError(f"the run's deadline ({rt.settings.timeout_s:g} s) passed")
@@ -179,11 +183,13 @@ def attempt(rt: DesignRuntime, agent: str, model: BaseChatModel,
         except MLArchitectError:
             raise
         except Exception as exc:
-            rt.ledger.count(agent, name, retry=retries > 0 or compacted)
+            rt.ledger.count(agent, name, retry=resent)
             if compact is not None and not compacted and is_context_overflow(exc):
                 smaller = compact(messages)
                 if _size(smaller) < _size(messages):
-                    messages, compacted = smaller, True
+                    messages, compacted, resent = smaller, True, True
+                    with rt.ledger._lock:
+                        rt.ledger.compactions += 1
                     continue
             if not is_retryable(exc) or retries >= rt.settings.max_retries:
                 raise
@@ -192,8 +198,9 @@ def attempt(rt: DesignRuntime, agent: str, model: BaseChatModel,
                 raise
             time.sleep(delay)
             retries += 1
+            resent = True
             continue
-        rt.ledger.count(agent, name, result, retry=retries > 0 or compacted)
+        rt.ledger.count(agent, name, result, retry=resent)
         return result
 
 
@@ -204,10 +211,15 @@ def _size(messages: Sequence[BaseMessage]) -> int:
 # --- context budget -------------------------------------------------------------------
 
 
-def workflow_section(agent: AgentSpec, workflow_id: str | None) -> str:
+ESSENTIAL_SECTIONS = ("role", "specialized workflows", "boundaries", "related agents")
+
+
+def workflow_section(agent: AgentSpec, workflow_id: str | None, *, essentials: bool = False) -> str:
     """The agent file's body with only the routed workflow's ``### Workflow`` section
     kept under "Specialized Workflows" (the others dropped): what the architect
-    prompt needs for one request, about half of the whole file."""
+    prompt needs for one request (the architect's 27 KB file becomes about 12 KB).
+    ``essentials``: also drop every ``##`` section but role, workflow, boundaries and
+    related agents (about 9 KB; for small context windows)."""
     body = agent.body
     spec = agent.workflow(workflow_id) if workflow_id else None
     lines = body.splitlines()
@@ -216,33 +228,59 @@ def workflow_section(agent: AgentSpec, workflow_id: str | None) -> str:
     keep = True
     for line in lines:
         if line.startswith("## "):
-            in_workflows = line[3:].strip().lower().startswith("specialized workflows")
-            keep = True
+            heading = line[3:].strip().lower()
+            in_workflows = heading.startswith("specialized workflows")
+            keep = not essentials or heading.startswith(ESSENTIAL_SECTIONS)
+        elif not keep and not in_workflows:
+            continue
         elif in_workflows and line.startswith("### "):
             heading = line[4:].strip().lower()
-            keep = spec is not None and spec.title.lower() in heading
+            keep = spec.title.lower() in heading if spec is not None else not essentials  # general: all of them
         if keep:
             out.append(line)
     return "\n".join(out).strip()
 
 
-def compactor(agent: AgentSpec, workflow_id: str | None, *, tool_chars: int = 1500
+def compactor(agent: AgentSpec, workflow_id: str | None, *, tool_chars: int = 1200
               ) -> Callable[[list[BaseMessage]], list[BaseMessage]]:
     """A prompt shrinker for a context overflow: the agent body cut to the routed
-    workflow, long tool results cut to their start."""
+    workflow, tool results cut to their figures and conclusions."""
 
     def compact(messages: list[BaseMessage]) -> list[BaseMessage]:
         out: list[BaseMessage] = []
-        section = workflow_section(agent, workflow_id)
+        section = workflow_section(agent, workflow_id, essentials=True)
         for m in messages:
             if isinstance(m, SystemMessage) and isinstance(m.content, str) and agent.body and agent.body in m.content:
                 m = m.model_copy(update={"content": m.content.replace(agent.body, section)})
-            elif isinstance(m, ToolMessage) and isinstance(m.content, str) and len(m.content) > tool_chars:
-                m = m.model_copy(update={"content": m.content[:tool_chars] + " …(cut to fit the context)"})
+            elif isinstance(m, ToolMessage) and isinstance(m.content, str) and len(m.content) > tool_chars // 2:
+                m = m.model_copy(update={"content": compact_tool_result(m.content, tool_chars)})
             out.append(m)
         return out
 
     return compact
+
+
+def compact_tool_result(content: str, limit: int = 1200) -> str:
+    """A skill tool's JSON result cut to what the design needs: its summary,
+    recommendations, figures (name = value unit), blueprint component names, sources."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or "skill" not in data:
+        return content if len(content) <= limit else content[:limit] + " …(cut to fit the context)"
+    small: dict[str, Any] = {"tool": data.get("tool"), "summary": data.get("summary")}
+    if data.get("recommendations"):
+        small["recommendations"] = [str(r)[:160] for r in data["recommendations"][:4]]
+    if data.get("calculations"):
+        small["figures"] = [f"{c.get('name')} = {c.get('value')} {c.get('unit')}" for c in data["calculations"]]
+    blueprint = data.get("data") or {}
+    if isinstance(blueprint, dict) and blueprint.get("components"):
+        small["components"] = [c.get("name") for c in blueprint["components"] if isinstance(c, dict)]
+    if data.get("patterns"):
+        small["sources"] = [f"[{p.get('doc_id')}] {p.get('title')}" for p in data["patterns"] if isinstance(p, dict)]
+    text = json.dumps(small, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 def flatten_tools(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -389,6 +427,9 @@ def structured(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, schema
                     else:
                         error = error2 or error
                 if parsed is not None:
+                    if isinstance(raw, AIMessage) and raw.additional_kwargs.get(TEXT_JSON_KEY):
+                        notes.append(f"The server ignored the forced {schema.__name__} tool choice; the JSON in the "
+                                     "message text was parsed and validated instead.")
                     if agent.name != rt.architect.name:
                         rt.ledger.section(agent.name, "contribution", name, method)
                     return parsed, notes, method
@@ -429,6 +470,8 @@ def _runner(method: str, schema: type[BaseModel]) -> Callable[[BaseChatModel, li
             text = raw.content if isinstance(raw, AIMessage) and isinstance(raw.content, str) else ""
             if text.strip() and not (raw.tool_calls or raw.invalid_tool_calls):
                 parsed, error = parse_text(text, schema)  # the server ignored the forced tool choice
+                if parsed is not None:
+                    raw.additional_kwargs[TEXT_JSON_KEY] = True
                 return parsed, raw, error
             return None, raw, str(out.get("parsing_error") or f"no {schema.__name__} tool call in the answer")
         if method == "json_schema":
@@ -564,8 +607,14 @@ def check_design(rt: DesignRuntime, content: Any, messages: list[BaseMessage], w
         if left:
             notes.append("Still below the minimum after the offline engine: "
                          + "; ".join(f"{k}: {v}" for k, v in left.items()) + ".")
+    model_cost = content.cost_analysis.monthly_total_usd is not None or bool(content.cost_analysis.items)
+    model_sizing = bool(content.sizing)
     reconciled = reconcile_figures(content, results)
     notes += reconciled
+    if rt.ledger.compactions:
+        notes.append(f"The server's context window was exceeded ({rt.ledger.compactions}×); the architect's prompts "
+                     "were compacted (the agent file cut to the routed workflow's essentials, tool results to their "
+                     "figures and conclusions).")
     if rt.source_ids is not None:
         known = rt.source_ids | {h.doc_id for r in results for h in r.patterns}
         notes += drop_unknown_citations(content, known)
@@ -573,6 +622,10 @@ def check_design(rt: DesignRuntime, content: Any, messages: list[BaseMessage], w
         value = getattr(content, section)
         if section in taken:
             rt.ledger.section(architect, section, OFFLINE, taken[section])
+        elif section == "sizing" and not model_sizing and figures:
+            rt.ledger.section(architect, section, "tools", "the skill tools' figures (the model gave none)")
+        elif section == "cost_analysis" and not model_cost and (value.items or value.monthly_total_usd is not None):
+            rt.ledger.section(architect, section, "tools", "the skill tools' cost lines (the model gave none)")
         elif value not in (None, "", []) and not (hasattr(value, "model_dump") and not any(value.model_dump().values())):
             reason = ""
             if section == "sizing" and figures:
