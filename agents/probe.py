@@ -226,7 +226,8 @@ def models(run_probe: bool, as_json: bool, model: str | None) -> None:
     click.echo(f"server:  {info['base_url']}")
     if choice.offline:
         click.echo(f"engine:  offline{' (' + choice.reason + ')' if choice.reason else ''}")
-    click.echo(f"tiers:   {'per agent (opus/sonnet/haiku)' if info['tiers'] else 'one model for every agent'}")
+    if not choice.offline:
+        click.echo(f"tiers:   {'per agent (opus/sonnet/haiku)' if info['tiers'] else 'one model for every agent'}")
     for row in rows:
         click.echo(f"  {row['agent']:36} {row['tier']:8} {row['model']}")
     for name, caps in found.items():

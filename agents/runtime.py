@@ -74,7 +74,13 @@ class Ledger:
             row.completion_tokens += usage[1]
 
     def fallback(self, agent: str, step: str, reason: str) -> None:
+        """One record per agent and cause; the steps it covered are listed in it."""
         with self._lock:
+            for record in self.fallbacks:
+                if record.agent == agent and record.reason == reason:
+                    if step not in record.step.split(", "):
+                        record.step = f"{record.step}, {step}"
+                    return
             self.fallbacks.append(FallbackRecord(agent=agent, step=step, reason=reason))
 
     def section(self, agent: str, section: str, model: str, reason: str = "") -> None:

@@ -102,6 +102,17 @@ def render_markdown(d: ArchitectureDesign) -> str:
     if d.sources:
         lines += ["## Sources", "", *[f"- `{s}`" for s in d.sources], ""]
     p = d.provenance
+    retries = f" ({p.retries} retries)" if p.retries else ""
     lines += ["---", f"*Model: {p.model}{' (offline)' if p.offline else ''} · prompts {p.prompt_version} · "
-              f"knowledge base {p.kb_version} · {p.llm_calls} model calls · {p.tokens} tokens · {p.duration_s:.2f} s*", ""]
+              f"knowledge base {p.kb_version} · {p.llm_calls} model calls{retries} · {p.tokens} tokens · "
+              f"{p.duration_s:.2f} s*"]
+    by_model: dict[str, list[str]] = {}
+    for s in p.sections:
+        by_model.setdefault(s.model, []).append(s.section if s.agent == "ml-system-architect" else s.agent)
+    if len(by_model) > 1 or p.fallbacks:
+        lines.append("*Written by: " + "; ".join(f"{m}: {', '.join(x.replace('_', ' ') for x in secs)}"
+                                                   for m, secs in by_model.items()) + "*")
+    for f in p.fallbacks:
+        lines.append(f"*Fallback: {f.agent} {f.step}: {f.reason[:160]}*")
+    lines.append("")
     return "\n".join(lines)

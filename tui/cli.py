@@ -22,8 +22,9 @@ from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 
-_LAZY = {"kb": "mlarchitect.knowledge.cli:kb"}
-_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove)."}
+_LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "models": "mlarchitect.agents.probe:models"}
+_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove).",
+              "models": "The models each agent runs and what the server can do (--probe asks it now)."}
 
 
 class _Root(DefaultGroup):

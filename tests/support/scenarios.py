@@ -82,7 +82,9 @@ class Behaviour:
     usage: bool = True
     rate_limited_first: bool = False  # the first non-probe request gets a 429 with Retry-After
     handoff: bool = False  # the architect hands the deployment to mlops-ai-engineer when it may
+    broken_design_first: bool = False  # the first DesignContent does not validate (a repair round fixes it)
     log: list[str] = field(default_factory=list)  # what each request was, in order
+    _broken: bool = False
 
     # -- the responder ------------------------------------------------------------
 
@@ -163,6 +165,9 @@ class Behaviour:
         return SECTION if name == "SiblingContribution" else self.design
 
     def _forced(self, name: str) -> Reply:
+        if name == "DesignContent" and self.broken_design_first and not self._broken:
+            self._broken = True
+            return Reply(tool_calls=[(name, {"title": "x", "components": "several"})])
         if self.forced == "call" or (self.forced == "text" and name != "DesignContent"):
             return Reply(tool_calls=[(name, self._payload(name))])
         if self.forced == "text":
