@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     fallback_to_offline: bool = True
     temperature: float | None = None
     max_tokens: int | None = Field(
-        default=16_000, ge=16, description="Output-token cap sent with every model call (None: the server's default)."
+        default=6000, ge=16, description="Output-token cap sent with every model call (None: the server's default)."
     )
     timeout_s: float | None = Field(
         default=None, gt=0, description="Overall deadline of one design run; retries stop when it is near."

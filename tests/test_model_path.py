@@ -165,9 +165,17 @@ def test_server_that_ignores_tools_gets_grounded_and_filled(tmp_path: Path, shar
 def test_hollow_design_without_fallback_is_a_model_error(tmp_path: Path, shared_kb_dir: Path) -> None:
     behaviour = sc.Behaviour(tools="ignore", forced="ignore", json_schema="ignore", json_mode="ignore",
                              design=dict(sc.HOLLOW))
+    started = time.perf_counter()
     with server("hollow, no fallback", behaviour) as api, pytest.raises(ModelError, match="minimum content"):
         design(sc.REQUEST, settings=settings_for(api, tmp_path, shared_kb_dir, fallback_to_offline=False))
-    record("hollow, no fallback", "ModelError (exit 1)", None, 0.0)
+    record("hollow, no fallback", "ModelError (exit 1)", None, time.perf_counter() - started)
+
+
+def test_a_passed_deadline_sends_nothing_and_says_why(tmp_path: Path, shared_kb_dir: Path) -> None:
+    behaviour = sc.Behaviour()
+    result, api = run("deadline passed", behaviour, tmp_path, shared_kb_dir, timeout_s=0.001)
+    assert behaviour.log == [] and result.provenance.llm_calls == 0
+    assert result.provenance.model == "offline" and "deadline" in result.provenance.fallbacks[0].reason
 
 
 def test_vllm_without_tool_parser(tmp_path: Path, shared_kb_dir: Path) -> None:
