@@ -102,12 +102,13 @@ def make_chat_model(
     kwargs: dict[str, object] = {
         "model": choice.name,
         "api_key": key,
-        "timeout": settings.request_timeout_s,
+        "timeout": min(settings.request_timeout_s, settings.timeout_s or settings.request_timeout_s),
         "max_retries": 0,  # the runtime retries (backoff with jitter, Retry-After) and counts every attempt
-        # tool-calling turns go out unstreamed (whole tool calls, usage in every answer, and
-        # OpenAI-compatible servers' streamed tool-call parsing is the flakiest part of them);
-        # plain text answers still stream, with their usage
-        "disable_streaming": "tool_calling",
+        # tool-calling turns go out unstreamed (whole tool calls, usage in every answer; streamed
+        # tool-call parsing is the flakiest part of OpenAI-compatible servers); on the official API
+        # plain text answers still stream, with their usage. Other servers get no streaming at all:
+        # not all of them accept ``stream_options``, and without it a stream reports no usage.
+        "disable_streaming": True if settings.openai_base_url else "tool_calling",
         "stream_usage": True,
     }
     if settings.max_tokens:
