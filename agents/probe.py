@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from mlarchitect.config import Settings
 
 PROBE_MARKER = "mlarchitect capability probe"
-PROBE_MAX_TOKENS = 64
+PROBE_MAX_TOKENS = 64  # enough for a tool call or {"ok": true}; a thinking model may be cut (see judge)
 _TOOL = {"type": "function", "function": {
     "name": "probe_echo", "description": "Echo a number.",
     "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}}
@@ -126,28 +126,35 @@ def probe(settings: Settings, model: str) -> Capabilities:
             caps.details[name] = f"rejected: {_short(exc)}"
             return None
 
+    def judge(name: str, answer: Any, ok: bool, ignored: str) -> bool:
+        """A rejected feature is False; an answer cut at ``max_tokens`` (a model that thinks
+        first) proves nothing, so the feature is assumed to work."""
+        if answer is None:
+            return False
+        if ok:
+            return True
+        if answer.choices and answer.choices[0].finish_reason == "length":
+            caps.details[name] = f"inconclusive (answer cut at {PROBE_MAX_TOKENS} tokens): assumed to work"
+            return True
+        caps.details[name] = ignored
+        return False
+
     try:
         answer = send("tools", messages=[*ask, {"role": "user", "content": "Call probe_echo with n=1."}],
                       tools=[_TOOL], tool_choice="auto")
-        caps.tools = bool(answer and answer.choices and answer.choices[0].message.tool_calls)
-        if answer is not None and not caps.tools:
-            caps.details["tools"] = "accepted but ignored (no tool call)"
+        caps.tools = judge("tools", answer, _called(answer), "accepted but ignored (no tool call)")
         answer = send("forced_tool_choice", messages=[*ask, {"role": "user", "content": "Echo n=1."}],
                       tools=[_TOOL], tool_choice={"type": "function", "function": {"name": "probe_echo"}})
-        caps.forced_tool_choice = bool(answer and answer.choices and answer.choices[0].message.tool_calls)
-        if answer is not None and not caps.forced_tool_choice:
-            caps.details["forced_tool_choice"] = "accepted but ignored (no tool call)"
+        caps.forced_tool_choice = judge("forced_tool_choice", answer, _called(answer),
+                                        "accepted but ignored (no tool call)")
         answer = send("json_schema", messages=[*ask, {"role": "user", "content": 'Reply {"ok": true} as JSON.'}],
                       response_format={"type": "json_schema",
                                        "json_schema": {"name": "probe", "schema": _SCHEMA, "strict": True}})
-        caps.json_schema = _json_ok(answer, "ok")
-        if answer is not None and not caps.json_schema:
-            caps.details["json_schema"] = "accepted but the answer was not the schema's JSON"
+        caps.json_schema = judge("json_schema", answer, _json_ok(answer, "ok"),
+                                 "accepted but the answer was not the schema's JSON")
         answer = send("json_mode", messages=[*ask, {"role": "user", "content": 'Reply {"ok": true} as JSON.'}],
                       response_format={"type": "json_object"})
-        caps.json_mode = _json_ok(answer, None)
-        if answer is not None and not caps.json_mode:
-            caps.details["json_mode"] = "accepted but the answer was not JSON"
+        caps.json_mode = judge("json_mode", answer, _json_ok(answer, None), "accepted but the answer was not JSON")
     except _ModelMissing as exc:
         caps.model_found = False
         caps.tools = caps.forced_tool_choice = caps.json_schema = caps.json_mode = False
@@ -172,6 +179,10 @@ def served_models(client: Any) -> list[str]:
 
 class _ModelMissing(Exception):
     pass
+
+
+def _called(answer: Any) -> bool:
+    return bool(answer is not None and answer.choices and answer.choices[0].message.tool_calls)
 
 
 def _json_ok(answer: Any, key: str | None) -> bool:

@@ -378,6 +378,13 @@ def test_probe_cache_has_a_ttl(tmp_path: Path) -> None:
         assert all(body.get("max_tokens") == 64 for body in api.requests)  # cheap
 
 
+def test_a_probe_cut_short_by_thinking_proves_nothing(tmp_path: Path) -> None:
+    with server("thinking model probe", sc.Behaviour(thinks_first=True)) as api:
+        caps = capabilities(Settings(openai_base_url=api.base_url, data_dir=tmp_path), sc.MODEL)
+    assert caps.tools and caps.forced_tool_choice and caps.json_schema and caps.json_mode
+    assert all(detail.startswith("inconclusive") for detail in caps.details.values())
+
+
 def test_official_api_and_offline_are_not_probed(tmp_path: Path) -> None:
     caps = capabilities(Settings(openai_api_key="sk-x", data_dir=tmp_path), "gpt-5-mini")
     assert not caps.probed and caps.tools and caps.forced_tool_choice

@@ -50,6 +50,7 @@ class Reply:
     error: dict[str, Any] | None = None  # the error object of a failure status (default: the API's wording)
     headers: dict[str, str] = field(default_factory=dict)  # extra response headers (e.g. retry-after)
     usage: bool = True  # False: the answer carries no usage (some OpenAI-compatible servers)
+    finish_reason: str | None = None  # default: "tool_calls" with tool calls, else "stop"
 
 
 def estimate_tokens(text: str) -> int:
@@ -195,7 +196,7 @@ class FakeOpenAI:
             "created": EPOCH + 60 * index,
             "model": SNAPSHOTS.get(body.get("model", ""), body.get("model", "")),
             "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": "tool_calls" if calls else "stop"}],
+                         "finish_reason": reply.finish_reason or ("tool_calls" if calls else "stop")}],
             "usage": self._record_usage(index, body, reply, answer),
             "service_tier": "default",
             "system_fingerprint": None,

@@ -83,6 +83,7 @@ class Behaviour:
     rate_limited_first: bool = False  # the first non-probe request gets a 429 with Retry-After
     handoff: bool = False  # the architect hands the deployment to mlops-ai-engineer when it may
     broken_design_first: bool = False  # the first DesignContent does not validate (a repair round fixes it)
+    thinks_first: bool = False  # a reasoning model: tiny probe answers are cut at max_tokens while it thinks
     log: list[str] = field(default_factory=list)  # what each request was, in order
     _broken: bool = False
 
@@ -145,6 +146,8 @@ class Behaviour:
         return "text", Reply(content="The design is ready.")
 
     def _probe(self, body: dict[str, Any]) -> Reply:
+        if self.thinks_first:
+            return Reply(content="<think>The user wants me to", finish_reason="length")
         choice = body.get("tool_choice")
         fmt = (body.get("response_format") or {}).get("type")
         if body.get("tools"):
