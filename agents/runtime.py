@@ -419,6 +419,7 @@ def structured(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, schema
     reason = rt.blocked(agent.name, name)
     compact = compactor(agent, workflow) if agent.name == rt.architect.name else None
     sendable = messages if caps.tools else flatten_tools(messages)
+    failure: BaseException | None = None
     if reason is None:
         for method in methods_for(caps):
             try:
@@ -445,14 +446,14 @@ def structured(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, schema
             except MLArchitectError:
                 raise
             except Exception as exc:
-                reason = one_line(exc)
+                reason, failure = one_line(exc), exc
                 if is_rejected_request(exc):
                     notes.append(f"The server rejected {method} for {name} ({reason}); trying the next method.")
                     continue
                 rt.mark_failed(agent.name, name, reason)
                 break
     if rt.offline_factory is None or not rt.settings.fallback_to_offline:
-        raise ModelError(f"the model {name} failed: {reason}")
+        raise ModelError(f"the model {name} failed: {reason}") from failure
     rt.ledger.fallback(agent.name, step, reason or "no method produced valid output")
     notes.append(f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step.")
     if agent.name != rt.architect.name:
