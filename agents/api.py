@@ -121,6 +121,7 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.graph import DesignRuntime
     from mlarchitect.agents.models import ModelChoice, choose_model, make_chat_model, make_offline_model
+    from mlarchitect.agents.probe import probe_for
     from mlarchitect.skills.base import SkillContext
     from mlarchitect.skills.registry import load_skill_catalog
 
@@ -158,10 +159,11 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
         tools=skills.tools(list(skills.skills), ctx),
         offline_factory=lambda persona: make_offline_model(architect, skills, agents, persona=persona),
         tier_factory=None if choice.offline else (
-            lambda tier: make_chat_model(ModelChoice(name=settings.tiers.resolve(tier, choice.name), offline=False),
-                                         settings, architect, skills, agents)),
+            lambda name: make_chat_model(ModelChoice(name=name, offline=False), settings, architect, skills, agents)),
         sibling_models=dict(sibling_models or {}),
         kb_version=kb.version if kb is not None else "none",
+        probe=probe_for(settings) if chat_model is None and not choice.offline else None,
+        source_ids=set(kb.documents()) if kb is not None else None,
     )
 
 

@@ -6,11 +6,14 @@ server. Model failures fall back to the offline engine when allowed.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode
@@ -23,6 +26,22 @@ from mlarchitect.agents.intake.assume import assumption_lines, describe_value, w
 from mlarchitect.agents.intake.extract import amend_requirements, extract_requirements
 from mlarchitect.requirements import Requirements
 from mlarchitect.agents.routing import Route, route_request, skills_for
+from mlarchitect.agents.models import agent_model_name, is_offline_model
+from mlarchitect.agents.probe import Capabilities
+from mlarchitect.agents.runtime import (
+    OFFLINE,
+    Ledger,
+    Turn,
+    attempt,
+    check_design,
+    grounding_message,
+    label,
+    one_line,
+    stamp,
+    structured,
+    tool_turn,
+    workflow_section,
+)
 from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.state import DesignState, validate_request
 from mlarchitect.agents.tool_results import tool_results
@@ -39,7 +58,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class DesignRuntime:
-    """Everything a run needs, built once per run by the API."""
+    """Everything a run needs, built once per run by the API.
+
+    The model path (retries, the structured-output ladder, fallbacks, the ledger
+    that provenance is written from) lives in :mod:`mlarchitect.agents.runtime`;
+    these methods are its entry points.
+    """
 
     settings: Settings
     architect: AgentSpec
@@ -50,53 +74,127 @@ class DesignRuntime:
     offline: bool
     tools: list[BaseTool]
     offline_factory: Callable[[AgentSpec], BaseChatModel] | None = None
-    tier_factory: Callable[[str | None], BaseChatModel] | None = None
+    tier_factory: Callable[[str], BaseChatModel] | None = None  # a model of the same server, by name
     sibling_models: dict[str, BaseChatModel] = field(default_factory=dict)
     kb_version: str = "none"
     prompts: list[Prompt] = field(default_factory=list)
-    fell_back: bool = False  # after one provider failure, every agent of the run stays offline
+    fell_back: bool = False  # the architect's model failed: every agent on that model stays offline
+    probe: Callable[[str], Capabilities] | None = None  # None: assume the server does everything
+    source_ids: set[str] | None = None  # the knowledge base's document ids (None: unknown)
+    ledger: Ledger = field(default_factory=Ledger)
+    deadline: float | None = None
+    failed: dict[str, str] = field(default_factory=dict)  # model -> why it failed (for every agent)
+    agent_failed: dict[tuple[str, str], str] = field(default_factory=dict)  # (agent, model) -> why
+    _caps: dict[str, Capabilities] = field(default_factory=dict)
+    _models: dict[str, BaseChatModel] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.deadline is None and self.settings.timeout_s:
+            self.deadline = time.monotonic() + self.settings.timeout_s
 
     def tools_for(self, skill_ids: list[str]) -> list[BaseTool]:
         wanted = set(skill_ids)
         return [t for t in self.tools if (t.metadata or {}).get("skill") in wanted]
 
+    def capabilities(self, name: str) -> Capabilities:
+        """What the server does for model ``name`` (probed once per run, cached on disk)."""
+        with self._lock:
+            if name not in self._caps:
+                caps = self.probe(name) if self.probe is not None and name != OFFLINE else Capabilities(model=name)
+                self.ledger.probe_calls += caps.calls
+                self._caps[name] = caps
+            return self._caps[name]
+
+    def blocked(self, agent: str, name: str) -> str | None:
+        """Why ``agent`` must not call model ``name`` now (None: it may)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return f"the run's deadline ({self.settings.timeout_s:g} s) passed"
+        if self.fell_back and self.failed:  # the architect's provider failed: the run is offline
+            return next(iter(self.failed.values()))
+        if name in self.failed:
+            return self.failed[name]
+        if (agent, name) in self.agent_failed:
+            return self.agent_failed[(agent, name)]
+        caps = self.capabilities(name)
+        return None if caps.model_found else caps.error or f"model {name} not found"
+
+    def mark_failed(self, agent: str, name: str, reason: str) -> None:
+        """The architect's failure takes its model out of the run; a sibling's only out of its own steps."""
+        if agent == self.architect.name:
+            self.fell_back = True
+            self.failed.setdefault(name, reason)
+        else:
+            self.agent_failed.setdefault((agent, name), reason)
+
     def sibling_model(self, agent: AgentSpec) -> BaseChatModel:
-        """The sibling's own model: its tier's model, or the offline engine playing it."""
+        """The sibling's model: the architect's model unless tiers are on (see
+        :func:`~mlarchitect.agents.models.agent_model_name`), or the offline engine
+        playing it when its model already failed in this run."""
         if agent.name in self.sibling_models:
             return self.sibling_models[agent.name]
-        if self.fell_back and self.offline_factory is not None:
+        if self.offline or (self.tier_factory is None and self.offline_factory is not None):
+            assert self.offline_factory is not None
             return self.offline_factory(agent)
-        if self.tier_factory is not None and not self.offline:
-            return self.tier_factory(agent.model)
-        assert self.offline_factory is not None
-        return self.offline_factory(agent)
+        name = agent_model_name(self.settings, agent.model, self.model_name)
+        reason = self.failed.get(name) or (next(iter(self.failed.values())) if self.fell_back and self.failed else None)
+        if reason is not None and self.offline_factory is not None:
+            self.ledger.fallback(agent.name, "all", f"its model {name} already failed in this run ({reason})")
+            return self.offline_factory(agent)
+        if name == self.model_name:
+            return self.model
+        assert self.tier_factory is not None
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = self.tier_factory(name)
+            return self._models[name]
 
-    def call_with_fallback(self, model: BaseChatModel, agent: AgentSpec,
-                           use: Callable[[BaseChatModel], Any]) -> tuple[Any, str | None]:
-        """Call ``model``; on a provider failure let the offline engine (playing
-        ``agent``) answer instead, when allowed. Returns (result, note or None)."""
-        try:
-            return use(model), None
-        except MLArchitectError:
-            raise
-        except Exception as exc:  # the provider's errors: network, HTTP 5xx, bad output ...
-            offline = isinstance(model, _offline_type())
-            if offline or self.offline_factory is None or not self.settings.fallback_to_offline:
-                raise ModelError(f"the model {_name(model, self.model_name)} failed: {_one_line(exc)}") from exc
-            self.fell_back = True
-            note = (f"The model {_name(model, self.model_name)} failed ({_one_line(exc)}); "
-                    f"the offline engine completed the {agent.name} step.")
-            return use(self.offline_factory(agent)), note
+    def call_with_fallback(self, model: BaseChatModel, agent: AgentSpec, use: Callable[..., Any], *,
+                           step: str = "call", messages: list[BaseMessage] | None = None,
+                           compact: Callable[[list[BaseMessage]], list[BaseMessage]] | None = None,
+                           ) -> tuple[Any, str | None]:
+        """Call ``model`` (retries, counting); on a provider failure let the offline engine
+        (playing ``agent``) answer instead, when allowed. Returns (result, note or None).
+        ``use(model)``, or ``use(model, messages)`` when ``messages`` is given (then a
+        context overflow is retried once with ``compact(messages)``)."""
+        if _offline_type()(model):
+            return (use(model) if messages is None else use(model, messages)), None
+        name = _name(model, self.model_name)
+        reason = self.blocked(agent.name, name)
+        if reason is None:
+            call = (lambda m, _msgs: use(m)) if messages is None else use
+            try:
+                return attempt(self, agent.name, model, call, messages or [], compact=compact), None
+            except MLArchitectError:
+                raise
+            except Exception as exc:  # the provider's errors: network, HTTP 4xx/5xx, bad output ...
+                reason = _one_line(exc)
+                self.mark_failed(agent.name, name, reason)
+                if self.offline_factory is None or not self.settings.fallback_to_offline:
+                    raise ModelError(f"the model {name} failed: {reason}") from exc
+        if self.offline_factory is None or not self.settings.fallback_to_offline:
+            raise ModelError(f"the model {name} failed: {reason}")
+        self.ledger.fallback(agent.name, step, reason)
+        note = f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step."
+        offline = self.offline_factory(agent)
+        return (use(offline) if messages is None else use(offline, messages)), note
+
+    def tool_turn(self, agent: AgentSpec, model: BaseChatModel, tools: list[BaseTool], messages: list[BaseMessage],
+                  *, step: str, workflow: str | None = None) -> Turn:
+        return tool_turn(self, agent, model, tools, messages, step=step, workflow=workflow)
+
+    def structured(self, agent: AgentSpec, model: BaseChatModel, schema: type[Any], messages: list[BaseMessage],
+                   *, step: str, workflow: str | None = None) -> tuple[Any, list[str], str]:
+        return structured(self, agent, model, schema, messages, step=step, workflow=workflow)
 
 
-def _offline_type() -> type:
-    from mlarchitect.agents.offline.engine import OfflineChatModel
-
-    return OfflineChatModel
+def _offline_type() -> Callable[[Any], bool]:
+    """The offline-engine test (the graph reaches the engine only through ``agents.models``)."""
+    return is_offline_model
 
 
 def _name(model: Any, default: str) -> str:
-    return str(getattr(model, "model_name", None) or getattr(model, "model", None) or default)
+    return label(model, default)
 
 
 def requirements_text(req: Requirements) -> str:
@@ -114,13 +212,12 @@ def requirements_text(req: Requirements) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text[:300]}"
+    return one_line(exc)
 
 
-def _tokens(message: BaseMessage | None) -> int:
-    usage = getattr(message, "usage_metadata", None) or {}
-    return int(usage.get("total_tokens", 0) or 0)
+def _tokens(totals: tuple[int, int, int, int]) -> int:
+    """Prompt + completion tokens of a ledger total."""
+    return totals[2] + totals[3]
 
 
 def build_graph(
@@ -139,13 +236,6 @@ def build_graph(
     # each turn the model is offered only the ones eligible for this request
     transfer_tools = {agent.name: hub.transfer_tool(agent, runtime.architect)
                       for agent in runtime.agents.agents.values() if agent.name != runtime.architect.name}
-
-    def call_model(state: DesignState, use: Callable[[BaseChatModel], Any]) -> tuple[Any, dict[str, Any]]:
-        """The architect's model call; after one failure the run stays on the offline engine."""
-        if (state.get("fallback_used") or runtime.fell_back) and runtime.offline_factory is not None:
-            return use(runtime.offline_factory(runtime.architect)), {}
-        result, note = runtime.call_with_fallback(runtime.model, runtime.architect, use)
-        return result, ({"fallback_used": True, "notes": [note]} if note else {})
 
     def intake(state: DesignState) -> dict[str, Any]:
         followup = state.get("followup")
@@ -169,7 +259,7 @@ def build_graph(
         req = with_assumptions(stated, route.workflow)
         workflow = runtime.architect.workflow(route.workflow)
         system = architect_prompt.render(
-            agent_body=runtime.architect.body,
+            agent_body=workflow_section(runtime.architect, route.workflow),
             workflow=route.workflow,
             workflow_title=workflow.title if workflow else "General ML system design",
             facts=requirements_text(req),
@@ -199,8 +289,36 @@ def build_graph(
         route = Route.model_validate(state["route"])
         eligible = eligible_targets(runtime.architect, runtime.agents, state["request"])
         tools = [*runtime.tools_for(route.skills), *(transfer_tools[a.name] for a in eligible)]
-        message, extra = call_model(state, lambda m: m.bind_tools(tools).invoke(state["messages"]))
-        return {"messages": [message], "steps": steps + 1, "llm_calls": 1, "tokens": _tokens(message), **extra}
+        before = runtime.ledger.totals(runtime.architect.name)
+        if (state.get("fallback_used") or runtime.fell_back) and runtime.offline_factory is not None:
+            turn = Turn([runtime.offline_factory(runtime.architect).bind_tools(tools).invoke(state["messages"])])
+        else:
+            turn = runtime.tool_turn(runtime.architect, runtime.model, tools, state["messages"], step="architect",
+                                     workflow=route.workflow)
+        last = turn.messages[-1] if turn.messages else None
+        if (steps == 0 and not turn.fallback and not runtime.fell_back and not _offline_type()(runtime.model)
+                and not (isinstance(last, AIMessage) and last.tool_calls)
+                and not isinstance(last, ToolMessage)):
+            # no tool call on the first turn: the code runs the workflow's leading tools itself
+            said = last if isinstance(last, AIMessage) else None
+            grounded = grounding_message(runtime, tools, state["messages"], said)
+            if grounded is not None:
+                turn.messages = [*(m for m in turn.messages if m is not said), grounded]
+                why = ("the server does not call tools" if said is None
+                       else "the model made no tool call on its first turn")
+                runtime.ledger.fallback(runtime.architect.name, "architect (grounding)", why)
+                names = Counter(c["name"] for c in grounded.tool_calls)
+                turn.notes.append(f"Grounding: {why}; the code ran the workflow's leading tools ("
+                                  + ", ".join(f"{n} ×{k}" if k > 1 else n for n, k in names.items())
+                                  + ") and gave the model their results.")
+        after = runtime.ledger.totals(runtime.architect.name)
+        update: dict[str, Any] = {"messages": turn.messages, "steps": steps + 1, "llm_calls": after[0] - before[0],
+                                  "tokens": _tokens(after) - _tokens(before)}
+        if turn.notes:
+            update["notes"] = turn.notes
+        if turn.fallback:
+            update["fallback_used"] = True
+        return update
 
     def after_architect(state: DesignState) -> Literal["tools", "assemble"]:
         last = state["messages"][-1]
@@ -217,16 +335,19 @@ def build_graph(
         )
         messages = [*state["messages"], HumanMessage(content=instruction)]
 
-        def structured(model: BaseChatModel) -> dict[str, Any]:
-            out = model.with_structured_output(DesignContent, method="function_calling", include_raw=True).invoke(messages)
-            if out.get("parsed") is None:
-                raise ValueError(f"structured output did not validate: {out.get('parsing_error')}")
-            return out
-
-        out, extra = call_model(state, structured)
-        tokens = _tokens(out.get("raw"))
-        design = finalize(out["parsed"], state, runtime, extra.get("notes", []), tokens=tokens)
-        return {"design": design.model_dump(mode="json"), "llm_calls": 1, "tokens": tokens, **extra}
+        before = runtime.ledger.totals(runtime.architect.name)
+        model = runtime.model
+        if (state.get("fallback_used") or runtime.fell_back) and runtime.offline_factory is not None:
+            model = runtime.offline_factory(runtime.architect)
+        content, notes, method = runtime.structured(runtime.architect, model, DesignContent, messages,
+                                                    step="assemble", workflow=route.workflow)
+        notes += check_design(runtime, content, messages, route.workflow, method)
+        after = runtime.ledger.totals(runtime.architect.name)
+        calls, tokens = after[0] - before[0], _tokens(after) - _tokens(before)
+        design = finalize(content, state, runtime, notes, tokens=tokens)
+        stamp(runtime, design, state, method=method, calls=calls, tokens=tokens)
+        extra: dict[str, Any] = {"fallback_used": True} if method == OFFLINE else {}
+        return {"design": design.model_dump(mode="json"), "llm_calls": calls, "tokens": tokens, **extra}
 
     graph = StateGraph(DesignState)
     graph.add_node("intake", intake)

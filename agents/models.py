@@ -1,18 +1,26 @@
-"""Chat-model factory: an OpenAI (or OpenAI-compatible) model, or the offline engine."""
+"""Chat-model factory: an OpenAI (or OpenAI-compatible) model, or the offline engine.
+
+This module is the graph's only door to the offline engine (``agents/offline``):
+the graph asks here whether a model is the engine, and for the engine's plan of
+grounding tool calls.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
-from mlarchitect.config import Settings
+from mlarchitect.config import ModelTiers, Settings
 from mlarchitect.skills.registry import SkillCatalog
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage, ToolCall
+    from langchain_core.tools import BaseTool
 
 
 class ModelChoice(BaseModel):
@@ -27,9 +35,56 @@ def choose_model(settings: Settings, tier: str | None = None) -> ModelChoice:
             "no OPENAI_API_KEY or OPENAI_BASE_URL set: using the built-in offline engine"
         )
         return ModelChoice(name="offline", offline=True, reason=why)
-    default = settings.tiers.resolve(tier, settings.tiers.sonnet)
-    name = settings.tiers.resolve(settings.model, default) if settings.model else default
+    tiers = tiers_for(settings)
+    default = tiers.resolve(tier, tiers.sonnet)
+    name = tiers.resolve(settings.model, default) if settings.model else default
     return ModelChoice(name=name, offline=False)
+
+
+def tiers_for(settings: Settings) -> ModelTiers:
+    """The tier names of the server in use: its ``providers`` entry, else the global tiers."""
+    if settings.openai_base_url and settings.openai_base_url in settings.providers:
+        return settings.providers[settings.openai_base_url]
+    return settings.tiers
+
+
+def uses_tiers(settings: Settings) -> bool:
+    """Whether sibling agents get their own tier's model.
+
+    One model for every agent unless told otherwise: with a base URL (a local or
+    third-party server rarely serves ``gpt-5-nano``) or an explicit model, every
+    agent runs that model. ``agent_tiers="on"`` or a ``providers`` entry for the
+    base URL turn tiers on; ``"off"`` turns them off everywhere.
+    """
+    if settings.agent_tiers != "auto":
+        return settings.agent_tiers == "on"
+    if settings.openai_base_url:
+        return settings.openai_base_url in settings.providers
+    return not settings.model
+
+
+def agent_model_name(settings: Settings, tier: str | None, architect_model: str) -> str:
+    """The model an agent with ``tier`` runs, given the architect's model name."""
+    if not uses_tiers(settings):
+        return architect_model
+    return tiers_for(settings).resolve(tier, architect_model)
+
+
+def is_offline_model(model: Any) -> bool:
+    from mlarchitect.agents.offline.engine import OfflineChatModel
+
+    return isinstance(model, OfflineChatModel)
+
+
+def plan_grounding_calls(offline: BaseChatModel, tools: Sequence[BaseTool],
+                         messages: Sequence[BaseMessage]) -> list[ToolCall]:
+    """The skill tool calls the offline engine would make next for this conversation
+    (its plan for the request; handoffs excluded): the grounding a model skipped."""
+    skill_tools = [t for t in tools if (t.metadata or {}).get("skill")]
+    if not skill_tools:
+        return []
+    message = offline.bind_tools(skill_tools).invoke(list(messages))
+    return list(getattr(message, "tool_calls", None) or [])
 
 
 def make_chat_model(
@@ -47,9 +102,17 @@ def make_chat_model(
     kwargs: dict[str, object] = {
         "model": choice.name,
         "api_key": key,
-        "timeout": settings.request_timeout_s,
-        "max_retries": settings.max_retries,
+        "timeout": min(settings.request_timeout_s, settings.timeout_s or settings.request_timeout_s),
+        "max_retries": 0,  # the runtime retries (backoff with jitter, Retry-After) and counts every attempt
+        # tool-calling turns go out unstreamed (whole tool calls, usage in every answer; streamed
+        # tool-call parsing is the flakiest part of OpenAI-compatible servers); on the official API
+        # plain text answers still stream, with their usage. Other servers get no streaming at all:
+        # not all of them accept ``stream_options``, and without it a stream reports no usage.
+        "disable_streaming": True if settings.openai_base_url else "tool_calling",
+        "stream_usage": True,
     }
+    if settings.max_tokens:
+        kwargs["max_tokens"] = settings.max_tokens
     if settings.openai_base_url:
         kwargs["base_url"] = settings.openai_base_url
     if settings.temperature is not None:

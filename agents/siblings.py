@@ -146,10 +146,9 @@ class SiblingHub:
         def work(state: SiblingState) -> dict[str, Any]:
             if state.get("steps", 0) >= max_steps:
                 return {}
-            message, note = runtime.call_with_fallback(
-                runtime.sibling_model(agent), agent, lambda m: m.bind_tools(tools).invoke(state["messages"]))
-            return {"messages": [message], "steps": state.get("steps", 0) + 1,
-                    "notes": [*state.get("notes", []), *([note] if note else [])]}
+            turn = runtime.tool_turn(agent, runtime.sibling_model(agent), tools, state["messages"], step="work")
+            return {"messages": turn.messages, "steps": state.get("steps", 0) + 1,
+                    "notes": [*state.get("notes", []), *turn.notes]}
 
         def after_work(state: SiblingState) -> Literal["tools", "write"]:
             last = state["messages"][-1]
@@ -157,12 +156,10 @@ class SiblingHub:
 
         def write(state: SiblingState) -> dict[str, Any]:
             ask = HumanMessage(content=f"Write your {agent.contribution_title or 'section'} for the brief now.")
-            out, note = runtime.call_with_fallback(
-                runtime.sibling_model(agent), agent,
-                lambda m: m.with_structured_output(SiblingContribution, method="function_calling").invoke(
-                    [*state["messages"], ask]))
+            out, model_notes, _method = runtime.structured(agent, runtime.sibling_model(agent), SiblingContribution,
+                                                           [*state["messages"], ask], step="write")
             nested, notes = collected_handoffs(state["messages"])
-            notes = [*state.get("notes", []), *notes, *([note] if note else [])]
+            notes = [*state.get("notes", []), *notes, *model_notes]
             return {"contribution": out.markdown, "title": out.title,
                     "handoffs": [h.model_dump() for h in nested], "notes": list(dict.fromkeys(notes))}
 

@@ -91,6 +91,24 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=2, ge=0, le=10)
     fallback_to_offline: bool = True
     temperature: float | None = None
+    max_tokens: int | None = Field(
+        default=6000, ge=16, description="Output-token cap sent with every model call (None: the server's default)."
+    )
+    timeout_s: float | None = Field(
+        default=None, gt=0, description="Overall deadline of one design run; retries stop when it is near."
+    )
+    agent_tiers: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Sibling agents' model tiers (opus/sonnet/haiku): 'auto' uses them only on the official "
+        "API with no explicit model; 'on' always; 'off' never (every agent runs the architect's model).",
+    )
+    providers: dict[str, ModelTiers] = Field(
+        default_factory=dict,
+        description="Per base URL (exactly as OPENAI_BASE_URL), the model names behind the tiers on that server; "
+        "a base URL listed here turns tiers on for it.",
+    )
+    probe: bool = Field(default=True, description="Probe an OpenAI-compatible server's capabilities once per model.")
+    probe_ttl_s: float = Field(default=7 * 24 * 3600, ge=0, description="How long a probe result is trusted.")
 
     def __init__(self, **values: Any) -> None:
         """Read the sources; a bad value or file is one :class:`ConfigError` line naming
@@ -122,6 +140,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def probe_cache_path(self) -> Path:
+        return self.data_dir / "probe-cache.json"
 
     @property
     def wants_offline(self) -> bool:

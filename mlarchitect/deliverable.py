@@ -125,16 +125,51 @@ class DataPipelineArchitecture(_Model):
     lifecycle: list[str] = Field(default_factory=list)
 
 
+class SectionSource(_Model):
+    """Which agent's which model wrote a section of the deliverable, and why that one."""
+
+    agent: str
+    section: str
+    model: str
+    reason: str = ""
+
+
+class FallbackRecord(_Model):
+    """A step that did not run on its configured model (or was supplemented by code)."""
+
+    agent: str
+    step: str
+    reason: str
+
+
+class AgentUsage(_Model):
+    agent: str
+    model: str
+    calls: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
 class Provenance(_Model):
     model: str
     offline: bool
     prompt_version: str
     kb_version: str
-    llm_calls: int = 0
+    llm_calls: int = Field(default=0, description="Requests sent to a model (retries and repairs included; "
+                                                  "offline-engine steps are not model calls).")
     tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
     duration_s: float = 0.0
     thread_id: str | None = None
     fallback_used: bool = False
+    method: str = Field(default="", description="How the architect's content was obtained: function_calling, "
+                                                "json_schema, json_mode, prompted_json or offline.")
+    agents: list[AgentUsage] = Field(default_factory=list)
+    sections: list[SectionSource] = Field(default_factory=list)
+    fallbacks: list[FallbackRecord] = Field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 
 

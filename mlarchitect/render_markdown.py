@@ -273,9 +273,19 @@ def render_markdown(d: ArchitectureDesign) -> str:
     if d.sources:
         lines += ["## Sources", "", *[f"- {_code(s)}" for s in d.sources], ""]
     p = d.provenance
+    retries = f" ({p.retries} retries)" if p.retries else ""
     lines += ["---", f"*Model: {_inline(p.model)}{' (offline)' if p.offline else ''} · prompts {p.prompt_version} · "
-              f"knowledge base {p.kb_version} · {human_number(p.llm_calls)} model calls · "
-              f"{human_number(p.tokens)} tokens · {human_number(p.duration_s)} s*", ""]
+              f"knowledge base {p.kb_version} · {human_number(p.llm_calls)} model calls{retries} · "
+              f"{human_number(p.tokens)} tokens · {human_number(p.duration_s)} s*"]
+    by_model: dict[str, list[str]] = {}
+    for s in p.sections:
+        by_model.setdefault(s.model, []).append(s.section if s.agent == "ml-system-architect" else s.agent)
+    if len(by_model) > 1 or p.fallbacks:
+        lines.append("*Written by: " + "; ".join(f"{_inline(m)}: {', '.join(x.replace('_', ' ') for x in secs)}"
+                                                   for m, secs in by_model.items()) + "*")
+    for f in p.fallbacks:
+        lines.append(f"*Fallback: {_inline(f.agent)} {_inline(f.step)}: {_inline(f.reason[:160])}*")
+    lines.append("")
     return "\n".join(lines)
 
 

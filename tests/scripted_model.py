@@ -8,7 +8,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-CONTENT: dict[str, Any] = {"summary": "A scripted design.", "components": [{"name": "API", "responsibility": "serve"}]}
+# the smallest design that meets the minimum content (agents/repair.py): 4 components, a flow, a figure
+CONTENT: dict[str, Any] = {
+    "summary": "A scripted design.",
+    "components": [{"name": "API", "responsibility": "serve"}, {"name": "Worker", "responsibility": "compute"},
+                   {"name": "Store", "responsibility": "keep"}, {"name": "Monitor", "responsibility": "watch"}],
+    "data_flows": [{"source": "API", "target": "Worker"}],
+    "sizing": [{"name": "Scripted load", "value": 1.0, "unit": "req/s", "formula": "1 req/s (scripted)"}],
+}
 
 
 class ScriptedChatModel(BaseChatModel):

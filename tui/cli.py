@@ -27,9 +27,11 @@ from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 log = logging.getLogger(__name__)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
-_LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command"}
+_LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command",
+         "models": "mlarchitect.agents.probe:models"}
 _LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove).",
-              "eval": "Evaluate the designer on the dev/held-out case sets; compare runs."}
+              "eval": "Evaluate the designer on the dev/held-out case sets; compare runs.",
+              "models": "The models each agent runs and what the server can do (--probe asks it now)."}
 
 
 class _Root(DefaultGroup):

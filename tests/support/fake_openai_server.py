@@ -1,7 +1,9 @@
 """A small OpenAI-compatible Chat Completions server with scripted answers.
 
-Used only to record the cassettes in ``tests/cassettes`` (see
-``record_cassettes.py``); the test suite itself never starts it. It answers
+Used to record the cassettes in ``tests/cassettes`` (see
+``record_cassettes.py``) and, with a ``responder`` instead of a script, as the
+live server of ``tests/test_model_path.py`` (``scenarios.py`` holds the
+behaviours of the servers it plays). It answers
 ``POST /v1/chat/completions`` with the next scripted ``Reply``, in the wire
 format of the official API: a ``chat.completion`` JSON object, a
 ``text/event-stream`` of ``chat.completion.chunk`` events when the request
@@ -45,6 +47,10 @@ class Reply:
     reasoning_tokens: int = 0
     stream_pieces: list[str] | None = None  # how a streamed content is split into deltas
     check: Callable[[dict[str, Any]], None] | None = None  # asserts on the request body
+    error: dict[str, Any] | None = None  # the error object of a failure status (default: the API's wording)
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (e.g. retry-after)
+    usage: bool = True  # False: the answer carries no usage (some OpenAI-compatible servers)
+    finish_reason: str | None = None  # default: "tool_calls" with tool calls, else "stop"
 
 
 def estimate_tokens(text: str) -> int:
@@ -54,9 +60,14 @@ def estimate_tokens(text: str) -> int:
 class FakeOpenAI:
     """The scripted server: ``with FakeOpenAI("name", [Reply(...), ...]) as api: api.base_url``."""
 
-    def __init__(self, name: str, script: list[Reply]) -> None:
+    def __init__(self, name: str, script: list[Reply], *,
+                 responder: Callable[[dict[str, Any], int], Reply] | None = None,
+                 models: list[str] | None = None) -> None:
         self.name = name
         self.script = list(script)
+        self.responder = responder  # answers every request (instead of the script) when set
+        self.models = models  # GET /v1/models lists these (None: 404 like before)
+        self.usages: dict[int, dict[str, Any]] = {}  # request index -> the usage reported
         self.requests: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self._lock = threading.Lock()
@@ -106,6 +117,12 @@ class FakeOpenAI:
         with self._lock:
             index = len(self.requests)
             self.requests.append(body)
+        if self.responder is not None:
+            try:
+                return index, self.responder(body, index)
+            except AssertionError as exc:
+                self.errors.append(f"request #{index + 1}: {exc}")
+                return index, Reply(status=500)
         if index >= len(self.script):
             self.errors.append(f"unexpected request #{index + 1}")
             return index, Reply(status=500)
@@ -149,7 +166,8 @@ class FakeOpenAI:
             {
                 "id": self.call_id(index, n),
                 "type": "function",
-                "function": {"name": name, "arguments": json.dumps(args, separators=(",", ":"), ensure_ascii=False)},
+                "function": {"name": name, "arguments": args if isinstance(args, str)  # str: sent as is (malformed)
+                             else json.dumps(args, separators=(",", ":"), ensure_ascii=False)},
             }
             for n, (name, args) in enumerate(reply.tool_calls)
         ]
@@ -178,11 +196,18 @@ class FakeOpenAI:
             "created": EPOCH + 60 * index,
             "model": SNAPSHOTS.get(body.get("model", ""), body.get("model", "")),
             "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": self._usage(body, reply, answer),
+                         "finish_reason": reply.finish_reason or ("tool_calls" if calls else "stop")}],
+            "usage": self._record_usage(index, body, reply, answer),
             "service_tier": "default",
             "system_fingerprint": None,
         }
+
+    def _record_usage(self, index: int, body: dict[str, Any], reply: Reply, answer: str) -> dict[str, Any] | None:
+        if not reply.usage:
+            return None
+        usage = self._usage(body, reply, answer)
+        self.usages[index] = usage
+        return usage
 
     def chunks(self, index: int, body: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
         base = {"id": "chatcmpl-" + self._ident("id", index, 29), "object": "chat.completion.chunk",
@@ -206,11 +231,13 @@ class FakeOpenAI:
             arguments = call["function"]["arguments"]
             events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": arguments}}]}))
         events.append(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
-        if with_usage:
-            events.append({**base, "choices": [], "usage": self._usage(body, reply, text)})
+        if with_usage and reply.usage:
+            events.append({**base, "choices": [], "usage": self._record_usage(index, body, reply, text)})
         return events
 
-    def error(self, status: int) -> dict[str, Any]:
+    def error(self, status: int, custom: dict[str, Any] | None = None) -> dict[str, Any]:
+        if custom is not None:
+            return {"error": {"message": "", "type": "invalid_request_error", "param": None, "code": None, **custom}}
         message, kind = ERRORS.get(status, (HTTPStatus(status).phrase, "server_error"))
         return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
@@ -225,6 +252,16 @@ class FakeOpenAI:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                if self.path.rstrip("/") == "/v1/models" and api.models is not None:
+                    data = [{"id": m, "object": "model", "created": EPOCH, "owned_by": "mlarchitect-ci"}
+                            for m in api.models]
+                    self._send(200, self._json({"object": "list", "data": data}), "application/json", 0)
+                    return
+                self._send(404, self._json({"error": {"message": f"Invalid URL (GET {self.path})",
+                                                      "type": "invalid_request_error", "param": None,
+                                                      "code": None}}), "application/json", 0)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if self.path.rstrip("/") != "/v1/chat/completions":
@@ -236,8 +273,8 @@ class FakeOpenAI:
                 index, reply = api._next(body)
                 elapsed = 300 + int(api._hex("ms", index, 4), 16) % 1500
                 if reply.status != 200:
-                    self._send(reply.status, self._json(api.error(reply.status)), "application/json; charset=utf-8",
-                               index, elapsed)
+                    self._send(reply.status, self._json(api.error(reply.status, reply.error)),
+                               "application/json; charset=utf-8", index, elapsed, reply.headers)
                 elif body.get("stream"):
                     events = [f"data: {json.dumps(c, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
                               for c in api.chunks(index, body, reply)]
@@ -249,9 +286,10 @@ class FakeOpenAI:
             def _json(payload: dict[str, Any]) -> bytes:
                 return (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode()
 
-            def _send(self, status: int, data: bytes, content_type: str, index: int, elapsed: int = 0) -> None:
+            def _send(self, status: int, data: bytes, content_type: str, index: int, elapsed: int = 0,
+                      extra: dict[str, str] | None = None) -> None:
                 self.send_response_only(status)
-                for name, value in api._headers(index, elapsed, content_type):
+                for name, value in [*api._headers(index, elapsed, content_type), *(extra or {}).items()]:
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
