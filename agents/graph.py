@@ -29,6 +29,7 @@ from mlarchitect.agents.routing import Route, route_request, skills_for
 from mlarchitect.agents.models import agent_model_name, is_offline_model
 from mlarchitect.agents.probe import Capabilities
 from mlarchitect.agents.runtime import (
+    GROUNDING_KEY,
     OFFLINE,
     Ledger,
     Turn,
@@ -211,6 +212,12 @@ def requirements_text(req: Requirements) -> str:
     return "\n".join(lines) or "- none stated: state your assumptions"
 
 
+def _grounding_in_progress(messages: list[BaseMessage]) -> bool:
+    """The last assistant turn was the code's grounding (its tools have answered)."""
+    last_ai = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+    return last_ai is not None and bool(last_ai.additional_kwargs.get(GROUNDING_KEY))
+
+
 def _one_line(exc: BaseException) -> str:
     return one_line(exc)
 
@@ -290,6 +297,11 @@ def build_graph(
         eligible = eligible_targets(runtime.architect, runtime.agents, state["request"])
         tools = [*runtime.tools_for(route.skills), *(transfer_tools[a.name] for a in eligible)]
         before = runtime.ledger.totals(runtime.architect.name)
+        if _grounding_in_progress(state["messages"]):
+            # the code is running the workflow's plan for a model that skipped it: next phase, no model call
+            more = grounding_message(runtime, tools, state["messages"], None)
+            if more is not None:
+                return {"messages": [more], "steps": steps + 1}
         if (state.get("fallback_used") or runtime.fell_back) and runtime.offline_factory is not None:
             turn = Turn([runtime.offline_factory(runtime.architect).bind_tools(tools).invoke(state["messages"])])
         else:

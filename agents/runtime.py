@@ -255,9 +255,12 @@ def compactor(agent: AgentSpec, workflow_id: str | None, *, tool_chars: int = 12
     def compact(messages: list[BaseMessage]) -> list[BaseMessage]:
         out: list[BaseMessage] = []
         section = workflow_section(agent, workflow_id, essentials=True)
+        longer = [t for t in (agent.body, workflow_section(agent, workflow_id)) if t and t != section]
         for m in messages:
-            if isinstance(m, SystemMessage) and isinstance(m.content, str) and agent.body and agent.body in m.content:
-                m = m.model_copy(update={"content": m.content.replace(agent.body, section)})
+            found = next((t for t in longer if isinstance(m, SystemMessage) and isinstance(m.content, str)
+                          and t in m.content), None)
+            if found is not None:
+                m = m.model_copy(update={"content": m.content.replace(found, section)})
             elif isinstance(m, ToolMessage) and isinstance(m.content, str) and len(m.content) > tool_chars // 2:
                 m = m.model_copy(update={"content": compact_tool_result(m.content, tool_chars)})
             out.append(m)

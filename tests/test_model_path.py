@@ -206,7 +206,8 @@ def test_no_tool_call_on_the_first_turn_is_grounded(tmp_path: Path, shared_kb_di
     behaviour = sc.Behaviour(first_turn_tools=False)
     result, api = run("no tool call on turn 1", behaviour, tmp_path, shared_kb_dir)
     p = result.provenance
-    assert behaviour.log == ["probe"] * 4 + ["turn", "turn", "forced"]
+    # turn 1 says text; the code runs the plan phase by phase; the model then works on from the results
+    assert behaviour.log[:6] == ["probe"] * 4 + ["turn", "turn"] and behaviour.log[-1] == "forced"
     second = api.requests[model_requests(api, behaviour)[1]]
     assert sum(m.get("role") == "tool" for m in second["messages"]) >= 3  # the model saw the results
     assert any(n.startswith("Grounding: the model made no tool call") for n in result.notes)
@@ -273,7 +274,8 @@ def test_small_context_window_is_met_by_compaction(tmp_path: Path, shared_kb_dir
     assert p.model == sc.MODEL and not p.fallback_used and p.retries == 1
     assert_honest_counts(result, api, behaviour)
     sent = [api.requests[i] for i in model_requests(api, behaviour)]
-    assert len(sent[1]["messages"][0]["content"]) < len(sent[0]["messages"][0]["content"]) / 2
+    # the first prompt already carries only the routed workflow's section; compaction cuts it to the essentials
+    assert len(sent[1]["messages"][0]["content"]) < len(sent[0]["messages"][0]["content"]) * 0.8
     assert "Workflow 2:" not in sent[1]["messages"][0]["content"]  # only the routed workflow
     assert any("context window was exceeded" in n for n in result.notes)
 

@@ -224,6 +224,7 @@ class _Progress:
 @click.option("--skills-dir", type=click.Path(path_type=Path), help="Folder of Agent Skills (<name>/SKILL.md).")
 @click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory.")
 @click.option("--thread-id", help="Checkpoint thread id: resumes an unfinished run, or names a new one.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), help="Overall deadline for the design, seconds.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def run(
     request: tuple[str, ...],
@@ -235,6 +236,7 @@ def run(
     skills_dir: Path | None,
     kb_dir: Path | None,
     thread_id: str | None,
+    timeout_s: float | None,
     quiet: bool,
 ) -> None:
     """Design a system for REQUEST (the default command)."""
@@ -242,6 +244,8 @@ def run(
     overrides: dict[str, Any] = {}
     if offline:
         overrides["offline"] = True
+    if timeout_s is not None:
+        overrides["timeout_s"] = timeout_s
     if model:
         overrides["model"] = model
     if agents_dir is not None:
