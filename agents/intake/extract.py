@@ -177,8 +177,8 @@ def _release(revision: _Revision, followup: Reading, stated: set[str]) -> None:
         release = _RELEASE.search(clause.text)
         if release is None:
             continue
-        quote = clause.text.strip(" ,.;:?!")
-        text = clause.text
+        quote = followup.original(clause).strip(" ,.;:?!")
+        text = followup.original(clause)
         swap = _SWAP.search(text)
         if swap:
             text = swap.group("old")
@@ -285,7 +285,7 @@ def _scale(revision: _Revision, followup: Reading, stated: set[str]) -> None:
                 continue
             fields, start, end = target
             followup.use((clause.start + match.start(), clause.start + match.end()))
-            quote = clause.text[start:end]
+            quote = followup.original(clause)[start:end]
             _apply_factor(revision, fields, _factor(match), quote, stated)
 
 
@@ -316,7 +316,7 @@ def _intents(revision: _Revision, followup: Reading) -> None:
         for clause in followup.clauses:
             if pattern.search(clause.text):
                 kept = _show(name, revision.value(name))
-                quote = clause.text.strip(" ,.;:?!")
+                quote = followup.original(clause).strip(" ,.;:?!")
                 revision.changes.append(f"{_LABELS[name]}: {wish}, no figure given (“{quote}”); still {kept}")
                 break
 

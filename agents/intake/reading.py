@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 
@@ -80,6 +80,8 @@ _SPLIT = re.compile(
 
 @dataclass(frozen=True)
 class _Clause:
+    """A clause of the lowercase text; ``start`` is its offset in the whole text."""
+
     start: int
     text: str
 
@@ -92,15 +94,24 @@ def _normalise(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _clauses(text: str) -> list[_Clause]:
+def _lower(text: str) -> str:
+    """Lowercase with every character kept in place, so spans index both copies."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _clauses(low: str) -> list[_Clause]:
+    """Clauses of the lowercase text (spans are the same in the original)."""
     out: list[_Clause] = []
     position = 0
-    for sep in _SPLIT.finditer(text):
+    for sep in _SPLIT.finditer(low):
         if sep.start() > position:
-            out.append(_Clause(position, text[position : sep.start()]))
+            out.append(_Clause(position, low[position : sep.start()]))
         position = sep.end()
-    if position < len(text):
-        out.append(_Clause(position, text[position:]))
+    if position < len(low):
+        out.append(_Clause(position, low[position:]))
     return out
 
 
@@ -112,6 +123,7 @@ class Reading:
     """What has been read so far, and which number spans are taken (offsets into ``text``)."""
 
     text: str
+    low: str
     clauses: list[_Clause]
     used: list[tuple[int, int]] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
@@ -124,6 +136,10 @@ class Reading:
 
     def use(self, span: tuple[int, int]) -> None:
         self.used.append(span)
+
+    def original(self, clause: _Clause) -> str:
+        """The clause as written (clauses hold the lowercase text)."""
+        return self.text[clause.start : clause.start + len(clause.text)]
 
     def quote(self, start: int, end: int) -> str:
         return self.text[start:end].strip(" ,.;:-\n")
@@ -148,7 +164,8 @@ class Reading:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.I)
+    """Patterns are lowercase and run on the lowercase copy of the text (faster than re.I)."""
+    return re.compile(pattern)
 
 
 def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group: str = "n") -> Iterator[re.Match[str]]:
@@ -157,7 +174,10 @@ def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group
             yield match
 
 
-_NEGATION = _rx(r"\b(?:no|not|without|never|avoid|n't|no longer|instead of|rather than|replace|replacing|drop|remove|away from|free of)\b[^,;.]{0,20}$")
+_NEGATION = _rx(
+    r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
+    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b)[^,;.]){0,20}$"
+)
 
 
 def _negated(clause: _Clause, match: re.Match[str]) -> bool:
@@ -355,7 +375,7 @@ _LATENCY_CUE = _rx(
 _COMPARATOR = _rx(r"(?:\b(?:under|below|within|less than|at most|no more than|no slower than|max(?:imum)?|sub)\b|<=?|≤|sub-)\s*~?$")
 _NOT_LATENCY = _rx(
     r"\b(?:every|keep|retain|retention|searchable|indexed|index|ingest\w*|retrain\w*|train\w*|sync\w*|refresh\w*|"
-    r"freshness|stale|lag|each|long|calls? of|recordings?|videos?|audio|timeout|build|job|window)\b"
+    r"freshness|stale|lag|long|calls? of|recordings?|videos?|audio|timeout|build|job|window)\b"
 )
 _ACCEPTABLE_AFTER = _rx(
     r"^\s*(?:is|are|would be|should be|will be)\s+(?:fine|ok|okay|acceptable|enough|the max(?:imum)?|the limit)\b"
@@ -702,7 +722,7 @@ _POINTS = _rx(rf"(?P<n>{_NUM})\s?(?:percentage points?|pp|pts|points)\b")
 
 
 def _experiment(acc: Reading, clause: _Clause) -> None:
-    if not _EXPERIMENT_CUE.search(acc.text):
+    if not _EXPERIMENT_CUE.search(acc.low):
         return
     for pattern in _BASELINE:
         for match in _free_matches(acc, clause, pattern):
@@ -718,7 +738,7 @@ def _experiment(acc: Reading, clause: _Clause) -> None:
 
 def _experiment_points(acc: Reading, clause: _Clause) -> None:
     """"2 percentage points": absolute; made relative when the baseline is stated."""
-    if not _EXPERIMENT_CUE.search(acc.text):
+    if not _EXPERIMENT_CUE.search(acc.low):
         return
     for match in _free_matches(acc, clause, _POINTS):
         if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
@@ -768,7 +788,6 @@ _CLASSIC_WEAK = _rx(r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular)\
 
 
 def _model(acc: Reading) -> None:
-    text = acc.text
     for clause in acc.clauses:
         if "model_params_b" in acc.facts:
             break
@@ -778,24 +797,24 @@ def _model(acc: Reading) -> None:
                 acc.put("model_params_b", float(match.group("n")), acc.quote(*clause.span(match)))
                 acc.use(clause.span(match))
                 break
-    family = _FAMILY.search(text)
+    family = _FAMILY.search(acc.low)
     if family:
         name = next(_FAMILIES[i][0] for i in range(len(_FAMILIES)) if family.group(f"f{i}"))
-        acc.put("model_family", name, family.group(0))
+        acc.put("model_family", name, acc.quote(*family.span()))
     _model_kind(acc)
 
 
 def _model_kind(acc: Reading) -> None:
-    llm, strong, weak = (p.search(acc.text) for p in (_LLM_WORDS, _CLASSIC_STRONG, _CLASSIC_WEAK))
+    llm, strong, weak = (p.search(acc.low) for p in (_LLM_WORDS, _CLASSIC_STRONG, _CLASSIC_WEAK))
     params = acc.facts.get("model_params_b")
     if strong and (llm is None or strong.start() < llm.start()):
-        acc.put("model_kind", "classic_ml", strong.group(0))
+        acc.put("model_kind", "classic_ml", acc.quote(*strong.span()))
     elif llm:
-        acc.put("model_kind", "llm", llm.group(0))
+        acc.put("model_kind", "llm", acc.quote(*llm.span()))
     elif params is not None:
         acc.put("model_kind", "llm", params.quote)
     elif weak:
-        acc.put("model_kind", "classic_ml", weak.group(0))
+        acc.put("model_kind", "classic_ml", acc.quote(*weak.span()))
 
 
 # --------------------------------------------------------------------------- where it runs
@@ -822,6 +841,8 @@ _OFF_NEGATION = _rx(r"\b(?:not|no longer|don't|do not|doesn't|does not|never)\b(
 
 
 def _first_positive(acc: Reading, pattern: re.Pattern[str], *, negation: re.Pattern[str]) -> tuple[_Clause, re.Match[str]] | None:
+    if not pattern.search(acc.low):
+        return None
     for clause in acc.clauses:
         for match in pattern.finditer(clause.text):
             if not negation.search(clause.text[max(0, match.start() - 30) : match.start()]):
@@ -914,40 +935,51 @@ _RESIDENCY = [
 ]
 
 
-def _region_name(match: re.Match[str]) -> str | None:
+def _region_name(acc: Reading, clause: _Clause, match: re.Match[str]) -> str | None:
     for i, (name, _) in enumerate(_REGIONS):
-        raw = match.group(f"r{i}")
-        if raw:
-            if name in ("US", "UK") and raw.split()[-1] in ("us", "uk", "Us", "Uk"):
+        group = f"r{i}"
+        if match.group(group):
+            raw = acc.text[slice(*clause.span(match, group))]
+            if name in ("US", "UK") and raw.split()[-1] not in ("US", "UK", "USA"):
                 return None  # the pronoun "us", not the United States
             return name
     return None
 
 
+_REGION_GATE = _rx(rf"\b{_REGION}\b")
+
+
 def _residency(acc: Reading) -> None:
     for clause in acc.clauses:
+        if not _REGION_GATE.search(clause.text):
+            continue
         for pattern in _RESIDENCY:
             for match in pattern.finditer(clause.text):
-                name = _region_name(match)
+                name = _region_name(acc, clause, match)
                 if name:
                     acc.put("data_residency", name, acc.quote(*clause.span(match)))
                     return
 
 
 _COMPLIANCE = [
-    ("gdpr", r"\bgdpr\b"), ("hipaa", r"\bhipaa\b|\bPHI\b|protected health information"),
+    ("gdpr", r"\bgdpr\b"), ("hipaa", r"\bhipaa\b|protected health information"),
     ("pii", r"\bpii\b|personal data|personally identifiable|personal information"),
     ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
     ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
 ]
-_COMPLIANCE_PATTERNS = [(name, re.compile(p) if name == "hipaa" else _rx(p)) for name, p in _COMPLIANCE]
-_HIPAA_WORD = _rx(r"\bhipaa\b|protected health information")
+_COMPLIANCE_PATTERNS = [(name, _rx(p)) for name, p in _COMPLIANCE]
+_PHI = re.compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
+_COMPLIANCE_GATE = _rx("|".join(p for _, p in _COMPLIANCE) + r"|\bphi\b")
 
 
 def _compliance(acc: Reading) -> None:
     for clause in acc.clauses:
+        if not _COMPLIANCE_GATE.search(clause.text):
+            continue
         for name, pattern in _COMPLIANCE_PATTERNS:
-            match = pattern.search(clause.text) or (name == "hipaa" and _HIPAA_WORD.search(clause.text)) or None
+            match = pattern.search(clause.text)
+            if match is None and name == "hipaa":
+                match = _PHI.search(acc.original(clause))
             if match and not _negated(clause, match):
                 acc.add("compliance", name, acc.quote(*clause.span(match)))
                 for sub in re.finditer(r"\d+", match.group(0)):
@@ -976,7 +1008,7 @@ _CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "
 def _stack(acc: Reading) -> None:
     for clause in acc.clauses:
         for match in _STACK_RX.finditer(clause.text):
-            word = match.group(0)
+            word = acc.text[slice(*clause.span(match))]
             if word.lower() in _CAPITALISED_ONLY and not word[0].isupper():
                 continue
             if _negated(clause, match):
@@ -992,13 +1024,13 @@ _LANGUAGES = (
     "chinese|mandarin|cantonese|korean|arabic|hindi|turkish|russian|ukrainian|czech|greek|hebrew|vietnamese|"
     "thai|indonesian|romanian|hungarian|bengali|urdu|persian|malay|tagalog|swahili"
 )
-_LANGUAGE = re.compile(rf"\b(?:{_LANGUAGES.replace('|', '|').title()}|{_LANGUAGES})\b|\bmulti-?lingual\b", re.I)
+_LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
 
 
 def _languages(acc: Reading) -> list[str]:
     found: list[str] = []
-    for match in _LANGUAGE.finditer(acc.text):
-        name = match.group(0).lower().replace("-", "")
+    for match in _LANGUAGE.finditer(acc.low):
+        name = match.group(0).replace("-", "")
         if name not in found:
             found.append(name)
     return found
@@ -1023,7 +1055,7 @@ def _document_types(text: str) -> list[str]:
 
 def _languages_and_types(acc: Reading) -> None:
     acc.lists["languages"] = _languages(acc)
-    acc.lists["document_types"] = _document_types(acc.text)
+    acc.lists["document_types"] = _document_types(acc.low)
 
 
 # --------------------------------------------------------------------------- mode
@@ -1047,12 +1079,12 @@ def _mode(acc: Reading) -> None:
     for clause in acc.clauses:
         for match in _REAL_TIME.finditer(clause.text):
             if not _NOT_SERVING_API.search(clause.text[: match.start()]):
-                candidates.append((clause.span(match)[0], "real_time", match.group(0)))
+                candidates.append((clause.span(match)[0], "real_time", acc.quote(*clause.span(match))))
         for match in _STREAMING.finditer(clause.text):
-            candidates.append((clause.span(match)[0], "streaming", match.group(0)))
+            candidates.append((clause.span(match)[0], "streaming", acc.quote(*clause.span(match))))
         if not _TRAINING.search(clause.text):
             for match in _BATCH_MODE.finditer(clause.text):
-                candidates.append((clause.span(match)[0], "batch", match.group(0)))
+                candidates.append((clause.span(match)[0], "batch", acc.quote(*clause.span(match))))
     hint = acc.facts.pop("streaming_hint", None)
     if hint is not None:
         candidates.append((acc.text.find(hint.quote), "streaming", hint.quote))
@@ -1082,11 +1114,11 @@ _NEXT_WORD = _rx(r"[a-z][\w/-]*")
 
 
 def _is_version_or_year(acc: Reading, match: re.Match[str]) -> bool:
-    before = acc.text[max(0, match.start() - 15) : match.start()]
+    before = acc.low[max(0, match.start() - 15) : match.start()]
     if _VERSION_WORDS.search(before) or _NEGATED_NUMBER.search(before):
         return True
     raw = match.group("n")
-    after = acc.text[match.end() : match.end() + 15]
+    after = acc.low[match.end() : match.end() + 15]
     if re.fullmatch(r"(?:19[5-9]\d|20\d\d)", raw) and not match.group("cur"):
         word = _NEXT_WORD.match(after.lstrip())
         return word is None or word.group(0).lower() in _STOP or not after.startswith(" ")
@@ -1103,7 +1135,7 @@ _PRECEDING_WORDS = re.compile(r"(?:[a-zA-Z][\w'-]*\s+){1,2}$")
 def _figure_quote(acc: Reading, match: re.Match[str]) -> str:
     """The figure with the noun after it ("3 regions"), else the words before it ("uptime of 99.9%")."""
     start, end = match.start(), match.end()
-    period = _FIGURE_PERIOD.match(acc.text, end)
+    period = _FIGURE_PERIOD.match(acc.low, end)
     words = 0
     if period:
         end = period.end()
@@ -1120,7 +1152,7 @@ def _figure_quote(acc: Reading, match: re.Match[str]) -> str:
 
 def _other_figures(acc: Reading) -> list[str]:
     out: list[str] = []
-    for match in _FIGURE.finditer(acc.text):
+    for match in _FIGURE.finditer(acc.low):
         if not acc.free(match.span("n")) or _is_version_or_year(acc, match):
             continue
         if re.fullmatch(r"[a-z]+", match.group("n").strip(), re.I):
@@ -1133,9 +1165,16 @@ def _other_figures(acc: Reading) -> list[str]:
 
 # --------------------------------------------------------------------------- entry points
 
-_NUMERIC_STEPS = (
-    _labelled, _money, _hardware, _experiment, _experiment_points, _latency, _retention, _batch, _events,
-    _data_volume, _requests, _team, _users, _corpus,
+_DIGIT = re.compile(r"\d")
+_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b")
+_HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
+_RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
+# Each step, with a cheap test a clause must pass before the step's patterns run on it.
+_NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
+    (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_corpus, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _no_external, _stack_only, _residency, _compliance, _stack, _languages_and_types)
 
@@ -1143,12 +1182,14 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _no_external, _stack_only, _residency,
 def read(text: str) -> Reading:
     """Read a text: the stated facts found and which number spans they took."""
     normalised = _normalise(text)
-    acc = Reading(text=normalised, clauses=_clauses(normalised))
+    low = _lower(normalised)
+    acc = Reading(text=normalised, low=low, clauses=_clauses(low))
     for step in _WHOLE_TEXT_STEPS[:1]:
         step(acc)  # model sizes first: "Llama 3 70B" is not 70 billion of anything
-    for numeric in _NUMERIC_STEPS:
+    for numeric, gate in _NUMERIC_STEPS:
         for clause in acc.clauses:
-            numeric(acc, clause)
+            if gate.search(clause.text):
+                numeric(acc, clause)
     _relative_effect(acc)
     for step in _WHOLE_TEXT_STEPS[1:]:
         step(acc)
@@ -1169,7 +1210,7 @@ def to_requirements(acc: Reading) -> Requirements:
 def named_stack(text: str) -> list[str]:
     """Stack components named in ``text`` (negated or not): "drop the Redis cache" -> ["redis"]."""
     out: list[str] = []
-    for match in _STACK_RX.finditer(text):
+    for match in _STACK_RX.finditer(text.lower()):
         name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
         if name not in out:
             out.append(name)
@@ -1178,4 +1219,7 @@ def named_stack(text: str) -> list[str]:
 
 def named_compliance(text: str) -> list[str]:
     """Compliance regimes named in ``text`` (negated or not)."""
-    return [name for name, pattern in _COMPLIANCE_PATTERNS if pattern.search(text)]
+    found = [name for name, pattern in _COMPLIANCE_PATTERNS if pattern.search(text.lower())]
+    if "hipaa" not in found and _PHI.search(text):
+        found.append("hipaa")
+    return found
