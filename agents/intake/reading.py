@@ -188,7 +188,7 @@ def _negated(clause: _Clause, match: re.Match[str]) -> bool:
 
 _LABELLED = [
     _rx(rf"\b(?:golden|gold|labell?ed|annotated|eval(?:uation)?|test|ground[- ]truth)\s+(?:data\s?)?(?:set|dataset)\s+of\s+{_APPROX}(?P<n>{_ANY})(?:\s+[a-z][\w-]*)?"),
-    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:hand-|human-|manually\s+)?(?:labell?ed|annotated|graded|gold(?:en)?|ground[- ]truth)\b(?:\s+(?!for\b|and\b|to\b|in\b|of\b|from\b|with\b)[a-z][\w-]*)?"),
+    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:hand-|human-|manually\s+)?(?:labell?ed|annotated|graded|rated|gold(?:en)?|ground[- ]truth)\b(?:\s+(?!for\b|and\b|to\b|in\b|of\b|from\b|with\b)[a-z][\w-]*)?"),
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:examples|samples|questions|pairs|conversations)\s+with\s+(?:human\s+)?(?:labels|answers|ground truth)"),
 ]
 
@@ -217,7 +217,7 @@ _BUDGET_CUE = _rx(
 )
 _SPEND_CUE = _rx(
     r"\b(?:spend|spending|spent|bill|bills|billing|invoice\w*|pay|paying|paid|costs? us|costing|currently|today|"
-    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned)\b"
+    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled)\b"
 )
 _GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
 _REDUCE = _rx(r"\b(?:reduce|cut|lower|bring|get|drop|shrink|halve|decrease)\b")
@@ -455,7 +455,7 @@ def _retention(acc: Reading, clause: _Clause) -> None:
 # --------------------------------------------------------------------------- batch volume
 
 _BATCH_CUE = _rx(
-    r"\b(?:nightly|every night|each night|overnight|batch\w*|once a (?:day|week)|daily|weekly|hourly|per run|each run|"
+    r"\b(?:nightly|every night|each night|overnight|batch\w*|once a (?:day|week)|daily|weekly|hourly|per run|each run|one-off|one-time|"
     r"scor(?:e|es|ed|ing)|backfill\w*|offline (?:scoring|inference|predictions?))\b"
 )
 _BATCH_NOUN = (
@@ -469,8 +469,9 @@ def _batch(acc: Reading, clause: _Clause) -> None:
     cue = _BATCH_CUE.search(clause.text)
     if cue is None or "daily active" in clause.text.lower():
         return
-    for match in _free_matches(acc, clause, _BATCH):
-        quantity = Quantity(amount=parse_number(match.group("n")), unit=match.group("noun").lower())
+    for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW)]:
+        unit = _CORPUS_UNITS.get(match.group("noun"), match.group("noun"))
+        quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
         start = min(clause.start + cue.start(), clause.span(match)[0])
         end = max(clause.start + cue.end(), clause.span(match)[1])
         if acc.put("batch_volume", quantity, acc.quote(start, end)):
@@ -484,6 +485,7 @@ def _batch(acc: Reading, clause: _Clause) -> None:
 _EVENT_NOUN = r"(?P<noun>events|messages|msgs|clicks|impressions|transactions|log lines|logs|records|readings|signals|updates|rows|spans)"
 _EVENTS = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_EVENT_NOUN}{_PERIOD}")
 _EVENTS_SHORT = _rx(rf"(?P<n>{_NUM})\s?(?:eps|events/s(?:ec)?|msgs?/s(?:ec)?|messages/s(?:ec)?)\b")
+_SCORING = _rx(r"\b(?:scor\w*|predict\w*|classif\w*|api|endpoint|serv\w*|inference)\b")
 _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
 
 
@@ -492,8 +494,10 @@ def _events(acc: Reading, clause: _Clause) -> None:
         _put_events(acc, clause, match, parse_number(match.group("n")) * 86400, per_second=True)
         return
     for match in _free_matches(acc, clause, _EVENTS):
-        if match.group("noun").lower() in ("messages", "msgs") and _CHATTY.search(clause.text):
+        if match.group("noun") in ("messages", "msgs") and _CHATTY.search(clause.text):
             continue  # chat messages are requests
+        if match.group("noun") == "transactions" and _SCORING.search(clause.text):
+            continue  # transactions a model scores are its load
         seconds = _period_seconds(match)
         if seconds is None:
             continue
@@ -537,7 +541,7 @@ _RPS_SHORT = _rx(rf"(?P<n>{_NUM})\s?(?P<u>rps|qps|rpm|qpm|tps|req/s(?:ec)?|reqs/
 _REQUEST_NOUN = (
     r"(?P<noun>requests?|queries|query|calls|api calls|predictions|inferences|questions|searches|conversations|chats|"
     r"sessions|lookups|hits|page ?views|prompts|completions|generations|messages|classifications|summaries|"
-    r"recommendations|transcriptions|translations|lookups|scorings?)"
+    r"recommendations|transcriptions|translations|lookups|scorings?|transactions)"
 )
 _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD}")
 _USER_NOUN = (
@@ -631,10 +635,10 @@ def _users(acc: Reading, clause: _Clause) -> None:
 
 # --------------------------------------------------------------------------- team
 
-_TEAM_NOUN = r"(?:(?:ml|ai|data|software|backend|platform|mlops|full[- ]stack|devops|research|nlp|infra)\s+)*(?:engineers?|scientists?|developers?|devs?|researchers?|people|persons?)"
+_TEAM_NOUN = r"(?:(?:ml|ai|data|software|backend|platform|mlops|full[- ]stack|devops|research|nlp|infra)\s+)*(?:engineers?|scientists?|developers?|devs?|researchers?|people|persons?|ds|mles?|swes?|sres?)"
 _TEAM = [
     _rx(rf"\bteam\s+(?:of|is|has|with)\s+(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"),
-    _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member)\s+team\b"),
+    _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member|strong)\s+(?:team|startup|company|shop|org\w*|group|lab)\b"),
     _rx(rf"(?P<n>{_ANY})\s+{_TEAM_NOUN}\b(?:\s+(?:and|\+|&)\s+(?P<m>{_ANY})\s+{_TEAM_NOUN}\b)?"),
 ]
 _SOLO = _rx(
@@ -669,9 +673,24 @@ def _team(acc: Reading, clause: _Clause) -> None:
             if match.groupdict().get("m"):
                 size += parse_number(match.group("m"))
                 acc.use(clause.span(match, "m"))
-            if acc.put("team_size", int(size), acc.quote(*clause.span(match))):
+            if "team_size" in acc.facts:
+                _extend_team(acc, clause, match, int(size))
+            elif acc.put("team_size", int(size), acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
             return
+
+
+def _extend_team(acc: Reading, clause: _Clause, match: re.Match[str], size: int) -> None:
+    """"Team: 6 DS, 2 MLEs": a list item right after the team count adds to it."""
+    previous = _previous_clause(acc, clause)
+    fact = acc.facts["team_size"]
+    if previous is None or clause.text.strip(" .") != match.group(0).strip():
+        return
+    start = acc.text.rfind(fact.quote, previous.start, previous.start + len(previous.text))
+    if start < 0:
+        return
+    acc.put("team_size", fact.value + size, acc.quote(start, clause.span(match)[1]), replace=True)
+    acc.use(clause.span(match, "n"))
 
 
 # --------------------------------------------------------------------------- corpus
@@ -696,8 +715,17 @@ _CORPUS = _rx(
 )
 
 
+_DELTA = _rx(r"\b(?:new|more|additional|extra|incoming|fresh)\b")
+# "every night we embed 200k new tickets": new items per batch run.
+_BATCH_NEW = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:new|incoming|additional|fresh)\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>{_CORPUS_NOUN})\b"
+)
+
+
 def _corpus(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _CORPUS):
+        if _DELTA.search(match.group(0)):
+            continue  # "500k more documents" is growth, not the corpus
         unit = _CORPUS_UNITS[" ".join(match.group("noun").lower().split())]
         quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
         if acc.put("corpus", quantity, acc.quote(*clause.span(match))):
@@ -829,7 +857,7 @@ _SINGLE_MACHINE = _rx(
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop)\b"
 )
 _ON_PREM = _rx(
-    r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?"
+    r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?(?:[a-z]+\s+)?"
     r"(?:data[- ]?cent(?:er|re)s?|dc|servers?|hardware|infrastructure|racks?)|in[- ]house (?:servers?|hardware|infrastructure)|"
     r"bare[- ]metal|private cloud|no (?:public )?cloud|(?:can't|cannot|can not|not allowed to|must not|mustn't) use (?:the |a |any )?(?:public )?cloud)\b"
 )
@@ -1069,7 +1097,7 @@ _STREAMING = _rx(r"\b(?:streaming|event streams?|real[- ]time streams?|stream pr
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
-    r"daily (?:batch|job|scoring|run)|batch)\b"
+    r"daily (?:batch|job|scoring|run)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
 )
 _TRAINING = _rx(r"\b(?:re-?train\w*|train\w*|fine-?tun\w*|re-?index\w*|ingest\w*)\b")
 
