@@ -287,7 +287,7 @@ def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) 
 _GPU_MEMORY = {"h100": 80.0, "h200": 141.0, "l4": 24.0, "a10": 24.0, "a10g": 24.0, "t4": 16.0,
                "l40s": 48.0, "l40": 48.0, "a6000": 48.0, "rtx a6000": 48.0, "rtx 4090": 24.0,
                "rtx 3090": 24.0, "mi300x": 192.0}
-_GPU_MODEL = r"(?P<model>h100|h200|a100|a10g|a10|l40s|l40|l4|t4|v100|rtx\s?a6000|a6000|rtx\s?\d{4}(?:\s?ti)?|mi300x?|mi250|b200|gh200|a40|a30|p100)"
+_GPU_MODEL = r"(?P<model>h100|h200|a100|a10g|a10|l40s|l40|l4|t4|v100|rtx\s?a6000|a6000|rtx\s?\d{4}(?:\s?ti)?|[34]0[789]0(?:\s?ti)?(?!\d)|mi300x?|mi250|b200|gh200|a40|a30|p100)"
 _COUNT = rf"(?P<n>{_NUM}|{_WNUM}|\ba single\b|\bsingle\b|\ban?\b)"
 _GPU_WITH_MODEL = _rx(
     rf"{_COUNT}\s*(?:x|×)?\s*(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?{_GPU_MODEL}"
@@ -309,7 +309,7 @@ def _gpu_count(raw: str) -> int:
 
 def _model_name(raw: str) -> str:
     name = " ".join(raw.split()).upper().replace("RTX", "RTX ").replace("  ", " ").strip()
-    return name.replace("L40S", "L40S")
+    return f"RTX {name}" if name[:1].isdigit() else name
 
 
 def _known_memory(model: str) -> float | None:
@@ -367,7 +367,7 @@ def _hardware_fact(acc: Reading) -> Fact[Hardware] | None:
 # --------------------------------------------------------------------------- latency
 
 _TIME_UNIT = r"(?P<u>ms|msec|milliseconds?|s|secs?|seconds?|minutes?|mins?)"
-_LATENCY_NUMBER = _rx(rf"(?P<n>{_NUM})\s?{_TIME_UNIT}\b")
+_LATENCY_NUMBER = _rx(rf"(?:(?P<lo>{_NUM})\s?(?:-|–|to)\s?)?(?P<n>(?(lo)\d+(?:\.\d+)?|{_NUM}))\s?{_TIME_UNIT}\b")
 _LATENCY_CUE = _rx(
     r"\b(?:latency|latencies|response|respond\w*|answer\w*|repl(?:y|ies)|returns?|p\d{2,3}|median|ttft|"
     r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in)\b"
@@ -381,7 +381,7 @@ _ACCEPTABLE_AFTER = _rx(
     r"^\s*(?:is|are|would be|should be|will be)\s+(?:fine|ok|okay|acceptable|enough|the max(?:imum)?|the limit)\b"
     r"|^\s*(?:max(?:imum)?|tops|at most|or (?:less|faster|better))\b"
 )
-_PERCENTILE = _rx(r"\b(?P<p>p\d{2,3}|median|average|mean|avg)\b")
+_PERCENTILE = _rx(r"\b(?:(?P<p>p\d{2,3}|median|average|mean|avg)|(?P<q>\d{2}(?:\.\d+)?)(?:th|st|nd|rd)?[- ]percentile)\b")
 
 
 def _latency_seconds(value: float, unit: str) -> float:
@@ -395,7 +395,9 @@ def _percentile(clause: _Clause) -> str:
     match = _PERCENTILE.search(clause.text)
     if match is None:
         return "p95"
-    word = match.group("p").lower()
+    if match.group("q"):
+        return "p" + match.group("q").replace(".", "")
+    word = match.group("p")
     return {"median": "p50", "average": "mean", "avg": "mean"}.get(word, word)
 
 
@@ -424,8 +426,10 @@ def _latency(acc: Reading, clause: _Clause) -> None:
         label = _PERCENTILE.search(clause.text)
         if label:
             start, end = min(start, clause.start + label.start()), max(end, clause.start + label.end())
+            if label.group("q"):
+                acc.use(clause.span(label, "q"))
         acc.put("latency", Latency(seconds=seconds, percentile=_percentile(clause)), acc.quote(start, end))
-        acc.use(clause.span(match, "n"))
+        acc.use(clause.span(match))
         return
     sub = re.search(r"\bsub-?second\b", clause.text, re.I)
     if sub:
@@ -547,7 +551,7 @@ _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD
 _USER_NOUN = (
     r"(?P<unoun>users|employees|customers|agents|analysts|doctors|clinicians|physicians|nurses|lawyers|students|"
     r"members|subscribers|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
-    r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers)"
+    r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers|sres)"
 )
 _USERS = _rx(
     rf"(?:(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_USER_NOUN}\b"
@@ -605,8 +609,27 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
     seconds = _period_seconds(match) or 86400.0
     if seconds < 86400:
         _put_rps(acc, clause, match, per_second, quote)
+        _bare_peak(acc, clause, match, seconds)
     elif acc.put("requests_per_day", per_day, quote):
         acc.use(clause.span(match, "n"))
+
+
+_BARE_PEAK = _rx(
+    rf"(?:(?P<n>{_NUM})\s+(?:at|during|in)\s+(?:the\s+)?peaks?\b"
+    rf"|\bpeaks?\s+(?:of|at|around|near|up to|is|:)?\s*(?:~\s*)?(?P<m>{_NUM})(?!\s*(?:[a-z%$/]|\.\d)))"
+)
+
+
+def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: float) -> None:
+    """"10 requests per second on average and 50 at peak": the unit is the clause's rate."""
+    for match in _BARE_PEAK.finditer(clause.text, rate.end()):
+        group = "n" if match.group("n") else "m"
+        if acc.free(clause.span(match, group)):
+            quote = acc.quote(clause.span(rate)[0], clause.span(match)[1])
+            acc.put("peak_rps", parse_number(match.group(group)) / seconds, quote, replace=True)
+            acc.facts["peak_rps_is_peak"] = True
+            acc.use(clause.span(match, group))
+            return
 
 
 def _put_rps(acc: Reading, clause: _Clause, match: re.Match[str], per_second: float, quote: str) -> None:
@@ -638,6 +661,7 @@ def _users(acc: Reading, clause: _Clause) -> None:
 _TEAM_NOUN = r"(?:(?:ml|ai|data|software|backend|platform|mlops|full[- ]stack|devops|research|nlp|infra)\s+)*(?:engineers?|scientists?|developers?|devs?|researchers?|people|persons?|ds|mles?|swes?|sres?)"
 _TEAM = [
     _rx(rf"\bteam\s+(?:of|is|has|with)\s+(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"),
+    _rx(rf"\b(?:there are|we are|we're)\s+(?:only\s+|just\s+)?(?P<n>{_ANY})\s+of us\b"),
     _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member|strong)\s+(?:team|startup|company|shop|org\w*|group|lab)\b"),
     _rx(rf"(?P<n>{_ANY})\s+{_TEAM_NOUN}\b(?:\s+(?:and|\+|&)\s+(?P<m>{_ANY})\s+{_TEAM_NOUN}\b)?"),
 ]
@@ -646,13 +670,13 @@ _SOLO = _rx(
     r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself)\b"
 )
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
-_FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|used by|across)\s+(?:\w+\s+)?$")
+_FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|across)\s+(?:\w+\s+)?[~≈]?\s*$")
 
 
 def _team_context(clause: _Clause, match: re.Match[str]) -> bool:
     """An engineer/developer count that describes the team, not the users."""
     noun = (match.groupdict().get("unoun") or "").lower()
-    if noun not in ("engineers", "developers", "researchers", "people"):
+    if noun not in ("engineers", "developers", "researchers", "people", "sres"):
         return False
     count = parse_number(match.group("n"))
     if _FOR_BEFORE.search(clause.text[: match.start()]) or count > 50:
@@ -667,7 +691,7 @@ def _team(acc: Reading, clause: _Clause) -> None:
         return
     for index, pattern in enumerate(_TEAM):
         for match in _free_matches(acc, clause, pattern):
-            if index == 2 and (_FOR_BEFORE.search(clause.text[: match.start()]) or parse_number(match.group("n")) > 50):
+            if index == 3 and (_FOR_BEFORE.search(clause.text[: match.start()]) or parse_number(match.group("n")) > 50):
                 continue
             size = parse_number(match.group("n"))
             if match.groupdict().get("m"):
@@ -786,8 +810,8 @@ def _relative_effect(acc: Reading) -> None:
 
 _FAMILY_WORDS = r"llama|mistral|mixtral|qwen|gemma|phi-?\d|falcon|deepseek|olmo|yi|granite|command[- ]r"
 _PARAMS = [
-    _rx(rf"\b(?:{_FAMILY_WORDS})(?:[\s-]+\d+(?:\.\d+)?)?[\s-]+(?P<n>\d+(?:\.\d+)?)\s?b\b"),
-    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b(?:[\s-]+(?:parameters?|params|model|llm|instruct|chat|base))\b"),
+    _rx(rf"\b(?:{_FAMILY_WORDS})(?:[\s-]*\d+(?:\.\d+)?)?[\s-]+(?P<n>\d+(?:\.\d+)?)\s?b\b"),
+    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b(?:[\s-]+(?:parameters?|params?|model|llm|instruct|chat|base))\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)[\s-]billion[\s-]param\w*"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)b(?=\s*(?:$|[,.;)?!]|\s(?:or|and|is|would|should|model)\b))"),
 ]
@@ -801,12 +825,12 @@ _FAMILIES = [
     ("gpt", r"gpt(?:-?\d[\w.]*)?|chatgpt"), ("claude", r"claude"), ("gemini", r"gemini"),
     ("two-tower", r"two[- ]tower"),
 ]
-_FAMILY = _rx(r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_FAMILIES)) + r")\b")
+_FAMILY = _rx(r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_FAMILIES)) + r")(?:\d[\d.]*)?\b")
 _LLM_WORDS = _rx(
     r"\b(?:llms?|large language models?|gpt[\w.-]*|chatgpt|llama|mistral|mixtral|qwen|gemma|claude|gemini|openai|"
     r"anthropic|rag|retrieval[- ]augmented|chat ?bots?|copilots?|prompts?|prompting|generative|gen ?ai|"
     r"summari[sz]\w+|text generation|generate (?:text|answers|summaries|descriptions|responses)|"
-    r"\d+(?:\.\d+)?\s?b (?:model|parameter|llm)s?)\b"
+    r"\d+(?:\.\d+)?\s?b (?:model|parameter|llm)s?)(?:\d[\d.]*)?\b"
 )
 _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
@@ -913,6 +937,8 @@ _NO_EXTERNAL = _rx(
     r"(?:only|just) (?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms)|"
     r"(?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms) only|"
     r"without (?:any )?(?:external|third[- ]party|hosted) (?:apis?|services)|"
+    r"(?:no\s+(?:[\w-]+\s+){0,3}?(?:may|can|must|should|will|is to)|(?:must|may|can|should|will)\s*(?:not|never|n't)|cannot|can't)\s+"
+    r"(?:ever\s+)?be\s+(?:sent|shared|uploaded|passed|exposed)\s+to\s+(?:an?\s+|any\s+)?(?:openai|anthropic|chatgpt|external|third[- ]part\w+|the cloud|cloud|outside|hosted|saas)|"
     r"everything (?:must|has to|should) (?:run|stay) (?:locally|local|offline|on[- ]prem\w*))"
 )
 
@@ -956,6 +982,7 @@ _RESIDENCY = [
     _rx(rf"\b(?:stay|stays|remain|remains|reside|resides|be stored|be hosted|be processed|be kept|kept|live|lives|be)\s+(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:must|cannot|can't|must not|mustn't|never|may not|should not)\s+(?:\w+\s+)?leave\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}[- ]only\b"),
+    _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}\s+data\s+residency"),
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
