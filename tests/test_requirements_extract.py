@@ -433,6 +433,33 @@ def test_extraction_is_fast() -> None:
     assert (time.process_time() - start) / 50 < 0.005
 
 
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("We're a 12-person startup.", {"team_size": 12}),
+        ("Team: 6 DS, 2 MLEs.", {"team_size": 8}),
+        ("There are three of us.", {"team_size": 3}),
+        ("It is queried by ~40 SREs.", {"users": 40, "team_size": None}),
+        ("Latency SLO: 95th percentile under 250ms.", {"latency": {"seconds": 0.25, "percentile": "p95"}, "other_figures_exact": []}),
+        ("Target: answer in 2-3 seconds.", {"latency": {"seconds": 3.0, "percentile": "p95"}, "other_figures_exact": []}),
+        ("10 requests per second on average and 50 at peak", {"peak_rps": 50.0}),
+        ("A fraud model that scores 2,500 transactions per second.", {"peak_rps": 2500.0, "events_per_day": None}),
+        ("Our embedding costs doubled to $6,000/month.", {"current_monthly_spend_usd": 6000, "monthly_budget_usd": None}),
+        ("We added 500k more documents last month.", {"corpus": None, "other_figures_include": ["500k more documents"]}),
+        ("Every night we embed about 200k new support tickets.", {"batch_volume": {"amount": 200000, "unit": "tickets"}, "corpus": None}),
+        ("We have 1,500 human-rated transcripts.", {"labelled_examples": 1500, "corpus": None}),
+        ("the model is a 1.3B param model", {"model_params_b": 1.3, "model_kind": "llm"}),
+        ("Serve Qwen2.5 14B on 2 L40S.", {"model_params_b": 14.0, "model_family": "qwen", "hardware": {"gpus": 2, "gpu_model": "L40S"}}),
+        ("We have one GPU (a 3090).", {"hardware": {"gpus": 1, "gpu_model": "RTX 3090", "gpu_memory_gb": 24}}),
+        ("No PHI may be sent to OpenAI.", {"no_external_apis": True, "compliance": ["hipaa"]}),
+        ("We must keep PHI in the US.", {"data_residency": "US"}),
+        ("Please send it to us by Friday.", {"data_residency": None}),
+    ],
+)
+def test_more_phrasings(text: str, expect: dict[str, Any]) -> None:
+    check(text, **expect)
+
+
 # --------------------------------------------------------------------------- follow-ups
 
 BASE = ("RAG over 30,000 PDFs on AWS with Postgres and a Redis cache; 200 requests per second at peak; "
@@ -541,3 +568,36 @@ def test_mismatches_catches_wrong_values() -> None:
     assert mismatches(req, {"team_size": 3})
     assert not mismatches(req, {"monthly_budget_usd": 500, "team_size": None})
     assert isinstance(req.monthly_budget_usd, Fact)
+
+
+@pytest.mark.parametrize(
+    ("followup", "field", "value"),
+    [
+        ("We hired two more engineers.", "team_size", 5),
+        ("we lost one engineer", "team_size", 2),
+        ("The team shrank to 2.", "team_size", 2),
+        ("500 more users", "users", 550),
+        ("make it 3x faster", "latency", None),
+    ],
+)
+def test_amend_deltas(followup: str, field: str, value: Any) -> None:
+    base = BASE + " A team of 3; p95 under 3 s."
+    req, changes = _amend(followup, base=base)
+    assert len(changes) == 1, changes
+    if value is None:
+        assert req.latency is not None and req.latency.value.seconds == pytest.approx(1.0)
+    else:
+        assert getattr(req, field).value == value
+    assert req.other_figures == []
+
+
+def test_amend_negated_stack_mention_drops_it() -> None:
+    req, changes = _amend("Can we do it with no Redis?")
+    assert req.stack() == {"postgres"} and len(changes) == 1
+
+
+def test_amend_restated_constraint_is_not_lifted() -> None:
+    base = "Postgres only, no new infrastructure."
+    req, changes = _amend("and no new infrastructure, plus HIPAA", base=base)
+    assert req.stack_only is not None and req.stack_only.value is True
+    assert changes == ["compliance: + hipaa (“HIPAA”)"]

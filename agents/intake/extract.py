@@ -17,6 +17,7 @@ from mlarchitect.agents.intake.reading import (
     Reading,
     named_compliance,
     named_stack,
+    negated_stack,
     parse_number,
     read,
     to_requirements,
@@ -173,6 +174,8 @@ _NEW_INFRA_WORD = re.compile(r"\bnew (?:infrastructure|infra|services?|databases
 
 def _release(revision: _Revision, followup: Reading, stated: set[str]) -> None:
     """Constraints the follow-up lifts or items it drops (not those it restates)."""
+    for item, quote in negated_stack(followup):
+        revision.drop_item("existing_stack", item, quote)
     for clause in followup.clauses:
         release = _RELEASE.search(clause.text)
         if release is None:
@@ -203,7 +206,7 @@ def _release_clause(revision: _Revision, text: str, quote: str, stated: set[str]
         revision.clear("monthly_budget_usd", quote)
     if _LATENCY_WORD.search(text) and "latency" not in stated:
         revision.clear("latency", quote)
-    if _NEW_INFRA_WORD.search(text) and revision.value("stack_only"):
+    if _NEW_INFRA_WORD.search(text) and revision.value("stack_only") and "stack_only" not in stated:
         revision.clear("stack_only", quote)
     for item in named_stack(text):
         revision.drop_item("existing_stack", item, quote)
@@ -225,16 +228,19 @@ _FACTOR = re.compile(
     re.I,
 )
 _WORD_FACTORS = {"doubl": 2.0, "twice": 2.0, "tripl": 3.0, "quadrupl": 4.0, "half": 0.5, "halv": 0.5, "ten": 10.0}
-_SCALE_TARGETS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(r"\b(?:traffic|load|requests|queries|qps|rps|calls|searches|questions|usage|throughput)\b", re.I), ("peak_rps", "requests_per_day")),
-    (re.compile(r"\b(?:users|customers|employees|user base|audience)\b", re.I), ("users",)),
-    (re.compile(r"\b(?:corpus|documents|docs|pages|notes|tickets|files|knowledge base|collection|pdfs)\b", re.I), ("corpus",)),
-    (re.compile(r"\b(?:data|storage|dataset)\b", re.I), ("data_volume_gb", "data_volume_gb_per_day")),
-    (re.compile(r"\b(?:events|event volume|messages)\b", re.I), ("events_per_day",)),
-    (re.compile(r"\b(?:rows|records|batch(?:es)?)\b", re.I), ("batch_volume",)),
-    (re.compile(r"\bbudget\b", re.I), ("monthly_budget_usd",)),
-    (re.compile(r"\b(?:spend|bill|costs?)\b", re.I), ("current_monthly_spend_usd",)),
-    (re.compile(r"\b(?:team|engineers|headcount)\b", re.I), ("team_size",)),
+# (what the follow-up names, the fields it scales, whether the factor divides: "3x faster")
+_SCALE_TARGETS: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
+    (re.compile(r"\b(?:traffic|load|requests|queries|qps|rps|calls|searches|questions|usage|throughput)\b", re.I), ("peak_rps", "requests_per_day"), False),
+    (re.compile(r"\b(?:users|customers|employees|user base|audience)\b", re.I), ("users",), False),
+    (re.compile(r"\b(?:corpus|documents|docs|pages|notes|tickets|files|knowledge base|collection|pdfs)\b", re.I), ("corpus",), False),
+    (re.compile(r"\b(?:data|storage|dataset)\b", re.I), ("data_volume_gb", "data_volume_gb_per_day"), False),
+    (re.compile(r"\b(?:events|event volume|messages)\b", re.I), ("events_per_day",), False),
+    (re.compile(r"\b(?:rows|records|batch(?:es)?)\b", re.I), ("batch_volume",), False),
+    (re.compile(r"\bbudget\b", re.I), ("monthly_budget_usd",), False),
+    (re.compile(r"\b(?:spend|bill|costs?)\b", re.I), ("current_monthly_spend_usd",), False),
+    (re.compile(r"\b(?:team|(?:ml |data |software )?engineers?|developers?|devs|data scientists?|people|headcount)\b", re.I), ("team_size",), False),
+    (re.compile(r"\b(?:faster|quicker|snappier)\b", re.I), ("latency",), True),
+    (re.compile(r"\bcheaper\b", re.I), ("monthly_budget_usd",), True),
 ]
 _INT_FIELDS = {"users", "team_size", "labelled_examples"}
 
@@ -249,29 +255,39 @@ def _factor(match: re.Match[str]) -> float:
     return next(v for k, v in _WORD_FACTORS.items() if word.startswith(k))
 
 
-def _scale_target(text: str, match: re.Match[str]) -> tuple[tuple[str, ...], int, int] | None:
+@dataclass(frozen=True)
+class _Target:
+    fields: tuple[str, ...]
+    inverse: bool
+    start: int
+    end: int
+
+
+def _scale_target(text: str, match: re.Match[str]) -> _Target | None:
     """The fields a factor applies to: the target after it ("10x the traffic"), else before ("traffic will double")."""
     after = text[match.end() : match.end() + 40]
     before = text[max(0, match.start() - 40) : match.start()]
-    best: tuple[tuple[str, ...], int, int] | None = None
-    for pattern, fields in _SCALE_TARGETS:
+    best: _Target | None = None
+    for pattern, fields, inverse in _SCALE_TARGETS:
         hit = pattern.search(after)
-        if hit and (best is None or match.end() + hit.end() < best[2]):
-            best = (fields, match.start(), match.end() + hit.end())
+        if hit and (best is None or match.end() + hit.end() < best.end):
+            best = _Target(fields, inverse, match.start(), match.end() + hit.end())
     if best is not None:
         return best
-    for pattern, fields in _SCALE_TARGETS:
+    for pattern, fields, inverse in _SCALE_TARGETS:
         hits = list(pattern.finditer(before))
         if hits:
             start = match.start() - len(before) + hits[-1].start()
-            if best is None or start > best[1]:
-                best = (fields, start, match.end())
+            if best is None or start > best.start:
+                best = _Target(fields, inverse, start, match.end())
     return best
 
 
 def _scaled(value: Any, factor: float, name: str) -> Any:
     if isinstance(value, Quantity):
         return Quantity(amount=value.amount * factor, unit=value.unit)
+    if isinstance(value, Latency):
+        return Latency(seconds=value.seconds * factor, percentile=value.percentile)
     if name in _INT_FIELDS:
         return int(round(value * factor))
     return value * factor
@@ -283,10 +299,10 @@ def _scale(revision: _Revision, followup: Reading, stated: set[str]) -> None:
             target = _scale_target(clause.text, match)
             if target is None:
                 continue
-            fields, start, end = target
             followup.use((clause.start + match.start(), clause.start + match.end()))
-            quote = followup.original(clause)[start:end]
-            _apply_factor(revision, fields, _factor(match), quote, stated)
+            quote = followup.original(clause)[target.start : target.end]
+            factor = 1 / _factor(match) if target.inverse else _factor(match)
+            _apply_factor(revision, target.fields, factor, quote, stated)
 
 
 def _apply_factor(revision: _Revision, fields: tuple[str, ...], factor: float, quote: str, stated: set[str]) -> None:
@@ -299,6 +315,49 @@ def _apply_factor(revision: _Revision, fields: tuple[str, ...], factor: float, q
         scaled = True
     if not scaled and not stated.intersection(fields):
         revision.changes.append(f"{_LABELS[fields[0]]}: ×{_count(factor)} asked, but no earlier figure to scale (“{quote}”)")
+
+
+# --------------------------------------------------------------------------- deltas ("two more engineers")
+
+_DELTA = re.compile(
+    r"(?:\b(?P<verb>hired|hiring|hire|add|added|adding|plus|lost|losing|lose|minus|remove[ds]?)\s+)?"
+    r"(?:(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?\s?(?:k|m|million|thousand)?|one|two|three|four|five|six|seven|eight|nine|ten|a dozen)\s+)"
+    r"(?P<dir>more|additional|extra|new|fewer|less)?\s*",
+    re.I,
+)
+_DELTA_FIELDS = ("team_size", "users", "corpus")
+_MINUS = ("lost", "losing", "lose", "minus", "removed", "remove", "removes", "fewer", "less")
+
+
+def _delta_target(text: str, end: int) -> tuple[str, int] | None:
+    for pattern, fields, inverse in _SCALE_TARGETS:
+        hit = pattern.match(text, end)
+        if hit and not inverse and fields[0] in _DELTA_FIELDS:
+            return fields[0], hit.end()
+    return None
+
+
+def _deltas(revision: _Revision, followup: Reading) -> None:
+    """Apply "two more engineers", "lost one engineer", "50k more tickets"; drop what the reading took from them."""
+    for clause in followup.clauses:
+        for match in _DELTA.finditer(clause.text):
+            if not (match.group("verb") or match.group("dir")):
+                continue
+            target = _delta_target(clause.text, match.end())
+            if target is None or revision.value(target[0]) is None:
+                continue
+            name, end = target
+            quote = followup.original(clause)[match.start() : end]
+            taken = followup.facts.get(name)
+            if taken is not None and taken.quote not in quote:
+                continue  # a new figure was stated for it elsewhere
+            followup.facts.pop(name, None)
+            amount = parse_number(match.group("n"))
+            sign = -1 if (match.group("verb") or "").lower() in _MINUS or (match.group("dir") or "").lower() in _MINUS else 1
+            old = revision.value(name)
+            new = Quantity(amount=old.amount + sign * amount, unit=old.unit) if isinstance(old, Quantity) else int(old + sign * amount)
+            revision.set(name, Fact.said(new, quote))
+            followup.use((clause.start + match.start("n"), clause.start + match.end("n")))
 
 
 # --------------------------------------------------------------------------- intents without figures
@@ -365,6 +424,7 @@ def amend_requirements(previous: Requirements, followup: str) -> tuple[Requireme
     values = {name: getattr(previous, name) for name in type(previous).model_fields}
     values = {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
     revision = _Revision(values=values, changes=[], touched=set())
+    _deltas(revision, reading)
     stated_now = {name for name, fact in reading.facts.items() if isinstance(fact, Fact) and name in values}
     if reading.hardware:
         stated_now.add("hardware")

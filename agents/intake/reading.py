@@ -652,6 +652,8 @@ def _put_users(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
 
 def _users(acc: Reading, clause: _Clause) -> None:
     for match in _USERS.finditer(clause.text):
+        if _DELTA.search(match.group(0)):
+            continue  # "500 more users" is growth
         if not _team_context(clause, match):
             _put_users(acc, clause, match)
 
@@ -660,7 +662,10 @@ def _users(acc: Reading, clause: _Clause) -> None:
 
 _TEAM_NOUN = r"(?:(?:ml|ai|data|software|backend|platform|mlops|full[- ]stack|devops|research|nlp|infra)\s+)*(?:engineers?|scientists?|developers?|devs?|researchers?|people|persons?|ds|mles?|swes?|sres?)"
 _TEAM = [
-    _rx(rf"\bteam\s+(?:of|is|has|with)\s+(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"),
+    _rx(
+        rf"\bteam\s+(?:(?:is|has|now|shrank|shrunk|grew|grown|went|down|up|will|be|size)\s+){{0,3}}(?:of|is|has|with|to|at|:)?\s*"
+        rf"(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"
+    ),
     _rx(rf"\b(?:there are|we are|we're)\s+(?:only\s+|just\s+)?(?P<n>{_ANY})\s+of us\b"),
     _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member|strong)\s+(?:team|startup|company|shop|org\w*|group|lab)\b"),
     _rx(rf"(?P<n>{_ANY})\s+{_TEAM_NOUN}\b(?:\s+(?:and|\+|&)\s+(?P<m>{_ANY})\s+{_TEAM_NOUN}\b)?"),
@@ -1022,6 +1027,8 @@ _COMPLIANCE = [
     ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
     ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
 ]
+# "No PHI may be sent ...": a rule about the data, not its absence.
+_RULE_AFTER = _rx(r"\s+(?:data\s+)?(?:may|can|must|should|shall|will|is allowed|ever|leaves?|goes?)\b")
 _COMPLIANCE_PATTERNS = [(name, _rx(p)) for name, p in _COMPLIANCE]
 _PHI = re.compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
 _COMPLIANCE_GATE = _rx("|".join(p for _, p in _COMPLIANCE) + r"|\bphi\b")
@@ -1035,7 +1042,7 @@ def _compliance(acc: Reading) -> None:
             match = pattern.search(clause.text)
             if match is None and name == "hipaa":
                 match = _PHI.search(acc.original(clause))
-            if match and not _negated(clause, match):
+            if match and (not _negated(clause, match) or _RULE_AFTER.match(clause.text, match.end())):
                 acc.add("compliance", name, acc.quote(*clause.span(match)))
                 for sub in re.finditer(r"\d+", match.group(0)):
                     acc.use((clause.start + match.start() + sub.start(), clause.start + match.start() + sub.end()))
@@ -1269,6 +1276,17 @@ def named_stack(text: str) -> list[str]:
         name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
         if name not in out:
             out.append(name)
+    return out
+
+
+def negated_stack(acc: Reading) -> list[tuple[str, str]]:
+    """Stack components a reading names only to exclude ("with no Redis"), each with its clause."""
+    out: list[tuple[str, str]] = []
+    for clause in acc.clauses:
+        for match in _STACK_RX.finditer(clause.text):
+            if _negated(clause, match):
+                name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
+                out.append((name, acc.original(clause).strip(" ,.;:?!")))
     return out
 
 
