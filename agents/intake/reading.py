@@ -267,9 +267,14 @@ def _money(acc: Reading, clause: _Clause) -> None:
         _one_money(acc, clause, match, group)
 
 
+_UNIT_PRICE = _rx(r"\s*(?:per|/|each|an?)\s*(?!(?:month|mo|year|yr|annum|week|wk|day)\b)[a-z]")
+
+
 def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) -> None:
-    if (match.group("per") or "").lower() not in ("", "month", "mo", "year", "yr", "annum", "week", "wk", "day"):
+    if (match.group("per") or "") not in ("", "month", "mo", "year", "yr", "annum", "week", "wk", "day"):
         return  # a unit price ("$0.01 per query") is a figure, not a budget
+    if not match.group("per") and _UNIT_PRICE.match(clause.text, match.end()):
+        return
     cue = _nearest_cue(clause.text, match.start(), match.end())
     factor = _monthly_factor(match, clause)
     if factor is None and cue == "spend" and re.search(r"\b(?:bill|invoice)", clause.text, re.I):
@@ -762,6 +767,22 @@ def _corpus(acc: Reading, clause: _Clause) -> None:
         return
 
 
+_PROCESSING = _rx(
+    r"\b(?:classif\w*|scor\w*|label\w*|summari[sz]\w*|translat\w*|tag\w*|rout\w*|moderat\w*|extract\w*|"
+    r"triag\w*|answer\w*|handl\w*|process\w*|review\w*|transcrib\w*|categori[sz]\w*)\b"
+)
+_ITEMS_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>{_CORPUS_NOUN}){_PERIOD}")
+
+
+def _items_handled(acc: Reading, clause: _Clause) -> None:
+    """"Classify ~1k incoming emails/day": the items a system handles per period are its load."""
+    if not _PROCESSING.search(clause.text):
+        return
+    for match in _free_matches(acc, clause, _ITEMS_RATE):
+        _one_rate(acc, clause, match)
+        return
+
+
 # --------------------------------------------------------------------------- A/B tests
 
 _EXPERIMENT_CUE = _rx(r"\b(?:a/b|ab test\w*|a-b test\w*|split test\w*|experiment\w*|mde|minimum detectable|detect|statistical\w*|power|significan\w*|ctr|conversion)\b")
@@ -861,8 +882,16 @@ def _model(acc: Reading) -> None:
     _model_kind(acc)
 
 
+def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    found = _first_positive(acc, pattern, negation=_NEGATION)
+    if found is None:
+        return None
+    clause, match = found
+    return pattern.search(acc.low, clause.start + match.start())
+
+
 def _model_kind(acc: Reading) -> None:
-    llm, strong, weak = (p.search(acc.low) for p in (_LLM_WORDS, _CLASSIC_STRONG, _CLASSIC_WEAK))
+    llm, strong, weak = (_first_affirmed(acc, p) for p in (_LLM_WORDS, _CLASSIC_STRONG, _CLASSIC_WEAK))
     params = acc.facts.get("model_params_b")
     if strong and (llm is None or strong.start() < llm.start()):
         acc.put("model_kind", "classic_ml", acc.quote(*strong.span()))
@@ -1235,7 +1264,7 @@ _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
     (_labelled, _rx(rf"\d|{_WNUM}")), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
-    (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _no_external, _stack_only, _residency, _compliance, _stack, _languages_and_types)
