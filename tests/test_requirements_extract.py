@@ -454,6 +454,12 @@ def test_extraction_is_fast() -> None:
         ("No PHI may be sent to OpenAI.", {"no_external_apis": True, "compliance": ["hipaa"]}),
         ("We must keep PHI in the US.", {"data_residency": "US"}),
         ("Please send it to us by Friday.", {"data_residency": None}),
+        ("We have maybe 10-20k documents.", {"corpus": {"amount": 20000, "unit": "documents"}, "other_figures_exact": []}),
+        ("Events from 2023-2024 matter; recall@10 must stay high.", {"other_figures_exact": []}),
+        ("Our chatbot costs $0.12 per conversation; 80,000 conversations per month.",
+         {"current_monthly_spend_usd": None, "monthly_budget_usd": None, "requests_per_day": 80000 / 30}),
+        ("A bank. No generative AI. XGBoost is fine.", {"model_kind": "classic_ml"}),
+        ("Classify ~1k incoming emails/day into 15 queues.", {"requests_per_day": 1000, "other_figures_include": ["15 queues"]}),
     ],
 )
 def test_more_phrasings(text: str, expect: dict[str, Any]) -> None:

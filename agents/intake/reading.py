@@ -28,9 +28,11 @@ _WORD_NUMBERS = {
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6,
                 "b": 1e9, "bn": 1e9, "billion": 1e9}
 # Digits not glued to a word, version or code ("GPT-4", "p95", "A100", "3.11" in "v3.11").
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?![\d,]*\d)|\d+(?:\.\d+)?)"
+# A range ("10-20k", "2–3") reads as its upper bound.
 _NUM = (
-    r"(?:(?<=sub-)|(?<![\w.\-/]))"
-    r"(?:\d{1,3}(?:,\d{3})+(?![\d,]*\d)|\d+(?:\.\d+)?)"
+    r"(?:(?<=sub-)|(?<![\w.\-/@]))"
+    rf"{_DIGITS}(?:[-–]{_DIGITS}(?![-–]))?"
     r"(?:\s?(?:k|mm|m|bn|b|thousand|million|billion)(?![a-z0-9]))?"
 )
 _WNUM = r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen)\b"
@@ -53,6 +55,7 @@ _PERIOD = (
 def parse_number(raw: str) -> float:
     """``"30,000"`` -> 30000, ``"1.5k"`` -> 1500, ``"2 million"`` -> 2e6, ``"two"`` -> 2."""
     text = " ".join(raw.lower().split())
+    text = re.split(r"(?<=\d)[-–](?=\d)", text)[-1]
     if text in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[text])
     match = _NUMBER_PARTS.fullmatch(text)
@@ -372,7 +375,7 @@ def _hardware_fact(acc: Reading) -> Fact[Hardware] | None:
 # --------------------------------------------------------------------------- latency
 
 _TIME_UNIT = r"(?P<u>ms|msec|milliseconds?|s|secs?|seconds?|minutes?|mins?)"
-_LATENCY_NUMBER = _rx(rf"(?:(?P<lo>{_NUM})\s?(?:-|–|to)\s?)?(?P<n>(?(lo)\d+(?:\.\d+)?|{_NUM}))\s?{_TIME_UNIT}\b")
+_LATENCY_NUMBER = _rx(rf"(?P<n>{_NUM})\s?{_TIME_UNIT}\b")
 _LATENCY_CUE = _rx(
     r"\b(?:latency|latencies|response|respond\w*|answer\w*|repl(?:y|ies)|returns?|p\d{2,3}|median|ttft|"
     r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in)\b"
@@ -1200,6 +1203,7 @@ _VERSION_WORDS = _rx(
 _STOP = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "per", "with", "by", "at", "from", "each",
          "every", "is", "are", "was", "be", "it", "that", "this", "we", "our", "but", "so", "as", "into", "than",
          "if", "then", "not", "no", "should", "must", "can", "will", "would", "across", "which", "who", "about"}
+_YEAR_BEFORE = _rx(r"\b(?:in|since|by|until|from|before|after|of|year|fy|during|through|early|late|mid|q[1-4])\s+$")
 _NEGATED_NUMBER = _rx(r"\b(?:not|instead of|rather than|no longer)\s+(?:[$€£]\s?)?$")
 _NEXT_WORD = _rx(r"[a-z][\w/-]*")
 
@@ -1210,7 +1214,11 @@ def _is_version_or_year(acc: Reading, match: re.Match[str]) -> bool:
         return True
     raw = match.group("n")
     after = acc.low[match.end() : match.end() + 15]
+    if re.fullmatch(r"(?:19[5-9]\d|20\d\d)[-–](?:19[5-9]\d|20\d\d)", raw):
+        return True
     if re.fullmatch(r"(?:19[5-9]\d|20\d\d)", raw) and not match.group("cur"):
+        if _YEAR_BEFORE.search(before):
+            return True
         word = _NEXT_WORD.match(after.lstrip())
         return word is None or word.group(0).lower() in _STOP or not after.startswith(" ")
     if re.match(r"\s?(?:am|pm)\b|/7\b", after, re.I):
