@@ -607,3 +607,13 @@ def test_amend_restated_constraint_is_not_lifted() -> None:
     req, changes = _amend("and no new infrastructure, plus HIPAA", base=base)
     assert req.stack_only is not None and req.stack_only.value is True
     assert changes == ["compliance: + hipaa (“HIPAA”)"]
+
+
+@pytest.mark.parametrize(
+    "followup", ["please double-check the budget", "half of the users are in Germany", "we run it twice a day"]
+)
+def test_amend_words_that_are_not_factors(followup: str) -> None:
+    req, changes = _amend(followup)
+    assert changes == [] or all("budget" not in line and "users" not in line for line in changes), changes
+    assert req.monthly_budget_usd is not None and req.monthly_budget_usd.value == 500
+    assert req.users is not None and req.users.value == 50

@@ -224,7 +224,8 @@ def _release_external_from_deployment(revision: _Revision, quote: str) -> None:
 
 _FACTOR = re.compile(
     r"(?:(?<![\w.])(?P<x>\d+(?:\.\d+)?)\s?(?:x|×|times)(?![a-z])|(?P<pct>\d+(?:\.\d+)?)\s?%\s+(?P<dir>more|less|fewer|bigger|smaller|larger|higher|lower)"
-    r"|\b(?P<w>double[sd]?|doubling|twice|triple[sd]?|tripling|quadruple[sd]?|half|halve[sd]?|halving|ten[- ]?fold)\b)",
+    r"|\b(?P<w>(?:double[sd]?|doubling)(?![- ](?:check|click))|twice(?= (?:as|the)\b)|triple[sd]?|tripling|quadruple[sd]?|"
+    r"(?<=in )half|(?<=by )half|halve[sd]?|halving|ten[- ]?fold)\b)",
     re.I,
 )
 _WORD_FACTORS = {"doubl": 2.0, "twice": 2.0, "tripl": 3.0, "quadrupl": 4.0, "half": 0.5, "halv": 0.5, "ten": 10.0}

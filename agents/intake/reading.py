@@ -133,6 +133,9 @@ class Reading:
     lists: dict[str, list[Any]] = field(default_factory=dict)
     hardware: dict[str, Any] = field(default_factory=dict)
     hardware_quotes: list[str] = field(default_factory=list)
+    # notes between steps: "peak" (peak_rps was said to be a peak), "points" (the effect is in
+    # percentage points), "streaming" (quote of a per-second event rate)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def free(self, span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in self.used)
@@ -522,7 +525,7 @@ def _put_events(acc: Reading, clause: _Clause, match: re.Match[str], per_day: fl
     if acc.put("events_per_day", per_day, quote):
         acc.use(clause.span(match, "n"))
         if per_second:
-            acc.put("streaming_hint", "streaming", quote)
+            acc.notes.setdefault("streaming", quote)
 
 
 # --------------------------------------------------------------------------- data volume
@@ -635,7 +638,7 @@ def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: floa
         if acc.free(clause.span(match, group)):
             quote = acc.quote(clause.span(rate)[0], clause.span(match)[1])
             acc.put("peak_rps", parse_number(match.group(group)) / seconds, quote, replace=True)
-            acc.facts["peak_rps_is_peak"] = True
+            acc.notes["peak"] = quote
             acc.use(clause.span(match, group))
             return
 
@@ -643,11 +646,11 @@ def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: floa
 def _put_rps(acc: Reading, clause: _Clause, match: re.Match[str], per_second: float, quote: str) -> None:
     peak = bool(_PEAK.search(clause.text))
     previous = acc.facts.get("peak_rps")
-    replace = peak and previous is not None and not _PEAK.search(previous.quote) and "peak_rps_is_peak" not in acc.facts
+    replace = peak and previous is not None and not _PEAK.search(previous.quote) and "peak" not in acc.notes
     if acc.put("peak_rps", per_second, quote, replace=replace) or replace:
         acc.use(clause.span(match, "n"))
         if peak:
-            acc.facts["peak_rps_is_peak"] = True
+            acc.notes["peak"] = quote
 
 
 def _put_users(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
@@ -814,7 +817,7 @@ def _experiment(acc: Reading, clause: _Clause) -> None:
             if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
                 if (match.groupdict().get("rel") or "").strip().lower() == "absolute":
-                    acc.facts["mde_points"] = True
+                    acc.notes["points"] = "absolute"
 
 
 def _experiment_points(acc: Reading, clause: _Clause) -> None:
@@ -824,11 +827,11 @@ def _experiment_points(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _POINTS):
         if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
             acc.use(clause.span(match, "n"))
-            acc.facts["mde_points"] = True
+            acc.notes["points"] = "points"
 
 
 def _relative_effect(acc: Reading) -> None:
-    if not acc.facts.pop("mde_points", False):
+    if "points" not in acc.notes:
         return
     baseline, effect = acc.facts.get("baseline_rate"), acc.facts["min_detectable_effect"]
     if baseline is not None and baseline.value > 0:
@@ -1179,9 +1182,9 @@ def _mode(acc: Reading) -> None:
         if not _TRAINING.search(clause.text):
             for match in _BATCH_MODE.finditer(clause.text):
                 candidates.append((clause.span(match)[0], "batch", acc.quote(*clause.span(match))))
-    hint = acc.facts.pop("streaming_hint", None)
+    hint = acc.notes.get("streaming")
     if hint is not None:
-        candidates.append((acc.text.find(hint.quote), "streaming", hint.quote))
+        candidates.append((acc.text.find(hint), "streaming", hint))
     for name, value in (("latency", "real_time"), ("peak_rps", "real_time")):
         fact = acc.facts.get(name)
         if fact is not None and fact.quote and not re.search(r"\bminutes?\b", fact.quote):
@@ -1203,7 +1206,7 @@ _VERSION_WORDS = _rx(
 _STOP = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "per", "with", "by", "at", "from", "each",
          "every", "is", "are", "was", "be", "it", "that", "this", "we", "our", "but", "so", "as", "into", "than",
          "if", "then", "not", "no", "should", "must", "can", "will", "would", "across", "which", "who", "about"}
-_YEAR_BEFORE = _rx(r"\b(?:in|since|by|until|from|before|after|of|year|fy|during|through|early|late|mid|q[1-4])\s+$")
+_YEAR_BEFORE = _rx(r"\b(?:in|since|by|until|before|after|year|fy|during|through|early|late|mid|q[1-4])\s+$")
 _NEGATED_NUMBER = _rx(r"\b(?:not|instead of|rather than|no longer)\s+(?:[$€£]\s?)?$")
 _NEXT_WORD = _rx(r"[a-z][\w/-]*")
 
