@@ -559,7 +559,16 @@ def test_heldout_file_is_big_enough() -> None:
     assert len(_heldout()) >= 15
 
 
-@pytest.mark.parametrize("row", _heldout(), ids=lambda row: row["id"])
+def _heldout_params() -> list[Any]:
+    """Rows marked ``known_gap`` are expected to fail (strictly: a fix must remove the mark)."""
+    return [
+        pytest.param(row, id=row["id"], marks=pytest.mark.xfail(reason=row["known_gap"], strict=True))
+        if "known_gap" in row else pytest.param(row, id=row["id"])
+        for row in _heldout()
+    ]
+
+
+@pytest.mark.parametrize("row", _heldout_params())
 def test_heldout_request(row: dict[str, Any]) -> None:
     req = extract_requirements(row["request"])
     _assert_quotes_are_spans(req, row["request"])

@@ -478,13 +478,23 @@ _BATCH_NOUN = (
     r"loans|claims|members|devices|orders|sessions|skus|entities|households|policies|invoices)"
 )
 _BATCH = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_BATCH_NOUN}\b(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min)\b)")
+_NOT_BATCH_ITEMS = (
+    "seconds|minutes|hours|days|weeks|months|years|ms|gbs|tbs|dollars|euros|percent|times|regions|engineers|"
+    "people|scientists|developers|models|features|columns|gpus|cpus|nodes|servers|machines|jobs|runs|times"
+)
+# "scores 12 million loan applications nightly": whatever plural noun the run counts
+_BATCH_ANY = _rx(
+    rf"\b(?:scor\w*|process\w*|predict\w*|classif\w*|embed\w*|run\w* (?:on|over))\s+(?:about\s+|~\s*|around\s+|roughly\s+)?"
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>(?!(?:{_NOT_BATCH_ITEMS})\b)[a-z]+s)\b"
+    r"(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min|hour|hr|h)\b)"
+)
 
 
 def _batch(acc: Reading, clause: _Clause) -> None:
     cue = _BATCH_CUE.search(clause.text)
     if cue is None or "daily active" in clause.text.lower():
         return
-    for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW)]:
+    for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW), *_free_matches(acc, clause, _BATCH_ANY)]:
         unit = _CORPUS_UNITS.get(match.group("noun"), match.group("noun"))
         quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
         start = min(clause.start + cue.start(), clause.span(match)[0])
@@ -797,6 +807,7 @@ _BASELINE = [
     _rx(rf"\b(?:baseline|current|existing|today's|our)\s+(?:[a-z-]+\s+){{0,2}}?(?:ctr|conversion(?: rate)?|click[- ]through(?: rate)?|cvr|rate)\s*(?:is|of|at|=|:|≈)?\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
     _rx(rf"\b(?:ctr|conversion rate|click[- ]through rate|cvr)\s+(?:is|of|at|=|:|≈|sits at|around)\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
     _rx(rf"{_PERCENT}\s+(?:baseline\s+)?(?:ctr|conversion rate|click[- ]through rate|cvr)\b"),
+    _rx(rf"\b(?:[a-z-]+\s+)?(?:rate\s+)?baseline\s+(?:is|of|at|=|:|≈|around|about)\s*(?:about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
 ]
 _MDE = [
     _rx(rf"\b(?:detect|mde|minimum detectable effect|lift|uplift)\b[^,;.]{{0,30}}?{_PERCENT}(?:\s+(?P<rel>relative|absolute))?"),
@@ -978,7 +989,8 @@ _NO_EXTERNAL = _rx(
     r"(?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms) only|"
     r"without (?:any )?(?:external|third[- ]party|hosted) (?:apis?|services)|"
     r"(?:no\s+(?:[\w-]+\s+){0,3}?(?:may|can|must|should|will|is to)|(?:must|may|can|should|will)\s*(?:not|never|n't)|cannot|can't)\s+"
-    r"(?:ever\s+)?be\s+(?:sent|shared|uploaded|passed|exposed)\s+to\s+(?:an?\s+|any\s+)?(?:openai|anthropic|chatgpt|external|third[- ]part\w+|the cloud|cloud|outside|hosted|saas)|"
+    r"(?:ever\s+)?(?:be\s+(?:sent|shared|uploaded|passed|exposed)|go|flow|be transferred)\s+to\s+(?:an?\s+|any\s+)?"
+    r"(?:openai|anthropic|chatgpt|external|third[- ]part\w+|the cloud|cloud|outside|hosted|saas)|"
     r"everything (?:must|has to|should) (?:run|stay) (?:locally|local|offline|on[- ]prem\w*))"
 )
 
@@ -993,7 +1005,7 @@ def _no_external(acc: Reading) -> None:
 
 _STACK_ONLY = _rx(
     r"\b(?:(?:existing|current)\s+(?:[\w-]+\s+){0,2}?only|only (?:use|reuse|allowed to use)\b|can only use|"
-    r"(?:no|without)\s+(?:any\s+)?(?:adding\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
+    r"(?:no|without)\s+(?:any\s+)?(?:adding\s+|introducing\s+|deploying\s+)?(?:an?\s+|any\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
     r"(?:must|have to|need to|has to)\s+reuse|reuse (?:only )?(?:what we (?:already )?have|our existing)|"
     r"stick (?:to|with) (?:what we have|our (?:existing|current))|nothing new|"
     r"(?:with|using) (?:only|just) (?:our )?(?:existing|current))\b"
@@ -1150,9 +1162,15 @@ def _document_types(text: str) -> list[str]:
     return [name for name, pattern in _DOCUMENT_TYPE_RX if pattern.search(text)]
 
 
+_MS_WORD = re.compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
+
+
 def _languages_and_types(acc: Reading) -> None:
     acc.lists["languages"] = _languages(acc)
-    acc.lists["document_types"] = _document_types(acc.low)
+    types = _document_types(acc.low)
+    if "word" not in types and _MS_WORD.search(acc.text):
+        types.append("word")  # "PDF and Word": capitalised mid-sentence, the editor
+    acc.lists["document_types"] = types
 
 
 # --------------------------------------------------------------------------- mode
