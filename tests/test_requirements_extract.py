@@ -392,6 +392,22 @@ def test_iso_and_soc_numbers_are_not_figures() -> None:
 # --------------------------------------------------------------------------- numbers stay in their clause
 
 
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("We have 3 data centres and care about p95 latency.", ["3 data centres"]),
+        ("Latency matters a lot, we have 200 stores.", ["200 stores"]),
+        ("2 A100s and 4 replicas.", ["4 replicas"]),
+        ("We need 99.9% uptime with a 15-minute RPO.", ["99.9% uptime", "15-minute RPO"]),
+        ("At 9am there is a spike of 10x normal traffic.", ["10x normal traffic"]),
+        ("Our 2 largest customers generate 60% of the traffic.", ["2 largest customers", "customers generate 60%"]),
+    ],
+)
+def test_untaken_figures_are_kept_with_their_words(text: str, figures: list[str]) -> None:
+    req = check(text, latency=None, users=None, team_size=None, monthly_budget_usd=None)
+    assert req.other_figures == figures
+
+
 def test_numbers_are_not_borrowed_from_neighbouring_clauses() -> None:
     text = "Our team of 4 runs 12 services; each request should take under 300 ms. We store 3 years of data."
     req = check(text, team_size=4, latency={"seconds": 0.3, "percentile": "p95"}, retention_days=1095, peak_rps=None)

@@ -673,8 +673,8 @@ def _put_users(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
 
 def _users(acc: Reading, clause: _Clause) -> None:
     for match in _USERS.finditer(clause.text):
-        if _DELTA.search(match.group(0)):
-            continue  # "500 more users" is growth
+        if _DELTA.search(match.group(0)) or _SUPERLATIVE.search(match.group(0)):
+            continue  # "500 more users" is growth; "our 2 largest customers" is not a user count
         if not _team_context(clause, match):
             _put_users(acc, clause, match)
 
@@ -1214,7 +1214,7 @@ def _mode(acc: Reading) -> None:
 
 # --------------------------------------------------------------------------- other figures
 
-_FIGURE = _rx(rf"(?P<cur>[$€£]\s?)?(?P<n>{_NUM})(?P<pct>\s?%)?")
+_FIGURE = _rx(rf"(?P<cur>[$€£]\s?)?(?P<n>{_NUM})(?P<pct>\s?%|x\b|-[a-z]+\b)?")
 _VERSION_WORDS = _rx(
     r"\b(?:python|java|node|gpt|llama|version|v|release|cuda|spark|ubuntu|postgres|postgresql|mysql|iso|soc|pci|windows|ios|"
     r"android|claude|gemini|mistral|qwen|phi|gemma|rtx|gtx|tls|http|ipv|es|php|ruby|go|rust|scala|jdk|\.net|pytorch|"
@@ -1248,6 +1248,7 @@ def _is_version_or_year(acc: Reading, match: re.Match[str]) -> bool:
 
 
 _FOLLOWING_WORD = re.compile(r" ([a-zA-Z][\w-]*)")
+_SUPERLATIVE = _rx(r"\b(?:[a-z]+est|top|main|key|biggest|first|last)\b")
 _FIGURE_PERIOD = _rx(r"(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?:second|sec|s|minute|min|hour|hr|h|day|d|week|wk|month|mo|year|yr)\b")
 _PRECEDING_WORDS = re.compile(r"(?:[a-zA-Z][\w'-]*\s+){1,2}$")
 
