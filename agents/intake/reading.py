@@ -327,43 +327,44 @@ def _known_memory(model: str) -> float | None:
     return _GPU_MEMORY.get(" ".join(model.lower().split()))
 
 
-def _hardware(acc: Reading, clause: _Clause) -> None:
-    for match in _CPU_ONLY.finditer(clause.text):
-        acc.set_hardware("cpu_only", True, acc.quote(*clause.span(match)))
-    for match in _GPU_WITH_MODEL.finditer(clause.text):
-        if not acc.free(clause.span(match)):
-            continue
-        quote = acc.quote(*clause.span(match))
-        model = _model_name(match.group("model"))
+def _gpu_match(acc: Reading, clause: _Clause, match: re.Match[str], *, counted: bool, named: bool) -> None:
+    quote = acc.quote(*clause.span(match))
+    model = _model_name(match.group("model")) if named else ""
+    if counted:
         acc.set_hardware("gpus", _gpu_count(match.group("n")), quote)
+    if named:
         acc.set_hardware("gpu_model", model, quote)
-        memory = match.group("mem") or match.group("mem2")
+    memory = match.groupdict().get("mem") or match.groupdict().get("mem2")
+    if memory or named:
         acc.set_hardware("gpu_memory_gb", float(memory) if memory else _known_memory(model), quote)
-        acc.use(clause.span(match))
-    for match in _GPU_GENERIC.finditer(clause.text):
-        if acc.free(clause.span(match)) and not _negated(clause, match):
-            quote = acc.quote(*clause.span(match))
-            acc.set_hardware("gpus", _gpu_count(match.group("n")), quote)
-            if match.group("mem"):
-                acc.set_hardware("gpu_memory_gb", float(match.group("mem")), quote)
-            acc.use(clause.span(match))
-    for match in _GPU_BARE.finditer(clause.text):
-        if acc.free(clause.span(match)) and not _negated(clause, match):
-            model = _model_name(match.group("model"))
-            quote = acc.quote(*clause.span(match))
-            acc.set_hardware("gpu_model", model, quote)
-            memory = match.group("mem") or match.group("mem2")
-            acc.set_hardware("gpu_memory_gb", float(memory) if memory else _known_memory(model), quote)
-            acc.use(clause.span(match))
+    acc.use(clause.span(match))
+
+
+def _gpus(acc: Reading, clause: _Clause) -> None:
+    """"2x A100 80GB", "8 GPUs", "an L4": count, model and memory (known memory for unambiguous models)."""
+    for pattern, counted, named in ((_GPU_WITH_MODEL, True, True), (_GPU_GENERIC, True, False), (_GPU_BARE, False, True)):
+        for match in pattern.finditer(clause.text):
+            if acc.free(clause.span(match)) and (pattern is _GPU_WITH_MODEL or not _negated(clause, match)):
+                _gpu_match(acc, clause, match, counted=counted, named=named)
+
+
+def _memory(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _VRAM):
         acc.set_hardware("gpu_memory_gb", parse_number(match.group("n")), acc.quote(*clause.span(match)))
         acc.use(clause.span(match, "n"))
     for match in _RAM.finditer(clause.text):
         group, unit = ("n", "u") if match.group("n") else ("n2", "u2")
         if acc.free(clause.span(match, group)):
-            scale = 1000.0 if match.group(unit).lower() == "tb" else 1.0
+            scale = 1000.0 if match.group(unit) == "tb" else 1.0
             acc.set_hardware("ram_gb", parse_number(match.group(group)) * scale, acc.quote(*clause.span(match)))
             acc.use(clause.span(match, group))
+
+
+def _hardware(acc: Reading, clause: _Clause) -> None:
+    for match in _CPU_ONLY.finditer(clause.text):
+        acc.set_hardware("cpu_only", True, acc.quote(*clause.span(match)))
+    _gpus(acc, clause)
+    _memory(acc, clause)
 
 
 def _hardware_fact(acc: Reading) -> Fact[Hardware] | None:
