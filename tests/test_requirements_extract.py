@@ -642,3 +642,25 @@ def test_amend_words_that_are_not_factors(followup: str) -> None:
     assert changes == [] or all("budget" not in line and "users" not in line for line in changes), changes
     assert req.monthly_budget_usd is not None and req.monthly_budget_usd.value == 500
     assert req.users is not None and req.users.value == 50
+
+
+RESTRICTED = "On-prem RAG, no external APIs, Postgres and Redis, GDPR, budget $500 a month, p95 under 2 s."
+
+
+@pytest.mark.parametrize(
+    ("followup", "expected"),
+    [
+        ("we don't want external APIs either", []),
+        ("we don't want the cloud", []),
+        ("the budget is fine", []),
+        ("GDPR no longer applies", ["compliance: − gdpr (“GDPR no longer applies”)"]),
+        ("there is no latency requirement", ["latency: 2 s p95 → removed (“there is no latency requirement”)"]),
+        ("external APIs are fine now", ["no external APIs: yes → removed (“external APIs are fine now”)"]),
+        ("Redis is not needed", ["existing stack: − redis (“Redis is not needed”)"]),
+        ("drop GDPR and add HIPAA", ["compliance: − gdpr (“drop GDPR and add HIPAA”)", "compliance: + hipaa (“HIPAA”)"]),
+        ("drop Redis and use Kafka", ["existing stack: − redis (“drop Redis and use Kafka”)", "existing stack: + kafka (“Kafka”)"]),
+    ],
+)
+def test_amend_lifts_only_what_is_lifted(followup: str, expected: list[str]) -> None:
+    _, changes = _amend(followup, base=RESTRICTED)
+    assert changes == expected

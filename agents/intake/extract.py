@@ -10,7 +10,7 @@ deterministic Python: no network and no model.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from mlarchitect.agents.intake.reading import (
@@ -112,6 +112,7 @@ class _Revision:
     values: dict[str, Any]
     changes: list[str]
     touched: set[str]
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     def value(self, name: str) -> Any:
         fact = self.values.get(name)
@@ -137,6 +138,7 @@ class _Revision:
         items: list[Any] = self.values.get(name) or []
         kept = [i for i in items if (i.value if isinstance(i, Fact) else i) != value]
         if len(kept) != len(items):
+            self.dropped.add((name, value))
             self.values[name] = kept
             self.touched.add(name)
             self.changes.append(f"{_LABELS[name]}: − {value} (“{quote}”)")
@@ -144,7 +146,7 @@ class _Revision:
     def add_item(self, name: str, item: Any) -> None:
         items: list[Any] = list(self.values.get(name) or [])
         value = item.value if isinstance(item, Fact) else item
-        if any((i.value if isinstance(i, Fact) else i) == value for i in items):
+        if (name, value) in self.dropped or any((i.value if isinstance(i, Fact) else i) == value for i in items):
             return
         items.append(item)
         self.values[name] = items
@@ -155,11 +157,25 @@ class _Revision:
 
 # --------------------------------------------------------------------------- removals
 
-_RELEASE = re.compile(
-    r"\b(?:drop|dropping|remove|removing|get rid of|no longer|don't|do not|doesn't|does not|not needed|without|scrap|"
-    r"forget|ignore|stop using|rather not|isn't needed|is not needed|not required|no need|not necessary|"
-    r"(?:is|are)\s+(?:now\s+)?(?:fine|ok|okay|allowed|acceptable)|(?:we )?can (?:now )?use|now allowed|lift|relax|"
-    r"replace|swap|switch from|move from|migrate from)\b",
+# Lifting a constraint ("we no longer need to be air-gapped", "cloud is fine now") ...
+_LIFT = re.compile(
+    r"\b(?:drop|dropping|remove|removing|get rid of|(?:no longer|don't|do not|doesn't|does not|won't)\s+(?:need|have|require)|"
+    r"not needed|scrap|forget|ignore|isn't needed|is not needed|not required|no need|not necessary|no longer (?:applies|matters?)|"
+    r"(?:doesn't|does not|don't|do not) (?:matter|apply)|(?:is|are)\s+(?:now\s+)?(?:fine|ok|okay|allowed|acceptable)|"
+    r"(?:we )?can (?:now )?use|now allowed|lift|relax)\b",
+    re.I,
+)
+# Limits (budget, latency) are lifted only by words that drop them, not by "the budget is fine".
+_LIFT_LIMIT = re.compile(
+    r"\b(?:drop|remove|get rid of|forget|ignore|scrap|no (?:\w+ )?(?:limit|cap|requirement|constraint|target)s?|unlimited|"
+    r"(?:doesn't|does not|don't|do not) matter|no longer (?:matters?|applies|a concern)|not a concern|not important)\b",
+    re.I,
+)
+# ... and dropping a named item ("drop the Redis cache", "replace Redis with Kafka").
+_DROP = re.compile(
+    r"\b(?:drop|dropping|remove|removing|get rid of|no longer|don't|do not|stop using|without|scrap|forget|"
+    r"replace|swap|switch from|move from|migrate from)\b"
+    r"|(?P<post>\b(?:is|are)\s+(?:not|no longer)\s+(?:needed|required|used|necessary)|\b(?:isn't|aren't)\s+(?:needed|required|used|necessary))",
     re.I,
 )
 _AIR_GAP_WORD = re.compile(r"air[- ]?gap", re.I)
@@ -168,6 +184,7 @@ _CLOUD_WORD = re.compile(r"\b(?:the )?(?:public )?cloud\b|\baws\b|\bgcp\b|\bazur
 _EXTERNAL_WORD = re.compile(r"\bexternal (?:apis?|services)|\bopenai\b|\bhosted (?:models?|apis?|llms?)|\bsaas\b|\bthird[- ]party\b|\bapis?\b", re.I)
 _BUDGET_WORD = re.compile(r"\bbudget\b|\bcost (?:cap|limit)\b", re.I)
 _LATENCY_WORD = re.compile(r"\blatency\b|\bresponse time\b", re.I)
+_ADDING = re.compile(r"\b(?:and|but|then|plus)\s+(?:add|use|keep|include|introduce|bring in|switch to)\b", re.I)
 _SWAP = re.compile(r"\b(?:replace|swap|switch from|move from|migrate from)\s+(?P<old>.+?)\s+(?:with|for|by|to)\b", re.I)
 _NEW_INFRA_WORD = re.compile(r"\bnew (?:infrastructure|infra|services?|databases?|datastores?|tools)\b", re.I)
 
@@ -177,18 +194,30 @@ def _release(revision: _Revision, followup: Reading, stated: set[str]) -> None:
     for item, quote in negated_stack(followup):
         revision.drop_item("existing_stack", item, quote)
     for clause in followup.clauses:
-        release = _RELEASE.search(clause.text)
-        if release is None:
-            continue
         quote = followup.original(clause).strip(" ,.;:?!")
         text = followup.original(clause)
-        swap = _SWAP.search(text)
-        if swap:
-            text = swap.group("old")
-        _release_clause(revision, text, quote, stated)
+        if _LIFT.search(text) or _LIFT_LIMIT.search(text):
+            _lift(revision, text, quote, stated)
+        drop = _DROP.search(text)
+        if drop:
+            swap = _SWAP.search(text)
+            if swap:
+                scope = swap.group("old")
+            elif drop.group("post"):
+                scope = text[: drop.start()]  # "Redis is not needed"
+            else:
+                scope = _ADDING.split(text[drop.start() :])[0]
+            _drop_items(revision, scope, quote)
 
 
-def _release_clause(revision: _Revision, text: str, quote: str, stated: set[str]) -> None:
+def _drop_items(revision: _Revision, text: str, quote: str) -> None:
+    for item in named_stack(text):
+        revision.drop_item("existing_stack", item, quote)
+    for item in named_compliance(text):
+        revision.drop_item("compliance", item, quote)
+
+
+def _lift(revision: _Revision, text: str, quote: str, stated: set[str]) -> None:
     deployment = revision.value("deployment")
     if "deployment" in stated:
         deployment = None
@@ -200,18 +229,15 @@ def _release_clause(revision: _Revision, text: str, quote: str, stated: set[str]
     if _CLOUD_WORD.search(text) and deployment in ("on_prem", "air_gapped"):
         revision.clear("deployment", quote)
         _release_external_from_deployment(revision, quote)
-    if _EXTERNAL_WORD.search(text) and revision.value("no_external_apis"):
+    if _EXTERNAL_WORD.search(text) and revision.value("no_external_apis") and "no_external_apis" not in stated:
         revision.clear("no_external_apis", quote)
-    if _BUDGET_WORD.search(text) and "monthly_budget_usd" not in stated:
+    limit_lifted = bool(_LIFT_LIMIT.search(text))
+    if limit_lifted and _BUDGET_WORD.search(text) and "monthly_budget_usd" not in stated:
         revision.clear("monthly_budget_usd", quote)
-    if _LATENCY_WORD.search(text) and "latency" not in stated:
+    if limit_lifted and _LATENCY_WORD.search(text) and "latency" not in stated:
         revision.clear("latency", quote)
     if _NEW_INFRA_WORD.search(text) and revision.value("stack_only") and "stack_only" not in stated:
         revision.clear("stack_only", quote)
-    for item in named_stack(text):
-        revision.drop_item("existing_stack", item, quote)
-    for item in named_compliance(text):
-        revision.drop_item("compliance", item, quote)
 
 
 def _release_external_from_deployment(revision: _Revision, quote: str) -> None:

@@ -182,7 +182,7 @@ def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group
 
 _NEGATION = _rx(
     r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
-    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b)[^,;.]){0,20}$"
+    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.]){0,20}$"
 )
 
 
@@ -1077,6 +1077,7 @@ _COMPLIANCE = [
 ]
 # "No PHI may be sent ...": a rule about the data, not its absence.
 _RULE_AFTER = _rx(r"\s+(?:data\s+)?(?:may|can|must|should|shall|will|is allowed|ever|leaves?|goes?)\b")
+_NOT_APPLYING = _rx(r"\s+(?:no longer|doesn't|does not|is not|isn't|not|won't|will not)\b")
 _COMPLIANCE_PATTERNS = [(name, _rx(p)) for name, p in _COMPLIANCE]
 _PHI = re.compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
 _COMPLIANCE_GATE = _rx("|".join(p for _, p in _COMPLIANCE) + r"|\bphi\b")
@@ -1090,7 +1091,9 @@ def _compliance(acc: Reading) -> None:
             match = pattern.search(clause.text)
             if match is None and name == "hipaa":
                 match = _PHI.search(acc.original(clause))
-            if match and (not _negated(clause, match) or _RULE_AFTER.match(clause.text, match.end())):
+            if match is None or _NOT_APPLYING.match(clause.text, match.end()):
+                continue
+            if not _negated(clause, match) or _RULE_AFTER.match(clause.text, match.end()):
                 acc.add("compliance", name, acc.quote(*clause.span(match)))
                 for sub in re.finditer(r"\d+", match.group(0)):
                     acc.use((clause.start + match.start() + sub.start(), clause.start + match.start() + sub.end()))
