@@ -207,6 +207,8 @@ def _release(revision: _Revision, followup: Reading, stated: set[str]) -> None:
                 scope = text[: drop.start()]  # "Redis is not needed"
             else:
                 scope = _ADDING.split(text[drop.start() :])[0]
+                if not (named_stack(scope) or named_compliance(scope)):
+                    scope = text[: drop.start()]  # "GDPR no longer applies"
             _drop_items(revision, scope, quote)
 
 
