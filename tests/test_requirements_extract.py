@@ -476,6 +476,13 @@ def test_extraction_is_fast() -> None:
          {"current_monthly_spend_usd": None, "monthly_budget_usd": None, "requests_per_day": 80000 / 30}),
         ("A bank. No generative AI. XGBoost is fine.", {"model_kind": "classic_ml"}),
         ("Classify ~1k incoming emails/day into 15 queues.", {"requests_per_day": 1000, "other_figures_include": ["15 queues"]}),
+        ("A code assistant over our monorepo.", {"document_types": ["code"]}),
+        ("GDPR applies, EU hosting only.", {"data_residency": "EU", "compliance": ["gdpr"]}),
+        ("Nothing can leave the building.", {"no_external_apis": True}),
+        ("Nothing can wait until tomorrow.", {"no_external_apis": None}),
+        ("We spend $7,000/month on GPT-4. Management wants that under $2,500.",
+         {"current_monthly_spend_usd": 7000, "monthly_budget_usd": 2500}),
+        ("Management wants it under $2,500.", {"monthly_budget_usd": None, "other_figures_include": ["$2,500"]}),
     ],
 )
 def test_more_phrasings(text: str, expect: dict[str, Any]) -> None:

@@ -226,6 +226,7 @@ _SPEND_CUE = _rx(
     r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled)\b"
 )
 _GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
+_REFERS_BACK = _rx(r"\b(?:that|it|this|those costs|the bill|the spend)\b")
 _REDUCE = _rx(r"\b(?:reduce|cut|lower|bring|get|drop|shrink|halve|decrease)\b")
 _MONTHS = {"month": 1.0, "mo": 1.0, "year": 1 / 12, "yr": 1 / 12, "annum": 1 / 12, "week": 52 / 12, "wk": 52 / 12, "day": 30.0}
 
@@ -285,6 +286,8 @@ def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) 
     factor = _monthly_factor(match, clause)
     if factor is None and cue == "spend" and re.search(r"\b(?:bill|invoice)", clause.text, re.I):
         factor = 1.0  # a bill is monthly
+    if factor is None and cue == "budget" and "current_monthly_spend_usd" in acc.facts and _REFERS_BACK.search(clause.text):
+        factor = 1.0  # "we spend €7,000/month ... wants that under €2,500": the same period as the spend
     if factor is None:
         return
     value = round(parse_number(match.group(group)) * factor, 2)
@@ -986,6 +989,8 @@ _NO_EXTERNAL = _rx(
     r"(?:can't|cannot|can not|must not|mustn't|may not|should not|shouldn't|must never|can never|never|is not allowed to|isn't allowed to|won't)\s+"
     r"(?:\w+\s+)?leave\s+(?:our|the|this|their)\s+(?:own\s+)?(?:network|premises|building|data[- ]?cent(?:er|re)|infrastructure|servers?|"
     r"company|environment|vpc|firewall|walls|machine|laptop|systems?|org\w*|perimeter|cluster)|"
+    r"nothing\s+(?:can|may|must|should|will|is allowed to)\s+(?:ever\s+)?leave\s+(?:our|the|this|their)\s+(?:own\s+)?"
+    r"(?:network|premises|building|data[- ]?cent(?:er|re)|infrastructure|servers?|company|environment|vpc|site|machine|laptop)|"
     r"(?:only|just) (?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms)|"
     r"(?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms) only|"
     r"without (?:any )?(?:external|third[- ]party|hosted) (?:apis?|services)|"
@@ -1035,6 +1040,7 @@ _RESIDENCY = [
     _rx(rf"\b(?:stay|stays|remain|remains|reside|resides|be stored|be hosted|be processed|be kept|kept|live|lives|be)\s+(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:must|cannot|can't|must not|mustn't|never|may not|should not)\s+(?:\w+\s+)?leave\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}[- ]only\b"),
+    _rx(rf"\b{_REGION}\s+(?:hosting|hosted|storage|data|servers?|regions?|cloud|data ?cent(?:er|re)s?)\s+only\b"),
     _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}\s+data\s+residency"),
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
@@ -1154,7 +1160,7 @@ _DOCUMENT_TYPES = [
     ("confluence", r"\bconfluence\b"), ("markdown", r"\bmarkdown\b|\.md\b"),
     ("word", r"\bdocx?\b|\bword (?:documents?|files?|docs?)\b|\bms word\b"),
     ("slides", r"\bslides?\b|\bpptx?\b|\bpowerpoints?\b|\bslide decks?\b"), ("tickets", r"\btickets?\b|\bzendesk\b"),
-    ("email", r"\be-?mails?\b"), ("code", r"\bsource code\b|\bcode ?base\b|\brepositor(?:y|ies)\b|\bcode files\b"),
+    ("email", r"\be-?mails?\b"), ("code", r"\bsource code\b|\bcode ?base\b|\brepositor(?:y|ies)\b|\bcode files\b|\bmono-?repos?\b|\bcode assistant\b"),
     ("spreadsheets", r"\bspreadsheets?\b|\bcsvs?\b|\bexcel\b|\bxlsx\b"), ("manuals", r"\bmanuals?\b"),
     ("contracts", r"\bcontracts?\b"), ("transcripts", r"\btranscripts?\b|\bcall recordings?\b"),
     ("notes", r"\bnotes\b"),
