@@ -477,6 +477,8 @@ def test_extraction_is_fast() -> None:
         ("A bank. No generative AI. XGBoost is fine.", {"model_kind": "classic_ml"}),
         ("Classify ~1k incoming emails/day into 15 queues.", {"requests_per_day": 1000, "other_figures_include": ["15 queues"]}),
         ("A code assistant over our monorepo.", {"document_types": ["code"]}),
+        ("English only, we don't need French. No PDFs, only HTML pages.",
+         {"languages": ["english"], "document_types": ["html"]}),
         ("GDPR applies, EU hosting only.", {"data_residency": "EU", "compliance": ["gdpr"]}),
         ("Nothing can leave the building.", {"no_external_apis": True}),
         ("Nothing can wait until tomorrow.", {"no_external_apis": None}),

@@ -1148,10 +1148,11 @@ _LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
 
 def _languages(acc: Reading) -> list[str]:
     found: list[str] = []
-    for match in _LANGUAGE.finditer(acc.low):
-        name = match.group(0).replace("-", "")
-        if name not in found:
-            found.append(name)
+    for clause in acc.clauses:
+        for match in _LANGUAGE.finditer(clause.text):
+            name = match.group(0).replace("-", "")
+            if name not in found and not _negated(clause, match):
+                found.append(name)
     return found
 
 
@@ -1168,8 +1169,12 @@ _DOCUMENT_TYPES = [
 _DOCUMENT_TYPE_RX = [(name, _rx(p)) for name, p in _DOCUMENT_TYPES]
 
 
-def _document_types(text: str) -> list[str]:
-    return [name for name, pattern in _DOCUMENT_TYPE_RX if pattern.search(text)]
+def _document_types(acc: Reading) -> list[str]:
+    found: list[str] = []
+    for name, pattern in _DOCUMENT_TYPE_RX:
+        if any(not _negated(c, m) for c in acc.clauses for m in pattern.finditer(c.text)):
+            found.append(name)
+    return found
 
 
 _MS_WORD = re.compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
@@ -1177,7 +1182,7 @@ _MS_WORD = re.compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|e
 
 def _languages_and_types(acc: Reading) -> None:
     acc.lists["languages"] = _languages(acc)
-    types = _document_types(acc.low)
+    types = _document_types(acc)
     if "word" not in types and _MS_WORD.search(acc.text):
         types.append("word")  # "PDF and Word": capitalised mid-sentence, the editor
     acc.lists["document_types"] = types
