@@ -673,3 +673,12 @@ RESTRICTED = "On-prem RAG, no external APIs, Postgres and Redis, GDPR, budget $5
 def test_amend_lifts_only_what_is_lifted(followup: str, expected: list[str]) -> None:
     _, changes = _amend(followup, base=RESTRICTED)
     assert changes == expected
+
+
+def test_amend_never_scales_an_assumed_value() -> None:
+    previous = extract_requirements("A RAG chatbot.").model_copy(
+        update={"peak_rps": Fact.assumed(2.0, "traffic not stated")})
+    req, changes = amend_requirements(previous, "we now expect 10x the traffic")
+    assert req.peak_rps is not None and req.peak_rps.stated is False and req.peak_rps.value == 2.0
+    assert changes and "no earlier figure" in changes[0]
+

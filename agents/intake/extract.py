@@ -118,6 +118,11 @@ class _Revision:
         fact = self.values.get(name)
         return fact.value if isinstance(fact, Fact) else None
 
+    def stated_value(self, name: str) -> Any:
+        """The value only if it was stated: an assumed figure is never scaled into a stated one."""
+        fact = self.values.get(name)
+        return fact.value if isinstance(fact, Fact) and fact.stated else None
+
     def set(self, name: str, fact: Fact) -> None:
         old = self.value(name)
         if old == fact.value:
@@ -337,7 +342,7 @@ def _scale(revision: _Revision, followup: Reading, stated: set[str]) -> None:
 def _apply_factor(revision: _Revision, fields: tuple[str, ...], factor: float, quote: str, stated: set[str]) -> None:
     scaled = False
     for name in fields:
-        old = revision.value(name)
+        old = revision.stated_value(name)
         if name in stated or old is None:
             continue
         revision.set(name, Fact.said(_scaled(old, factor, name), quote))
@@ -373,7 +378,7 @@ def _deltas(revision: _Revision, followup: Reading) -> None:
             if not (match.group("verb") or match.group("dir")):
                 continue
             target = _delta_target(clause.text, match.end())
-            if target is None or revision.value(target[0]) is None:
+            if target is None or revision.stated_value(target[0]) is None:
                 continue
             name, end = target
             quote = followup.original(clause)[match.start() : end]
