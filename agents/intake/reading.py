@@ -1,0 +1,1372 @@
+"""Read typed :class:`Requirements` from a request, quoting where each value came from.
+
+The request is split into clauses (lines, sentences, semicolons, commas,
+parentheses, dashes, "but"/"whereas"), and every numeric pattern is matched
+inside one clause, so a number is only ever read together with the noun or unit
+that describes it. Each number is taken by at most one field; digits no field
+took are kept, quoted, in ``other_figures``. Only stated facts are produced
+here: nothing is assumed.
+
+The public entry points live in :mod:`mlarchitect.agents.intake.extract`;
+this module holds the clause splitting and the patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
+
+# --------------------------------------------------------------------------- numbers
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12,
+}
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6,
+                "b": 1e9, "bn": 1e9, "billion": 1e9}
+# Digits not glued to a word, version or code ("GPT-4", "p95", "A100", "3.11" in "v3.11").
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?![\d,]*\d)|\d+(?:\.\d+)?)"
+# A range ("10-20k", "2–3") reads as its upper bound.
+_NUM = (
+    r"(?:(?<=sub-)|(?<![\w.\-/@]))"
+    rf"{_DIGITS}(?:[-–]{_DIGITS}(?![-–]))?"
+    r"(?:\s?(?:k|mm|m|bn|b|thousand|million|billion)(?![a-z0-9]))?"
+)
+_WNUM = r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen)\b"
+_ANY = rf"(?:{_NUM}|{_WNUM})"
+_APPROX = r"(?:(?:~|about|around|roughly|approximately|approx\.?|some|nearly|almost|over|more than|up to|maybe|at least)\s*)?"
+_NUMBER_PARTS = re.compile(r"([\d,]*\.?\d+)\s?([a-z]*)", re.I)
+
+_SECONDS_PER = {
+    "second": 1.0, "sec": 1.0, "s": 1.0, "minute": 60.0, "min": 60.0, "hour": 3600.0,
+    "hr": 3600.0, "h": 3600.0, "day": 86400.0, "d": 86400.0, "week": 604800.0,
+    "wk": 604800.0, "month": 2_592_000.0, "mo": 2_592_000.0,
+}
+_PERIOD_ADJECTIVE = {"hourly": "hour", "daily": "day", "nightly": "day", "weekly": "week", "monthly": "month"}
+_PERIOD = (
+    r"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?P<per>second|sec|s|minute|min|hour|hr|h|day|d|week|wk|month|mo)\b"
+    r"|\s+(?P<per_adj>hourly|daily|nightly|weekly|monthly)\b)"
+)
+
+
+def parse_number(raw: str) -> float:
+    """``"30,000"`` -> 30000, ``"1.5k"`` -> 1500, ``"2 million"`` -> 2e6, ``"two"`` -> 2."""
+    text = " ".join(raw.lower().split())
+    text = re.split(r"(?<=\d)[-–](?=\d)", text)[-1]
+    if text in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[text])
+    match = _NUMBER_PARTS.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a number: {raw!r}")
+    return float(match.group(1).replace(",", "")) * _MULTIPLIERS.get(match.group(2), 1.0)
+
+
+def _period_seconds(match: re.Match[str]) -> float | None:
+    word = match.groupdict().get("per")
+    if word is None and match.groupdict().get("per_adj"):
+        word = _PERIOD_ADJECTIVE[match.group("per_adj").lower()]
+    if word is None:
+        return None
+    return _SECONDS_PER[word.lower()]
+
+
+# --------------------------------------------------------------------------- clauses
+
+_SPLIT = re.compile(
+    r"\n+|(?<=[.!?])\s+|\s*[;()\[\]]\s*|,\s+|\s+[—–-]{1,2}\s+|\s+(?:but|whereas|while|although|though)\s+",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """A clause of the lowercase text; ``start`` is its offset in the whole text."""
+
+    start: int
+    text: str
+
+    def span(self, match: re.Match[str], group: int | str = 0) -> tuple[int, int]:
+        return self.start + match.start(group), self.start + match.end(group)
+
+
+def _normalise(text: str) -> str:
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _lower(text: str) -> str:
+    """Lowercase with every character kept in place, so spans index both copies."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _clauses(low: str) -> list[_Clause]:
+    """Clauses of the lowercase text (spans are the same in the original)."""
+    out: list[_Clause] = []
+    position = 0
+    for sep in _SPLIT.finditer(low):
+        if sep.start() > position:
+            out.append(_Clause(position, low[position : sep.start()]))
+        position = sep.end()
+    if position < len(low):
+        out.append(_Clause(position, low[position:]))
+    return out
+
+
+# --------------------------------------------------------------------------- accumulator
+
+
+@dataclass
+class Reading:
+    """What has been read so far, and which number spans are taken (offsets into ``text``)."""
+
+    text: str
+    low: str
+    clauses: list[_Clause]
+    used: list[tuple[int, int]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, list[Any]] = field(default_factory=dict)
+    hardware: dict[str, Any] = field(default_factory=dict)
+    hardware_quotes: list[str] = field(default_factory=list)
+    # notes between steps: "peak" (peak_rps was said to be a peak), "points" (the effect is in
+    # percentage points), "streaming" (quote of a per-second event rate)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def free(self, span: tuple[int, int]) -> bool:
+        return all(span[1] <= a or span[0] >= b for a, b in self.used)
+
+    def use(self, span: tuple[int, int]) -> None:
+        self.used.append(span)
+
+    def original(self, clause: _Clause) -> str:
+        """The clause as written (clauses hold the lowercase text)."""
+        return self.text[clause.start : clause.start + len(clause.text)]
+
+    def quote(self, start: int, end: int) -> str:
+        return self.text[start:end].strip(" ,.;:-\n")
+
+    def put(self, name: str, value: Any, quote: str, *, replace: bool = False) -> bool:
+        if name in self.facts and not replace:
+            return False
+        self.facts[name] = Fact.said(value, quote)
+        return True
+
+    def add(self, name: str, value: Any, quote: str) -> None:
+        items = self.lists.setdefault(name, [])
+        if all(f.value != value for f in items):
+            items.append(Fact.said(value, quote))
+
+    def set_hardware(self, key: str, value: Any, quote: str) -> None:
+        if key in self.hardware:
+            return
+        self.hardware[key] = value
+        if quote not in self.hardware_quotes:
+            self.hardware_quotes.append(quote)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Patterns are lowercase and run on the lowercase copy of the text (faster than re.I)."""
+    return re.compile(pattern)
+
+
+def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group: str = "n") -> Iterator[re.Match[str]]:
+    for match in pattern.finditer(clause.text):
+        if match.group(group) is not None and acc.free(clause.span(match, group)):
+            yield match
+
+
+_NEGATION = _rx(
+    r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
+    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.]){0,20}$"
+)
+
+
+def _negated(clause: _Clause, match: re.Match[str]) -> bool:
+    return bool(_NEGATION.search(clause.text[max(0, match.start() - 30) : match.start()]))
+
+
+# --------------------------------------------------------------------------- labelled examples
+
+_LABELLED = [
+    _rx(rf"\b(?:golden|gold|labell?ed|annotated|eval(?:uation)?|test|ground[- ]truth)\s+(?:data\s?)?(?:set|dataset)\s+of\s+{_APPROX}(?P<n>{_ANY})(?:\s+[a-z][\w-]*)?"),
+    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:hand-|human-|manually\s+)?(?:labell?ed|annotated|graded|rated|gold(?:en)?|ground[- ]truth)\b(?:\s+(?!for\b|and\b|to\b|in\b|of\b|from\b|with\b)[a-z][\w-]*)?"),
+    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:examples|samples|questions|pairs|conversations)\s+with\s+(?:human\s+)?(?:labels|answers|ground truth)"),
+]
+
+
+def _labelled(acc: Reading, clause: _Clause) -> None:
+    for pattern in _LABELLED:
+        for match in _free_matches(acc, clause, pattern):
+            if acc.put("labelled_examples", int(parse_number(match.group("n"))), acc.quote(*clause.span(match))):
+                acc.use(clause.span(match, "n"))
+            return
+
+
+# --------------------------------------------------------------------------- money
+
+_CURRENCY = r"(?:[$€£]|usd\s?|eur\s?|gbp\s?)"
+_MONEY = _rx(
+    rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds))?"
+    rf"|(?P<n2>{_NUM})\s?(?:usd|dollars|eur|euros?|gbp|pounds)\b)"
+    rf"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?P<per>month|mo|year|yr|annum|week|wk|day|run|query|request|user|seat|call|hour|hr|token|1k tokens|document|page)\b"
+    rf"|\s+(?P<per_adj>monthly|annually|yearly|weekly|daily))?"
+)
+_CLAUSE_PERIOD = _rx(r"\b(?P<p>monthly|per month|a month|/month|/mo|annual|annually|yearly|per year|a year|per annum|/year|/yr|weekly|per week|a week)\b")
+_BUDGET_CUE = _rx(
+    r"\b(?:budget\w*|cap|capped|limit|afford|at most|max(?:imum)?|no more than|under|below|less than|within|"
+    r"up to|target|keep (?:it|costs?|spend)|stay (?:below|under|within)|can spend|willing to spend|allowed|spend cap)\b|<"
+)
+_SPEND_CUE = _rx(
+    r"\b(?:spend|spending|spent|bill|bills|billing|invoice\w*|pay|paying|paid|costs? us|costing|currently|today|"
+    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled)\b"
+)
+_GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
+_REFERS_BACK = _rx(r"\b(?:that|it|this|those costs|the bill|the spend)\b")
+_REDUCE = _rx(r"\b(?:reduce|cut|lower|bring|get|drop|shrink|halve|decrease)\b")
+_MONTHS = {"month": 1.0, "mo": 1.0, "year": 1 / 12, "yr": 1 / 12, "annum": 1 / 12, "week": 52 / 12, "wk": 52 / 12, "day": 30.0}
+
+
+def _monthly_factor(match: re.Match[str], clause: _Clause) -> float | None:
+    word = (match.group("per") or match.group("per_adj") or "").lower()
+    word = {"monthly": "month", "annually": "year", "yearly": "year", "weekly": "week", "daily": "day"}.get(word, word)
+    if not word:
+        around = _CLAUSE_PERIOD.search(clause.text)
+        if around is None:
+            return None
+        p = around.group("p").lower()
+        word = "month" if "mo" in p else "week" if "week" in p else "year"
+    return _MONTHS.get(word)
+
+
+def _nearest_cue(text: str, position: int, end: int) -> str | None:
+    before = [(m.end(), "budget") for m in _BUDGET_CUE.finditer(text[:position])]
+    before += [(m.end(), "spend") for m in _SPEND_CUE.finditer(text[:position])]
+    if before:
+        return max(before)[1]
+    after = [(m.start(), "budget") for m in _BUDGET_CUE.finditer(text, end)]
+    after += [(m.start(), "spend") for m in _SPEND_CUE.finditer(text, end)]
+    return min(after)[1] if after else None
+
+
+def _money(acc: Reading, clause: _Clause) -> None:
+    growth = _GROWTH.search(clause.text)
+    if growth and acc.free(clause.span(growth, "a")):
+        reducing = _REDUCE.search(clause.text[: growth.start()])
+        first, last = parse_number(growth.group("a")), parse_number(growth.group("b"))
+        cue = list(_SPEND_CUE.finditer(clause.text[: growth.start()]))
+        start = clause.start + (cue[0].start() if cue else growth.start())
+        quote = acc.quote(start, clause.span(growth)[1])
+        if reducing:
+            acc.put("current_monthly_spend_usd", first, quote)
+            acc.put("monthly_budget_usd", last, quote)
+        else:
+            acc.put("current_monthly_spend_usd", last, quote)
+        acc.use(clause.span(growth))
+    for match in _MONEY.finditer(clause.text):
+        group = "n" if match.group("n") else "n2"
+        if not acc.free(clause.span(match, group)):
+            continue
+        _one_money(acc, clause, match, group)
+
+
+_UNIT_PRICE = _rx(r"\s*(?:per|/|each|an?)\s*(?!(?:month|mo|year|yr|annum|week|wk|day)\b)[a-z]")
+
+
+def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) -> None:
+    if (match.group("per") or "") not in ("", "month", "mo", "year", "yr", "annum", "week", "wk", "day"):
+        return  # a unit price ("$0.01 per query") is a figure, not a budget
+    if not match.group("per") and _UNIT_PRICE.match(clause.text, match.end()):
+        return
+    cue = _nearest_cue(clause.text, match.start(), match.end())
+    factor = _monthly_factor(match, clause)
+    if factor is None and cue == "spend" and re.search(r"\b(?:bill|invoice)", clause.text, re.I):
+        factor = 1.0  # a bill is monthly
+    if factor is None and cue == "budget" and "current_monthly_spend_usd" in acc.facts and _REFERS_BACK.search(clause.text):
+        factor = 1.0  # "we spend €7,000/month ... wants that under €2,500": the same period as the spend
+    if factor is None:
+        return
+    value = round(parse_number(match.group(group)) * factor, 2)
+    name = "current_monthly_spend_usd" if cue == "spend" else "monthly_budget_usd"
+    if acc.put(name, value, acc.quote(*clause.span(match))):
+        acc.use(clause.span(match, group))
+
+
+# --------------------------------------------------------------------------- hardware
+
+_GPU_MEMORY = {"h100": 80.0, "h200": 141.0, "l4": 24.0, "a10": 24.0, "a10g": 24.0, "t4": 16.0,
+               "l40s": 48.0, "l40": 48.0, "a6000": 48.0, "rtx a6000": 48.0, "rtx 4090": 24.0,
+               "rtx 3090": 24.0, "mi300x": 192.0}
+_GPU_MODEL = r"(?P<model>h100|h200|a100|a10g|a10|l40s|l40|l4|t4|v100|rtx\s?a6000|a6000|rtx\s?\d{4}(?:\s?ti)?|[34]0[789]0(?:\s?ti)?(?!\d)|mi300x?|mi250|b200|gh200|a40|a30|p100)"
+_COUNT = rf"(?P<n>{_NUM}|{_WNUM}|\ba single\b|\bsingle\b|\ban?\b)"
+_GPU_WITH_MODEL = _rx(
+    rf"{_COUNT}\s*(?:x|×)?\s*(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?{_GPU_MODEL}"
+    rf"(?:[\s-]?(?P<mem2>\d+)\s?gb)?(?:s\b|\s?gpus?\b|\s?cards?\b)?"
+)
+_GPU_GENERIC = _rx(rf"{_COUNT}\s*(?:x\s*)?(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b")
+_GPU_BARE = _rx(rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?\b{_GPU_MODEL}\b(?:[\s-]?(?P<mem2>\d+)\s?gb)?")
+_VRAM = _rx(rf"(?P<n>{_NUM})\s?gb\s+(?:of\s+)?(?:vram|gpu memory)")
+_RAM = _rx(rf"(?:(?P<n>{_NUM})\s?(?P<u>gb|tb)\s+(?:of\s+)?(?:ram|memory|system memory|ddr\d?)\b|\b(?:ram|memory)\s*(?::|of|is)?\s*(?P<n2>{_NUM})\s?(?P<u2>gb|tb)\b)")
+_CPU_ONLY = _rx(
+    r"\b(?:cpu[- ]only|only cpus?|cpus? only|no gpus?|without (?:a |any )?gpus?|(?:don't|do not|doesn't) have (?:a |any )?gpus?|no access to (?:a |any )?gpus?)\b"
+)
+
+
+def _gpu_count(raw: str) -> int:
+    word = raw.lower().strip()
+    return 1 if word in ("a", "an", "single", "a single") else int(parse_number(word))
+
+
+def _model_name(raw: str) -> str:
+    name = " ".join(raw.split()).upper().replace("RTX", "RTX ").replace("  ", " ").strip()
+    return f"RTX {name}" if name[:1].isdigit() else name
+
+
+def _known_memory(model: str) -> float | None:
+    return _GPU_MEMORY.get(" ".join(model.lower().split()))
+
+
+def _gpu_match(acc: Reading, clause: _Clause, match: re.Match[str], *, counted: bool, named: bool) -> None:
+    quote = acc.quote(*clause.span(match))
+    model = _model_name(match.group("model")) if named else ""
+    if counted:
+        acc.set_hardware("gpus", _gpu_count(match.group("n")), quote)
+    if named:
+        acc.set_hardware("gpu_model", model, quote)
+    memory = match.groupdict().get("mem") or match.groupdict().get("mem2")
+    if memory or named:
+        acc.set_hardware("gpu_memory_gb", float(memory) if memory else _known_memory(model), quote)
+    acc.use(clause.span(match))
+
+
+def _gpus(acc: Reading, clause: _Clause) -> None:
+    """"2x A100 80GB", "8 GPUs", "an L4": count, model and memory (known memory for unambiguous models)."""
+    for pattern, counted, named in ((_GPU_WITH_MODEL, True, True), (_GPU_GENERIC, True, False), (_GPU_BARE, False, True)):
+        for match in pattern.finditer(clause.text):
+            if acc.free(clause.span(match)) and (pattern is _GPU_WITH_MODEL or not _negated(clause, match)):
+                _gpu_match(acc, clause, match, counted=counted, named=named)
+
+
+def _memory(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _VRAM):
+        acc.set_hardware("gpu_memory_gb", parse_number(match.group("n")), acc.quote(*clause.span(match)))
+        acc.use(clause.span(match, "n"))
+    for match in _RAM.finditer(clause.text):
+        group, unit = ("n", "u") if match.group("n") else ("n2", "u2")
+        if acc.free(clause.span(match, group)):
+            scale = 1000.0 if match.group(unit) == "tb" else 1.0
+            acc.set_hardware("ram_gb", parse_number(match.group(group)) * scale, acc.quote(*clause.span(match)))
+            acc.use(clause.span(match, group))
+
+
+def _hardware(acc: Reading, clause: _Clause) -> None:
+    for match in _CPU_ONLY.finditer(clause.text):
+        acc.set_hardware("cpu_only", True, acc.quote(*clause.span(match)))
+    _gpus(acc, clause)
+    _memory(acc, clause)
+
+
+def _hardware_fact(acc: Reading) -> Fact[Hardware] | None:
+    if not acc.hardware:
+        return None
+    values = {k: v for k, v in acc.hardware.items() if v is not None}
+    if values.get("cpu_only"):
+        values["gpus"] = 0
+    return Fact.said(Hardware(**values), " … ".join(acc.hardware_quotes))
+
+
+# --------------------------------------------------------------------------- latency
+
+_TIME_UNIT = r"(?P<u>ms|msec|milliseconds?|s|secs?|seconds?|minutes?|mins?)"
+_LATENCY_NUMBER = _rx(rf"(?P<n>{_NUM})\s?{_TIME_UNIT}\b")
+_LATENCY_CUE = _rx(
+    r"\b(?:latency|latencies|response|respond\w*|answer\w*|repl(?:y|ies)|returns?|p\d{2,3}|median|ttft|"
+    r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in)\b"
+)
+_COMPARATOR = _rx(r"(?:\b(?:under|below|within|less than|at most|no more than|no slower than|max(?:imum)?|sub)\b|<=?|≤|sub-)\s*~?$")
+_NOT_LATENCY = _rx(
+    r"\b(?:every|keep|retain|retention|searchable|indexed|index|ingest\w*|retrain\w*|train\w*|sync\w*|refresh\w*|"
+    r"freshness|stale|lag|long|calls? of|recordings?|videos?|audio|timeout|build|job|window)\b"
+)
+_ACCEPTABLE_AFTER = _rx(
+    r"^\s*(?:is|are|would be|should be|will be)\s+(?:fine|ok|okay|acceptable|enough|the max(?:imum)?|the limit)\b"
+    r"|^\s*(?:max(?:imum)?|tops|at most|or (?:less|faster|better))\b"
+)
+_PERCENTILE = _rx(r"\b(?:(?P<p>p\d{2,3}|median|average|mean|avg)|(?P<q>\d{2}(?:\.\d+)?)(?:th|st|nd|rd)?[- ]percentile)\b")
+
+
+def _latency_seconds(value: float, unit: str) -> float:
+    unit = unit.lower()
+    if unit.startswith("m") and not unit.startswith("min"):
+        return value / 1000
+    return value * 60 if unit.startswith("min") else value
+
+
+def _percentile(clause: _Clause) -> str:
+    match = _PERCENTILE.search(clause.text)
+    if match is None:
+        return "p95"
+    if match.group("q"):
+        return "p" + match.group("q").replace(".", "")
+    word = match.group("p")
+    return {"median": "p50", "average": "mean", "avg": "mean"}.get(word, word)
+
+
+def _is_latency(clause: _Clause, match: re.Match[str]) -> bool:
+    unit = match.group("u").lower()
+    cue = bool(_LATENCY_CUE.search(clause.text))
+    compared = bool(_COMPARATOR.search(clause.text[: match.start()]) or _ACCEPTABLE_AFTER.search(clause.text[match.end() :]))
+    if _NOT_LATENCY.search(clause.text) and not cue:
+        return False
+    if unit.startswith("min"):
+        return cue and compared
+    return cue or compared
+
+
+def _latency(acc: Reading, clause: _Clause) -> None:
+    if "latency" in acc.facts:
+        return
+    for match in _free_matches(acc, clause, _LATENCY_NUMBER):
+        if not _is_latency(clause, match):
+            continue
+        seconds = _latency_seconds(parse_number(match.group("n")), match.group("u"))
+        start, end = clause.span(match)
+        cue = _COMPARATOR.search(clause.text[: match.start()])
+        if cue:
+            start = clause.start + cue.start()
+        label = _PERCENTILE.search(clause.text)
+        if label:
+            start, end = min(start, clause.start + label.start()), max(end, clause.start + label.end())
+            if label.group("q"):
+                acc.use(clause.span(label, "q"))
+        acc.put("latency", Latency(seconds=seconds, percentile=_percentile(clause)), acc.quote(start, end))
+        acc.use(clause.span(match))
+        return
+    sub = re.search(r"\bsub-?second\b", clause.text, re.I)
+    if sub:
+        acc.put("latency", Latency(seconds=1.0, percentile=_percentile(clause)), acc.quote(*clause.span(sub)))
+
+
+# --------------------------------------------------------------------------- retention
+
+_RETENTION_CUE = _rx(r"\b(?:retain\w*|retention|keep|kept|store|stored|archive\w*|delete\w*|purge\w*|hold|held|preserve\w*|ttl)\b")
+_DURATION = _rx(rf"(?P<n>{_ANY})[-\s]?(?P<u>days?|weeks?|months?|years?)\b")
+_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
+
+
+def _retention(acc: Reading, clause: _Clause) -> None:
+    cue = _RETENTION_CUE.search(clause.text)
+    if cue is None:
+        return
+    for match in _free_matches(acc, clause, _DURATION):
+        days = parse_number(match.group("n")) * _DAYS[match.group("u").lower().rstrip("s")]
+        start = clause.start + cue.start() if cue.start() < match.start() else clause.start + match.start()
+        end = max(clause.span(match)[1], clause.start + cue.end())
+        if acc.put("retention_days", days, acc.quote(start, end)):
+            acc.use(clause.span(match, "n"))
+        return
+
+
+# --------------------------------------------------------------------------- batch volume
+
+_BATCH_CUE = _rx(
+    r"\b(?:nightly|every night|each night|overnight|batch\w*|once a (?:day|week)|daily|weekly|hourly|per run|each run|one-off|one-time|"
+    r"scor(?:e|es|ed|ing)|backfill\w*|offline (?:scoring|inference|predictions?))\b"
+)
+_BATCH_NOUN = (
+    r"(?P<noun>rows|records|customers|users|accounts|transactions|predictions|items|products|listings|images|"
+    r"loans|claims|members|devices|orders|sessions|skus|entities|households|policies|invoices)"
+)
+_BATCH = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_BATCH_NOUN}\b(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min)\b)")
+_NOT_BATCH_ITEMS = (
+    "seconds|minutes|hours|days|weeks|months|years|ms|gbs|tbs|dollars|euros|percent|times|regions|engineers|"
+    "people|scientists|developers|models|features|columns|gpus|cpus|nodes|servers|machines|jobs|runs|times"
+)
+# "scores 12 million loan applications nightly": whatever plural noun the run counts
+_BATCH_ANY = _rx(
+    rf"\b(?:scor\w*|process\w*|predict\w*|classif\w*|embed\w*|run\w* (?:on|over))\s+(?:about\s+|~\s*|around\s+|roughly\s+)?"
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>(?!(?:{_NOT_BATCH_ITEMS})\b)[a-z]+s)\b"
+    r"(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min|hour|hr|h)\b)"
+)
+
+
+def _batch(acc: Reading, clause: _Clause) -> None:
+    cue = _BATCH_CUE.search(clause.text)
+    if cue is None or "daily active" in clause.text.lower():
+        return
+    for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW), *_free_matches(acc, clause, _BATCH_ANY)]:
+        unit = _CORPUS_UNITS.get(match.group("noun"), match.group("noun"))
+        quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
+        start = min(clause.start + cue.start(), clause.span(match)[0])
+        end = max(clause.start + cue.end(), clause.span(match)[1])
+        if acc.put("batch_volume", quantity, acc.quote(start, end)):
+            acc.use(clause.span(match, "n"))
+            acc.put("mode", "batch", acc.quote(*clause.span(cue)))
+        return
+
+
+# --------------------------------------------------------------------------- events
+
+_EVENT_NOUN = r"(?P<noun>events|messages|msgs|clicks|impressions|transactions|log lines|logs|records|readings|signals|updates|rows|spans)"
+_EVENTS = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_EVENT_NOUN}{_PERIOD}")
+_EVENTS_SHORT = _rx(rf"(?P<n>{_NUM})\s?(?:eps|events/s(?:ec)?|msgs?/s(?:ec)?|messages/s(?:ec)?)\b")
+_SCORING = _rx(r"\b(?:scor\w*|predict\w*|classif\w*|api|endpoint|serv\w*|inference)\b")
+_CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
+
+
+def _events(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _EVENTS_SHORT):
+        _put_events(acc, clause, match, parse_number(match.group("n")) * 86400, per_second=True)
+        return
+    for match in _free_matches(acc, clause, _EVENTS):
+        if match.group("noun") in ("messages", "msgs") and _CHATTY.search(clause.text):
+            continue  # chat messages are requests
+        if match.group("noun") == "transactions" and _SCORING.search(clause.text):
+            continue  # transactions a model scores are its load
+        seconds = _period_seconds(match)
+        if seconds is None:
+            continue
+        _put_events(acc, clause, match, parse_number(match.group("n")) * 86400 / seconds, per_second=seconds < 3600)
+        return
+
+
+def _put_events(acc: Reading, clause: _Clause, match: re.Match[str], per_day: float, *, per_second: bool) -> None:
+    quote = acc.quote(*clause.span(match))
+    if acc.put("events_per_day", per_day, quote):
+        acc.use(clause.span(match, "n"))
+        if per_second:
+            acc.notes.setdefault("streaming", quote)
+
+
+# --------------------------------------------------------------------------- data volume
+
+_SIZE = _rx(rf"(?P<n>{_NUM})\s?(?P<u>tb|gb|pb|mb|terabytes?|gigabytes?|petabytes?|megabytes?)\b(?P<rest>{_PERIOD})?")
+_SIZE_TO_GB = {"t": 1000.0, "g": 1.0, "p": 1_000_000.0, "m": 0.001}
+_PER_DAY_BEFORE = _rx(r"\b(?:daily|per day|each day|every day|a day)\b[^,;]{0,25}$")
+
+
+def _data_volume(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _SIZE):
+        gb = parse_number(match.group("n")) * _SIZE_TO_GB[match.group("u")[0].lower()]
+        seconds = _period_seconds(match) if match.group("rest") else None
+        if seconds is None and _PER_DAY_BEFORE.search(clause.text[: match.start()]):
+            seconds = 86400.0
+        quote = acc.quote(*clause.span(match))
+        if seconds is not None:
+            taken = acc.put("data_volume_gb_per_day", gb * 86400 / seconds, quote)
+        else:
+            taken = acc.put("data_volume_gb", gb, quote)
+        if taken:
+            acc.use(clause.span(match, "n"))
+
+
+# --------------------------------------------------------------------------- requests and users
+
+_RPS_SHORT = _rx(rf"(?P<n>{_NUM})\s?(?P<u>rps|qps|rpm|qpm|tps|req/s(?:ec)?|reqs/s(?:ec)?|requests/s(?:ec)?|queries/s(?:ec)?|requests/min)\b")
+_REQUEST_NOUN = (
+    r"(?P<noun>requests?|queries|query|calls|api calls|predictions|inferences|questions|searches|conversations|chats|"
+    r"sessions|lookups|hits|page ?views|prompts|completions|generations|messages|classifications|summaries|"
+    r"recommendations|transcriptions|translations|lookups|scorings?|transactions)"
+)
+_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD}")
+_USER_NOUN = (
+    r"(?P<unoun>users|employees|customers|agents|analysts|doctors|clinicians|physicians|nurses|lawyers|students|"
+    r"members|subscribers|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
+    r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers|sres)"
+)
+_USERS = _rx(
+    rf"(?:(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_USER_NOUN}\b"
+    rf"|(?P<n2>{_NUM})\s?(?P<au>dau|mau|wau|daily active users|monthly active users|weekly active users)\b)"
+)
+_PER_USER = _rx(r"\b(?:each|apiece|per (?:user|person|employee|agent|analyst|head|customer)|a head)\b")
+_USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|run|runs|issue|issues|do|does|post|posts|type)\b")
+_PEAK = _rx(r"\b(?:peak\w*|max(?:imum)?|burst\w*|spikes?|busiest)\b")
+
+
+def _rate_value(match: re.Match[str]) -> tuple[float, float]:
+    """(per second, per day) of a rate match."""
+    seconds = _period_seconds(match) or 86400.0
+    value = parse_number(match.group("n"))
+    return value / seconds, value * 86400 / seconds
+
+
+def _users_before(acc: Reading, clause: _Clause, limit: int) -> re.Match[str] | None:
+    found = None
+    for match in _USERS.finditer(clause.text[:limit]):
+        if _team_context(clause, match):
+            continue
+        found = match
+    return found
+
+
+def _previous_clause(acc: Reading, clause: _Clause) -> _Clause | None:
+    index = acc.clauses.index(clause)
+    return acc.clauses[index - 1] if index > 0 else None
+
+
+def _requests(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _RPS_SHORT):
+        per_second = parse_number(match.group("n")) / (60.0 if match.group("u").lower() in ("rpm", "qpm", "requests/min") else 1.0)
+        _put_rps(acc, clause, match, per_second, acc.quote(*clause.span(match)))
+    for match in _free_matches(acc, clause, _RATE):
+        _one_rate(acc, clause, match)
+
+
+def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
+    per_second, per_day = _rate_value(match)
+    start, end = clause.span(match)
+    users_clause, users = clause, _users_before(acc, clause, match.start())
+    per_user = bool(_PER_USER.search(clause.text)) or bool(users and _USERS_ASK.search(clause.text[users.end() : match.start()]))
+    if per_user and users is None:
+        previous = _previous_clause(acc, clause)
+        if previous is not None:
+            users_clause, users = previous, _users_before(acc, previous, len(previous.text))
+    if per_user and users is not None:
+        count = parse_number(users.group("n") or users.group("n2"))
+        per_second, per_day = per_second * count, per_day * count
+        start = users_clause.span(users)[0]
+        _put_users(acc, users_clause, users)
+    quote = acc.quote(start, end)
+    seconds = _period_seconds(match) or 86400.0
+    if seconds < 86400:
+        _put_rps(acc, clause, match, per_second, quote)
+        _bare_peak(acc, clause, match, seconds)
+    elif acc.put("requests_per_day", per_day, quote):
+        acc.use(clause.span(match, "n"))
+
+
+_BARE_PEAK = _rx(
+    rf"(?:(?P<n>{_NUM})\s+(?:at|during|in)\s+(?:the\s+)?peaks?\b"
+    rf"|\bpeaks?\s+(?:of|at|around|near|up to|is|:)?\s*(?:~\s*)?(?P<m>{_NUM})(?!\s*(?:[a-z%$/]|\.\d)))"
+)
+
+
+def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: float) -> None:
+    """"10 requests per second on average and 50 at peak": the unit is the clause's rate."""
+    for match in _BARE_PEAK.finditer(clause.text, rate.end()):
+        group = "n" if match.group("n") else "m"
+        if acc.free(clause.span(match, group)):
+            quote = acc.quote(clause.span(rate)[0], clause.span(match)[1])
+            acc.put("peak_rps", parse_number(match.group(group)) / seconds, quote, replace=True)
+            acc.notes["peak"] = quote
+            acc.use(clause.span(match, group))
+            return
+
+
+def _put_rps(acc: Reading, clause: _Clause, match: re.Match[str], per_second: float, quote: str) -> None:
+    peak = bool(_PEAK.search(clause.text))
+    previous = acc.facts.get("peak_rps")
+    replace = peak and previous is not None and not _PEAK.search(previous.quote) and "peak" not in acc.notes
+    if acc.put("peak_rps", per_second, quote, replace=replace) or replace:
+        acc.use(clause.span(match, "n"))
+        if peak:
+            acc.notes["peak"] = quote
+
+
+def _put_users(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
+    group = "n" if match.group("n") else "n2"
+    if not acc.free(clause.span(match, group)):
+        return
+    if acc.put("users", int(parse_number(match.group(group))), acc.quote(*clause.span(match))):
+        acc.use(clause.span(match, group))
+
+
+def _users(acc: Reading, clause: _Clause) -> None:
+    for match in _USERS.finditer(clause.text):
+        if _DELTA.search(match.group(0)) or _SUPERLATIVE.search(match.group(0)):
+            continue  # "500 more users" is growth; "our 2 largest customers" is not a user count
+        if not _team_context(clause, match):
+            _put_users(acc, clause, match)
+
+
+# --------------------------------------------------------------------------- team
+
+_TEAM_NOUN = r"(?:(?:ml|ai|data|software|backend|platform|mlops|full[- ]stack|devops|research|nlp|infra)\s+)*(?:engineers?|scientists?|developers?|devs?|researchers?|people|persons?|ds|mles?|swes?|sres?)"
+_TEAM = [
+    _rx(
+        rf"\bteam\s+(?:(?:is|has|now|shrank|shrunk|grew|grown|went|down|up|will|be|size)\s+){{0,3}}(?:of|is|has|with|to|at|:)?\s*"
+        rf"(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"
+    ),
+    _rx(rf"\b(?:there are|we are|we're)\s+(?:only\s+|just\s+)?(?P<n>{_ANY})\s+of us\b"),
+    _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member|strong)\s+(?:team|startup|company|shop|org\w*|group|lab)\b"),
+    _rx(rf"(?P<n>{_ANY})\s+{_TEAM_NOUN}\b(?:\s+(?:and|\+|&)\s+(?P<m>{_ANY})\s+{_TEAM_NOUN}\b)?"),
+]
+_SOLO = _rx(
+    r"\b(?:solo (?:developer|dev|engineer|founder|data scientist)|just me|only me|one-person|one person (?:team|shop)|"
+    r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself)\b"
+)
+_TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
+_FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|across)\s+(?:\w+\s+)?[~≈]?\s*$")
+
+
+def _team_context(clause: _Clause, match: re.Match[str]) -> bool:
+    """An engineer/developer count that describes the team, not the users."""
+    noun = (match.groupdict().get("unoun") or "").lower()
+    if noun not in ("engineers", "developers", "researchers", "people", "sres"):
+        return False
+    count = parse_number(match.group("n"))
+    if _FOR_BEFORE.search(clause.text[: match.start()]) or count > 50:
+        return False
+    return bool(_TEAM_CUE.search(clause.text)) or noun != "people"
+
+
+def _team(acc: Reading, clause: _Clause) -> None:
+    solo = _SOLO.search(clause.text)
+    if solo:
+        acc.put("team_size", 1, acc.quote(*clause.span(solo)))
+        return
+    for index, pattern in enumerate(_TEAM):
+        for match in _free_matches(acc, clause, pattern):
+            if index == 3 and (_FOR_BEFORE.search(clause.text[: match.start()]) or parse_number(match.group("n")) > 50):
+                continue
+            size = parse_number(match.group("n"))
+            if match.groupdict().get("m"):
+                size += parse_number(match.group("m"))
+                acc.use(clause.span(match, "m"))
+            if "team_size" in acc.facts:
+                _extend_team(acc, clause, match, int(size))
+            elif acc.put("team_size", int(size), acc.quote(*clause.span(match))):
+                acc.use(clause.span(match, "n"))
+            return
+
+
+def _extend_team(acc: Reading, clause: _Clause, match: re.Match[str], size: int) -> None:
+    """"Team: 6 DS, 2 MLEs": a list item right after the team count adds to it."""
+    previous = _previous_clause(acc, clause)
+    fact = acc.facts["team_size"]
+    if previous is None or clause.text.strip(" .") != match.group(0).strip():
+        return
+    start = acc.text.rfind(fact.quote, previous.start, previous.start + len(previous.text))
+    if start < 0:
+        return
+    acc.put("team_size", fact.value + size, acc.quote(start, clause.span(match)[1]), replace=True)
+    acc.use(clause.span(match, "n"))
+
+
+# --------------------------------------------------------------------------- corpus
+
+_CORPUS_UNITS = {
+    "documents": "documents", "document": "documents", "docs": "documents", "pdfs": "documents",
+    "pdf files": "documents", "pdf documents": "documents", "word documents": "documents",
+    "pages": "pages", "web pages": "pages", "webpages": "pages", "wiki pages": "pages",
+    "notes": "notes", "tickets": "tickets", "files": "files", "emails": "emails", "e-mails": "emails",
+    "articles": "articles", "contracts": "contracts", "manuals": "manuals", "transcripts": "transcripts",
+    "reports": "reports", "papers": "papers", "records": "records", "rows": "rows", "images": "images",
+    "conversations": "conversations", "chunks": "chunks", "books": "books", "policies": "policies",
+    "faqs": "faqs", "slides": "slides", "decks": "slides", "patents": "patents", "invoices": "invoices",
+    "forms": "forms", "cases": "cases", "products": "products", "items": "items", "listings": "listings",
+    "skus": "products", "videos": "videos", "recordings": "recordings", "messages": "messages",
+    "chats": "conversations", "threads": "threads", "posts": "posts", "reviews": "reviews",
+}
+_CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
+_CORPUS = _rx(
+    rf"(?P<n>{_NUM})\s+(?:(?!per\b|a\b|an\b|of\b|to\b|and\b|or\b|in\b|for\b|with\b|from\b)[a-z~&'][\w&'-]*\s+){{0,3}}?"
+    rf"(?P<noun>{_CORPUS_NOUN})\b(?!{_PERIOD})"
+)
+
+
+_DELTA = _rx(r"\b(?:new|more|additional|extra|incoming|fresh)\b")
+# "every night we embed 200k new tickets": new items per batch run.
+_BATCH_NEW = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:new|incoming|additional|fresh)\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>{_CORPUS_NOUN})\b"
+)
+
+
+def _corpus(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _CORPUS):
+        if _DELTA.search(match.group(0)):
+            continue  # "500k more documents" is growth, not the corpus
+        unit = _CORPUS_UNITS[" ".join(match.group("noun").lower().split())]
+        quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
+        if acc.put("corpus", quantity, acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
+        return
+
+
+_PROCESSING = _rx(
+    r"\b(?:classif\w*|scor\w*|label\w*|summari[sz]\w*|translat\w*|tag\w*|rout\w*|moderat\w*|extract\w*|"
+    r"triag\w*|answer\w*|handl\w*|process\w*|review\w*|transcrib\w*|categori[sz]\w*)\b"
+)
+_ITEMS_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>{_CORPUS_NOUN}){_PERIOD}")
+
+
+def _items_handled(acc: Reading, clause: _Clause) -> None:
+    """"Classify ~1k incoming emails/day": the items a system handles per period are its load."""
+    if not _PROCESSING.search(clause.text):
+        return
+    for match in _free_matches(acc, clause, _ITEMS_RATE):
+        _one_rate(acc, clause, match)
+        return
+
+
+# --------------------------------------------------------------------------- A/B tests
+
+_EXPERIMENT_CUE = _rx(r"\b(?:a/b|ab test\w*|a-b test\w*|split test\w*|experiment\w*|mde|minimum detectable|detect|statistical\w*|power|significan\w*|ctr|conversion)\b")
+_PERCENT = rf"(?P<n>{_NUM})\s?(?:%|percent\b)"
+_BASELINE = [
+    _rx(rf"\b(?:baseline|current|existing|today's|our)\s+(?:[a-z-]+\s+){{0,2}}?(?:ctr|conversion(?: rate)?|click[- ]through(?: rate)?|cvr|rate)\s*(?:is|of|at|=|:|≈)?\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
+    _rx(rf"\b(?:ctr|conversion rate|click[- ]through rate|cvr)\s+(?:is|of|at|=|:|≈|sits at|around)\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
+    _rx(rf"{_PERCENT}\s+(?:baseline\s+)?(?:ctr|conversion rate|click[- ]through rate|cvr)\b"),
+    _rx(rf"\b(?:[a-z-]+\s+)?(?:rate\s+)?baseline\s+(?:is|of|at|=|:|≈|around|about)\s*(?:about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
+]
+_MDE = [
+    _rx(rf"\b(?:detect|mde|minimum detectable effect|lift|uplift)\b[^,;.]{{0,30}}?{_PERCENT}(?:\s+(?P<rel>relative|absolute))?"),
+    _rx(rf"{_PERCENT}\s+(?P<rel>relative\s+|absolute\s+)?(?:[a-z]+\s+)?(?:lift|uplift|change|improvement|increase|difference|effect|drop)\b"),
+]
+_POINTS = _rx(rf"(?P<n>{_NUM})\s?(?:percentage points?|pp|pts|points)\b")
+
+
+def _experiment(acc: Reading, clause: _Clause) -> None:
+    if not _EXPERIMENT_CUE.search(acc.low):
+        return
+    for pattern in _BASELINE:
+        for match in _free_matches(acc, clause, pattern):
+            if acc.put("baseline_rate", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
+                acc.use(clause.span(match, "n"))
+    for pattern in _MDE:
+        for match in _free_matches(acc, clause, pattern):
+            if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
+                acc.use(clause.span(match, "n"))
+                if (match.groupdict().get("rel") or "").strip().lower() == "absolute":
+                    acc.notes["points"] = "absolute"
+
+
+def _experiment_points(acc: Reading, clause: _Clause) -> None:
+    """"2 percentage points": absolute; made relative when the baseline is stated."""
+    if not _EXPERIMENT_CUE.search(acc.low):
+        return
+    for match in _free_matches(acc, clause, _POINTS):
+        if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
+            acc.notes["points"] = "points"
+
+
+def _relative_effect(acc: Reading) -> None:
+    if "points" not in acc.notes:
+        return
+    baseline, effect = acc.facts.get("baseline_rate"), acc.facts["min_detectable_effect"]
+    if baseline is not None and baseline.value > 0:
+        acc.facts["min_detectable_effect"] = Fact.said(round(effect.value / baseline.value, 6), effect.quote)
+
+
+# --------------------------------------------------------------------------- models
+
+_FAMILY_WORDS = r"llama|mistral|mixtral|qwen|gemma|phi-?\d|falcon|deepseek|olmo|yi|granite|command[- ]r"
+_PARAMS = [
+    _rx(rf"\b(?:{_FAMILY_WORDS})(?:[\s-]*\d+(?:\.\d+)?)?[\s-]+(?P<n>\d+(?:\.\d+)?)\s?b\b"),
+    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b(?:[\s-]+(?:parameters?|params?|model|llm|instruct|chat|base))\b"),
+    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)[\s-]billion[\s-]param\w*"),
+    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)b(?=\s*(?:$|[,.;)?!]|\s(?:or|and|is|would|should|model)\b))"),
+]
+_FAMILIES = [
+    ("xgboost", r"xgboost"), ("lightgbm", r"lightgbm|light gbm"), ("catboost", r"catboost"),
+    ("random forest", r"random forests?"), ("logistic regression", r"logistic regression"),
+    ("linear regression", r"linear regression"), ("gradient boosting", r"gradient[- ]boost\w*|gbdt|gbm"),
+    ("llama", r"llama"), ("mixtral", r"mixtral"), ("mistral", r"mistral"), ("qwen", r"qwen"),
+    ("gemma", r"gemma"), ("phi", r"phi-?\d"), ("falcon", r"falcon"), ("deepseek", r"deepseek"),
+    ("distilbert", r"distilbert"), ("roberta", r"roberta"), ("bert", r"bert"), ("t5", r"t5|flan-t5"),
+    ("gpt", r"gpt(?:-?\d[\w.]*)?|chatgpt"), ("claude", r"claude"), ("gemini", r"gemini"),
+    ("two-tower", r"two[- ]tower"),
+]
+_FAMILY = _rx(r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_FAMILIES)) + r")(?:\d[\d.]*)?\b")
+_LLM_WORDS = _rx(
+    r"\b(?:llms?|large language models?|gpt[\w.-]*|chatgpt|llama|mistral|mixtral|qwen|gemma|claude|gemini|openai|"
+    r"anthropic|rag|retrieval[- ]augmented|chat ?bots?|copilots?|prompts?|prompting|generative|gen ?ai|"
+    r"summari[sz]\w+|text generation|generate (?:text|answers|summaries|descriptions|responses)|"
+    r"\d+(?:\.\d+)?\s?b (?:model|parameter|llm)s?)(?:\d[\d.]*)?\b"
+)
+_CLASSIC_STRONG = _rx(
+    r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
+    r"gbdt|sklearn|scikit-learn)\b"
+)
+_CLASSIC_WEAK = _rx(r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular)\b")
+
+
+def _model(acc: Reading) -> None:
+    for clause in acc.clauses:
+        if "model_params_b" in acc.facts:
+            break
+        for pattern in _PARAMS:
+            match = pattern.search(clause.text)
+            if match and acc.free(clause.span(match, "n")):
+                acc.put("model_params_b", float(match.group("n")), acc.quote(*clause.span(match)))
+                acc.use(clause.span(match))
+                break
+    family = _FAMILY.search(acc.low)
+    if family:
+        name = next(_FAMILIES[i][0] for i in range(len(_FAMILIES)) if family.group(f"f{i}"))
+        acc.put("model_family", name, acc.quote(*family.span()))
+    _model_kind(acc)
+
+
+def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    found = _first_positive(acc, pattern, negation=_NEGATION)
+    if found is None:
+        return None
+    clause, match = found
+    return pattern.search(acc.low, clause.start + match.start())
+
+
+def _model_kind(acc: Reading) -> None:
+    llm, strong, weak = (_first_affirmed(acc, p) for p in (_LLM_WORDS, _CLASSIC_STRONG, _CLASSIC_WEAK))
+    params = acc.facts.get("model_params_b")
+    if strong and (llm is None or strong.start() < llm.start()):
+        acc.put("model_kind", "classic_ml", acc.quote(*strong.span()))
+    elif llm:
+        acc.put("model_kind", "llm", acc.quote(*llm.span()))
+    elif params is not None:
+        acc.put("model_kind", "llm", params.quote)
+    elif weak:
+        acc.put("model_kind", "classic_ml", acc.quote(*weak.span()))
+
+
+# --------------------------------------------------------------------------- where it runs
+
+_AIR_GAPPED = _rx(
+    r"\b(?:air[- ]?gap(?:ped)?|no (?:internet|outbound (?:internet|network|traffic))(?: access| connection)?|"
+    r"(?:fully )?offline (?:environment|network|site)|disconnected network)\b"
+)
+_SINGLE_MACHINE = _rx(
+    r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:single\s+)?(?:laptop|macbook|workstation|desktop|pc)|"
+    r"(?:a |one )?single[- ](?:machine|server|box|node|vm|host|gpu server|workstation)|"
+    r"one (?:machine|server|box|node|vm)|my laptop|a laptop)\b"
+)
+_ON_PREM = _rx(
+    r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?(?:[a-z]+\s+)?"
+    r"(?:data[- ]?cent(?:er|re)s?|dc|servers?|hardware|infrastructure|racks?)|in[- ]house (?:servers?|hardware|infrastructure)|"
+    r"bare[- ]metal|private cloud|no (?:public )?cloud|(?:can't|cannot|can not|not allowed to|must not|mustn't) use (?:the |a |any )?(?:public )?cloud)\b"
+)
+_SELF_HOSTED = _rx(r"\bself[- ]hosted\b")
+_PROVIDERS = [("aws", r"aws|amazon web services"), ("gcp", r"gcp|google cloud(?: platform)?"), ("azure", r"azure")]
+_PROVIDER = _rx(r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in _PROVIDERS) + r")\b")
+_GENERIC_CLOUD = _rx(r"\b(?:in the cloud|cloud[- ]based|cloud[- ]native|on the cloud|public cloud|managed cloud services)\b")
+_OFF_NEGATION = _rx(r"\b(?:not|no longer|don't|do not|doesn't|does not|never)\b(?![^,;.]*\bleave\b)[^,;.]{0,25}$")
+
+
+def _first_positive(acc: Reading, pattern: re.Pattern[str], *, negation: re.Pattern[str]) -> tuple[_Clause, re.Match[str]] | None:
+    if not pattern.search(acc.low):
+        return None
+    for clause in acc.clauses:
+        for match in pattern.finditer(clause.text):
+            if not negation.search(clause.text[max(0, match.start() - 30) : match.start()]):
+                return clause, match
+    return None
+
+
+def _deployment(acc: Reading) -> None:
+    provider = _first_positive(acc, _PROVIDER, negation=_NEGATION)
+    if provider:
+        clause, match = provider
+        name = next(n for n, _ in _PROVIDERS if match.group(n))
+        acc.put("cloud", name, acc.quote(*clause.span(match)))
+    air = _first_positive(acc, _AIR_GAPPED, negation=_OFF_NEGATION)
+    ranked: list[tuple[str, tuple[_Clause, re.Match[str]] | None]] = [
+        ("air_gapped", air),
+        ("single_machine", _first_positive(acc, _SINGLE_MACHINE, negation=_NEGATION)),
+        ("on_prem", _first_positive(acc, _ON_PREM, negation=_OFF_NEGATION)),
+        ("cloud", provider or _first_positive(acc, _GENERIC_CLOUD, negation=_NEGATION)),
+        ("on_prem", _first_positive(acc, _SELF_HOSTED, negation=_NEGATION)),
+    ]
+    for value, found in ranked:
+        if found:
+            clause, match = found
+            acc.put("deployment", value, acc.quote(*clause.span(match)))
+            break
+    if air:
+        acc.put("no_external_apis", True, acc.quote(*air[0].span(air[1])))
+
+
+_NO_EXTERNAL = _rx(
+    r"\b(?:no (?:external|third[- ]party|hosted|cloud|public|outside|saas)\s+(?:llm\s+|model\s+|ai\s+)?(?:apis?|services|llms?|models|providers|endpoints)|"
+    r"no saas|no (?:openai|anthropic|chatgpt)\b|"
+    r"(?:can't|cannot|can not|must not|mustn't|may not|not allowed to|shouldn't|should not|won't|isn't allowed to)\s+"
+    r"(?:send|share|upload|pass|use|call)\s+(?:[\w-]+\s+){0,3}?(?:to\s+)?(?:openai|anthropic|chatgpt|gpt|external|third[- ]part\w+|the cloud|outside|hosted)|"
+    r"(?:data|it|nothing|phi|pii|documents?|information|records|anything)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:can't|cannot|can not|must not|mustn't|may not|should not|shouldn't|must never|can never|never|is not allowed to|isn't allowed to|won't)\s+"
+    r"(?:\w+\s+)?leave\s+(?:our|the|this|their)\s+(?:own\s+)?(?:network|premises|building|data[- ]?cent(?:er|re)|infrastructure|servers?|"
+    r"company|environment|vpc|firewall|walls|machine|laptop|systems?|org\w*|perimeter|cluster)|"
+    r"nothing\s+(?:can|may|must|should|will|is allowed to)\s+(?:ever\s+)?leave\s+(?:our|the|this|their)\s+(?:own\s+)?"
+    r"(?:network|premises|building|data[- ]?cent(?:er|re)|infrastructure|servers?|company|environment|vpc|site|machine|laptop)|"
+    r"(?:only|just) (?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms)|"
+    r"(?:self[- ]hosted|local|open[- ]source|open[- ]weights?) (?:models|llms) only|"
+    r"without (?:any )?(?:external|third[- ]party|hosted) (?:apis?|services)|"
+    r"(?:no\s+(?:[\w-]+\s+){0,3}?(?:may|can|must|should|will|is to)|(?:must|may|can|should|will)\s*(?:not|never|n't)|cannot|can't)\s+"
+    r"(?:ever\s+)?(?:be\s+(?:sent|shared|uploaded|passed|exposed)|go|flow|be transferred)\s+to\s+(?:an?\s+|any\s+)?"
+    r"(?:openai|anthropic|chatgpt|external|third[- ]part\w+|the cloud|cloud|outside|hosted|saas)|"
+    r"everything (?:must|has to|should) (?:run|stay) (?:locally|local|offline|on[- ]prem\w*))"
+)
+
+
+def _no_external(acc: Reading) -> None:
+    for clause in acc.clauses:
+        match = _NO_EXTERNAL.search(clause.text)
+        if match:
+            acc.put("no_external_apis", True, acc.quote(*clause.span(match)))
+            return
+
+
+_STACK_ONLY = _rx(
+    r"\b(?:(?:existing|current)\s+(?:[\w-]+\s+){0,2}?only|only (?:use|reuse|allowed to use)\b|can only use|"
+    r"(?:no|without)\s+(?:any\s+)?(?:adding\s+|introducing\s+|deploying\s+)?(?:an?\s+|any\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
+    r"(?:must|have to|need to|has to)\s+reuse|reuse (?:only )?(?:what we (?:already )?have|our existing)|"
+    r"stick (?:to|with) (?:what we have|our (?:existing|current))|nothing new|"
+    r"(?:with|using) (?:only|just) (?:our )?(?:existing|current))\b"
+)
+
+
+def _stack_only(acc: Reading) -> None:
+    for clause in acc.clauses:
+        match = _STACK_ONLY.search(clause.text)
+        if match:
+            acc.put("stack_only", True, acc.quote(*clause.span(match)))
+            return
+
+
+# --------------------------------------------------------------------------- data rules
+
+_REGIONS = [
+    ("EU", r"eu|europe|the european union|european union|eea"), ("US", r"us|usa|united states|the us|the united states"),
+    ("UK", r"uk|united kingdom"), ("Germany", r"germany"), ("France", r"france"), ("Canada", r"canada"),
+    ("Switzerland", r"switzerland"), ("Australia", r"australia"), ("India", r"india"), ("Japan", r"japan"),
+    ("Singapore", r"singapore"), ("Brazil", r"brazil"), ("Netherlands", r"the netherlands|netherlands"),
+    ("Ireland", r"ireland"),
+]
+_REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)) + ")"
+_RESIDENCY = [
+    _rx(rf"\b(?:stay|stays|remain|remains|reside|resides|be stored|be hosted|be processed|be kept|kept|live|lives|be)\s+(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
+    _rx(rf"\b(?:must|cannot|can't|must not|mustn't|never|may not|should not)\s+(?:\w+\s+)?leave\s+(?:the\s+)?{_REGION}\b"),
+    _rx(rf"\b{_REGION}[- ]only\b"),
+    _rx(rf"\b{_REGION}\s+(?:hosting|hosted|storage|data|servers?|regions?|cloud|data ?cent(?:er|re)s?)\s+only\b"),
+    _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
+    _rx(rf"\b{_REGION}\s+data\s+residency"),
+    _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
+    _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
+    _rx(rf"\b{_REGION}\s+(?:region|data ?cent(?:er|re)s?)\b"),
+]
+
+
+def _region_name(acc: Reading, clause: _Clause, match: re.Match[str]) -> str | None:
+    for i, (name, _) in enumerate(_REGIONS):
+        group = f"r{i}"
+        if match.group(group):
+            raw = acc.text[slice(*clause.span(match, group))]
+            if name in ("US", "UK") and raw.split()[-1] not in ("US", "UK", "USA"):
+                return None  # the pronoun "us", not the United States
+            return name
+    return None
+
+
+_REGION_GATE = _rx(rf"\b{_REGION}\b")
+
+
+def _residency(acc: Reading) -> None:
+    for clause in acc.clauses:
+        if not _REGION_GATE.search(clause.text):
+            continue
+        for pattern in _RESIDENCY:
+            for match in pattern.finditer(clause.text):
+                name = _region_name(acc, clause, match)
+                if name:
+                    acc.put("data_residency", name, acc.quote(*clause.span(match)))
+                    return
+
+
+_COMPLIANCE = [
+    ("gdpr", r"\bgdpr\b"), ("hipaa", r"\bhipaa\b|protected health information"),
+    ("pii", r"\bpii\b|personal data|personally identifiable|personal information"),
+    ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
+    ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
+]
+# "No PHI may be sent ...": a rule about the data, not its absence.
+_RULE_AFTER = _rx(r"\s+(?:data\s+)?(?:may|can|must|should|shall|will|is allowed|ever|leaves?|goes?)\b")
+_NOT_APPLYING = _rx(r"\s+(?:no longer|doesn't|does not|is not|isn't|not|won't|will not)\b")
+_COMPLIANCE_PATTERNS = [(name, _rx(p)) for name, p in _COMPLIANCE]
+_PHI = re.compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
+_COMPLIANCE_GATE = _rx("|".join(p for _, p in _COMPLIANCE) + r"|\bphi\b")
+
+
+def _compliance(acc: Reading) -> None:
+    for clause in acc.clauses:
+        if not _COMPLIANCE_GATE.search(clause.text):
+            continue
+        for name, pattern in _COMPLIANCE_PATTERNS:
+            match = pattern.search(clause.text)
+            if match is None and name == "hipaa":
+                match = _PHI.search(acc.original(clause))
+            if match is None or _NOT_APPLYING.match(clause.text, match.end()):
+                continue
+            if not _negated(clause, match) or _RULE_AFTER.match(clause.text, match.end()):
+                acc.add("compliance", name, acc.quote(*clause.span(match)))
+                for sub in re.finditer(r"\d+", match.group(0)):
+                    acc.use((clause.start + match.start() + sub.start(), clause.start + match.start() + sub.end()))
+
+
+_STACK = [
+    ("postgres", r"postgres(?:ql)?|pgvector"), ("mysql", r"mysql"), ("kubernetes", r"kubernetes|k8s|eks|gke|aks"),
+    ("spark", r"spark|pyspark"), ("databricks", r"databricks"), ("airflow", r"airflow"), ("dagster", r"dagster"),
+    ("prefect", r"prefect"), ("kafka", r"kafka"), ("kinesis", r"kinesis"), ("flink", r"flink"),
+    ("snowflake", r"snowflake"), ("bigquery", r"bigquery|big query"), ("redshift", r"redshift"),
+    ("redis", r"redis"), ("elasticsearch", r"elasticsearch|elastic search|elastic"), ("opensearch", r"opensearch"),
+    ("s3", r"s3"), ("gcs", r"gcs"), ("mlflow", r"mlflow"), ("sagemaker", r"sagemaker"), ("vertex", r"vertex(?: ai)?"),
+    ("mongodb", r"mongodb|mongo"), ("dynamodb", r"dynamodb"), ("cassandra", r"cassandra"),
+    ("clickhouse", r"clickhouse"), ("duckdb", r"duckdb"), ("pinecone", r"pinecone"), ("weaviate", r"weaviate"),
+    ("qdrant", r"qdrant"), ("milvus", r"milvus"), ("chroma", r"chroma(?:db)?"), ("faiss", r"faiss"),
+    ("neo4j", r"neo4j"), ("rabbitmq", r"rabbitmq"), ("celery", r"celery"), ("docker", r"docker"),
+    ("ray", r"ray"), ("triton", r"triton"), ("vllm", r"vllm"), ("kubeflow", r"kubeflow"), ("feast", r"feast"),
+    ("dbt", r"dbt"), ("terraform", r"terraform"), ("prometheus", r"prometheus"), ("grafana", r"grafana"),
+    ("datadog", r"datadog"),
+]
+_STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
+_CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark"}
+
+
+def _stack(acc: Reading) -> None:
+    for clause in acc.clauses:
+        for match in _STACK_RX.finditer(clause.text):
+            word = acc.text[slice(*clause.span(match))]
+            if word.lower() in _CAPITALISED_ONLY and not word[0].isupper():
+                continue
+            if _negated(clause, match):
+                continue
+            name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
+            acc.add("existing_stack", name, acc.quote(*clause.span(match)))
+            for sub in re.finditer(r"\d+", word):
+                acc.use((clause.start + match.start() + sub.start(), clause.start + match.start() + sub.end()))
+
+
+_LANGUAGES = (
+    "english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian|finnish|japanese|"
+    "chinese|mandarin|cantonese|korean|arabic|hindi|turkish|russian|ukrainian|czech|greek|hebrew|vietnamese|"
+    "thai|indonesian|romanian|hungarian|bengali|urdu|persian|malay|tagalog|swahili"
+)
+_LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
+
+
+def _languages(acc: Reading) -> list[str]:
+    found: list[str] = []
+    for clause in acc.clauses:
+        for match in _LANGUAGE.finditer(clause.text):
+            name = match.group(0).replace("-", "")
+            if name not in found and not _negated(clause, match):
+                found.append(name)
+    return found
+
+
+_DOCUMENT_TYPES = [
+    ("pdf", r"\bpdfs?\b"), ("html", r"\bhtml\b|\bweb ?pages?\b|\bwebsites?\b"), ("scanned", r"\bscann?ed\b|\bocr\b"),
+    ("confluence", r"\bconfluence\b"), ("markdown", r"\bmarkdown\b|\.md\b"),
+    ("word", r"\bdocx?\b|\bword (?:documents?|files?|docs?)\b|\bms word\b"),
+    ("slides", r"\bslides?\b|\bpptx?\b|\bpowerpoints?\b|\bslide decks?\b"), ("tickets", r"\btickets?\b|\bzendesk\b"),
+    ("email", r"\be-?mails?\b"), ("code", r"\bsource code\b|\bcode ?base\b|\brepositor(?:y|ies)\b|\bcode files\b|\bmono-?repos?\b|\bcode assistant\b"),
+    ("spreadsheets", r"\bspreadsheets?\b|\bcsvs?\b|\bexcel\b|\bxlsx\b"), ("manuals", r"\bmanuals?\b"),
+    ("contracts", r"\bcontracts?\b"), ("transcripts", r"\btranscripts?\b|\bcall recordings?\b"),
+    ("notes", r"\bnotes\b"),
+]
+_DOCUMENT_TYPE_RX = [(name, _rx(p)) for name, p in _DOCUMENT_TYPES]
+
+
+def _document_types(acc: Reading) -> list[str]:
+    found: list[str] = []
+    for name, pattern in _DOCUMENT_TYPE_RX:
+        if any(not _negated(c, m) for c in acc.clauses for m in pattern.finditer(c.text)):
+            found.append(name)
+    return found
+
+
+_MS_WORD = re.compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
+
+
+def _languages_and_types(acc: Reading) -> None:
+    acc.lists["languages"] = _languages(acc)
+    types = _document_types(acc)
+    if "word" not in types and _MS_WORD.search(acc.text):
+        types.append("word")  # "PDF and Word": capitalised mid-sentence, the editor
+    acc.lists["document_types"] = types
+
+
+# --------------------------------------------------------------------------- mode
+
+_REAL_TIME = _rx(
+    r"\b(?:api|endpoint|online (?:inference|serving|scoring|predictions?)|real[- ]time(?! stream)|low[- ]latency|"
+    r"synchronous|interactive|on[- ]demand)\b"
+)
+_NOT_SERVING_API = _rx(r"\b(?:external|third[- ]party|hosted|openai|provider|vendor|saas|no)\s+$")
+_STREAMING = _rx(r"\b(?:streaming|event streams?|real[- ]time streams?|stream processing|data streams?)\b")
+_BATCH_MODE = _rx(
+    r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
+    r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
+    r"daily (?:batch|job|scoring|run)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
+)
+_TRAINING = _rx(r"\b(?:re-?train\w*|train\w*|fine-?tun\w*|re-?index\w*|ingest\w*)\b")
+
+
+def _mode(acc: Reading) -> None:
+    candidates: list[tuple[int, str, str]] = []
+    for clause in acc.clauses:
+        for match in _REAL_TIME.finditer(clause.text):
+            if not _NOT_SERVING_API.search(clause.text[: match.start()]):
+                candidates.append((clause.span(match)[0], "real_time", acc.quote(*clause.span(match))))
+        for match in _STREAMING.finditer(clause.text):
+            candidates.append((clause.span(match)[0], "streaming", acc.quote(*clause.span(match))))
+        if not _TRAINING.search(clause.text):
+            for match in _BATCH_MODE.finditer(clause.text):
+                candidates.append((clause.span(match)[0], "batch", acc.quote(*clause.span(match))))
+    hint = acc.notes.get("streaming")
+    if hint is not None:
+        candidates.append((acc.text.find(hint), "streaming", hint))
+    for name, value in (("latency", "real_time"), ("peak_rps", "real_time")):
+        fact = acc.facts.get(name)
+        if fact is not None and fact.quote and not re.search(r"\bminutes?\b", fact.quote):
+            candidates.append((acc.text.find(fact.quote), value, fact.quote))
+    if candidates:
+        _, value, quote = min(candidates)
+        acc.put("mode", value, quote)
+
+
+# --------------------------------------------------------------------------- other figures
+
+_FIGURE = _rx(rf"(?P<cur>[$€£]\s?)?(?P<n>{_NUM})(?P<pct>\s?%|x\b|-[a-z]+\b)?")
+_VERSION_WORDS = _rx(
+    r"\b(?:python|java|node|gpt|llama|version|v|release|cuda|spark|ubuntu|postgres|postgresql|mysql|iso|soc|pci|windows|ios|"
+    r"android|claude|gemini|mistral|qwen|phi|gemma|rtx|gtx|tls|http|ipv|es|php|ruby|go|rust|scala|jdk|\.net|pytorch|"
+    r"tensorflow|tf|torch|transformers|level|tier|phase|stage|step|section|q|top-|kafka|elasticsearch|opensearch|"
+    r"redis|airflow|kubernetes|llama-|hl7|fhir|r)\s?$"
+)
+_STOP = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "per", "with", "by", "at", "from", "each",
+         "every", "is", "are", "was", "be", "it", "that", "this", "we", "our", "but", "so", "as", "into", "than",
+         "if", "then", "not", "no", "should", "must", "can", "will", "would", "across", "which", "who", "about"}
+_YEAR_BEFORE = _rx(r"\b(?:in|since|by|until|before|after|year|fy|during|through|early|late|mid|q[1-4])\s+$")
+_NEGATED_NUMBER = _rx(r"\b(?:not|instead of|rather than|no longer)\s+(?:[$€£]\s?)?$")
+_NEXT_WORD = _rx(r"[a-z][\w/-]*")
+
+
+def _is_version_or_year(acc: Reading, match: re.Match[str]) -> bool:
+    before = acc.low[max(0, match.start() - 15) : match.start()]
+    if _VERSION_WORDS.search(before) or _NEGATED_NUMBER.search(before):
+        return True
+    raw = match.group("n")
+    after = acc.low[match.end() : match.end() + 15]
+    if re.fullmatch(r"(?:19[5-9]\d|20\d\d)[-–](?:19[5-9]\d|20\d\d)", raw):
+        return True
+    if re.fullmatch(r"(?:19[5-9]\d|20\d\d)", raw) and not match.group("cur"):
+        if _YEAR_BEFORE.search(before):
+            return True
+        word = _NEXT_WORD.match(after.lstrip())
+        return word is None or word.group(0).lower() in _STOP or not after.startswith(" ")
+    if re.match(r"\s?(?:am|pm)\b|/7\b", after, re.I):
+        return True
+    return False
+
+
+_FOLLOWING_WORD = re.compile(r" ([a-zA-Z][\w-]*)")
+_SUPERLATIVE = _rx(r"\b(?:[a-z]+est|top|main|key|biggest|first|last)\b")
+_FIGURE_PERIOD = _rx(r"(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?:second|sec|s|minute|min|hour|hr|h|day|d|week|wk|month|mo|year|yr)\b")
+_PRECEDING_WORDS = re.compile(r"(?:[a-zA-Z][\w'-]*\s+){1,2}$")
+
+
+def _figure_quote(acc: Reading, match: re.Match[str]) -> str:
+    """The figure with the noun after it ("3 regions"), else the words before it ("uptime of 99.9%")."""
+    start, end = match.start(), match.end()
+    period = _FIGURE_PERIOD.match(acc.low, end)
+    words = 0
+    if period:
+        end = period.end()
+    while period is None and words < 2:
+        word = _FOLLOWING_WORD.match(acc.text, end)
+        if word is None or word.group(1).lower() in _STOP:
+            break
+        end, words = word.end(), words + 1
+    if words == 0:
+        before = _PRECEDING_WORDS.search(acc.text[max(0, start - 30) : start])
+        start = start - len(before.group(0)) if before else start
+    return acc.quote(start, end)
+
+
+def _other_figures(acc: Reading) -> list[str]:
+    out: list[str] = []
+    for match in _FIGURE.finditer(acc.low):
+        if not acc.free(match.span("n")) or _is_version_or_year(acc, match):
+            continue
+        if re.fullmatch(r"[a-z]+", match.group("n").strip(), re.I):
+            continue
+        quote = _figure_quote(acc, match)
+        if quote not in out:
+            out.append(quote)
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+_DIGIT = re.compile(r"\d")
+_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b")
+_HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
+_RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
+# Each step, with a cheap test a clause must pass before the step's patterns run on it.
+_NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
+    (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_corpus, _DIGIT),
+)
+_WHOLE_TEXT_STEPS = (_model, _deployment, _no_external, _stack_only, _residency, _compliance, _stack, _languages_and_types)
+
+
+def read(text: str) -> Reading:
+    """Read a text: the stated facts found and which number spans they took."""
+    normalised = _normalise(text)
+    low = _lower(normalised)
+    acc = Reading(text=normalised, low=low, clauses=_clauses(low))
+    for step in _WHOLE_TEXT_STEPS[:1]:
+        step(acc)  # model sizes first: "Llama 3 70B" is not 70 billion of anything
+    for numeric, gate in _NUMERIC_STEPS:
+        for clause in acc.clauses:
+            if gate.search(clause.text):
+                numeric(acc, clause)
+    _relative_effect(acc)
+    for step in _WHOLE_TEXT_STEPS[1:]:
+        step(acc)
+    _mode(acc)
+    return acc
+
+
+def to_requirements(acc: Reading) -> Requirements:
+    """The :class:`Requirements` of a reading; untaken figures go to ``other_figures``."""
+    fields = set(Requirements.model_fields)
+    values: dict[str, Any] = {k: v for k, v in acc.facts.items() if k in fields}
+    values.update({k: v for k, v in acc.lists.items() if k in fields})
+    values["hardware"] = _hardware_fact(acc)
+    values["other_figures"] = _other_figures(acc)
+    return Requirements(**values)
+
+
+def named_stack(text: str) -> list[str]:
+    """Stack components named in ``text`` (negated or not): "drop the Redis cache" -> ["redis"]."""
+    out: list[str] = []
+    for match in _STACK_RX.finditer(text.lower()):
+        name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def negated_stack(acc: Reading) -> list[tuple[str, str]]:
+    """Stack components a reading names only to exclude ("with no Redis"), each with its clause."""
+    out: list[tuple[str, str]] = []
+    for clause in acc.clauses:
+        for match in _STACK_RX.finditer(clause.text):
+            if _negated(clause, match):
+                name = next(_STACK[i][0] for i in range(len(_STACK)) if match.group(f"s{i}"))
+                out.append((name, acc.original(clause).strip(" ,.;:?!")))
+    return out
+
+
+def named_compliance(text: str) -> list[str]:
+    """Compliance regimes named in ``text`` (negated or not)."""
+    found = [name for name, pattern in _COMPLIANCE_PATTERNS if pattern.search(text.lower())]
+    if "hipaa" not in found and _PHI.search(text):
+        found.append("hipaa")
+    return found
