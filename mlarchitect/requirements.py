@@ -131,7 +131,9 @@ class Requirements(BaseModel):
 
     @property
     def self_hosted_only(self) -> bool:
-        """No hosted model, embedding or SaaS may appear anywhere in the design."""
+        """No hosted model, embedding or SaaS may appear anywhere in the design (a stated
+        on-prem, air-gapped or single-machine deployment, or "no external APIs")."""
         if self.no_external_apis is not None and self.no_external_apis.value:
             return True
-        return self.deployment is not None and self.deployment.value in ("air_gapped", "single_machine")
+        # on-premises, air-gapped or one machine: every component runs there, so no hosted service
+        return self.deployment is not None and self.deployment.value in ("air_gapped", "single_machine", "on_prem")

@@ -73,7 +73,10 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
 
 
 def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]) -> str | None:
-    """A blueprint line (a string, or ``{text, when}``) for this request, or None."""
+    """A blueprint line (a string, ``{text, when}``, or a list of those: the first that holds)
+    for this request, or None."""
+    if isinstance(item, list):
+        return next((t for t in (_text(x, req, chosen, values) for x in item) if t is not None), None)
     if isinstance(item, dict):
         if not holds(item.get("when"), req, chosen):
             return None

@@ -931,8 +931,8 @@ _AIR_GAPPED = _rx(
     r"(?:fully )?offline (?:environment|network|site)|disconnected network)\b"
 )
 _SINGLE_MACHINE = _rx(
-    r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:single\s+)?(?:laptop|macbook|workstation|desktop|pc)|"
-    r"(?:a |one )?single[- ](?:machine|server|box|node|vm|host|gpu server|workstation)|"
+    r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc)|"
+    r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop)\b"
 )
 _ON_PREM = _rx(

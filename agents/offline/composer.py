@@ -299,7 +299,7 @@ def _workflow_sections(content: DesignContent, archs: list[dict], req: Requireme
             sv = ServingSpecification.model_validate(bp["serving"])
             mode = req.mode.value if req.mode is not None else "real_time"
             sv.serving_mode = sv.serving_mode or {
-                "batch": "scheduled batch scoring job writing results to a table (no online endpoint)",
+                "batch": "a scheduled batch scoring job writing results to a table that consumers read",
                 "streaming": "a stream consumer scoring events as they arrive",
             }.get(mode, "real-time API")
             if req.latency is not None and mode != "batch":
