@@ -64,7 +64,8 @@ def compose_design(
                   for b in archs for c in b.get("components", [])]
     flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
              for b in archs for f in b.get("data_flows", [])]
-    steps = _steps(specs, results, prefix=len(specs) > 1)
+    chosen_words = {w for c in components for w in _words(c.technology)}
+    steps = _steps(specs, results, prefix=len(specs) > 1, focus=_words(request) | chosen_words)
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
@@ -105,16 +106,25 @@ def _rejected_terms(results: list[ToolResult]) -> set[str]:
     return rejected - chosen_words
 
 
-def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool) -> list[DesignStep]:
+PRACTICES_PER_STEP = 3
+
+
+def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
+           focus: set[str] | None = None) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
-    still apply (a practice naming an option the constraints ruled out is dropped)."""
+    matter most for it (those closest to the request and the chosen components; a
+    practice naming an option the constraints ruled out is dropped)."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
     ruled_out = _rejected_terms(results)
+    focus = focus or set()
     for spec in specs:
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
-            decisions = [p for p in step.points if not any(t in p.lower() for t in ruled_out)]
+            allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)]
+            ranked = sorted(allowed, key=lambda p: -len(_words(p) & focus))  # stable: ties keep their order
+            keep = set(ranked[:PRACTICES_PER_STEP])
+            decisions = [p for p in allowed if p in keep]
             if step.code:
                 decisions.append(f"Schema:\n```python\n{step.code}\n```")
             steps.append(DesignStep(title=title, decisions=decisions))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +31,7 @@ from mlarchitect.agents.offline.sibling import compose_contribution, sibling_que
 from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.offline.composer import compose_design, workflows_for
-from mlarchitect.agents.routing import Route, route_request
+from mlarchitect.agents.routing import Route, route_request, subject
 from mlarchitect.agents.tool_results import tool_results
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog
@@ -151,6 +152,7 @@ def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> lis
     request = _request(messages)
     req, route = _context(messages, request, model)
     results = tool_results(messages)
+    focus = search_focus(request)
     calls: list[PlannedCall] = []
     for spec in workflows_for(model.architect, model.skills, route.workflow, route.skills):
         lead = model.skills.leading(spec.id)
@@ -158,7 +160,8 @@ def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> lis
             continue
         calls.append(PlannedCall(name=f"{lead.tool_prefix}_design_architecture"))
         for step in spec.steps:
-            calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": step.title, "k": 3}))
+            query = f"{step.title}: {focus}" if focus else step.title
+            calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": query, "k": 3}))
     for skill in route.skills:
         calls.extend(skill_plan(model.skills, skill, req, results, route.workflow, request))
     for plan in plan_handoffs(request, model.architect, model.agents):
@@ -167,6 +170,18 @@ def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> lis
         calls.append(PlannedCall(name=transfer_tool_name(plan.agent),
                                  args={"reason": plan.reason, "question": question}, phase=3))
     return calls
+
+
+def search_focus(request: str, limit: int = 14) -> str:
+    """What a pattern search adds to a step title: the request's own subject words, so
+    the patterns (and the user's documents) cited are the ones about this request."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9+#.-]{2,}", subject(request))
+             if w.lower() not in _FOCUS_STOP]
+    return " ".join(dict.fromkeys(words[:limit]))
+
+
+_FOCUS_STOP = frozenset("the and for with our that this from need needs want wants design build system "
+                        "please can you how what should would".split())
 
 
 def skill_plan(catalog: SkillCatalog, skill: str, req: Requirements, results: list[ToolResult],
