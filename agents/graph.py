@@ -105,7 +105,9 @@ def facts_text(facts: RequestFacts) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    from mlarchitect.redact import redact
+
+    text = redact(" ".join(str(exc).split())) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text[:300]}"
 
 

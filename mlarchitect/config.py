@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     fallback_to_offline: bool = True
+    max_checkpoint_threads: int = Field(
+        default=200, ge=1, description="Checkpointed threads kept; older ones are pruned after a run."
+    )
     temperature: float | None = None
 
     @classmethod

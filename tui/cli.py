@@ -5,15 +5,16 @@ request. Results go to stdout (or ``-o FILE``); progress and warnings go to
 stderr. Heavy libraries (LangChain, LangGraph, Chroma) are imported inside the
 commands so that ``design --help`` stays instant.
 
-Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted.
+Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import click
 from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
+
+EXIT_TERMINATED = 128 + 15
 
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb"}
 _LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove)."}
@@ -74,7 +77,12 @@ def cli() -> None:
 
 def _read_request(parts: tuple[str, ...]) -> str:
     if parts and parts != ("-",):
-        return " ".join(parts)
+        text = " ".join(parts)
+        try:  # undecodable argv bytes arrive as lone surrogates (PEP 383)
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError("the request argument is not UTF-8 text") from None
+        return text
     if not parts and sys.stdin.isatty():
         raise InputError('no request given: pass it as an argument, or "-" to read standard input')
     data = sys.stdin.buffer.read()
@@ -92,24 +100,41 @@ def _dir_option(value: Path | None, what: str) -> Path | None:
     return value
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write to stdout, or atomically to ``output`` (a failure never truncates it)."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    target = output.expanduser()
-    if target.is_dir():
-        raise InputError(f"output path is a directory: {target}")
-    if not target.parent.exists():
-        raise InputError(f"output directory does not exist: {target.parent}")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _output_option(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """``-o``: checked while the options are parsed, before any design work; ``-`` is stdout."""
+    if value is None or str(value) == "-":
+        return None
+    from mlarchitect.files import check_output_path
+
+    return check_output_path(value)
+
+
+def _stdout_open() -> bool:
+    if sys.stdout is None:
+        return False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write to stdout, or atomically to ``output``: only a regular file or a new path is
+    replaced (keeping the file's mode); a FIFO, device, symbolic link, directory or read-only
+    file is refused. A failure never truncates an earlier design."""
+    if output is None or str(output) == "-":
+        if not _stdout_open():
+            raise MLArchitectError("standard output is closed: the design was not written (use -o FILE)")
+        click.echo(text, nl=not text.endswith("\n"))
+        sys.stdout.flush()
+        return
+    from mlarchitect.files import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise MLArchitectError(f"could not write {output}: {exc.strerror or exc}") from None
 
 
 class _Progress:
@@ -149,19 +174,47 @@ class _Progress:
             self.status.stop()
 
 
+def _design_options(func: Any) -> Any:
+    """The options shared by ``run`` and ``resume``."""
+    options = [
+        click.option("-o", "--output", type=click.Path(path_type=Path), callback=_output_option,
+                     help="Write the deliverable to FILE (atomically; '-' is stdout)."),
+        click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True),
+        click.option("--offline", is_flag=True, help="Use the built-in offline engine even when a key is set."),
+        click.option("-m", "--model", help="Model name or tier (sonnet, opus, haiku)."),
+        click.option("--agents-dir", type=click.Path(path_type=Path), help="Folder of agent definition files."),
+        click.option("--skills-dir", type=click.Path(path_type=Path),
+                     help="Folder of Agent Skills (<name>/SKILL.md)."),
+        click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command("run")
 @click.argument("request", nargs=-1)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the deliverable to FILE.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--offline", is_flag=True, help="Use the built-in offline engine even when a key is set.")
-@click.option("-m", "--model", help="Model name or tier (sonnet, opus, haiku).")
-@click.option("--agents-dir", type=click.Path(path_type=Path), help="Folder of agent definition files.")
-@click.option("--skills-dir", type=click.Path(path_type=Path), help="Folder of Agent Skills (<name>/SKILL.md).")
-@click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory.")
 @click.option("--thread-id", help="Checkpoint thread id: resumes an unfinished run, or names a new one.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def run(
-    request: tuple[str, ...],
+@_design_options
+def run(request: tuple[str, ...], thread_id: str | None, **options: Any) -> None:
+    """Design a system for REQUEST (the default command)."""
+    text = None if (thread_id and not request and sys.stdin.isatty()) else _read_request(request)
+    _design(text, thread_id, **options)
+
+
+@cli.command("resume")
+@click.argument("thread_id")
+@_design_options
+def resume(thread_id: str, **options: Any) -> None:
+    """Resume the unfinished (killed or interrupted) design of THREAD_ID from its checkpoint."""
+    _design(None, thread_id, **options)
+
+
+def _design(
+    text: str | None,
+    thread_id: str | None,
+    *,
     output: Path | None,
     fmt: str,
     offline: bool,
@@ -169,11 +222,10 @@ def run(
     agents_dir: Path | None,
     skills_dir: Path | None,
     kb_dir: Path | None,
-    thread_id: str | None,
     quiet: bool,
 ) -> None:
-    """Design a system for REQUEST (the default command)."""
-    text = None if (thread_id and not request and sys.stdin.isatty()) else _read_request(request)
+    if output is None and not _stdout_open():
+        raise MLArchitectError("standard output is closed: the design would be lost (use -o FILE)")
     overrides: dict[str, Any] = {}
     if offline:
         overrides["offline"] = True
@@ -191,10 +243,13 @@ def run(
         validate_request(text)  # fail fast, before loading anything heavy
     from mlarchitect.agents.api import design
     from mlarchitect.config import Settings
+    from mlarchitect.files import ensure_writable_dir
 
+    settings = Settings(**overrides)
+    ensure_writable_dir(settings.data_dir, "data directory (MLARCHITECT_DATA_DIR)")
     progress = _Progress(quiet)
     try:
-        result = design(text, settings=Settings(**overrides), thread_id=thread_id, on_event=progress)
+        result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
     finally:
         progress.stop()
     if fmt == "json":
@@ -276,26 +331,76 @@ def skills_list(skills_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{skill.name:22} {origin:10} {skill.description}")
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread so that the run unwinds (checkpoints stay consistent)."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise _Terminated()
+
+
+class _WarningsToStderr:
+    """Warnings of the ``mlarchitect`` logger (e.g. a damaged checkpoint database moved aside)
+    as one ``design: warning:`` line each on stderr, while the command runs."""
+
+    def __enter__(self) -> None:
+        import logging
+
+        self.logger = logging.getLogger("mlarchitect")
+        self.handler = logging.StreamHandler(sys.stderr)
+        self.handler.setLevel(logging.WARNING)
+        self.handler.setFormatter(logging.Formatter("design: warning: %(message)s"))
+        self.logger.addHandler(self.handler)
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+
+
+def _fail(message: str, code: int) -> None:
+    from mlarchitect.redact import redact
+
+    text = " ".join(redact(message).split())
+    try:
+        click.echo(f"design: error: {text}", err=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line and an exit code."""
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
+        signal.SIG_DFL,
+        None,
+    ):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        cli.main(args=argv, prog_name="design", standalone_mode=False)
+        with _WarningsToStderr():
+            cli.main(args=argv, prog_name="design", standalone_mode=False)
     except MLArchitectError as exc:
-        click.echo(f"design: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("design: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("design: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("design: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a file or directory the system refused: one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror or type(exc).__name__}{where}", 1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
