@@ -3,6 +3,7 @@ and the factory that turns a typed function into a LangChain tool."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +27,8 @@ class SkillContext(BaseModel):
     default_model: str = "gpt-5-mini"
 
     def search(self, query: str, *, skill: str | None, k: int = 4) -> list[PatternHit]:
+        """Pattern hits for the model; excerpts of users' documents (``kb add``, skill packs)
+        are untrusted text and arrive delimited as data (see :func:`_excerpt`)."""
         if self.retriever is None:
             return []
         hits = self.retriever.search(query, k=k, skill=skill, dedupe=True) if skill else []
@@ -33,7 +36,9 @@ class SkillContext(BaseModel):
             seen = {h.doc_id for h in hits}
             hits += [h for h in self.retriever.search(query, k=k, dedupe=True) if h.doc_id not in seen]
         return [
-            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk, h.title), score=h.score)
+            PatternHit(doc_id=h.doc_id, title=_one_line_data(h.title),
+                       excerpt=_excerpt(h.chunk, h.title, untrusted=getattr(h, "kind", "user") != "pattern"),
+                       score=h.score)
             for h in hits[:k]
         ]
 
@@ -45,12 +50,25 @@ class SkillContext(BaseModel):
         return self.pricing
 
 
-def _excerpt(chunk: str, title: str = "", limit: int = 600) -> str:
+DATA_OPEN, DATA_CLOSE = "[document]", "[/document]"
+# Things that could forge the data boundary or a chat turn inside quoted text.
+_FORGERY = re.compile(r"\[/?document\]|<\|[^|>]{0,40}\|>|</?(?:system|assistant|user|tool)>", re.IGNORECASE)
+
+
+def _one_line_data(text: str) -> str:
+    return _FORGERY.sub(" ", " ".join(text.split()))
+
+
+def _excerpt(chunk: str, title: str = "", limit: int = 600, *, untrusted: bool = False) -> str:
+    """A one-paragraph excerpt. ``untrusted`` text (users' documents) is delimited as data,
+    ``[document] ... [/document]``, with anything inside that could fake the delimiter or a
+    chat turn removed; the prompts tell the model never to follow instructions found there."""
     first, _, rest = chunk.partition("\n")
     if title and first.startswith(title) and rest.strip():  # drop the "Title — Section" header line
         chunk = rest
-    text = " ".join(chunk.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    text = _one_line_data(chunk)
+    text = text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return f"{DATA_OPEN} {text} {DATA_CLOSE}" if untrusted else text
 
 
 A = TypeVar("A", bound=BaseModel)
