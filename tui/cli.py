@@ -110,11 +110,16 @@ def _output_option(_ctx: click.Context, _param: click.Parameter, value: Path | N
 
 
 def _stdout_open() -> bool:
+    """False when the process was started with standard output closed (``>&-``)."""
     if sys.stdout is None:
         return False
     try:
-        os.fstat(sys.stdout.fileno())
+        fd = sys.stdout.fileno()
     except (OSError, ValueError, AttributeError):
+        return True  # replaced by an in-memory stream (tests, embedding): it is open
+    try:
+        os.fstat(fd)
+    except OSError:
         return False
     return True
 
