@@ -50,7 +50,8 @@ def damage(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         return f"{type(exc).__name__}: {exc}"
     if rows != [("ok",)]:
-        return "quick_check: " + "; ".join(str(r[0]) for r in rows[:3])
+        detail = " ".join("; ".join(str(r[0]) for r in rows[:3]).split())
+        return f"quick_check: {detail[:160]}"
     return None
 
 
