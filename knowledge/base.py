@@ -693,6 +693,9 @@ class KnowledgeBase:
             lost = {d: e for d, e in lost.items() if d not in user_old}
         else:
             user_old = dict(recovered)
+            if recovered or lost:
+                report.reason = (f"index missing ({problem}): re-indexed {len(recovered)} of your document(s) "
+                                 f"from {USER_DOCS}/")
         lost = {d: e for d, e in lost.items() if not any(doc.doc_id == d for doc in add_docs)}
         for doc_id, entry in list(lost.items()):
             source = str(entry.get("source") or doc_id)
