@@ -80,7 +80,7 @@ def stream_design(
         if existing.get("design") and (request is None or request == existing.get("request")):
             yield DeliverableReady(design=ArchitectureDesign.model_validate(existing["design"]))
             return
-        if existing and snapshot.next:
+        if existing and (snapshot.next or snapshot.tasks):  # tasks: a step ended, no new checkpoint yet
             if request is not None and request != existing.get("request"):
                 raise InputError(f"thread {thread!r} has an unfinished run for another request; "
                                  "resume it without a request first")
