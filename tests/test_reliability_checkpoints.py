@@ -24,8 +24,8 @@ def _corrupt_pages(path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["garbage", "damaged_pages", "truncated"])
-def test_corrupt_checkpoint_database(how: str, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    """Covers corrupt_checkpoints: the run goes on with a fresh database and one warning."""
+def test_corrupt_checkpoints(how: str, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """The run goes on with a fresh database and one warning."""
     path = settings.checkpoint_path
     path.parent.mkdir(parents=True, exist_ok=True)
     if how == "garbage":
@@ -65,8 +65,8 @@ def test_corrupt_checkpoints_cli_warns_on_stderr(settings: Settings, capsys: pyt
     assert "design: warning: checkpoint database" in err and "Traceback" not in err
 
 
-def test_checkpoint_threads_pruned(settings: Settings) -> None:
-    """Covers checkpoint_growth: only the newest max_checkpoint_threads threads stay."""
+def test_checkpoint_growth(settings: Settings) -> None:
+    """Only the newest max_checkpoint_threads threads stay."""
     small = settings.model_copy(update={"max_checkpoint_threads": 3})
     for n in range(6):
         design(f"{REQUEST} number {n}", settings=small, thread_id=f"t{n}")

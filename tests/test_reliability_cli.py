@@ -34,8 +34,8 @@ def one_line_error(proc: subprocess.CompletedProcess[bytes], code: int, fragment
 
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink", "device", "readonly", "directory", "missing_dir"])
-def test_output_refuses_what_is_not_a_regular_file(kind: str, tmp_path: Path, shared_kb_dir: Path) -> None:
-    """Covers output_special_files: nothing at the path is replaced, exit 2, before the design runs."""
+def test_output_special_files(kind: str, tmp_path: Path, shared_kb_dir: Path) -> None:
+    """Nothing at the path is replaced, exit 2, before the design runs."""
     victim = tmp_path / "victim.md"
     victim.write_text("precious")
     if kind == "fifo":
@@ -64,8 +64,8 @@ def test_output_refuses_what_is_not_a_regular_file(kind: str, tmp_path: Path, sh
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
-def test_output_unwritable_directory_fails_before_the_design(tmp_path: Path, shared_kb_dir: Path) -> None:
-    """Covers output_unwritable_dir: a parent that is a file cannot hold the output."""
+def test_output_unwritable_dir(tmp_path: Path, shared_kb_dir: Path) -> None:
+    """A parent that is a file cannot hold the output."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = design_cmd(REQUEST, "-o", str(blocker / "d.md"), kb=shared_kb_dir)
@@ -73,7 +73,7 @@ def test_output_unwritable_directory_fails_before_the_design(tmp_path: Path, sha
     assert b"routed" not in proc.stderr
 
 
-def test_output_keeps_mode_and_replaces_atomically(tmp_path: Path, shared_kb_dir: Path) -> None:
+def test_output_keeps_mode(tmp_path: Path, shared_kb_dir: Path) -> None:
     target = tmp_path / "design.json"
     target.write_text("old")
     target.chmod(0o640)
@@ -94,8 +94,8 @@ def test_output_dash_is_stdout(shared_kb_dir: Path) -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout)["workflow"] == "model_serving"
 
 
-def test_closed_stdout_is_an_error(tmp_path: Path, shared_kb_dir: Path) -> None:
-    """Covers closed_stdout: exit 1 and one line; with -o the file is still written."""
+def test_closed_stdout(tmp_path: Path, shared_kb_dir: Path) -> None:
+    """Exit 1 and one line; with -o the file is still written."""
     proc = design_cmd(REQUEST, "-q", kb=shared_kb_dir, stdout=None, preexec_fn=lambda: os.close(1))
     one_line_error(proc, 1, "standard output is closed")
     target = tmp_path / "d.md"
@@ -106,7 +106,6 @@ def test_closed_stdout_is_an_error(tmp_path: Path, shared_kb_dir: Path) -> None:
 
 
 def test_invalid_utf8_argument(shared_kb_dir: Path) -> None:
-    """Covers invalid_utf8_argument."""
     proc = subprocess.run([sys.executable, "-c", "import sys; from mlarchitect.tui.cli import main; main()",
                            b"\xff\xfe", "--kb-dir", str(shared_kb_dir)], capture_output=True, timeout=120)
     one_line_error(proc, 2, "not UTF-8")
@@ -114,7 +113,7 @@ def test_invalid_utf8_argument(shared_kb_dir: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["file", "under_a_file", "readonly_mount"])
 def test_unwritable_data_dir(kind: str, tmp_path: Path, shared_kb_dir: Path) -> None:
-    """Covers unwritable_data_dir: one line, exit 2, no traceback."""
+    """One line, exit 2, no traceback."""
     blocker = tmp_path / "data-file"
     blocker.write_text("not a directory")
     if kind == "file":
@@ -136,8 +135,8 @@ def test_unwritable_data_dir(kind: str, tmp_path: Path, shared_kb_dir: Path) -> 
             subprocess.run(["umount", str(data)], capture_output=True)
 
 
-def test_kb_add_with_every_file_skipped(tmp_path: Path) -> None:
-    """Covers kb_add_all_skipped: exit 2 with the reasons."""
+def test_kb_add_all_skipped(tmp_path: Path) -> None:
+    """Exit 2 with the reasons."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "empty.txt").write_text("")

@@ -29,8 +29,8 @@ def _warm(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", kb_dir=kb_dir)
 
 
-def test_concurrent_threads_and_tasks(tmp_path: Path) -> None:
-    """Covers concurrent_api_calls: 16 threads, then 16 asyncio tasks, all succeed."""
+def test_concurrent_api_calls(tmp_path: Path) -> None:
+    """16 threads, then 16 asyncio tasks, all succeed."""
     settings = _warm(tmp_path)
 
     def one(n: int) -> str:
@@ -48,8 +48,8 @@ def test_concurrent_threads_and_tasks(tmp_path: Path) -> None:
     assert shared_knowledge_base(settings.resolved_kb_dir) is shared_knowledge_base(settings.resolved_kb_dir)
 
 
-def test_two_processes_one_data_dir(tmp_path: Path) -> None:
-    """Covers two_processes: two `design` processes on one cold data directory both succeed."""
+def test_two_processes(tmp_path: Path) -> None:
+    """Two `design` processes on one cold data directory both succeed."""
     env = {**os.environ, "MLARCHITECT_DATA_DIR": str(tmp_path / "data")}
     code = "import sys; from mlarchitect.tui.cli import main; main(sys.argv[1:])"
     procs = [subprocess.Popen([sys.executable, "-c", code, REQUESTS[n], "--format", "json", "-q",

@@ -36,7 +36,7 @@ def test_read_limited_refuses_big_and_special_files(tmp_path: Path) -> None:
 
 
 def test_oversized_skill_file(tmp_path: Path, settings: Settings) -> None:
-    """Covers oversized_skill_file: skipped with a one-line problem naming it, the run goes on."""
+    """Skipped with a one-line problem naming it, the run goes on."""
     _huge(tmp_path / "skills" / "huge" / "SKILL.md")
     good = tmp_path / "skills" / "tiny" / "SKILL.md"
     good.parent.mkdir(parents=True)
@@ -54,7 +54,6 @@ def test_oversized_skill_file(tmp_path: Path, settings: Settings) -> None:
 
 
 def test_oversized_agent_file(tmp_path: Path) -> None:
-    """Covers oversized_agent_file."""
     _huge(tmp_path / "agents" / "huge.md")
     (tmp_path / "agents" / "ok.md").write_text("---\nname: reviewer\ndescription: reviews\n---\nbody")
     catalog = load_catalog(tmp_path / "agents")

@@ -106,8 +106,8 @@ def _resume(tmp_path: Path, kb: Path, thread: str) -> dict:
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130),
                                            (signal.SIGTERM, 143)])
-def test_killed_run_resumes(sig: int, code: int, tmp_path: Path, shared_kb_dir: Path, hanging: _Hanging) -> None:
-    """Covers kill_and_resume: the checkpoint is intact after the signal; `design resume` completes."""
+def test_kill_and_resume(sig: int, code: int, tmp_path: Path, shared_kb_dir: Path, hanging: _Hanging) -> None:
+    """The checkpoint is intact after the signal; `design resume` completes."""
     thread = f"t-{sig}"
     proc = _start_and_stop(tmp_path, shared_kb_dir, hanging, thread, sig)
     err = proc.stderr.read().decode() if proc.stderr else ""

@@ -79,8 +79,8 @@ def _all_bytes(folder: Path) -> bytes:
 
 
 @pytest.mark.parametrize("fallback", [True, False])
-def test_secret_in_provider_error(fallback: bool, echo_server: str, tmp_path: Path, shared_kb_dir: Path) -> None:
-    """Covers secret_in_error_text: the key is nowhere in stderr, stdout, the deliverable or checkpoints."""
+def test_secret_in_error_text(fallback: bool, echo_server: str, tmp_path: Path, shared_kb_dir: Path) -> None:
+    """The key is nowhere in stderr, stdout, the deliverable or checkpoints."""
     data = tmp_path / "data"
     env = {**os.environ, "OPENAI_BASE_URL": echo_server, "OPENAI_API_KEY": SECRET, "MLARCHITECT_DATA_DIR": str(data),
            "MLARCHITECT_MAX_RETRIES": "0", "MLARCHITECT_FALLBACK_TO_OFFLINE": str(fallback).lower()}

@@ -39,8 +39,8 @@ def _notes(settings: Settings) -> list[str]:
     return notes
 
 
-def test_user_docs_survive_index_loss(tmp_path: Path) -> None:
-    """Covers index_lost: the index is rebuilt from user-docs/ and the run says so."""
+def test_index_lost(tmp_path: Path) -> None:
+    """The index is rebuilt from user-docs/ and the run says so."""
     docs, kb = _kb_with_docs(tmp_path)
     manifest = json.loads((tmp_path / "kb" / "user-docs" / "manifest.json").read_text())
     assert {e["source"] for e in manifest["docs"].values()} == {str((docs / n).resolve()) for n in
@@ -53,8 +53,8 @@ def test_user_docs_survive_index_loss(tmp_path: Path) -> None:
     assert hits and hits[0].kind == "user" and "zebrafish" in hits[0].chunk
 
 
-def test_lost_user_document_is_reported(tmp_path: Path) -> None:
-    """Covers user_doc_text_lost: index and one saved text gone: a warning names it."""
+def test_user_doc_text_lost(tmp_path: Path) -> None:
+    """Index and one saved text gone: a warning names it."""
     docs, kb = _kb_with_docs(tmp_path)
     user_dir = tmp_path / "kb" / "user-docs"
     entry = next(e for e in json.loads((user_dir / "manifest.json").read_text())["docs"].values()
