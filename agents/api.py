@@ -153,7 +153,7 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
 
 def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
     """The knowledge base, built on first use and shared by every design of this process
-    (see :func:`mlarchitect.knowledge.shared_knowledge_base`); user skill packs become
+    (see :func:`mlarchitect.knowledge.base.shared_knowledge_base`); user skill packs become
     searchable text."""
     from mlarchitect.knowledge.base import shared_knowledge_base
 

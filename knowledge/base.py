@@ -13,10 +13,11 @@ On disk (``kb_dir``)::
                               whose file is gone is reported as lost (:meth:`lost_user_documents`)
     .write.lock               writers take it (``filelock``); readers never lock
 
-One :class:`KnowledgeBase` per directory and process (:func:`shared_knowledge_base`) is safe to
-share between threads and asyncio tasks. Readers follow the manifest: when it changes (another process wrote), they reopen the new
-store. A store that fails its checks (unreadable SQLite, counts that disagree with the
-manifest, a dense index that cannot find its own vectors, errors from Chroma) is rebuilt.
+One :class:`KnowledgeBase` per directory and process (:func:`shared_knowledge_base`) is shared
+by threads and asyncio tasks. Readers follow the manifest: when it changes (another process
+wrote), they reopen the new store. A store that fails its checks (unreadable SQLite, counts that
+disagree with the manifest, a dense index that cannot find its own vectors, errors from Chroma)
+is rebuilt.
 """
 
 from __future__ import annotations
