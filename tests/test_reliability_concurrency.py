@@ -24,8 +24,11 @@ REQUESTS = [
 
 
 def _warm(tmp_path: Path) -> Settings:
+    """A knowledge base built by another process: warm on disk, opened by nobody in this one
+    (the case in which per-call Chroma clients raced: "Could not connect to tenant", ...)."""
     kb_dir = tmp_path / "kb"
-    KnowledgeBase(kb_dir).ensure_built()  # a warm knowledge base, opened by nobody in this process
+    build = f"from mlarchitect.knowledge import KnowledgeBase; KnowledgeBase({str(kb_dir)!r}).ensure_built()"
+    subprocess.run([sys.executable, "-c", build], check=True, timeout=300)
     return Settings(data_dir=tmp_path / "data", kb_dir=kb_dir)
 
 
