@@ -81,9 +81,11 @@ def _rows(db: Path, thread: str) -> int:
 def _start_and_stop(tmp_path: Path, kb: Path, server: _Hanging, thread: str, sig: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "sk-test-resume",
            "MLARCHITECT_DATA_DIR": str(tmp_path / "data"), "MLARCHITECT_MAX_RETRIES": "0",
-           "MLARCHITECT_REQUEST_TIMEOUT_S": "5"}
+           "MLARCHITECT_REQUEST_TIMEOUT_S": "60"}
     proc = subprocess.Popen([sys.executable, "-c", CODE, REQUEST, "--thread-id", thread, "--kb-dir", str(kb),
-                             "--format", "json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--format", "json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            # a shell's background job inherits SIGINT ignored; a terminal's would not
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = tmp_path / "data" / "checkpoints.sqlite"
     deadline = time.monotonic() + 240
     while not (server.received.is_set() and _rows(db, thread) > 0):

@@ -340,6 +340,71 @@ class _Terminated(Exception):
     """SIGTERM, raised in the main thread so that the run unwinds (checkpoints stay consistent)."""
 
 
+class _Signals:
+    """SIGINT and SIGTERM that act at once.
+
+    The graph runs its steps in a thread pool while the main thread waits on them; the kernel
+    may deliver a signal to the worker blocked in a model call, and the main thread would not
+    notice it until that call returns (minutes, with timeouts and retries). So the signals are
+    blocked in every thread and one watcher thread takes them: it raises ``KeyboardInterrupt`` /
+    :class:`_Terminated` in the main thread and, if the main thread is stuck waiting, exits
+    after a grace period: the checkpoint database stays consistent (SQLite), as after a kill.
+    A signal the process inherited as ignored (``nohup``, background jobs) stays ignored.
+    """
+
+    GRACE_S = 2.0
+
+    def __enter__(self) -> None:
+        import threading
+
+        self.watched: set[int] = set()
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self.watched = {s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN}
+        if not self.watched:
+            return
+        self.previous_term = signal.signal(signal.SIGTERM, _on_sigterm) if signal.SIGTERM in self.watched else None
+        self.closing = threading.Event()
+        self.exited = threading.Event()
+        self.signalled = False
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.watched)
+        self.thread = threading.Thread(target=self._watch, name="design-signals", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        signum = signal.sigwait(self.watched)
+        if self.closing.is_set():
+            return
+        import _thread
+        import time
+
+        self.signalled = True
+        _thread.interrupt_main(signum)  # the orderly way, when the main thread is running Python code
+        time.sleep(self.GRACE_S)  # the process normally ends meanwhile; if not, a thread holds it
+        interrupted = signum == signal.SIGINT
+        if not self.exited.is_set():  # else main() has already said so
+            try:
+                sys.stderr.write("design: interrupted\n" if interrupted else "design: terminated\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED)
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.watched:
+            return
+        self.exited.set()
+        if self.signalled:
+            return  # the watcher makes sure the process ends
+        self.closing.set()
+        if self.thread.is_alive():
+            signal.pthread_kill(self.thread.ident, min(self.watched))  # wake the watcher: it returns
+            self.thread.join()
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        if self.previous_term is not None:
+            signal.signal(signal.SIGTERM, self.previous_term)
+
+
 def _on_sigterm(_signum: int, _frame: Any) -> None:
     raise _Terminated()
 
@@ -374,16 +439,8 @@ def _fail(message: str, code: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line and an exit code."""
-    import threading
-
-    previous = None
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
-        signal.SIG_DFL,
-        None,
-    ):
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with _WarningsToStderr():
+        with _WarningsToStderr(), _Signals():
             cli.main(args=argv, prog_name="design", standalone_mode=False)
     except MLArchitectError as exc:
         _fail(str(exc), exc.exit_code)
@@ -403,9 +460,6 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # a file or directory the system refused: one line, not a traceback
         where = f" ({exc.filename})" if exc.filename else ""
         _fail(f"{exc.strerror or type(exc).__name__}{where}", 1)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
