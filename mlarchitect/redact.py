@@ -4,6 +4,7 @@ values and ``api_key=...`` query or JSON fields."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -24,8 +25,29 @@ _PATTERNS = [
 
 
 def configured_secrets() -> list[str]:
-    """Secret values configured in the environment (the API keys)."""
-    return [v for name in _KEY_ENV if (v := os.environ.get(name, "").strip())]
+    """Secret values configured in the environment or the config file (the API keys)."""
+    found = [v for name in _KEY_ENV if (v := os.environ.get(name, "").strip())]
+    from mlarchitect.config import config_file_path
+
+    path = config_file_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return found
+    return found + list(_file_secrets(str(path), stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _file_secrets(path: str, _stamp: int) -> tuple[str, ...]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError):
+        return ()
+    value = data.get("openai_api_key") or data.get("OPENAI_API_KEY")
+    return (value.strip(),) if isinstance(value, str) and value.strip() else ()
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

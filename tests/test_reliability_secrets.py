@@ -30,6 +30,13 @@ def test_redact_patterns() -> None:
         "the token budget is 2,000 tokens; risk-based sampling")
 
 
+def test_redact_key_from_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('openai_api_key = "azure-0123456789abcdef"\n')
+    monkeypatch.setenv("MLARCHITECT_CONFIG", str(config))
+    assert redact("401: key azure-0123456789abcdef is invalid") == f"401: key {MASK} is invalid"
+
+
 class _EchoHandler(BaseHTTPRequestHandler):
     """Every request fails (400 or 500, alternating); the body echoes the request's headers."""
 
