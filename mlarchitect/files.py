@@ -11,15 +11,21 @@ from pathlib import Path
 from mlarchitect.errors import InputError
 
 
+def _probe(folder: Path) -> None:
+    """Create and remove a file in ``folder``: root ignores file modes, so only trying tells
+    a read-only mount or a full disk."""
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(probe)
+
+
 def ensure_writable_dir(path: Path, what: str) -> Path:
-    """Create ``path`` if needed and prove a file can be created in it (root ignores file
-    modes, so only trying tells a read-only mount); :class:`InputError` otherwise."""
+    """Create ``path`` if needed and prove a file can be created in it; :class:`InputError`
+    (one line) otherwise."""
     path = Path(path).expanduser()
     try:
         path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test.")
-        os.close(fd)
-        os.unlink(probe)
+        _probe(path)
     except OSError as exc:
         raise InputError(f"{what} is not writable: {path} ({exc.strerror or type(exc).__name__})") from None
     return path
@@ -48,9 +54,7 @@ def check_output_path(path: Path) -> Path:
     if not parent.is_dir():
         raise InputError(f"output directory does not exist: {parent}")
     try:
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
+        _probe(parent)
     except OSError as exc:
         raise InputError(f"output directory is not writable: {parent} ({exc.strerror})") from None
     return target

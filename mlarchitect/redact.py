@@ -53,8 +53,8 @@ def _file_secrets(path: str, _stamp: int) -> tuple[str, ...]:
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """``text`` with every secret replaced by ``[REDACTED]``.
 
-    ``secrets`` are exact values to remove (e.g. the configured key); the environment's
-    API keys are always included."""
+    ``secrets`` are exact values to remove; the configured API keys (environment, config
+    file) are always included."""
     if not text:
         return text
     values = {s for s in (*secrets, *configured_secrets()) if s and len(s) >= 6}
