@@ -23,8 +23,8 @@ from mlarchitect.agents.agent_spec import (
 )
 from mlarchitect.errors import DefinitionError, InputError
 from mlarchitect.frontmatter import key_line, read_front_matter
-
-MAX_AGENT_FILE_BYTES = 512_000
+from mlarchitect.limits import MAX_INPUT_FILE_BYTES as MAX_AGENT_FILE_BYTES
+from mlarchitect.limits import FileTooLarge, read_limited
 
 _WORKFLOW_TITLE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rag_system", ("rag", "retrieval")),
@@ -98,11 +98,11 @@ def parse_agent_text(text: str, path: str = "<string>") -> AgentSpec:
 
 def parse_agent_file(path: Path) -> AgentSpec:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_AGENT_FILE_BYTES)
+    except FileTooLarge as exc:
+        raise DefinitionError(str(path), None, str(exc)) from None
     except OSError as exc:
         raise DefinitionError(str(path), None, f"cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_AGENT_FILE_BYTES:
-        raise DefinitionError(str(path), None, f"file is over {MAX_AGENT_FILE_BYTES} bytes")
     if b"\x00" in raw:
         raise DefinitionError(str(path), None, "binary file, not an agent definition")
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -79,7 +78,7 @@ def stream_design(
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
-    with checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings.checkpoint_path, keep_threads=settings.max_checkpoint_threads) as saver:
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
         existing = snapshot.values if snapshot else {}
@@ -87,7 +86,7 @@ def stream_design(
         if existing.get("design") and (request is None or request == existing.get("request")):
             yield DeliverableReady(design=ArchitectureDesign.model_validate(existing["design"]))
             return
-        if existing and snapshot.next:
+        if existing and (snapshot.next or snapshot.tasks):  # tasks: a step ended, no new checkpoint yet
             if request is not None and request != existing.get("request"):
                 raise InputError(f"thread {thread!r} has an unfinished run for another request; "
                                  "resume it without a request first")
@@ -168,14 +167,20 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
 
 
 def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
-    """The knowledge base, built on first use; user skill packs become searchable text."""
-    from mlarchitect.knowledge import KnowledgeBase
+    """The knowledge base, built on first use and shared by every design of this process
+    (see :func:`mlarchitect.knowledge.base.shared_knowledge_base`); user skill packs become
+    searchable text."""
+    from mlarchitect.knowledge.base import shared_knowledge_base
 
-    kb = KnowledgeBase(settings.resolved_kb_dir)
+    kb = shared_knowledge_base(settings.resolved_kb_dir)
     report = kb.ensure_built()
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
     if report is not None and (report.added or report.updated or report.removed):
         emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
+    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
+        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
+    for lost in kb.lost_user_documents():
+        emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
     if user_skills:
         kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
@@ -184,12 +189,10 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
 
 
 @contextmanager
-def checkpointer(path: Path) -> Iterator[Any]:
-    from langgraph.checkpoint.sqlite import SqliteSaver
+def checkpointer(path: Path, *, keep_threads: int | None = None) -> Iterator[Any]:
+    """The checkpoint saver (WAL, busy timeout, a damaged database moved aside, old threads
+    pruned on exit): see :mod:`mlarchitect.agents.checkpoints`."""
+    from mlarchitect.agents.checkpoints import checkpointer as open_checkpointer
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-    try:
-        yield SqliteSaver(conn)
-    finally:
-        conn.close()
+    with open_checkpointer(path, keep_threads=keep_threads) as saver:
+        yield saver

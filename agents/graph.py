@@ -219,7 +219,9 @@ def _grounding_in_progress(messages: list[BaseMessage]) -> bool:
 
 
 def _one_line(exc: BaseException) -> str:
-    return one_line(exc)
+    from mlarchitect.redact import redact
+
+    return redact(one_line(exc))
 
 
 def _tokens(totals: tuple[int, int, int, int]) -> int:

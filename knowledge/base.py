@@ -6,13 +6,18 @@ On disk (``kb_dir``)::
     stores/<generation>/      an index generation (Chroma store + chunk table), never modified once
                               published; writers build the next one (copying the current store and
                               applying the changes, or from scratch) and then swap the manifest
-    userdocs/<id-hash>.json   extracted text of each user document, so a rebuild (new embedder,
-                              damaged store) can re-index them without the original files
+    user-docs/                users' documents, the source of truth apart from the derived index:
+      manifest.json           one entry per document (id, source, title, hash, file)
+      <id-hash>.json          its extracted text and metadata, so a rebuild (new embedder, damaged
+                              or deleted index) re-indexes it without the original file; an entry
+                              whose file is gone is reported as lost (:meth:`lost_user_documents`)
     .write.lock               writers take it (``filelock``); readers never lock
 
-Readers follow the manifest: when it changes (another process wrote), they reopen the new
-store. A store that fails its checks (unreadable SQLite, counts that disagree with the
-manifest, a dense index that cannot find its own vectors, errors from Chroma) is rebuilt.
+One :class:`KnowledgeBase` per directory and process (:func:`shared_knowledge_base`) is shared
+by threads and asyncio tasks. Readers follow the manifest: when it changes (another process
+wrote), they reopen the new store. A store that fails its checks (unreadable SQLite, counts that
+disagree with the manifest, a dense index that cannot find its own vectors, errors from Chroma)
+is rebuilt.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Mode = Literal["hybrid", "dense", "bm25"]
 EMBED_BATCH = 256
+USER_DOCS = "user-docs"
 LOCK_TIMEOUT_S = 300.0
 
 
@@ -91,15 +98,16 @@ class _Reader:
         return self._lexical
 
     def mask(self, filters: Filters) -> Any:
-        if filters not in self._masks:
+        found = self._masks.get(filters)
+        if found is None:
             import numpy as np
 
-            if len(self._masks) > 64:
-                self._masks.clear()
-            self._masks[filters] = np.fromiter(
-                (filters.matches(m) for m in self.table.metas), dtype=bool, count=len(self.table)
-            )
-        return self._masks[filters]
+            found = np.fromiter((filters.matches(m) for m in self.table.metas), dtype=bool, count=len(self.table))
+            with self._lock:
+                if len(self._masks) > 64:
+                    self._masks.clear()
+                self._masks[filters] = found
+        return found
 
     def close(self) -> None:
         self.store.close()
@@ -138,6 +146,7 @@ class KnowledgeBase:
         self._reader: _Reader | None = None
         self._retired: list[_Reader] = []  # replaced readers, closed one generation later
         self._thread_lock = threading.RLock()  # one instance may be searched from several threads
+        self._manifest_lock = threading.Lock()
         # Fusion parameters: k of reciprocal rank fusion, and the weights of the (dense, BM25) legs.
         self.rrf_k = RRF_K
         self.rrf_weights: tuple[float, float] = (1.0, 1.0)
@@ -146,9 +155,11 @@ class KnowledgeBase:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from .embedders import get_embedder
+            with self._thread_lock:
+                if self._embedder is None:
+                    from .embedders import get_embedder
 
-            self._embedder = get_embedder()
+                    self._embedder = get_embedder()
         return self._embedder
 
     @property
@@ -322,6 +333,16 @@ class KnowledgeBase:
             patterns_dir=str(self.patterns_dir),
         )
 
+    def lost_user_documents(self) -> list[str]:
+        """Sources of user documents whose saved text is gone (recorded in ``user-docs/manifest.json``
+        but the file is missing): a rebuild of the index cannot bring them back."""
+        folder = self._user_dir()
+        return sorted(
+            str(e.get("source") or d)
+            for d, e in self._read_user_manifest().items()
+            if not (folder / str(e.get("file") or self._blob_path(d).name)).is_file()
+        )
+
     def documents(self) -> dict[str, DocEntry]:
         """Indexed documents by id (after bringing the index up to date)."""
         if not self._checked:
@@ -394,16 +415,17 @@ class KnowledgeBase:
     def _current_manifest(self) -> Manifest | None:
         """The manifest, re-read only when the file changed on disk."""
         path = self.kb_dir / "manifest.json"
-        try:
-            st = path.stat()
-            key = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            self._manifest, self._manifest_stat = None, None
-            return None
-        if key != self._manifest_stat or self._manifest is None:
-            self._manifest, _problem = read_manifest(self.kb_dir)
-            self._manifest_stat = key if self._manifest is not None else None
-        return self._manifest
+        with self._manifest_lock:
+            try:
+                st = path.stat()
+                key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                self._manifest, self._manifest_stat = None, None
+                return None
+            if key != self._manifest_stat or self._manifest is None:
+                self._manifest, _problem = read_manifest(self.kb_dir)
+                self._manifest_stat = key if self._manifest is not None else None
+            return self._manifest
 
     def _ready(self) -> _Reader:
         reader = self._reader
@@ -530,8 +552,41 @@ class KnowledgeBase:
         return ids, texts, metas
 
     # ------------------------------------------------------------------ the write path
+    def _user_dir(self) -> Path:
+        return self.kb_dir / USER_DOCS
+
     def _blob_path(self, doc_id: str) -> Path:
-        return self.kb_dir / "userdocs" / (hashlib.sha1(doc_id.encode()).hexdigest()[:20] + ".json")
+        return self._user_dir() / (hashlib.sha1(doc_id.encode()).hexdigest()[:20] + ".json")
+
+    def _read_user_manifest(self) -> dict[str, dict[str, Any]]:
+        import json
+
+        try:
+            data = json.loads((self._user_dir() / "manifest.json").read_text(encoding="utf-8"))
+            docs = data["docs"]
+            return {str(k): dict(v) for k, v in docs.items()} if isinstance(docs, dict) else {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def _write_user_manifest(self, docs: dict[str, DocEntry], lost: dict[str, dict[str, Any]]) -> None:
+        entries = {
+            d: {"source": e.source, "title": e.title, "hash": e.hash, "file": self._blob_path(d).name}
+            for d, e in docs.items()
+            if e.kind == "user"
+        }
+        for doc_id, entry in lost.items():
+            entries.setdefault(doc_id, entry)
+        write_json(self._user_dir() / "manifest.json", {"format": 1, "docs": dict(sorted(entries.items()))})
+
+    def _migrate_legacy_user_docs(self) -> None:
+        """Earlier versions kept the texts in ``userdocs/`` without a manifest: move them over."""
+        legacy = self.kb_dir / "userdocs"
+        if not legacy.is_dir() or self._user_dir().exists():
+            return
+        legacy.rename(self._user_dir())
+        docs = {d: DocEntry(hash=doc.content_hash, kind="user", source=doc.source, title=doc.title)
+                for d, doc in self._blob_docs()[0].items()}
+        self._write_user_manifest(docs, {})
 
     def _load_blob(self, doc_id: str) -> SourceDoc | None:
         import json
@@ -541,20 +596,24 @@ class KnowledgeBase:
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
-    def _blob_docs(self) -> dict[str, SourceDoc]:
-        """User documents recoverable from their saved texts (used when the manifest is lost)."""
+    def _blob_docs(self) -> tuple[dict[str, SourceDoc], dict[str, dict[str, Any]]]:
+        """User documents recoverable from their saved texts (used when the index manifest is lost),
+        and the ``user-docs`` manifest entries whose text is gone."""
         import json
 
         out: dict[str, SourceDoc] = {}
-        folder = self.kb_dir / "userdocs"
+        folder = self._user_dir()
         if folder.is_dir():
             for path in sorted(folder.glob("*.json")):
+                if path.name == "manifest.json":
+                    continue
                 try:
                     doc = SourceDoc.from_record(json.loads(path.read_text(encoding="utf-8")))
                 except (OSError, ValueError, TypeError, KeyError):
                     continue
                 out[doc.doc_id] = doc
-        return out
+        lost = {d: e for d, e in self._read_user_manifest().items() if d not in out}
+        return out, lost
 
     def _write(
         self,
@@ -567,6 +626,7 @@ class KnowledgeBase:
     ) -> _Outcome:
         started = time.perf_counter()
         with self._thread_lock, self._lock():
+            self._migrate_legacy_user_docs()
             manifest, problem = read_manifest(self.kb_dir)
             if manifest is not None:
                 problem = self._quick_problem(manifest)
@@ -628,10 +688,23 @@ class KnowledgeBase:
                 report.added += 1
 
         # Users' documents: kept from the manifest (or recovered from their saved texts).
+        recovered, lost = self._blob_docs()
         if manifest is not None:
             user_old: dict[str, DocEntry | SourceDoc] = {d: e for d, e in old_docs.items() if e.kind == "user"}
+            lost = {d: e for d, e in lost.items() if d not in user_old}
         else:
-            user_old = dict(self._blob_docs())
+            user_old = dict(recovered)
+            if recovered or lost:
+                report.reason = (f"index missing ({problem}): re-indexed {len(recovered)} of your document(s) "
+                                 f"from {USER_DOCS}/")
+        lost = {d: e for d, e in lost.items() if not any(doc.doc_id == d for doc in add_docs)}
+        for doc_id, entry in list(lost.items()):
+            source = str(entry.get("source") or doc_id)
+            if remove_select is not None and remove_select(doc_id, DocEntry(hash="", kind="user", source=source)):
+                outcome.removed_docs.append(doc_id)
+                del lost[doc_id]
+            else:
+                report.lost.append(source)
         # A user document whose id is taken by a bundled pattern is namespaced, not dropped.
         pattern_ids = set(claimed)
         new_user = {}
@@ -659,6 +732,9 @@ class KnowledgeBase:
                 doc = self._load_blob(doc_id)
                 if doc is None:
                     report.skipped.append(SkippedFile(path=source, reason="saved text lost; add the file again"))
+                    report.lost.append(source)
+                    lost[doc_id] = {"source": source, "title": entry.title, "hash": entry.hash,
+                                    "file": self._blob_path(doc_id).name}
                     continue
                 to_index.append(doc)
             else:
@@ -683,7 +759,7 @@ class KnowledgeBase:
         if rebuild:
             report.added, report.updated, report.unchanged = len(to_index), 0, 0
 
-        if not rebuild and not to_index and not gone:
+        if not rebuild and not to_index and not gone and not outcome.removed_docs:
             report.chunks = manifest.chunk_count if manifest else 0
             report.version = manifest.version() if manifest else None
             outcome.manifest = manifest
@@ -734,6 +810,7 @@ class KnowledgeBase:
             for doc in to_index:
                 if doc.kind == "user":
                     write_json(self._blob_path(doc.doc_id), doc.to_record())
+            self._write_user_manifest(final, lost)
             new_manifest = Manifest(
                 store=name,
                 embedder=self.embedder.name,
@@ -770,9 +847,9 @@ class KnowledgeBase:
                             child.unlink()
                         except OSError:
                             pass
-        folder = self.kb_dir / "userdocs"
+        folder = self._user_dir()
         if folder.is_dir():
-            wanted = {self._blob_path(d).name for d, e in docs.items() if e.kind == "user"}
+            wanted = {self._blob_path(d).name for d, e in docs.items() if e.kind == "user"} | {"manifest.json"}
             for path in folder.iterdir():
                 if path.name not in wanted:
                     try:
@@ -894,3 +971,25 @@ class KnowledgeBase:
             for cid, vec in reader.store.embeddings(kind, ids).items():
                 v = np.asarray(vec, dtype=np.float32)
                 out[reader.id_index[cid]] = float(v @ q) / ((float(np.linalg.norm(v)) or 1.0) * qn)
+
+
+_SHARED: OrderedDict[tuple[str, str], KnowledgeBase] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+MAX_SHARED = 16
+
+
+def shared_knowledge_base(kb_dir: Path) -> KnowledgeBase:
+    """The one :class:`KnowledgeBase` of this process for ``kb_dir`` (and the configured
+    embedder), shared by every design, thread and asyncio task: opening one Chroma client per
+    call on the same path races in Chroma's shared-client cache. The least recently used
+    instances beyond :data:`MAX_SHARED` are dropped (not closed: a design may still use one)."""
+    key = (os.path.abspath(Path(kb_dir).expanduser()), os.environ.get("MLARCHITECT_EMBEDDER", ""))
+    with _SHARED_LOCK:
+        kb = _SHARED.get(key)
+        if kb is None:
+            kb = _SHARED[key] = KnowledgeBase(Path(key[0]))
+            while len(_SHARED) > MAX_SHARED:
+                _SHARED.popitem(last=False)
+        else:
+            _SHARED.move_to_end(key)
+        return kb

@@ -78,7 +78,10 @@ def kb(ctx: click.Context, kb_dir: Path | None, embedder: str | None) -> None:
 @click.pass_context
 def build(ctx: click.Context, force: bool, as_json: bool) -> None:
     """Index the bundled patterns (incremental: unchanged documents are skipped)."""
-    report = _open(ctx).build(force=force)
+    knowledge = _open(ctx)
+    report = knowledge.build(force=force)
+    for lost in knowledge.lost_user_documents():
+        click.echo(f"warning: user document lost (its saved text is gone; add it again): {lost}", err=True)
     if as_json:
         _dump(report.model_dump())
         return
@@ -159,19 +162,24 @@ def add(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     updated = [u for r in reports for u in r.updated]
     unchanged = [u for r in reports for u in r.unchanged]
     skipped = [s for r in reports for s in r.skipped]
+    nothing = not (added or updated or unchanged)
     if as_json:
         _dump(
             {"added": added, "updated": updated, "unchanged": unchanged, "skipped": [s.model_dump() for s in skipped]}
         )
-        return
-    for label, items in (("added", added), ("updated", updated), ("unchanged", unchanged)):
-        for item in items:
-            click.echo(f"{label}: {item}")
-    for s in skipped:
-        click.echo(f"skipped: {s.path}: {s.reason}")
-    click.echo(
-        f"{len(added)} added, {len(updated)} updated, {len(unchanged)} unchanged, {len(skipped)} skipped", err=True
-    )
+    else:
+        for label, items in (("added", added), ("updated", updated), ("unchanged", unchanged)):
+            for item in items:
+                click.echo(f"{label}: {item}")
+        for s in skipped:
+            click.echo(f"skipped: {s.path}: {s.reason}", err=nothing)
+        click.echo(
+            f"{len(added)} added, {len(updated)} updated, {len(unchanged)} unchanged, {len(skipped)} skipped",
+            err=True,
+        )
+    if nothing:
+        why = f"all {len(skipped)} file(s) were skipped" if skipped else "no files found"
+        raise KBUsageError(f"nothing was added: {why}")
 
 
 @kb.command("list")

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mlarchitect.frontmatter import read_front_matter
-
-MAX_FILE_BYTES = 5 * 1024 * 1024
+from mlarchitect.limits import MAX_INPUT_FILE_BYTES as MAX_FILE_BYTES
+from mlarchitect.limits import FileTooLarge, read_limited
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
 TEXT_SUFFIXES = {".txt", ".text", ".rst"}
@@ -115,17 +115,14 @@ def decode_text(data: bytes) -> str:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        raw = read_limited(path, max_bytes)
+    except FileTooLarge as exc:
+        raise BadFile(str(exc)) from exc
     except OSError as exc:
         raise BadFile(f"unreadable: {exc.strerror or exc}") from exc
-    if size > max_bytes:
-        raise BadFile(f"too large: {size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB")
-    if size == 0:
+    if not raw:
         raise BadFile("empty file")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadFile(f"unreadable: {exc.strerror or exc}") from exc
+    return raw
 
 
 def html_to_markdown(html: str) -> tuple[str | None, str]:

@@ -44,6 +44,7 @@ class BuildReport(BaseModel):
     reason: str | None = None  # why it was rebuilt: "new", "forced", "embedder changed", "damaged: ..."
     skipped: list[SkippedFile] = Field(default_factory=list)
     version: str | None = None
+    lost: list[str] = Field(default_factory=list)  # user documents whose saved text is gone
 
 
 class IngestReport(BaseModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 ADD_BATCH = 1000
 # Cosine space; a better-connected graph than Chroma's defaults (16 / 100 / 100): the collections
 # here are small (hundreds to tens of thousands of chunks), so exactness matters more than speed.
+# Chroma keeps one shared system per path in a class-level cache; opening and closing clients
+# from several threads at once races in it, so every open and close goes through this lock.
+_CHROMA_LOCK = threading.RLock()
 HNSW_CONFIG = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
 
 
@@ -109,14 +113,19 @@ class Store:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import chromadb
+            with _CHROMA_LOCK:
+                if self._client is None:
+                    import chromadb
 
-            self.chroma_dir.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings())
+                    self.chroma_dir.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings())
         return self._client
 
     def collection(self, kind: str, *, create: bool = False) -> Any:
-        if kind not in self._collections:
+        found = self._collections.get(kind)
+        if found is not None:
+            return found
+        with _CHROMA_LOCK:
             name = COLLECTIONS[kind]
             if create:
                 col = self.client.get_or_create_collection(
@@ -125,20 +134,21 @@ class Store:
             else:
                 col = self.client.get_collection(name, embedding_function=None)
             self._collections[kind] = col
-        return self._collections[kind]
+        return col
 
     def create_collections(self) -> None:
         for kind in COLLECTIONS:
             self.collection(kind, create=True)
 
     def close(self) -> None:
-        self._collections.clear()
-        if self._client is not None:
-            client, self._client = self._client, None
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001 - closing a broken store must not raise
-                pass
+        with _CHROMA_LOCK:
+            self._collections.clear()
+            if self._client is not None:
+                client, self._client = self._client, None
+                try:
+                    client.close()
+                except Exception:  # noqa: BLE001 - closing a broken store must not raise
+                    pass
 
     def copy_to(self, target: Store) -> None:
         """Copy this (closed or read-only) store into ``target``: SQLite through its backup API

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     fallback_to_offline: bool = True
+    max_checkpoint_threads: int = Field(
+        default=200, ge=1, description="Checkpointed threads kept; older ones are pruned after a run."
+    )
     temperature: float | None = None
     max_tokens: int | None = Field(
         default=6000, ge=16, description="Output-token cap sent with every model call (None: the server's default)."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlarchitect.deliverable import ArchitectureDesign
 
@@ -21,6 +21,13 @@ class _Event(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     agent: str = ARCHITECT
+
+    @field_validator("message", "summary", check_fields=False)
+    @classmethod
+    def _no_secrets(cls, value: str) -> str:
+        from mlarchitect.redact import redact
+
+        return redact(value)
 
 
 class StepStarted(_Event):

@@ -4,6 +4,7 @@ and the factory that turns a typed function into a LangChain tool."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,8 @@ class SkillContext(BaseModel):
         user's documents, which carry no skill tags) are searched and fused by
         reciprocal rank, so a user document about exactly the topic competes with the
         skill's patterns instead of being seen only when the skill has too few.
+        Excerpts of users' documents (``kb add``, skill packs) are untrusted text and
+        arrive delimited as data (see :func:`_excerpt`).
         """
         if self.retriever is None:
             return []
@@ -50,7 +53,9 @@ class SkillContext(BaseModel):
         fused = reciprocal_rank_fusion([[h.doc_id for h in ranking] for ranking in rankings])
         log.debug("search %r (skill %s): %s", query, skill, [doc_id for doc_id, _ in fused[:k]])
         return [
-            PatternHit(doc_id=h.doc_id, title=h.title, excerpt=_excerpt(h.chunk, h.title), score=score)
+            PatternHit(doc_id=h.doc_id, title=_one_line_data(h.title),
+                       excerpt=_excerpt(h.chunk, h.title, untrusted=getattr(h, "kind", "user") != "pattern"),
+                       score=score)
             for doc_id, score in fused[:k]
             for h in (best[doc_id],)
         ]
@@ -63,13 +68,26 @@ class SkillContext(BaseModel):
         return self.pricing
 
 
-def _excerpt(chunk: str, title: str = "", limit: int = 600) -> str:
+DATA_OPEN, DATA_CLOSE = "[document]", "[/document]"
+# Things that could forge the data boundary or a chat turn inside quoted text.
+_FORGERY = re.compile(r"\[/?document\]|<\|[^|>]{0,40}\|>|</?(?:system|assistant|user|tool)>", re.IGNORECASE)
+
+
+def _one_line_data(text: str) -> str:
+    return _FORGERY.sub(" ", " ".join(text.split()))
+
+
+def _excerpt(chunk: str, title: str = "", limit: int = 600, *, untrusted: bool = False) -> str:
+    """A one-paragraph excerpt. ``untrusted`` text (users' documents) is delimited as data,
+    ``[document] ... [/document]``, with anything inside that could fake the delimiter or a
+    chat turn removed; the prompts tell the model never to follow instructions found there."""
     first, _, rest = chunk.partition("\n")
     if title and first.startswith(title) and rest.strip():  # drop the "Title — Section" header line
         chunk = rest
     text = " ".join(line for line in chunk.splitlines() if not line.lstrip().startswith("#"))  # no headings
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    text = _one_line_data(text)
+    text = text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return f"{DATA_OPEN} {text} {DATA_CLOSE}" if untrusted else text
 
 
 A = TypeVar("A", bound=BaseModel)

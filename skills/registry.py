@@ -76,8 +76,12 @@ def builtin_skills_dir() -> Path:
 
 
 def parse_skill_file(path: Path) -> SkillSpec:
+    from mlarchitect.limits import FileTooLarge, read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
+    except FileTooLarge as exc:
+        raise DefinitionError(str(path), None, str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(str(path), None, f"cannot read: {exc}") from None
     data, body, _ = read_front_matter(text, str(path))

@@ -6,7 +6,8 @@ Results go to stdout (or ``-o FILE``); progress and warnings go to stderr, and
 ``-v``/``-vv`` adds log lines there. Heavy libraries (LangChain, LangGraph,
 Chroma) are imported inside the commands so that ``design --help`` stays instant.
 
-Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted.
+Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 
+EXIT_TERMINATED = 128 + 15
 log = logging.getLogger(__name__)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -122,6 +124,10 @@ def _read_request(parts: tuple[str, ...]) -> str:
             raise InputError('no request given: pass it as an argument, or "-" to read standard input')
         return _decode_stdin(data)
     argument = " ".join(parts)
+    try:  # undecodable argv bytes arrive as lone surrogates (PEP 383)
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the request argument is not UTF-8 text") from None
     piped = _decode_stdin(data).strip() if data else ""
     if not piped:
         return argument
@@ -153,24 +159,46 @@ def _configured_dir(value: Path | None, what: str) -> Path | None:
     return getattr(load_settings(), what.lstrip("-").replace("-", "_"))
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write to stdout, or atomically to ``output`` (a failure never truncates it)."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    target = output.expanduser()
-    if target.is_dir():
-        raise InputError(f"output path is a directory: {target}")
-    if not target.parent.exists():
-        raise InputError(f"output directory does not exist: {target.parent}")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _output_option(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """``-o``: checked while the options are parsed, before any design work; ``-`` is stdout."""
+    if value is None or str(value) == "-":
+        return None
+    from mlarchitect.files import check_output_path
+
+    return check_output_path(value)
+
+
+def _stdout_open() -> bool:
+    """False when the process was started with standard output closed (``>&-``)."""
+    if sys.stdout is None:
+        return False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return True  # replaced by an in-memory stream (tests, embedding): it is open
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write to stdout, or atomically to ``output``: only a regular file or a new path is
+    replaced (keeping the file's mode); a FIFO, device, symbolic link, directory or read-only
+    file is refused. A failure never truncates an earlier design."""
+    if output is None or str(output) == "-":
+        if not _stdout_open():
+            raise MLArchitectError("standard output is closed: the design was not written (use -o FILE)")
+        click.echo(text, nl=not text.endswith("\n"))
+        sys.stdout.flush()
+        return
+    from mlarchitect.files import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise MLArchitectError(f"could not write {output}: {exc.strerror or exc}") from None
 
 
 class _Progress:
@@ -214,20 +242,49 @@ class _Progress:
             self.status.stop()
 
 
+def _design_options(func: Any) -> Any:
+    """The options shared by ``run`` and ``resume``."""
+    options = [
+        click.option("-o", "--output", type=click.Path(path_type=Path), callback=_output_option,
+                     help="Write the deliverable to FILE (atomically; '-' is stdout)."),
+        click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True),
+        click.option("--offline", is_flag=True, help="Use the built-in offline engine even when a key is set."),
+        click.option("-m", "--model", help="Model name or tier (sonnet, opus, haiku)."),
+        click.option("--agents-dir", type=click.Path(path_type=Path), help="Folder of agent definition files."),
+        click.option("--skills-dir", type=click.Path(path_type=Path),
+                     help="Folder of Agent Skills (<name>/SKILL.md)."),
+        click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory."),
+        click.option("--timeout", "timeout_s", type=click.FloatRange(min=1),
+                     help="Overall deadline for the design, seconds."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command("run")
 @click.argument("request", nargs=-1)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the deliverable to FILE.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--offline", is_flag=True, help="Use the built-in offline engine even when a key is set.")
-@click.option("-m", "--model", help="Model name or tier (sonnet, opus, haiku).")
-@click.option("--agents-dir", type=click.Path(path_type=Path), help="Folder of agent definition files.")
-@click.option("--skills-dir", type=click.Path(path_type=Path), help="Folder of Agent Skills (<name>/SKILL.md).")
-@click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory.")
 @click.option("--thread-id", help="Checkpoint thread id: resumes an unfinished run, or names a new one.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), help="Overall deadline for the design, seconds.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def run(
-    request: tuple[str, ...],
+@_design_options
+def run(request: tuple[str, ...], thread_id: str | None, **options: Any) -> None:
+    """Design a system for REQUEST (the default command)."""
+    text = None if (thread_id and not request and sys.stdin.isatty()) else _read_request(request)
+    _design(text, thread_id, **options)
+
+
+@cli.command("resume")
+@click.argument("thread_id")
+@_design_options
+def resume(thread_id: str, **options: Any) -> None:
+    """Resume the unfinished (killed or interrupted) design of THREAD_ID from its checkpoint."""
+    _design(None, thread_id, **options)
+
+
+def _design(
+    text: str | None,
+    thread_id: str | None,
+    *,
     output: Path | None,
     fmt: str,
     offline: bool,
@@ -235,17 +292,14 @@ def run(
     agents_dir: Path | None,
     skills_dir: Path | None,
     kb_dir: Path | None,
-    thread_id: str | None,
     timeout_s: float | None,
     quiet: bool,
 ) -> None:
-    """Design a system for REQUEST (the default command)."""
-    text = None if (thread_id and not request and sys.stdin.isatty()) else _read_request(request)
+    if output is None and not _stdout_open():
+        raise MLArchitectError("standard output is closed: the design would be lost (use -o FILE)")
     overrides: dict[str, Any] = {}
     if offline:
         overrides["offline"] = True
-    if timeout_s is not None:
-        overrides["timeout_s"] = timeout_s
     if model:
         overrides["model"] = model
     if agents_dir is not None:
@@ -254,13 +308,17 @@ def run(
         overrides["skills_dir"] = _dir_option(skills_dir, "--skills-dir")
     if kb_dir is not None:
         overrides["kb_dir"] = kb_dir
+    if timeout_s is not None:
+        overrides["timeout_s"] = timeout_s
     from mlarchitect.agents.state import validate_request
 
     if text is not None:
         validate_request(text)  # fail fast, before loading anything heavy
     from mlarchitect.config import load_settings
+    from mlarchitect.files import ensure_writable_dir
 
     settings = load_settings(**overrides)
+    ensure_writable_dir(settings.data_dir, "data directory (MLARCHITECT_DATA_DIR)")
     said = ""
     if model and model.lower() != "offline" and settings.wants_offline:
         why = "offline mode is on" if settings.offline else "no OPENAI_API_KEY or OPENAI_BASE_URL is set"
@@ -381,26 +439,130 @@ def skills_list(skills_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{skill.name:22} {origin:10} {skill.description}")
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread so that the run unwinds (checkpoints stay consistent)."""
+
+
+class _Signals:
+    """SIGINT and SIGTERM that act at once.
+
+    The graph runs its steps in a thread pool while the main thread waits on them; the kernel
+    may deliver a signal to the worker blocked in a model call, and the main thread would not
+    notice it until that call returns (minutes, with timeouts and retries). So the signals are
+    blocked in every thread and one watcher thread takes them: it raises ``KeyboardInterrupt`` /
+    :class:`_Terminated` in the main thread and, if the main thread is stuck waiting, exits
+    after a grace period: the checkpoint database stays consistent (SQLite), as after a kill.
+    A signal the process inherited as ignored (``nohup``, background jobs) stays ignored.
+    """
+
+    GRACE_S = 2.0
+
+    def __enter__(self) -> None:
+        import threading
+
+        self.watched: set[int] = set()
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self.watched = {s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN}
+        if not self.watched:
+            return
+        self.previous_term = signal.signal(signal.SIGTERM, _on_sigterm) if signal.SIGTERM in self.watched else None
+        self.closing = threading.Event()
+        self.exited = threading.Event()
+        self.signalled = False
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.watched)
+        self.thread = threading.Thread(target=self._watch, name="design-signals", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        signum = signal.sigwait(self.watched)
+        if self.closing.is_set():
+            return
+        import _thread
+        import time
+
+        self.signalled = True
+        _thread.interrupt_main(signum)  # the orderly way, when the main thread is running Python code
+        time.sleep(self.GRACE_S)  # the process normally ends meanwhile; if not, a thread holds it
+        interrupted = signum == signal.SIGINT
+        if not self.exited.is_set():  # else main() has already said so
+            try:
+                sys.stderr.write("design: interrupted\n" if interrupted else "design: terminated\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED)
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.watched:
+            return
+        self.exited.set()
+        if self.signalled:
+            return  # the watcher makes sure the process ends
+        self.closing.set()
+        if self.thread.is_alive():
+            signal.pthread_kill(self.thread.ident, min(self.watched))  # wake the watcher: it returns
+            self.thread.join()
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        if self.previous_term is not None:
+            signal.signal(signal.SIGTERM, self.previous_term)
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise _Terminated()
+
+
+class _WarningsToStderr:
+    """Warnings of the ``mlarchitect`` logger (e.g. a damaged checkpoint database moved aside)
+    as one ``design: warning:`` line each on stderr, while the command runs."""
+
+    def __enter__(self) -> None:
+        import logging
+
+        self.logger = logging.getLogger("mlarchitect")
+        self.handler = logging.StreamHandler(sys.stderr)
+        self.handler.setLevel(logging.WARNING)
+        self.handler.setFormatter(logging.Formatter("design: warning: %(message)s"))
+        self.logger.addHandler(self.handler)
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+
+
+def _fail(message: str, code: int) -> None:
+    from mlarchitect.redact import redact
+
+    text = " ".join(redact(message).split())
+    try:
+        click.echo(f"design: error: {text}", err=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line and an exit code."""
     try:
-        cli.main(args=argv, prog_name="design", standalone_mode=False)
+        with _WarningsToStderr(), _Signals():
+            cli.main(args=argv, prog_name="design", standalone_mode=False)
     except MLArchitectError as exc:
-        click.echo(f"design: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("design: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("design: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("design: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a file or directory the system refused: one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror or type(exc).__name__}{where}", 1)
 
 
 if __name__ == "__main__":  # pragma: no cover
