@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
+DEFAULT_QUERIES = ROOT / "tests" / "evalsets" / "public" / "dev_queries.jsonl"
 MODES = ("bm25", "dense", "hybrid")
 
 
