@@ -1,4 +1,10 @@
-"""The default embedder: a static model2vec model shipped with the package."""
+"""The default embedder: a static model2vec model shipped with the package.
+
+The model is read with ``tokenizers`` and ``safetensors`` directly (numpy only):
+the ``model2vec`` package imports ``huggingface_hub`` at start-up, which a design
+does not need. The arithmetic is model2vec's (mean of token vectors, L2
+normalised), and a test checks that both give the same vectors.
+"""
 
 from __future__ import annotations
 
@@ -46,10 +52,7 @@ class StaticEmbedder:
                 if key not in _MODELS:
                     if not (self.model_dir / "model.safetensors").is_file():
                         raise FileNotFoundError(f"static embedding model not found in {self.model_dir}")
-                    from model2vec import StaticModel
-
-                    # A local folder: model2vec reads it directly and never calls the hub.
-                    _MODELS[key] = StaticModel.from_pretrained(self.model_dir, force_download=False)
+                    _MODELS[key] = _StaticModel(self.model_dir)
                 self._model = _MODELS[key]
         return self._model
 
@@ -67,3 +70,46 @@ class StaticEmbedder:
 
     def __repr__(self) -> str:
         return f"StaticEmbedder({str(self.model_dir)!r})"
+
+
+class _StaticModel:
+    """A model2vec static model read from its folder: tokenizer, int8 token vectors, config."""
+
+    def __init__(self, folder: Path) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text())
+        self.embedding = load_file(str(folder / "model.safetensors"))["embeddings"]
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        padding = self.tokenizer.padding
+        if padding is not None:  # never pad: every token counts in the mean
+            self.tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"],
+                                          pad_type_id=padding["pad_type_id"], length=0)
+        self.max_length: int | None = config.get("max_length", 512)
+        if self.max_length is None:
+            self.tokenizer.no_truncation()
+        else:
+            self.tokenizer.enable_truncation(self.max_length)
+        self.normalize = bool(config.get("normalize", False))
+        unk = getattr(self.tokenizer.model, "unk_token", None)
+        self.unk_token_id = self.tokenizer.token_to_id(unk) if unk else None
+        vocab = self.tokenizer.get_vocab()
+        self.median_token_length = int(np.median([len(t) for t in vocab]))
+
+    def encode(self, sentences: list[str], **_: Any) -> Any:
+        import numpy as np
+
+        if self.max_length is not None:  # long texts: cut the characters before tokenising
+            limit = self.max_length * self.median_token_length
+            sentences = [s[:limit] for s in sentences]
+        encodings = self.tokenizer.encode_batch_fast(sentences, add_special_tokens=False)
+        out = np.zeros((len(sentences), self.embedding.shape[1]), dtype=np.float32)
+        for i, encoding in enumerate(encodings):
+            ids = [t for t in encoding.ids if t != self.unk_token_id]
+            if ids:
+                out[i] = self.embedding[np.asarray(ids, dtype=np.int64)].mean(axis=0)
+        if self.normalize:
+            out = out / (np.linalg.norm(out, axis=1, keepdims=True) + 1e-32)
+        return out

@@ -222,3 +222,30 @@ def test_a_kb_runs_on_a_swapped_embedder(tmp_path, helpers) -> None:
     assert kb.search("canary share of traffic", k=1, mode="dense")[0].doc_id == "canary-release"
     assert kb.stats().embedder == "openai:text-embedding-3-small" and client.calls >= 2
     kb.close()
+
+
+def test_the_bundled_embedder_reads_the_model_as_model2vec_does() -> None:
+    """The embedder reads the shipped model without model2vec (whose import pulls in
+    huggingface_hub); its vectors must equal model2vec's, or existing indexes would drift."""
+    import numpy as np
+    import pytest
+
+    model2vec = pytest.importorskip("model2vec")
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR, _StaticModel
+
+    texts = ["hybrid search with BM25 and dense vectors", "", "[UNK] zzz", "x" * 10_000,
+             "Ärzte übersetzen Verträge; 30,000 pages", "rerank the top 20 with a cross-encoder " * 200]
+    ours = _StaticModel(MODEL_DIR).encode(texts)
+    reference = model2vec.StaticModel.from_pretrained(MODEL_DIR, force_download=False).encode(
+        texts, show_progress_bar=False, use_multiprocessing=False)
+    assert np.abs(ours - reference).max() < 1e-6
+
+
+def test_a_design_imports_no_hub_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlarchitect.knowledge.embedders.static import StaticEmbedder; "
+            "StaticEmbedder().embed(['warm']); print('huggingface_hub' in sys.modules, 'model2vec' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
