@@ -1,0 +1,318 @@
+"""The public API for embedding the architect in other systems.
+
+Five ways in, all on the same core (:mod:`mlarchitect.agents.api`):
+
+* :func:`design` / :func:`stream_design`: synchronous; a deliverable, or its events.
+* :func:`adesign` / :func:`astream_design`: the same from ``asyncio`` code; the sync
+  core runs in a worker thread, so the event loop never blocks.
+* :func:`create_architect`: a compiled LangGraph graph to use as a node or subgraph
+  of your own graph (input ``request``, output ``design`` and run details).
+* :func:`architect_tool`: a LangChain tool (``design_ml_system``) for another agent.
+
+Every call is independent: many threads or tasks may design at once.
+
+    from mlarchitect.api import adesign
+    result = await adesign("A RAG chatbot over 30,000 Confluence pages")
+    print(result.workflow, [c.name for c in result.components])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import itertools
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict  # pydantic (JSON schemas of the graph) needs it on 3.11
+
+from langchain_core.runnables import RunnableConfig
+
+from mlarchitect.agents.api import design, stream_design
+from mlarchitect.config import Settings
+from mlarchitect.deliverable import ArchitectureDesign
+from mlarchitect.events import DeliverableReady, DesignEvent
+from mlarchitect.workflows import WORKFLOWS, WorkflowId
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langchain_core.tools import BaseTool
+    from langgraph.graph.state import CompiledStateGraph
+
+__all__ = [
+    "ArchitectInput",
+    "ArchitectOutput",
+    "ArchitectureDesign",
+    "DesignEvent",
+    "Settings",
+    "adesign",
+    "architect_tool",
+    "astream_design",
+    "create_architect",
+    "design",
+    "stream_design",
+    "with_workflow_hint",
+]
+
+TOOL_NAME = "design_ml_system"
+
+# Setting a run up (agent and skill catalogs, opening the knowledge base and its Chroma
+# client) is done one run at a time: two Chroma clients opened at the same moment on one
+# path in one process can fail ("Could not connect to tenant"). The runs themselves, the
+# long part, go on concurrently.
+_SETUP_LOCK = threading.Lock()
+_END = object()
+
+
+# ---------------------------------------------------------------------------- async
+
+
+async def astream_design(request: str | None = None, **kwargs: Any) -> AsyncIterator[DesignEvent]:
+    """:func:`stream_design` for ``asyncio``: the same events, ending with
+    :class:`~mlarchitect.events.DeliverableReady`.
+
+    Takes the same arguments as :func:`stream_design`. The synchronous run goes on in a
+    worker thread (``asyncio.to_thread``) and hands its events over through an
+    ``asyncio.Queue``. Errors (:class:`~mlarchitect.errors.InputError` for a bad request,
+    ...) are raised here. Leaving the loop early, or cancelling the task that iterates,
+    stops the run at its next event: the worker closes the run (and its checkpoint
+    connection) and ends; nothing is left half-written that a later run would trip on.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    stop = threading.Event()
+
+    def hand_over(kind: str, item: Any) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, item))
+        except RuntimeError:  # the event loop is gone: nobody is listening any more
+            stop.set()
+            return False
+        return True
+
+    def pump() -> None:
+        events = stream_design(request, **kwargs)
+        try:
+            with _SETUP_LOCK:  # the run's setup, up to its first event (see _SETUP_LOCK)
+                first = next(events, _END)
+            for event in (itertools.chain([first], events) if first is not _END else ()):
+                if stop.is_set() or not hand_over("event", event):
+                    return
+            hand_over("done", None)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer's task
+            hand_over("error", exc)
+        finally:
+            events.close()
+
+    worker = asyncio.ensure_future(asyncio.to_thread(pump))
+    try:
+        while True:
+            kind, item = await queue.get()
+            if kind == "event":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                break
+    finally:
+        stop.set()  # the worker stops at its next event; it is never waited for here
+        worker.add_done_callback(_consume_exception)
+
+
+def _consume_exception(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def adesign(
+    request: str | None = None,
+    *,
+    on_event: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
+) -> ArchitectureDesign:
+    """:func:`design` for ``asyncio``: the validated deliverable.
+
+    Same arguments as :func:`design` (``settings``, ``thread_id``, ``chat_model``,
+    setting overrides such as ``model="gpt-5"``); ``on_event`` may be a plain function
+    or a coroutine function and runs on the event loop. The run itself happens in a
+    worker thread (see :func:`astream_design`); cancelling the awaiting task stops it
+    at its next event, and concurrent calls do not share any state.
+    """
+    result: ArchitectureDesign | None = None
+    async for event in astream_design(request, **kwargs):
+        if on_event is not None:
+            outcome = on_event(event)
+            if inspect.isawaitable(outcome):
+                await outcome
+        if isinstance(event, DeliverableReady):
+            result = event.design
+    assert result is not None  # the stream always ends with the deliverable or raises
+    return result
+
+
+# ---------------------------------------------------------------------------- workflow hints
+
+
+def with_workflow_hint(request: str, workflow: str | None) -> str:
+    """``request`` with a line naming the workflow to design for (``rag_system``,
+    ``model_serving``, ...; see :data:`mlarchitect.workflows.WORKFLOWS`).
+
+    The architect routes on the request's words; the hint adds the workflow's name to
+    them, which tips the routing toward it without overriding what the request says.
+    ``None`` and ``"general"`` leave the request as it is.
+    """
+    if workflow is None or workflow == "general":
+        return request
+    found = WORKFLOWS.get(workflow)
+    if found is None:
+        from mlarchitect.errors import InputError
+
+        raise InputError(f"unknown workflow {workflow!r}: use one of {', '.join(WORKFLOWS)}")
+    return f"{request.rstrip()}\n\nWorkflow: {found.title} design."
+
+
+# ---------------------------------------------------------------------------- LangGraph
+
+
+class ArchitectInput(TypedDict):
+    """The input state of :func:`create_architect`'s graph."""
+
+    request: str
+    """What to design, in plain words (at most 20,000 characters)."""
+
+
+class ArchitectOutput(TypedDict, total=False):
+    """The output state of :func:`create_architect`'s graph."""
+
+    request: str
+    """The request as the architect read it (stripped)."""
+    design: dict[str, Any]
+    """The deliverable: ``ArchitectureDesign`` as JSON (``ArchitectureDesign.model_validate``
+    turns it back into the model; ``mlarchitect.deliverable.design_json_schema()`` is its schema)."""
+    route: dict[str, Any]
+    """How the request was routed: ``workflow``, per-workflow ``scores``, ``skills``."""
+    facts: dict[str, Any]
+    """Figures taken from the request (users, QPS, latency, budget, ...) and their evidence."""
+    notes: list[str]
+    """What the user should know: step limit reached, fallback to the offline engine, ..."""
+    llm_calls: int
+    tokens: int
+    fallback_used: bool
+    """True when a model failed and the offline engine completed the run."""
+
+
+class _ArchitectState(ArchitectOutput, total=False):
+    pass
+
+
+_OUTPUT_KEYS = tuple(ArchitectOutput.__annotations__)
+
+
+def _log_note(event: Any) -> None:
+    """Setup notes (offline engine in use, a skipped agent file) go to the log."""
+    message = getattr(event, "message", "")
+    if message:
+        logging.getLogger("mlarchitect").info("%s", message)
+
+
+def create_architect(settings: Settings | None = None, *, chat_model: Any = None) -> CompiledStateGraph:
+    """The architect as a compiled LangGraph graph, for use inside your own graph.
+
+    Input state: ``{"request": str}``. Output state: :class:`ArchitectOutput` —
+    ``design`` (the deliverable as JSON), ``request``, ``route``, ``facts``, ``notes``,
+    ``llm_calls``, ``tokens``, ``fallback_used``. The architect's own message
+    transcript stays inside: a parent graph's ``messages`` are neither read nor
+    extended, so the graph can be added as a node of any state that has ``request``
+    and ``design`` keys (``builder.add_node("architect", create_architect())``), or be
+    invoked on its own (``create_architect().invoke({"request": "..."})``).
+
+    The graph has no checkpointer of its own: it uses its parent's, or none. The models,
+    tools and knowledge base are set up once here and shared by every run of the graph;
+    each run gets its own step, handoff and fallback bookkeeping, so runs may go on
+    concurrently. ``settings`` defaults to ``Settings()`` (environment and config file).
+    """
+    from langgraph.graph import END, START, StateGraph
+
+    from mlarchitect.agents.api import build_runtime
+    from mlarchitect.agents.graph import build_graph
+
+    settings = settings if settings is not None else Settings()
+    runtime = build_runtime(settings, _log_note, chat_model=chat_model)
+    limit = 4 * settings.max_steps + 20
+
+    def architect(state: _ArchitectState, config: RunnableConfig) -> dict[str, Any]:
+        started = time.perf_counter()
+        # a fresh graph per run over the shared runtime: the handoff count and the
+        # "fell back to offline" flag belong to one run, not to the compiled graph
+        run = build_graph(dataclasses.replace(runtime, fell_back=False, prompts=[]), checkpointer=False)
+        values = run.invoke({"request": state.get("request", "")}, {**(config or {}), "recursion_limit": limit})
+        result = ArchitectureDesign.model_validate(values["design"])
+        result.provenance.duration_s = round(time.perf_counter() - started, 3)
+        thread = ((config or {}).get("configurable") or {}).get("thread_id")
+        if thread:
+            result.provenance.thread_id = str(thread)
+        out = {key: values[key] for key in _OUTPUT_KEYS if key in values}
+        out["design"] = result.model_dump(mode="json")
+        return out
+
+    builder = StateGraph(_ArchitectState, input_schema=ArchitectInput, output_schema=ArchitectOutput)
+    builder.add_node("architect", architect)
+    builder.add_edge(START, "architect")
+    builder.add_edge("architect", END)
+    return builder.compile(name="mlarchitect")
+
+
+def architect_tool(settings: Settings | None = None, *, chat_model: Any = None) -> BaseTool:
+    """The architect as a LangChain tool, ``design_ml_system``, for another agent to call.
+
+    Arguments: ``request`` (what to design) and an optional ``workflow`` hint
+    (``rag_system``, ``evaluation_system``, ``model_serving``, ``experiment_tracking``,
+    ``data_pipeline``, ``general``). The tool's content is the deliverable as JSON
+    text; its artifact (``ToolMessage.artifact``, with ``response_format
+    "content_and_artifact"``) is the same deliverable as a dict. The graph behind it
+    (:func:`create_architect`) is built on the first call and shared by later ones;
+    the tool works with ``invoke`` and ``ainvoke`` and from several threads at once.
+    """
+    from langchain_core.tools import StructuredTool
+    from pydantic import BaseModel, Field
+
+    from mlarchitect.agents.state import MAX_REQUEST_CHARS
+
+    class DesignArgs(BaseModel):
+        request: str = Field(description="The ML or LLM system to design, with its figures: users, "
+                             "data sizes, latency, budget, constraints.",
+                             min_length=1, max_length=MAX_REQUEST_CHARS)
+        workflow: WorkflowId | None = Field(default=None, description="Optional hint: the kind of design.")
+
+    lock = threading.Lock()
+    graph: list[Any] = []
+
+    def architect() -> Any:
+        with lock:
+            if not graph:
+                graph.append(create_architect(settings, chat_model=chat_model))
+            return graph[0]
+
+    def run(request: str, workflow: WorkflowId | None = None) -> tuple[str, dict[str, Any]]:
+        out = architect().invoke({"request": with_workflow_hint(request, workflow)})
+        return json.dumps(out["design"], ensure_ascii=False), out["design"]
+
+    async def arun(request: str, workflow: WorkflowId | None = None) -> tuple[str, dict[str, Any]]:
+        return await asyncio.to_thread(run, request, workflow)
+
+    return StructuredTool.from_function(
+        func=run,
+        coroutine=arun,
+        name=TOOL_NAME,
+        description=("Design an ML or LLM system (RAG, evaluation, model serving, experiment tracking, "
+                     "data pipelines) from a plain-language request. Returns the architecture "
+                     "deliverable as JSON: components, data flows, sizing with arithmetic, costs, "
+                     "risks, implementation steps and sources."),
+        args_schema=DesignArgs,
+        response_format="content_and_artifact",
+    )
+
