@@ -11,26 +11,18 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from support.servers import free_port, stop, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGGRAPH = Path(sys.executable).with_name("langgraph")
 READY_TIMEOUT_S = 180
 REQUEST = "Design a RAG chatbot over 30,000 Confluence pages with answers in under 2 seconds"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ready(url: str) -> bool:
@@ -53,7 +45,7 @@ def langgraph_server(tmp_path: Path, shared_kb_dir: Path):
     if not LANGGRAPH.exists():
         pytest.skip(f"the langgraph CLI is not installed next to {sys.executable} (pip install -e '.[test]')")
     pytest.importorskip("langgraph_api", reason="langgraph dev needs langgraph-cli[inmem]")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -69,28 +61,18 @@ def langgraph_server(tmp_path: Path, shared_kb_dir: Path):
         env.pop(name, None)
     state_dir = ROOT / ".langgraph_api"  # the in-memory server's files, relative to its working directory
     existed = state_dir.exists()
-    log = (tmp_path / "langgraph-dev.log").open("wb")
+    log_path = tmp_path / "langgraph-dev.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not _ready(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                output = (tmp_path / "langgraph-dev.log").read_text(errors="replace")[-3000:]
-                pytest.fail(f"langgraph dev did not become ready (exit code {proc.poll()}):\n{output}")
-            time.sleep(0.5)
+        wait_until(lambda: _ready(url), proc, log_path, READY_TIMEOUT_S, "langgraph dev")
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
         if not existed:
             shutil.rmtree(state_dir, ignore_errors=True)

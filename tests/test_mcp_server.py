@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
+from support.servers import free_port, stop, wait_until
 
 from mlarchitect.deliverable import ArchitectureDesign, design_json_schema
 
@@ -193,29 +192,24 @@ def test_stdout_carries_only_the_protocol(server_env: dict[str, str]) -> None:
     assert results[4]["result"]["isError"] is True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_streamable_http_on_loopback(server_env: dict[str, str], tmp_path: Path) -> None:
     if not DESIGN_CLI.exists():
         pytest.skip(f"the design console script is not installed next to {sys.executable}")
-    port = _free_port()
-    log = (tmp_path / "mcp-http.log").open("wb")
+    port = free_port()
+    log_path = tmp_path / "mcp-http.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen([str(DESIGN_CLI), "mcp", "--http", str(port)], env={**os.environ, **server_env},
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
     try:
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "mcp-http.log").read_text(errors="replace")
-                assert time.monotonic() < deadline, "the HTTP server did not start"
-                time.sleep(0.3)
+        wait_until(listening, proc, log_path, TIMEOUT_S, "design mcp --http")
 
         async def main() -> Any:
             async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=TIMEOUT_S) as client:
@@ -226,10 +220,5 @@ def test_streamable_http_on_loopback(server_env: dict[str, str], tmp_path: Path)
         assert names == {"design", "search_patterns"}
         assert not result.is_error and result.structured_content["workflow"] == "model_serving"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
