@@ -79,20 +79,19 @@ async def astream_design(request: str | None = None, **kwargs: Any) -> AsyncIter
     worker thread (``asyncio.to_thread``) and hands its events over through an
     ``asyncio.Queue``. Errors (:class:`~mlarchitect.errors.InputError` for a bad request,
     ...) are raised here. Leaving the loop early, or cancelling the task that iterates,
-    stops the run at its next event: the worker closes the run (and its checkpoint
-    connection) and ends; nothing is left half-written that a later run would trip on.
+    returns at once; the run itself completes in its worker thread without handing
+    events over (a LangGraph run closed half-way can crash its SQLite checkpointer), so
+    its checkpoint is whole and ``thread_id`` finds the design later.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     stop = threading.Event()
 
-    def hand_over(kind: str, item: Any) -> bool:
+    def hand_over(kind: str, item: Any) -> None:
         try:
             loop.call_soon_threadsafe(queue.put_nowait, (kind, item))
         except RuntimeError:  # the event loop is gone: nobody is listening any more
             stop.set()
-            return False
-        return True
 
     def pump() -> None:
         events = stream_design(request, **kwargs)
@@ -100,11 +99,15 @@ async def astream_design(request: str | None = None, **kwargs: Any) -> AsyncIter
             with _SETUP_LOCK:  # the run's setup, up to its first event (see _SETUP_LOCK)
                 first = next(events, _END)
             for event in (itertools.chain([first], events) if first is not _END else ()):
-                if stop.is_set() or not hand_over("event", event):
-                    return
-            hand_over("done", None)
+                # once nobody listens the run is finished, not closed half-way: closing
+                # LangGraph's sync stream mid-run can crash its SQLite checkpointer
+                if not stop.is_set():
+                    hand_over("event", event)
+            if not stop.is_set():
+                hand_over("done", None)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer's task
-            hand_over("error", exc)
+            if not stop.is_set():
+                hand_over("error", exc)
         finally:
             events.close()
 
@@ -119,7 +122,7 @@ async def astream_design(request: str | None = None, **kwargs: Any) -> AsyncIter
             else:
                 break
     finally:
-        stop.set()  # the worker stops at its next event; it is never waited for here
+        stop.set()  # the worker stops handing events over; it is never waited for here
         worker.add_done_callback(_consume_exception)
 
 
@@ -139,8 +142,8 @@ async def adesign(
     Same arguments as :func:`design` (``settings``, ``thread_id``, ``chat_model``,
     setting overrides such as ``model="gpt-5"``); ``on_event`` may be a plain function
     or a coroutine function and runs on the event loop. The run itself happens in a
-    worker thread (see :func:`astream_design`); cancelling the awaiting task stops it
-    at its next event, and concurrent calls do not share any state.
+    worker thread (see :func:`astream_design`); cancelling the awaiting task returns at
+    once (the run completes in the background), and concurrent calls share no state.
     """
     result: ArchitectureDesign | None = None
     async for event in astream_design(request, **kwargs):
