@@ -29,13 +29,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from typing_extensions import TypedDict  # pydantic (JSON schemas of the graph) needs it on 3.11
+from typing_extensions import NotRequired, TypedDict  # pydantic (JSON schemas of the graph) needs it on 3.11
 
 from langchain_core.runnables import RunnableConfig
 
 from mlarchitect.agents.api import design, stream_design
 from mlarchitect.config import Settings
 from mlarchitect.deliverable import ArchitectureDesign
+from mlarchitect.errors import InputError
 from mlarchitect.events import DeliverableReady, DesignEvent
 from mlarchitect.workflows import WORKFLOWS, WorkflowId
 
@@ -55,7 +56,6 @@ __all__ = [
     "create_architect",
     "design",
     "stream_design",
-    "with_workflow_hint",
 ]
 
 TOOL_NAME = "design_ml_system"
@@ -157,27 +157,6 @@ async def adesign(
     return result
 
 
-# ---------------------------------------------------------------------------- workflow hints
-
-
-def with_workflow_hint(request: str, workflow: str | None) -> str:
-    """``request`` with a line naming the workflow to design for (``rag_system``,
-    ``model_serving``, ...; see :data:`mlarchitect.workflows.WORKFLOWS`).
-
-    The architect routes on the request's words; the hint adds the workflow's name to
-    them, which tips the routing toward it without overriding what the request says.
-    ``None`` and ``"general"`` leave the request as it is.
-    """
-    if workflow is None or workflow == "general":
-        return request
-    found = WORKFLOWS.get(workflow)
-    if found is None:
-        from mlarchitect.errors import InputError
-
-        raise InputError(f"unknown workflow {workflow!r}: use one of {', '.join(WORKFLOWS)}")
-    return f"{request.rstrip()}\n\nWorkflow: {found.title} design."
-
-
 # ---------------------------------------------------------------------------- LangGraph
 
 
@@ -186,6 +165,8 @@ class ArchitectInput(TypedDict):
 
     request: str
     """What to design, in plain words (at most 20,000 characters)."""
+    workflow: NotRequired[WorkflowId | None]
+    """Optional: the workflow to design for, skipping routing (``rag_system``, ...)."""
 
 
 class ArchitectOutput(TypedDict, total=False):
@@ -197,9 +178,11 @@ class ArchitectOutput(TypedDict, total=False):
     """The deliverable: ``ArchitectureDesign`` as JSON (``ArchitectureDesign.model_validate``
     turns it back into the model; ``mlarchitect.deliverable.design_json_schema()`` is its schema)."""
     route: dict[str, Any]
-    """How the request was routed: ``workflow``, per-workflow ``scores``, ``skills``."""
-    facts: dict[str, Any]
-    """Figures taken from the request (users, QPS, latency, budget, ...) and their evidence."""
+    """How the request was routed: ``workflow``, ``skills``, ``scores``, ``confidence``."""
+    stated: dict[str, Any]
+    """The requirements the request states (users, QPS, latency, budget, ...; ``Requirements`` as JSON)."""
+    requirements: dict[str, Any]
+    """The requirements the design was made for: the stated ones plus the workflow's assumptions."""
     notes: list[str]
     """What the user should know: step limit reached, fallback to the offline engine, ..."""
     llm_calls: int
@@ -209,10 +192,22 @@ class ArchitectOutput(TypedDict, total=False):
 
 
 class _ArchitectState(ArchitectOutput, total=False):
-    pass
+    workflow: WorkflowId | None
 
 
 _OUTPUT_KEYS = tuple(ArchitectOutput.__annotations__)
+# What a DesignRuntime holds for every run (models, tools, catalogs, knowledge base);
+# its other fields (ledger, deadline, failures, caches) are one run's and start afresh.
+_SHARED_RUNTIME_FIELDS = frozenset({
+    "settings", "architect", "agents", "skills", "model", "model_name", "offline", "tools",
+    "offline_factory", "tier_factory", "sibling_models", "kb_version", "probe", "source_ids",
+})
+
+
+def _run_runtime(shared: Any) -> Any:
+    """A DesignRuntime for one run: the shared parts of ``shared``, fresh bookkeeping."""
+    return type(shared)(**{f.name: getattr(shared, f.name) for f in dataclasses.fields(shared)
+                           if f.init and f.name in _SHARED_RUNTIME_FIELDS})
 
 
 def _log_note(event: Any) -> None:
@@ -225,9 +220,11 @@ def _log_note(event: Any) -> None:
 def create_architect(settings: Settings | None = None, *, chat_model: Any = None) -> CompiledStateGraph:
     """The architect as a compiled LangGraph graph, for use inside your own graph.
 
-    Input state: ``{"request": str}``. Output state: :class:`ArchitectOutput` —
-    ``design`` (the deliverable as JSON), ``request``, ``route``, ``facts``, ``notes``,
-    ``llm_calls``, ``tokens``, ``fallback_used``. The architect's own message
+    Input state: ``{"request": str}`` and optionally ``workflow`` (one of
+    :data:`mlarchitect.workflows.WORKFLOWS`: skips routing). Output state:
+    :class:`ArchitectOutput` —
+    ``design`` (the deliverable as JSON), ``request``, ``route``, ``stated``,
+    ``requirements``, ``notes``, ``llm_calls``, ``tokens``, ``fallback_used``. The architect's own message
     transcript stays inside: a parent graph's ``messages`` are neither read nor
     extended, so the graph can be added as a node of any state that has ``request``
     and ``design`` keys (``builder.add_node("architect", create_architect())``), or be
@@ -249,10 +246,14 @@ def create_architect(settings: Settings | None = None, *, chat_model: Any = None
 
     def architect(state: _ArchitectState, config: RunnableConfig) -> dict[str, Any]:
         started = time.perf_counter()
-        # a fresh graph per run over the shared runtime: the handoff count and the
-        # "fell back to offline" flag belong to one run, not to the compiled graph
-        run = build_graph(dataclasses.replace(runtime, fell_back=False, prompts=[]), checkpointer=False)
-        values = run.invoke({"request": state.get("request", "")}, {**(config or {}), "recursion_limit": limit})
+        workflow = state.get("workflow")
+        if workflow is not None and workflow not in WORKFLOWS:
+            raise InputError(f"unknown workflow {workflow!r}; one of: {', '.join(WORKFLOWS)}")
+        # a fresh graph and bookkeeping per run over the shared models, tools and KB:
+        # handoff counts, fallbacks, the ledger and the deadline belong to one run
+        run = build_graph(_run_runtime(runtime), checkpointer=False)
+        values = run.invoke({"request": state.get("request", ""), "workflow_hint": workflow},
+                            {**(config or {}), "recursion_limit": limit})
         result = ArchitectureDesign.model_validate(values["design"])
         result.provenance.duration_s = round(time.perf_counter() - started, 3)
         thread = ((config or {}).get("configurable") or {}).get("thread_id")
@@ -272,7 +273,7 @@ def create_architect(settings: Settings | None = None, *, chat_model: Any = None
 def architect_tool(settings: Settings | None = None, *, chat_model: Any = None) -> BaseTool:
     """The architect as a LangChain tool, ``design_ml_system``, for another agent to call.
 
-    Arguments: ``request`` (what to design) and an optional ``workflow`` hint
+    Arguments: ``request`` (what to design) and an optional ``workflow``
     (``rag_system``, ``evaluation_system``, ``model_serving``, ``experiment_tracking``,
     ``data_pipeline``, ``general``). The tool's content is the deliverable as JSON
     text; its artifact (``ToolMessage.artifact``, with ``response_format
@@ -289,7 +290,8 @@ def architect_tool(settings: Settings | None = None, *, chat_model: Any = None) 
         request: str = Field(description="The ML or LLM system to design, with its figures: users, "
                              "data sizes, latency, budget, constraints.",
                              min_length=1, max_length=MAX_REQUEST_CHARS)
-        workflow: WorkflowId | None = Field(default=None, description="Optional hint: the kind of design.")
+        workflow: WorkflowId | None = Field(default=None, description="Optional: the kind of design "
+                                            "(skips routing); leave it out to let the architect decide.")
 
     lock = threading.Lock()
     graph: list[Any] = []
@@ -301,7 +303,7 @@ def architect_tool(settings: Settings | None = None, *, chat_model: Any = None) 
             return graph[0]
 
     def run(request: str, workflow: WorkflowId | None = None) -> tuple[str, dict[str, Any]]:
-        out = architect().invoke({"request": with_workflow_hint(request, workflow)})
+        out = architect().invoke({"request": request, "workflow": workflow})
         return json.dumps(out["design"], ensure_ascii=False), out["design"]
 
     async def arun(request: str, workflow: WorkflowId | None = None) -> tuple[str, dict[str, Any]]:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect import __version__
 from mlarchitect.agents.state import MAX_REQUEST_CHARS, validate_request
-from mlarchitect.api import _SETUP_LOCK, astream_design, with_workflow_hint
+from mlarchitect.api import _SETUP_LOCK, astream_design
 from mlarchitect.config import Settings
 from mlarchitect.deliverable import ArchitectureDesign, design_json_schema
 from mlarchitect.errors import MLArchitectError
@@ -126,7 +126,8 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         ctx: Context,
         request: Annotated[str, Field(description=f"The system to design, with its figures (at most "
                                                   f"{MAX_REQUEST_CHARS:,} characters).")],
-        workflow: Annotated[WorkflowId | None, Field(description="Optional hint: the kind of design.")] = None,
+        workflow: Annotated[WorkflowId | None, Field(description="Optional: the kind of design (skips "
+                                                                 "routing).")] = None,
         model: Annotated[str | None, Field(description="Model name or tier (sonnet, opus, haiku) or "
                                                        "'offline'; default: the server's setting.")] = None,
         format: Annotated[Literal["md", "json"], Field(description="Text content: Markdown or JSON. "
@@ -134,12 +135,12 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                                                                    "deliverable.")] = "md",
     ) -> Annotated[CallToolResult, ArchitectureDesign]:
         try:
-            text = with_workflow_hint(validate_request(request), workflow)
+            text = validate_request(request)
             await asyncio.to_thread(knowledge_base)
             overrides = {"model": model} if model else {}
             result: ArchitectureDesign | None = None
             step = 0
-            async for event in astream_design(text, settings=base, **overrides):
+            async for event in astream_design(text, settings=base, workflow=workflow, **overrides):
                 if isinstance(event, DeliverableReady):
                     result = event.design
                 elif not isinstance(event, Token):

@@ -141,14 +141,22 @@ class UserState(TypedDict, total=False):
 
 def test_create_architect_states_its_input_and_output_keys(settings: Settings) -> None:
     graph = api.create_architect(settings)
-    assert list(graph.get_input_jsonschema()["properties"]) == ["request"]
+    assert list(graph.get_input_jsonschema()["properties"]) == ["request", "workflow"]
     assert set(graph.get_output_jsonschema()["properties"]) == {
-        "request", "design", "route", "facts", "notes", "llm_calls", "tokens", "fallback_used"}
+        "request", "design", "route", "stated", "requirements", "notes", "llm_calls", "tokens",
+        "fallback_used"}
     assert graph.checkpointer is None
     out = graph.invoke({"request": "Design model serving with canary deployment and rollback"})
     design = ArchitectureDesign.model_validate(out["design"])
     assert design.workflow == "model_serving" and out["route"]["workflow"] == "model_serving"
-    assert out["request"] == design.request and isinstance(out["notes"], list) and out["llm_calls"] >= 1
+    assert out["request"] == design.request and isinstance(out["notes"], list)
+    assert isinstance(out["llm_calls"], int) and isinstance(out["fallback_used"], bool)
+    assert out["requirements"] and set(out["stated"]) <= set(out["requirements"])
+    chosen = graph.invoke({"request": "A system for 5 researchers who fine-tune models",
+                           "workflow": "experiment_tracking"})
+    assert chosen["design"]["workflow"] == chosen["route"]["workflow"] == "experiment_tracking"
+    with pytest.raises(InputError, match="unknown workflow"):
+        graph.invoke({"request": "Build it", "workflow": "astrology"})
 
 
 def test_create_architect_as_a_subgraph_of_a_users_graph(settings: Settings) -> None:
@@ -242,11 +250,3 @@ def test_architect_tool_async_and_bad_input(settings: Settings) -> None:
     assert pipeline["workflow"] == "data_pipeline" and serving["workflow"] == "model_serving"
     with pytest.raises(Exception, match="request"):
         tool.invoke({"request": ""})
-
-
-def test_workflow_hint() -> None:
-    assert api.with_workflow_hint("Build it", None) == "Build it"
-    assert api.with_workflow_hint("Build it", "general") == "Build it"
-    assert api.with_workflow_hint("Build it", "data_pipeline").endswith("Workflow: Data pipeline design.")
-    with pytest.raises(InputError, match="unknown workflow"):
-        api.with_workflow_hint("Build it", "astrology")

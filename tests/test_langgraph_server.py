@@ -96,6 +96,7 @@ def test_langgraph_dev_runs_a_design_over_http(langgraph_server: str) -> None:
     assert design["components"] and all(c["name"] for c in design["components"])
     assert design["request"] == REQUEST
     assert design["provenance"]["offline"] is True
-    assert set(output) <= {"request", "design", "route", "facts", "notes", "llm_calls", "tokens", "fallback_used"}
+    assert set(output) <= {"request", "design", "route", "stated", "requirements", "notes", "llm_calls",
+                           "tokens", "fallback_used"}
     assert "messages" not in output
     assert state["values"]["design"]["title"] == design["title"]  # the server's checkpointer kept the run
