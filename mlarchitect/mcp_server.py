@@ -149,12 +149,7 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         except MLArchitectError as exc:
             raise ToolError(str(exc)) from exc
         assert result is not None
-        if format == "json":
-            body = result.to_json()
-        else:
-            from mlarchitect.render_markdown import render_markdown
-
-            body = render_markdown(result)
+        body = result.to_json() if format == "json" else result.to_markdown()
         return CallToolResult(content=[TextContent(type="text", text=body)],
                               structured_content=result.model_dump(mode="json"))
 
