@@ -221,7 +221,10 @@ def mcp_command(http_port: int | None, log_level: str) -> None:
     import logging
 
     server = build_server()
-    logging.getLogger().setLevel(log_level.upper())
+    root = logging.getLogger()
+    root.setLevel(log_level.upper())
+    for handler in root.handlers:  # libraries that set their own logger to DEBUG (bm25s) stay quiet too
+        handler.setLevel(log_level.upper())
     if http_port is None:
         server.run("stdio")
     else:
