@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-import itertools
 import json
 import logging
 import threading
@@ -60,13 +59,6 @@ __all__ = [
 
 TOOL_NAME = "design_ml_system"
 
-# Setting a run up (agent and skill catalogs, opening the knowledge base and its Chroma
-# client) is done one run at a time: two Chroma clients opened at the same moment on one
-# path in one process can fail ("Could not connect to tenant"). The runs themselves, the
-# long part, go on concurrently.
-_SETUP_LOCK = threading.Lock()
-_END = object()
-
 
 # ---------------------------------------------------------------------------- async
 
@@ -96,9 +88,7 @@ async def astream_design(request: str | None = None, **kwargs: Any) -> AsyncIter
     def pump() -> None:
         events = stream_design(request, **kwargs)
         try:
-            with _SETUP_LOCK:  # the run's setup, up to its first event (see _SETUP_LOCK)
-                first = next(events, _END)
-            for event in (itertools.chain([first], events) if first is not _END else ()):
+            for event in events:
                 # once nobody listens the run is finished, not closed half-way: closing
                 # LangGraph's sync stream mid-run can crash its SQLite checkpointer
                 if not stop.is_set():

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -34,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect import __version__
 from mlarchitect.agents.state import MAX_REQUEST_CHARS, validate_request
-from mlarchitect.api import _SETUP_LOCK, astream_design
+from mlarchitect.api import astream_design
 from mlarchitect.config import Settings
 from mlarchitect.deliverable import ArchitectureDesign, design_json_schema
 from mlarchitect.errors import MLArchitectError
@@ -96,22 +95,6 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     base = settings if settings is not None else Settings()
     server = MCPServer("mlarchitect", title="mlarchitect: ML system architect", version=__version__,
                        instructions=INSTRUCTIONS, log_level="WARNING")
-    kb_lock = threading.Lock()
-    kb: list[Any] = []
-
-    def knowledge_base() -> Any:
-        """The server's own knowledge base, opened once and kept open: besides serving
-        ``search_patterns`` it keeps the process's Chroma client for the KB directory alive,
-        so the design runs' clients never race to create or tear it down."""
-        with kb_lock, _SETUP_LOCK:  # never open a Chroma client while a design run opens one
-            if not kb:
-                from mlarchitect.knowledge import KnowledgeBase
-
-                opened = KnowledgeBase(base.resolved_kb_dir)
-                opened.ensure_built()
-                opened.search("warm up", k=1)  # opens the store now, under the lock
-                kb.append(opened)
-            return kb[0]
 
     @server.tool(
         name="design",
@@ -136,7 +119,6 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     ) -> Annotated[CallToolResult, ArchitectureDesign]:
         try:
             text = validate_request(request)
-            await asyncio.to_thread(knowledge_base)
             overrides = {"model": model} if model else {}
             result: ArchitectureDesign | None = None
             step = 0
@@ -170,7 +152,10 @@ def build_server(settings: Settings | None = None) -> MCPServer:
             raise ToolError("the query is empty")
 
         def search() -> list[Any]:
-            return knowledge_base().search(query, k=k, workflow=workflow, dedupe=True)
+            from mlarchitect.knowledge.base import shared_knowledge_base
+
+            # the process's one knowledge base, the one the design runs use too
+            return shared_knowledge_base(base.resolved_kb_dir).search(query, k=k, workflow=workflow, dedupe=True)
 
         hits = await asyncio.to_thread(search)
         return PatternHits(query=query, hits=[
