@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command",
-         "models": "mlarchitect.agents.probe:models"}
+         "models": "mlarchitect.agents.probe:models", "mcp": "mlarchitect.mcp_server:mcp_command"}
 _LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove).",
               "eval": "Evaluate the designer on the dev/held-out case sets; compare runs.",
-              "models": "The models each agent runs and what the server can do (--probe asks it now)."}
+              "models": "The models each agent runs and what the server can do (--probe asks it now).",
+              "mcp": "Serve the architect over MCP (stdio, or --http PORT on 127.0.0.1)."}
 
 
 class _Root(DefaultGroup):
