@@ -101,7 +101,12 @@ def stream_design(
         if workflow is not None and payload is not None:
             payload["workflow_hint"] = workflow
         stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
-        yield from translate(stream)
+        try:
+            yield from translate(stream)
+        finally:
+            # stop the graph (its workers finish their writes) before the checkpoint connection
+            # closes; a caller that stops listening leaves a resumable checkpoint, not a crash
+            stream.close()
         values = graph.get_state(config).values
     result = ArchitectureDesign.model_validate(values["design"])
     result.provenance.duration_s = round(time.perf_counter() - started, 3)

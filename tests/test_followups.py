@@ -30,3 +30,20 @@ def test_other_threads_are_untouched(settings: Settings) -> None:
     design("we now expect 5,000 requests per second", settings=settings, thread_id="b")  # a new thread: a new design
     again = design("Serving for a fraud model at 50 requests per second", settings=settings, thread_id="a")
     assert _replicas(again) == _replicas(a) and again.revision == 1
+
+
+def test_a_caller_that_stops_listening_leaves_a_resumable_run(settings: Settings) -> None:
+    """Closing the event stream halfway stops the graph before the checkpoint connection
+    closes (closing it under a writing worker used to crash the process)."""
+    from mlarchitect.agents.api import stream_design
+
+    for n, stop in enumerate(("route", "tool_call", "handoff", "tool_result")):
+        thread = f"closed-{n}"
+        events = stream_design("Design a RAG system and write the code in Python", settings=settings,
+                               thread_id=thread)
+        for event in events:
+            if event.kind == stop:
+                break
+        events.close()
+        finished = design(None, settings=settings, thread_id=thread)
+        assert finished.workflow == "rag_system" and finished.components
