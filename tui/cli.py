@@ -22,8 +22,9 @@ from click_default_group import DefaultGroup
 
 from mlarchitect.errors import EXIT_INTERRUPTED, InputError, MLArchitectError
 
-_LAZY = {"kb": "mlarchitect.knowledge.cli:kb"}
-_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove)."}
+_LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "chat": "mlarchitect.tui.chat.command:chat"}
+_LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, stats, remove).",
+              "chat": "Open the interactive terminal chat (resume with --session ID)."}
 
 
 class _Root(DefaultGroup):

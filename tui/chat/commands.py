@@ -1,0 +1,125 @@
+"""Slash commands: the table, parsing, Tab completion and the command-palette
+provider (Ctrl+P lists the same commands)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    args: str
+    help: str
+
+    @property
+    def usage(self) -> str:
+        return f"/{self.name}" + (f" {self.args}" if self.args else "")
+
+
+COMMANDS: list[SlashCommand] = [
+    SlashCommand("new", "", "Start a new conversation"),
+    SlashCommand("sessions", "", "List, resume, rename or delete conversations"),
+    SlashCommand("export", "md|json PATH", "Write the current deliverable to a file"),
+    SlashCommand("model", "NAME", "Use a model or tier (sonnet, opus, haiku, offline) for the next turns"),
+    SlashCommand("offline", "", "Switch the offline engine on or off"),
+    SlashCommand("agents", "", "List the agents that loaded"),
+    SlashCommand("kb", "QUERY", "Search the knowledge base"),
+    SlashCommand("cost", "", "Tokens and estimated cost of this conversation"),
+    SlashCommand("copy", "", "Copy the deliverable (Markdown) to the clipboard"),
+    SlashCommand("rename", "TITLE", "Rename this conversation"),
+    SlashCommand("help", "", "Commands and keys"),
+    SlashCommand("quit", "", "Leave the chat"),
+]
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+class CommandError(ValueError):
+    """A slash command that cannot run as typed (shown as one line)."""
+
+
+def parse(text: str) -> tuple[str, list[str]]:
+    """``/export md out.md`` -> ("export", ["md", "out.md"]). Unknown names raise."""
+    body = text.strip()[1:]
+    try:
+        words = shlex.split(body)
+    except ValueError:
+        words = body.split()
+    if not words:
+        raise CommandError("type a command after the slash: /help lists them")
+    name, args = words[0].lower(), words[1:]
+    if name not in BY_NAME:
+        close = [c.usage for c in COMMANDS if c.name.startswith(name[:2])]
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (/help lists them)"
+        raise CommandError(f"unknown command /{name}{hint}")
+    return name, args
+
+
+def matches(text: str) -> list[SlashCommand]:
+    """Commands whose name starts with what was typed after the slash."""
+    if not text.startswith("/") or " " in text.strip():
+        return []
+    prefix = text[1:].lower()
+    return [c for c in COMMANDS if c.name.startswith(prefix)]
+
+
+def complete(text: str) -> str | None:
+    """Tab completion: the one match, or the longest common prefix of several."""
+    found = matches(text)
+    if not found:
+        return None
+    if len(found) == 1:
+        return f"/{found[0].name}" + (" " if found[0].args else "")
+    names = [c.name for c in found]
+    common = names[0]
+    for name in names[1:]:
+        while not name.startswith(common):
+            common = common[:-1]
+    return f"/{common}" if len(common) > len(text) - 1 else None
+
+
+def help_markdown() -> str:
+    rows = "\n".join(f"| `{c.usage}` | {c.help} |" for c in COMMANDS)
+    keys = [
+        ("Enter", "send"), ("Shift+Enter, Ctrl+J", "new line"), ("Up / Down", "history (first / last line)"),
+        ("Tab", "complete a /command"), ("Esc", "cancel the running turn"), ("Ctrl+P", "command palette"),
+        ("F2", "sessions"), ("F3", "show or hide the activity"), ("F4", "diff vs previous version"),
+        ("F5", "copy the deliverable"), ("Ctrl+N", "new conversation"), ("Ctrl+Q", "quit"),
+    ]
+    key_rows = "\n".join(f"| {k} | {v} |" for k, v in keys)
+    return (f"**Commands**\n\n| Command | What it does |\n|---|---|\n{rows}\n\n"
+            f"**Keys**\n\n| Key | Action |\n|---|---|\n{key_rows}\n")
+
+
+class SlashCommandProvider(Provider):
+    """The slash commands in the command palette. Commands that need an argument
+    put their text in the input box for the user to finish."""
+
+    async def discover(self) -> Hits:
+        for command in COMMANDS:
+            yield DiscoveryHit(command.usage, self._runner(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query.lstrip("/"))
+        for command in COMMANDS:
+            score = max(matcher.match(command.name), matcher.match(command.help))
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.usage), self._runner(command), help=command.help)
+
+    def _runner(self, command: SlashCommand) -> Any:
+        app: Any = self.app
+
+        def run() -> None:
+            if command.args:
+                app.prefill_input(f"/{command.name} ")
+            else:
+                app.run_slash(f"/{command.name}")
+
+        return run
