@@ -232,12 +232,8 @@ class ChatApp(App[None]):
         if self.running:
             self.notify("A design is running: wait for it, or press Esc to cancel it.", severity="warning")
             return
-        try:
-            from mlarchitect.agents.state import validate_request
-
-            request = validate_request(request)
-        except Exception as exc:  # noqa: BLE001 - InputError: one line in the chat
-            await self._say(f"**Not sent:** {exc}", error=True)
+        request = request.strip()  # the engine validates the rest (in the worker: it imports LangChain)
+        if not request:
             return
         if self.session is None:
             self.session = self.store.create(request, model=model_label(self.settings))
@@ -319,9 +315,9 @@ class ChatApp(App[None]):
             await self._turn_failed(turn, RuntimeError("the engine ended without a deliverable"))
             return
         turn.state = "done"
-        streamed = "".join(turn.text).strip()
-        answer = concise_answer(design, self.design, with_summary=len(streamed) < LONG_STREAM)
-        addition = ("\n\n" if streamed else "") + answer
+        streamed = "".join(turn.text)
+        answer = concise_answer(design, self.design, with_summary=len(streamed.strip()) < LONG_STREAM)
+        addition = ("\n\n" if streamed.strip() else "") + answer
         for piece in chunks(addition):
             await turn.stream.write(piece)
         await turn.stream.stop()

@@ -63,17 +63,22 @@ def parse(text: str) -> tuple[str, list[str]]:
 
 
 def matches(text: str) -> list[SlashCommand]:
-    """Commands whose name starts with what was typed after the slash."""
-    if not text.startswith("/") or " " in text.strip():
+    """Commands whose name starts with what was typed after the slash; once the
+    name is complete and followed by a space, that command (for its usage line)."""
+    if not text.startswith("/") or "\n" in text:
         return []
-    prefix = text[1:].lower()
-    return [c for c in COMMANDS if c.name.startswith(prefix)]
+    head, space, _rest = text[1:].partition(" ")
+    head = head.lower()
+    if space:
+        command = BY_NAME.get(head)
+        return [command] if command is not None and command.args else []
+    return [c for c in COMMANDS if c.name.startswith(head)]
 
 
 def complete(text: str) -> str | None:
     """Tab completion: the one match, or the longest common prefix of several."""
     found = matches(text)
-    if not found:
+    if not found or " " in text:
         return None
     if len(found) == 1:
         return f"/{found[0].name}" + (" " if found[0].args else "")

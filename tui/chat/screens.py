@@ -53,6 +53,9 @@ class SessionsScreen(ModalScreen[str | None]):
                           info.workflow or "-", info.id, key=info.id)
         self.query_one("#sessions-empty", Label).update(
             "" if sessions else "No conversations yet: close this and type a request.")
+        ids = [info.id for info in sessions]
+        if self.current in ids:
+            table.move_cursor(row=ids.index(self.current))
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
