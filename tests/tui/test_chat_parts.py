@@ -88,3 +88,24 @@ def test_activity_lines_from_events() -> None:
     assert activity_lines(HandoffUpdate(agent="x", target="llm-evaluator", status="completed", message="done")) == [
         "⇄ llm-evaluator completed: done"]
     assert activity_lines(Note(message="fallback")) == ["! fallback"]
+
+
+def test_the_chat_imports_no_engine_before_its_first_frame() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mlarchitect.tui.chat.command, mlarchitect.tui.chat.app; "
+            "print(sorted(m for m in ('langgraph', 'langchain_core', 'chromadb', 'model2vec') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_chat_command_is_registered_lazily() -> None:
+    from click.testing import CliRunner
+
+    from mlarchitect.tui.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"])
+    assert "chat" in result.output and "interactive terminal chat" in result.output
+    result = CliRunner().invoke(cli, ["chat", "--help"])
+    assert result.exit_code == 0 and "--session" in result.output and "--offline" in result.output

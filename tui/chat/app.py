@@ -70,7 +70,12 @@ class Turn:
 
 
 class ChatApp(App[None]):
-    """``design chat``."""
+    """``design chat``.
+
+    ``source`` replaces the engine's event stream (tests inject slow or failing
+    ones); ``clock``, ``session_ids`` and ``kb_label`` freeze what the screen shows
+    for snapshots; ``warm_up=False`` skips loading the engine after the first frame.
+    """
 
     CSS_PATH = "chat.tcss"
     TITLE = "mlarchitect"
@@ -91,6 +96,7 @@ class ChatApp(App[None]):
         session_id: str | None = None,
         source: EventSource | None = None,
         clock: Callable[[], datetime] | None = None,
+        session_ids: Callable[[], str] | None = None,
         warm_up: bool = True,
         kb_label: str | None = None,
     ) -> None:
@@ -98,7 +104,7 @@ class ChatApp(App[None]):
         self.settings = settings if settings is not None else Settings()
         self.source: EventSource = source or engine_events
         self.store = SessionStore(self.settings.data_dir / "sessions.sqlite",
-                                  clock=clock or (lambda: datetime.now(UTC)))
+                                  clock=clock or (lambda: datetime.now(UTC)), ids=session_ids)
         self.session: SessionInfo | None = None
         self.turn: Turn | None = None
         self.design: ArchitectureDesign | None = None

@@ -84,9 +84,11 @@ def _now() -> datetime:
 class SessionStore:
     """A small SQLite index of chat sessions; safe to use from several threads."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, path: Path, clock: Callable[[], datetime] = _now,
+                 ids: Callable[[], str] | None = None) -> None:
         self.path = path
         self._clock = clock
+        self._ids = ids or (lambda: uuid.uuid4().hex[:12])
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
 
@@ -118,7 +120,7 @@ class SessionStore:
 
     # --------------------------------------------------------------- sessions
     def create(self, title: str, model: str = "", session_id: str | None = None) -> SessionInfo:
-        sid = session_id or uuid.uuid4().hex[:12]
+        sid = session_id or self._ids()
         stamp = self._stamp()
         self._run("INSERT INTO sessions (id, title, thread_id, created, updated, model) VALUES (?, ?, ?, ?, ?, ?)",
                   (sid, _title(title), sid, stamp, stamp, model))
