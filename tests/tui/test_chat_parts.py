@@ -95,7 +95,7 @@ def test_the_chat_imports_no_engine_before_its_first_frame() -> None:
     import sys
 
     code = ("import sys, mlarchitect.tui.chat.command, mlarchitect.tui.chat.app; "
-            "print(sorted(m for m in ('langgraph', 'langchain_core', 'chromadb', 'model2vec') if m in sys.modules))")
+            "print(sorted(m for m in ('langgraph', 'langchain_core', 'chromadb', 'model2vec', 'markdown_it', 'pydantic_settings') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -20,24 +20,29 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Collapsible, Footer, Header, Markdown, RichLog, Static, TabbedContent, TabPane, TextArea
-
-from mlarchitect.config import Settings
+from rich.text import Text
+from textual.widgets import Collapsible, Footer, Header, RichLog, Static, TabbedContent, TabPane, TextArea
 
 from . import commands as slash
 from .activity import ARCHITECT, activity_lines
 from .answer import TABS, chunks, concise_answer, design_markdown, markdown_diff, split_tabs
 from .engine import EventSource, engine_events, estimate_cost, fork_thread, latest_checkpoint
 from .sessions import SessionInfo, SessionStore
-from .widgets import AnswerMessage, ChatInput, StatusBar, SystemMessage, UserMessage
+from .widgets import ChatInput, Notice, StatusBar, UserMessage
 
 if TYPE_CHECKING:  # pragma: no cover
     from textual.widgets.markdown import MarkdownStream
 
+    from mlarchitect.config import Settings
+
     from mlarchitect.deliverable import ArchitectureDesign
 
-WELCOME = ("Describe the ML or LLM system you need: scale, latency, budget, where it runs. "
-           "Follow-up messages revise the design. `/help` lists commands; **Esc** cancels a running turn.")
+    from .messages import AnswerMessage
+
+WELCOME = Text.assemble(
+    "Describe the ML or LLM system you need: scale, latency, budget, where it runs. "
+    "Follow-up messages revise the design. ", ("/help", "bold"), " lists commands; ", ("Esc", "bold"),
+    " cancels a running turn.")
 LONG_STREAM = 400  # streamed text longer than this already said enough: the answer skips the summary
 
 
@@ -79,7 +84,7 @@ class ChatApp(App[None]):
 
     CSS_PATH = "chat.tcss"
     TITLE = "mlarchitect"
-    COMMANDS = App.COMMANDS | {slash.SlashCommandProvider}
+    COMMANDS = App.COMMANDS | {lambda: _palette_provider()}
     BINDINGS = [
         Binding("escape", "cancel_turn", "Cancel turn"),
         Binding("f2", "sessions", "Sessions"),
@@ -93,6 +98,7 @@ class ChatApp(App[None]):
         self,
         settings: Settings | None = None,
         *,
+        overrides: dict[str, Any] | None = None,
         session_id: str | None = None,
         source: EventSource | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -101,10 +107,12 @@ class ChatApp(App[None]):
         kb_label: str | None = None,
     ) -> None:
         super().__init__()
-        self.settings = settings if settings is not None else Settings()
+        self._settings = settings
+        self._overrides = dict(overrides or {})
+        self._store: SessionStore | None = None
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._session_ids = session_ids
         self.source: EventSource = source or engine_events
-        self.store = SessionStore(self.settings.data_dir / "sessions.sqlite",
-                                  clock=clock or (lambda: datetime.now(UTC)), ids=session_ids)
         self.session: SessionInfo | None = None
         self.turn: Turn | None = None
         self.design: ArchitectureDesign | None = None
@@ -115,6 +123,26 @@ class ChatApp(App[None]):
         self._resume_id = session_id
         self._warm_up = warm_up
         self._kb: Any = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings (built on first use: pydantic-settings is not loaded before the first frame)."""
+        if self._settings is None:
+            from mlarchitect.config import Settings
+
+            self._settings = Settings(**self._overrides)
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
+    @property
+    def store(self) -> SessionStore:
+        if self._store is None:
+            self._store = SessionStore(self.settings.data_dir / "sessions.sqlite", clock=self._clock,
+                                       ids=self._session_ids)
+        return self._store
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -127,13 +155,10 @@ class ChatApp(App[None]):
                 yield Static("", id="suggestions")
                 yield ChatInput(id="input")
             with TabbedContent(id="deliverable"):
-                for key, title in TABS:
+                for key, title in [*TABS, ("diff", "Diff")]:
                     with TabPane(title, id=f"tab-{key}"):
-                        with VerticalScroll():
-                            yield Markdown(_placeholder(key), id=f"md-{key}")
-                with TabPane("Diff", id="tab-diff"):
-                    with VerticalScroll():
-                        yield Markdown(_placeholder("diff"), id="md-diff")
+                        # Markdown widgets replace the placeholders with the first deliverable
+                        yield VerticalScroll(Static(_placeholder(key), classes="placeholder"), id=f"pane-{key}")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -141,17 +166,27 @@ class ChatApp(App[None]):
         self.query_one("#conversation", VerticalScroll).anchor()
         self.query_one("#suggestions").display = False
         self.query_one(ChatInput).focus()
+        if self._settings is None and not self._resume_id:
+            await self._welcome()  # the first frame; settings, status and warm-up follow it
+            self.update_status()
+            self.call_after_refresh(self._after_first_frame)
+            return
         if self._resume_id:
             if not await self.load_session(self._resume_id):
                 await self._welcome()
         else:
             await self._welcome()
+        self._after_first_frame()
+
+    def _after_first_frame(self) -> None:
+        try:
+            self.settings  # noqa: B018 - built now: a bad config file or variable ends the chat with one line
+        except Exception as exc:  # noqa: BLE001
+            self.exit(return_code=2, message=f"design chat: error: invalid settings: {' '.join(str(exc).split())}")
+            return
         self.update_status()
         if self._warm_up:
-            self.call_after_refresh(self._start_warm_up)
-
-    def _start_warm_up(self) -> None:
-        self.warm_up_engine()
+            self.warm_up_engine()
 
     @work(thread=True, group="warmup", exit_on_error=False)
     def warm_up_engine(self) -> None:
@@ -184,7 +219,8 @@ class ChatApp(App[None]):
         state = ""
         if self.turn is not None and self.turn.state == "running":
             state = "designing… (Esc cancels)"
-        self.query_one(StatusBar).show(model=model_label(self.settings), tokens=self.session_tokens,
+        model = model_label(self._settings) if self._settings is not None else "…"
+        self.query_one(StatusBar).show(model=model, tokens=self.session_tokens,
                                        cost=self.session_cost, kb=self.kb_label, state=state,
                                        session=self.session.id if self.session else "new")
         self.sub_title = self.session.title if self.session else "new conversation"
@@ -195,10 +231,12 @@ class ChatApp(App[None]):
 
     # ------------------------------------------------------------ conversation
     async def _say(self, text: str, *, error: bool = False) -> None:
+        from .messages import SystemMessage
+
         await self.query_one("#conversation", VerticalScroll).mount(SystemMessage(text, error=error))
 
     async def _welcome(self) -> None:
-        await self._say(WELCOME)
+        await self.query_one("#conversation", VerticalScroll).mount(Notice(WELCOME))
 
     def _activity(self, lines: list[str]) -> None:
         log = self.query_one("#activity", RichLog)
@@ -216,8 +254,11 @@ class ChatApp(App[None]):
 
     @on(TextArea.Changed, "#input")
     def _input_changed(self, event: TextArea.Changed) -> None:
+        boxes = self.query("#suggestions")
+        if not boxes:  # the screen is going away
+            return
         found = slash.matches(event.text_area.text)
-        box = self.query_one("#suggestions", Static)
+        box = boxes.first(Static)
         if not found:
             box.display = False
             return
@@ -243,6 +284,10 @@ class ChatApp(App[None]):
             return
         if self.session is None:
             self.session = self.store.create(request, model=model_label(self.settings))
+        from textual.widgets import Markdown
+
+        from .messages import AnswerMessage
+
         conversation = self.query_one("#conversation", VerticalScroll)
         widget = AnswerMessage("")
         await conversation.mount(UserMessage(request))
@@ -405,16 +450,32 @@ class ChatApp(App[None]):
         if record:
             self.versions.append(markdown)
         self.design = design
-        for key, text in split_tabs(markdown).items():
-            await self.query_one(f"#md-{key}", Markdown).update(text)
-        await self.query_one("#md-diff", Markdown).update(markdown_diff(previous, markdown))
+        texts = {**split_tabs(markdown), "diff": markdown_diff(previous, markdown)}
+        for key, text in texts.items():
+            await self._set_pane(key, text)
+
+    async def _set_pane(self, key: str, text: str | None) -> None:
+        """Show Markdown ``text`` in a deliverable tab (None: its placeholder)."""
+        from textual.widgets import Markdown
+
+        pane = self.query_one(f"#pane-{key}", VerticalScroll)
+        found = pane.query(Markdown)
+        if text is None:
+            if found:
+                await found.remove()
+                await pane.mount(Static(_placeholder(key), classes="placeholder"))
+            return
+        if found:
+            await found.first().update(text)
+            return
+        await pane.query(".placeholder").remove()
+        await pane.mount(Markdown(text, id=f"md-{key}"))
 
     async def _clear_deliverable(self) -> None:
         self.design = None
         self.versions = []
-        for key, _title in TABS:
-            await self.query_one(f"#md-{key}", Markdown).update(_placeholder(key))
-        await self.query_one("#md-diff", Markdown).update(_placeholder("diff"))
+        for key, _title in [*TABS, ("diff", "Diff")]:
+            await self._set_pane(key, None)
 
     # ----------------------------------------------------------------- sessions
     async def _reset(self) -> None:
@@ -440,6 +501,8 @@ class ChatApp(App[None]):
             self.notify(f"No conversation with id {session_id!r}.", severity="error")
             return False
         from mlarchitect.deliverable import ArchitectureDesign
+
+        from .messages import AnswerMessage
 
         await self._reset()
         self.session = info
@@ -641,7 +704,14 @@ class ChatApp(App[None]):
             self._from_thread(self._say, f"**/kb failed:** {exc}", error=True)
 
     def on_unmount(self) -> None:
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def _palette_provider() -> type:
+    from .palette import SlashCommandProvider
+
+    return SlashCommandProvider
 
 
 def _clip(text: str, limit: int) -> str:
@@ -651,7 +721,7 @@ def _clip(text: str, limit: int) -> str:
 
 def _placeholder(key: str) -> str:
     if key == "diff":
-        return "_After a follow-up turn, the changes to the deliverable show here._"
+        return "After a follow-up turn, the changes to the deliverable show here."
     if key == "overview":
-        return "_The deliverable shows here after the first turn._"
+        return "The deliverable shows here after the first turn."
     return ""

@@ -31,8 +31,6 @@ def chat(session_id: str | None, offline: bool, model: str | None, agents_dir: P
         overrides["skills_dir"] = _dir_option(skills_dir, "--skills-dir")
     if kb_dir is not None:
         overrides["kb_dir"] = kb_dir
-    from mlarchitect.config import Settings
-
     from .app import ChatApp
 
-    ChatApp(Settings(**overrides), session_id=session_id).run()
+    ChatApp(overrides=overrides, session_id=session_id).run()  # Settings are built after the first frame

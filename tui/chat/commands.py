@@ -1,16 +1,10 @@
-"""Slash commands: the table, parsing, Tab completion and the command-palette
-provider (Ctrl+P lists the same commands)."""
+"""Slash commands: the table, parsing and Tab completion (the command palette
+lists the same commands: :mod:`.palette`)."""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 
 @dataclass(frozen=True)
@@ -101,30 +95,3 @@ def help_markdown() -> str:
     key_rows = "\n".join(f"| {k} | {v} |" for k, v in keys)
     return (f"**Commands**\n\n| Command | What it does |\n|---|---|\n{rows}\n\n"
             f"**Keys**\n\n| Key | Action |\n|---|---|\n{key_rows}\n")
-
-
-class SlashCommandProvider(Provider):
-    """The slash commands in the command palette. Commands that need an argument
-    put their text in the input box for the user to finish."""
-
-    async def discover(self) -> Hits:
-        for command in COMMANDS:
-            yield DiscoveryHit(command.usage, self._runner(command), help=command.help)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query.lstrip("/"))
-        for command in COMMANDS:
-            score = max(matcher.match(command.name), matcher.match(command.help))
-            if score > 0:
-                yield Hit(score, matcher.highlight(command.usage), self._runner(command), help=command.help)
-
-    def _runner(self, command: SlashCommand) -> Any:
-        app: Any = self.app
-
-        def run() -> None:
-            if command.args:
-                app.prefill_input(f"/{command.name} ")
-            else:
-                app.run_slash(f"/{command.name}")
-
-        return run

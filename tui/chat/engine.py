@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlarchitect.config import Settings
+if TYPE_CHECKING:  # pragma: no cover
+    from mlarchitect.config import Settings
 
 # An event source: (request, *, settings, thread_id) -> the events of one turn,
 # ending with DeliverableReady. Tests inject slow or failing ones.

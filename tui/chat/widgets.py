@@ -1,5 +1,5 @@
-"""The chat's widgets: the message input, the conversation's messages, the
-activity log and the status bar."""
+"""The chat's light widgets: the message input, the user's messages, notices and
+the status bar (the Markdown ones are in :mod:`.messages`, imported after the first frame)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Markdown, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from .commands import complete
 
@@ -109,27 +109,12 @@ class UserMessage(Static):
         self.border_title = "you"
 
 
-class AnswerMessage(Markdown):
-    """The architect's answer of a turn (streamed while the turn runs)."""
+class Notice(Static):
+    """A line from the chat itself (the welcome), without Markdown."""
 
-    def __init__(self, text: str = "", *, status: str = "") -> None:
-        super().__init__(text, classes="message answer")
-        self.border_title = "architect"
-        if status:
-            self.mark(status)
-
-    def mark(self, status: str) -> None:
-        """``cancelled`` or ``failed``: shown in the border and by the style."""
-        self.add_class(status)
-        self.border_subtitle = status
-
-
-class SystemMessage(Markdown):
-    """Output of a slash command, or an error line."""
-
-    def __init__(self, text: str, *, error: bool = False) -> None:
-        super().__init__(text, classes="message system error" if error else "message system")
-        self.border_title = "error" if error else "mlarchitect"
+    def __init__(self, text: Text) -> None:
+        super().__init__(text, classes="message system")
+        self.border_title = "mlarchitect"
 
 
 class StatusBar(Static):
