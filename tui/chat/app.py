@@ -262,7 +262,7 @@ class ChatApp(App[None]):
         if not found:
             box.display = False
             return
-        box.update("\n".join(f"{c.usage:<22} {c.help}" for c in found[:6]) + "\n[Tab] completes")
+        box.update(Text("\n".join(f"{c.usage:<22} {c.help}" for c in found[:6]) + "\nTab completes"))
         box.display = True
 
     def _hide_suggestions(self) -> None:
@@ -290,6 +290,7 @@ class ChatApp(App[None]):
 
         conversation = self.query_one("#conversation", VerticalScroll)
         widget = AnswerMessage("")
+        widget.border_subtitle = "working…"
         await conversation.mount(UserMessage(request))
         await conversation.mount(widget)
         conversation.anchor()
@@ -372,6 +373,7 @@ class ChatApp(App[None]):
         for piece in chunks(addition):
             await turn.stream.write(piece)
         await turn.stream.stop()
+        turn.widget.border_subtitle = ""
         sources = [s for s in design.sources]
         if sources:
             self._log(turn, [f"◆ knowledge-base sources: {', '.join(sources)}"])
