@@ -23,7 +23,8 @@ SIZE = (140, 40)
 
 
 def make_app(settings: Settings, source: Any = None, **kwargs: Any) -> ChatApp:
-    return ChatApp(settings, source=source, clock=frozen_clock, warm_up=False, kb_label="test", **kwargs)
+    return ChatApp(settings, source=source, clock=frozen_clock, warm_up=False, kb_label="test",
+                   ask_questions=kwargs.pop("ask_questions", False), **kwargs)
 
 
 async def send(pilot: Any, text: str) -> None:
@@ -325,3 +326,22 @@ def _palette_text(app: ChatApp) -> str:
     except Exception:  # noqa: BLE001
         return ""
     return "\n".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+
+
+async def test_questions_before_an_open_first_request(settings: Settings) -> None:
+    source = ScriptedSource()
+    app = make_app(settings, source, ask_questions=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "A chatbot over our wiki")
+        await pilot.pause()
+        [questions] = answers(app)
+        assert "What scale" in questions.source and "monthly budget" in questions.source
+        assert source.calls == [] and app.session is None  # nothing designed yet
+        await send(pilot, "50 requests per second, $500 a month, on AWS")
+        await finish(pilot)
+        assert source.calls[0][0] == ("A chatbot over our wiki\n\nAnswers to the architect's questions: "
+                                      "50 requests per second, $500 a month, on AWS")
+        assert app.design is not None and app.session.title == "A chatbot over our wiki"
+        await send(pilot, "Now 100 requests per second")  # later turns are never questioned
+        await finish(pilot)
+        assert len(source.calls) == 2

@@ -109,3 +109,16 @@ def test_chat_command_is_registered_lazily() -> None:
     assert "chat" in result.output and "interactive terminal chat" in result.output
     result = CliRunner().invoke(cli, ["chat", "--help"])
     assert result.exit_code == 0 and "--session" in result.output and "--offline" in result.output
+
+
+def test_questions_only_for_what_the_first_request_leaves_open() -> None:
+    from mlarchitect.tui.chat.clarify import combine, open_points, questions_markdown
+
+    assert open_points("A chatbot over our wiki") == ["scale", "budget", "deployment"]
+    assert open_points("Serve a fraud model at 200 requests per second on AWS, budget $2,000 a month") == []
+    assert open_points("A RAG system over 30,000 Confluence pages on-prem") == ["budget"]
+    text = questions_markdown(["scale", "budget"])
+    assert "1. What scale" in text and "2. Is there a monthly budget" in text and "skip" in text
+    assert combine("A chatbot", "skip") == "A chatbot"
+    assert combine("A chatbot", "50 rps, $500/month, GCP") == (
+        "A chatbot\n\nAnswers to the architect's questions: 50 rps, $500/month, GCP")

@@ -18,7 +18,8 @@ SIZE = (140, 40)
 def make_app(settings: Settings, source: Any) -> ChatApp:
     counter = itertools.count(1)
     return ChatApp(settings.model_copy(update={"offline": True}), source=source, clock=frozen_clock,
-                   session_ids=lambda: f"session{next(counter):05d}", warm_up=False, kb_label="528 chunks")
+                   session_ids=lambda: f"session{next(counter):05d}", warm_up=False, kb_label="528 chunks",
+                   ask_questions=False)
 
 
 async def _send(pilot: Any, text: str) -> None:

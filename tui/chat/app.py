@@ -80,6 +80,8 @@ class ChatApp(App[None]):
     ``source`` replaces the engine's event stream (tests inject slow or failing
     ones); ``clock``, ``session_ids`` and ``kb_label`` freeze what the screen shows
     for snapshots; ``warm_up=False`` skips loading the engine after the first frame.
+    With ``ask_questions`` a first request that leaves scale, budget or deployment
+    open gets up to three short questions before the design turn.
     """
 
     CSS_PATH = "chat.tcss"
@@ -105,6 +107,7 @@ class ChatApp(App[None]):
         session_ids: Callable[[], str] | None = None,
         warm_up: bool = True,
         kb_label: str | None = None,
+        ask_questions: bool = True,
     ) -> None:
         super().__init__()
         self._settings = settings
@@ -120,6 +123,8 @@ class ChatApp(App[None]):
         self.session_tokens = 0
         self.session_cost = 0.0
         self.kb_label = kb_label or "…"
+        self.ask_questions = ask_questions
+        self.pending_request: str | None = None  # a first request waiting for the answers to questions
         self._resume_id = session_id
         self._warm_up = warm_up
         self._kb: Any = None
@@ -282,16 +287,30 @@ class ChatApp(App[None]):
         request = request.strip()  # the engine validates the rest (in the worker: it imports LangChain)
         if not request:
             return
-        if self.session is None:
-            self.session = self.store.create(request, model=model_label(self.settings))
-        from textual.widgets import Markdown
-
         from .messages import AnswerMessage
 
         conversation = self.query_one("#conversation", VerticalScroll)
+        await conversation.mount(UserMessage(request))
+        title = request
+        if self.pending_request is not None:  # the answers to the questions below
+            from .clarify import combine
+
+            title, self.pending_request = self.pending_request, None
+            request = combine(title, request)
+        elif self.session is None and self.ask_questions:
+            from .clarify import open_points, questions_markdown
+
+            missing = open_points(request)
+            if missing:
+                self.pending_request = request
+                await conversation.mount(AnswerMessage(questions_markdown(missing)))
+                return
+        if self.session is None:
+            self.session = self.store.create(title, model=model_label(self.settings))
+        from textual.widgets import Markdown
+
         widget = AnswerMessage("")
         widget.border_subtitle = "working…"
-        await conversation.mount(UserMessage(request))
         await conversation.mount(widget)
         conversation.anchor()
         turn = Turn(request=request, settings=self.settings, session_id=self.session.id,
@@ -485,6 +504,7 @@ class ChatApp(App[None]):
         self.query_one("#activity", RichLog).clear()
         await self._clear_deliverable()
         self.session = None
+        self.pending_request = None
         self.session_tokens = 0
         self.session_cost = 0.0
 

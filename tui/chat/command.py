@@ -15,8 +15,10 @@ import click
 @click.option("--agents-dir", type=click.Path(path_type=Path), help="Folder of agent definition files.")
 @click.option("--skills-dir", type=click.Path(path_type=Path), help="Folder of Agent Skills (<name>/SKILL.md).")
 @click.option("--kb-dir", type=click.Path(path_type=Path), help="Knowledge-base directory.")
+@click.option("--no-questions", is_flag=True,
+              help="Design a first request right away, even when it leaves scale, budget or deployment open.")
 def chat(session_id: str | None, offline: bool, model: str | None, agents_dir: Path | None,
-         skills_dir: Path | None, kb_dir: Path | None) -> None:
+         skills_dir: Path | None, kb_dir: Path | None, no_questions: bool) -> None:
     """Open the interactive chat (conversation, activity, deliverable tabs, sessions)."""
     from mlarchitect.tui.cli import _dir_option
 
@@ -33,4 +35,4 @@ def chat(session_id: str | None, offline: bool, model: str | None, agents_dir: P
         overrides["kb_dir"] = kb_dir
     from .app import ChatApp
 
-    ChatApp(overrides=overrides, session_id=session_id).run()  # Settings are built after the first frame
+    ChatApp(overrides=overrides, session_id=session_id, ask_questions=not no_questions).run()  # Settings are built after the first frame
