@@ -345,3 +345,64 @@ async def test_questions_before_an_open_first_request(settings: Settings) -> Non
         await send(pilot, "Now 100 requests per second")  # later turns are never questioned
         await finish(pilot)
         assert len(source.calls) == 2
+
+
+async def test_a_turn_interrupted_by_a_crash_is_forked_on_resume(settings: Settings) -> None:
+    gate = threading.Event()
+    source = ScriptedSource(gate=gate)
+    app = make_app(settings, source)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Serve a fraud model at 200 requests per second")
+        await until(pilot, lambda: app.turn is not None and app.turn.text)
+        session_id, thread_id = app.session.id, app.session.thread_id
+        assert app.store.get(session_id).dirty  # what a crash at this point would leave behind
+        app.turn.cancel.set()  # stand-in for the crash: the turn never finishes
+        gate.set()
+        await finish(pilot)
+    assert app.store.turns(session_id) == []
+    source = ScriptedSource()
+    resumed = make_app(settings, source, session_id=session_id)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await send(pilot, "Serve a fraud model at 200 requests per second")
+        await finish(pilot)
+        assert source.calls[0][1] != thread_id and resumed.design is not None
+        assert not resumed.store.get(session_id).dirty
+
+
+class GatedEngine:
+    """The real engine; on call number ``gated`` it stops after routing until the gate opens."""
+
+    def __init__(self, gated: int) -> None:
+        from mlarchitect.tui.chat.engine import engine_events
+
+        self.events = engine_events
+        self.gated = gated
+        self.gate = threading.Event()
+        self.threads: list[str] = []
+
+    def __call__(self, request: str, *, settings: Settings, thread_id: str) -> Any:
+        self.threads.append(thread_id)
+        number = len(self.threads)
+        for event in self.events(request, settings=settings, thread_id=thread_id):
+            yield event
+            if number == self.gated and getattr(event, "kind", "") == "route":
+                self.gate.wait(timeout=60)
+
+
+async def test_after_a_cancelled_follow_up_the_conversation_goes_on(settings: Settings) -> None:
+    engine = GatedEngine(gated=2)
+    app = make_app(settings, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Design model serving for a fraud classifier at 200 requests per second, p95 under 100 ms")
+        await finish(pilot)
+        await send(pilot, "We now expect 2,000 requests per second.")
+        await until(pilot, lambda: app.turn is not None and any("▸ workflow" in x for x in app.turn.activity))
+        await pilot.press("escape")  # the checkpointer now holds an unfinished run on this thread
+        engine.gate.set()
+        await finish(pilot)
+        await send(pilot, "Keep the p95 under 50 ms.")
+        await finish(pilot)
+        third = answers(app)[2]
+        assert not third.has_class("failed"), third.source
+        assert engine.threads[2] != engine.threads[0] and app.design is not None
+        assert [t.status for t in app.store.turns(app.session.id)] == ["done", "cancelled", "done"]

@@ -316,6 +316,9 @@ class ChatApp(App[None]):
         turn = Turn(request=request, settings=self.settings, session_id=self.session.id,
                     thread_id=self.session.thread_id, widget=widget, stream=Markdown.get_stream(widget),
                     fork=self.session.dirty, fork_from=self.session.checkpoint_id)
+        # until the turn finishes the thread may hold an unfinished run: after a crash, the
+        # next turn starts from a fork taken at the last finished one
+        self.store.update(self.session.id, dirty=1)
         self.turn = turn
         self._activity([f"── turn: {_clip(request, 70)}"])
         self.update_status()
@@ -328,7 +331,7 @@ class ChatApp(App[None]):
         try:
             if turn.fork:
                 turn.thread_id = fork_thread(turn.settings, turn.thread_id, turn.fork_from)
-                self.store.update(turn.session_id, thread_id=turn.thread_id, dirty=0)
+                self.store.update(turn.session_id, thread_id=turn.thread_id)
             events = self.source(turn.request, settings=turn.settings, thread_id=turn.thread_id)
             for event in events:
                 if turn.cancel.is_set():
@@ -402,7 +405,7 @@ class ChatApp(App[None]):
         cost = estimate_cost(design.provenance.model, turn_tokens, design.provenance.offline)
         self.store.add_turn(turn.session_id, turn.request, (streamed + addition).strip(), "done",
                             activity=turn.activity, design_json=design.to_json(), tokens=turn_tokens, cost_usd=cost)
-        updates: dict[str, Any] = {"workflow": design.workflow, "model": model_label(turn.settings)}
+        updates: dict[str, Any] = {"workflow": design.workflow, "model": model_label(turn.settings), "dirty": 0}
         if checkpoint:
             updates["checkpoint_id"] = checkpoint
         self.store.update(turn.session_id, **updates)
