@@ -383,7 +383,8 @@ class GatedEngine:
     def __call__(self, request: str, *, settings: Settings, thread_id: str) -> Any:
         self.threads.append(thread_id)
         number = len(self.threads)
-        for event in self.events(request, settings=settings, thread_id=thread_id):
+        events = self.events(request, settings=settings, thread_id=thread_id)
+        for event in events:
             yield event
             if number == self.gated and getattr(event, "kind", "") == "route":
                 self.gate.wait(timeout=60)

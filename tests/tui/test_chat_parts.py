@@ -122,3 +122,35 @@ def test_questions_only_for_what_the_first_request_leaves_open() -> None:
     assert combine("A chatbot", "skip") == "A chatbot"
     assert combine("A chatbot", "50 rps, $500/month, GCP") == (
         "A chatbot\n\nAnswers to the architect's questions: 50 rps, $500/month, GCP")
+
+
+def test_close_events_closes_the_innermost_generator_first() -> None:
+    from mlarchitect.tui.chat.engine import close_events
+
+    closed: list[str] = []
+
+    def leaf():
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.append("leaf")
+
+    def middle():
+        stream = leaf()  # held in a local, like stream_design holds LangGraph's stream
+        try:
+            for x in stream:
+                yield x
+        finally:
+            closed.append("middle")
+
+    def outer():
+        try:
+            yield from middle()
+        finally:
+            closed.append("outer")
+
+    events = outer()
+    assert next(events) == 1
+    close_events(events)
+    assert closed == ["leaf", "middle", "outer"]

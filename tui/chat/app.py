@@ -26,7 +26,7 @@ from textual.widgets import Collapsible, Footer, Header, RichLog, Static, Tabbed
 from . import commands as slash
 from .activity import ARCHITECT, activity_lines
 from .answer import TABS, chunks, concise_answer, design_markdown, markdown_diff, split_tabs
-from .engine import EventSource, engine_events, estimate_cost, fork_thread, latest_checkpoint
+from .engine import EventSource, close_events, engine_events, estimate_cost, fork_thread, latest_checkpoint
 from .sessions import SessionInfo, SessionStore
 from .widgets import ChatInput, Notice, StatusBar, UserMessage
 
@@ -344,10 +344,9 @@ class ChatApp(App[None]):
                 self._from_thread(self._turn_failed, turn, exc)
             return
         finally:
-            close = getattr(events, "close", None)
-            if close is not None:
+            if events is not None:
                 try:
-                    close()  # stop the generator where it is (the checkpointer closes cleanly)
+                    close_events(events)  # stop where it is; LangGraph finishes its checkpoint writes
                 except Exception:  # noqa: BLE001
                     pass
         if turn.cancel.is_set():

@@ -27,6 +27,38 @@ def engine_events(request: str, *, settings: Settings, thread_id: str) -> Iterat
     yield from stream_design(request, settings=settings, thread_id=thread_id)
 
 
+def close_events(events: Any) -> None:
+    """Stop a turn's event generator where it is, innermost generator first.
+
+    ``stream_design`` keeps LangGraph's stream generator in a local and closes its
+    SQLite connection when it exits; a plain ``close()`` on the outer generator
+    closes that connection while the (still open) LangGraph stream can have a
+    checkpoint write running in its executor, which crashes the process. Closing
+    the suspended generators that the chain holds (LangGraph's stream among
+    them) from the inside out lets LangGraph finish its writes first.
+    """
+    import inspect
+
+    found: list[Any] = []  # every suspended generator reachable from ``events``, outermost first
+    todo = [events]
+    while todo:
+        gen = todo.pop(0)
+        if not inspect.isgenerator(gen) or gen.gi_frame is None or any(gen is g for g in found):
+            continue
+        found.append(gen)
+        if str(gen.gi_frame.f_globals.get("__name__", "")).startswith(("langgraph", "langchain")):
+            continue  # LangGraph's stream is closed as a whole
+        todo.append(gen.gi_yieldfrom)
+        todo.extend(v for v in gen.gi_frame.f_locals.values() if inspect.isgenerator(v))
+    for gen in reversed(found):
+        try:
+            gen.close()
+        except Exception:  # noqa: BLE001 - best effort: the turn is being abandoned
+            pass
+    if not inspect.isgenerator(events) and hasattr(events, "close"):
+        events.close()
+
+
 def warm_up(settings: Settings) -> int:
     """Import the engine and open the knowledge base; returns its chunk count."""
     import mlarchitect.agents.api  # noqa: F401 - the import is the warm-up
