@@ -57,10 +57,10 @@ async def test_offline_turn_streams_and_fills_the_tabs(settings: Settings) -> No
     app = make_app(settings)  # the real engine (offline: no key in the test environment)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Design model serving for a fraud classifier at 200 requests per second, p95 under 100 ms")
-        assert app.running
         await finish(pilot)
         assert not app.running
         [answer] = answers(app)
+        assert not answer.has_class("failed"), answer.source
         assert "Key figures" in answer.source and "Replicas" in answer.source
         assert "Replicas" in md(app, "sizing") and "Cost analysis" in md(app, "sizing")
         assert md(app, "components").strip() and "```mermaid" in md(app, "diagram")

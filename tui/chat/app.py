@@ -395,9 +395,8 @@ class ChatApp(App[None]):
             await turn.stream.write(piece)
         await turn.stream.stop()
         turn.widget.border_subtitle = ""
-        sources = [s for s in design.sources]
-        if sources:
-            self._log(turn, [f"◆ knowledge-base sources: {', '.join(sources)}"])
+        if design.sources:
+            self._log(turn, [f"◆ knowledge-base sources: {', '.join(design.sources)}"])
         previous_tokens = self.design.provenance.tokens if self.design is not None else 0
         tokens = design.provenance.tokens
         turn_tokens = tokens - previous_tokens if tokens >= previous_tokens else tokens  # the thread's count is cumulative

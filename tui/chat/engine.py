@@ -59,17 +59,6 @@ def close_events(events: Any) -> None:
         events.close()
 
 
-def warm_up(settings: Settings) -> int:
-    """Import the engine and open the knowledge base; returns its chunk count."""
-    import mlarchitect.agents.api  # noqa: F401 - the import is the warm-up
-    import mlarchitect.agents.graph  # noqa: F401
-    from mlarchitect.knowledge import KnowledgeBase
-
-    kb = KnowledgeBase(settings.resolved_kb_dir)
-    kb.ensure_built()
-    return int(kb.stats().chunks)
-
-
 def _root(thread_id: str, checkpoint_id: str | None = None) -> dict[str, Any]:
     configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
     if checkpoint_id:
