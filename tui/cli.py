@@ -30,11 +30,13 @@ log = logging.getLogger(__name__)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command",
-         "models": "mlarchitect.agents.probe:models", "mcp": "mlarchitect.mcp_server:mcp_command"}
+         "models": "mlarchitect.agents.probe:models", "mcp": "mlarchitect.mcp_server:mcp_command",
+         "chat": "mlarchitect.tui.chat.command:chat"}
 _LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove).",
               "eval": "Evaluate the designer on the dev/held-out case sets; compare runs.",
               "models": "The models each agent runs and what the server can do (--probe asks it now).",
-              "mcp": "Serve the architect over MCP (stdio, or --http PORT on 127.0.0.1)."}
+              "mcp": "Serve the architect over MCP (stdio, or --http PORT on 127.0.0.1).",
+              "chat": "Open the interactive terminal chat (resume with --session ID)."}
 
 
 class _Root(DefaultGroup):
