@@ -3,13 +3,9 @@ deployment open (the chat only; one-shot ``design`` never asks)."""
 
 from __future__ import annotations
 
-import re
-
-SCALE_FACTS = ("requests_per_second", "requests_per_day", "users", "documents", "events_per_day",
-               "data_volume_gb", "team_size")
-_DEPLOYMENT = re.compile(
-    r"\b(aws|gcp|azure|google cloud|cloud|on[- ]?prem\w*|self[- ]?host\w*|kubernetes|k8s|vpc|edge|serverless|"
-    r"laptop|air[- ]?gapped|data ?cent(er|re)|managed api|openai api|bedrock|vertex|sagemaker)\b", re.I)
+SCALE_FACTS = ("peak_rps", "requests_per_day", "users", "corpus", "batch_volume", "events_per_day",
+               "data_volume_gb", "data_volume_gb_per_day", "team_size")
+WHERE_FACTS = ("deployment", "cloud", "no_external_apis", "stack_only", "existing_stack")
 SKIP = {"skip", "no", "none", "go", "go ahead", "just design", "n/a", "-"}
 
 QUESTIONS = {
@@ -21,15 +17,15 @@ QUESTIONS = {
 
 def open_points(request: str) -> list[str]:
     """Which of scale, budget and deployment the request leaves open."""
-    from mlarchitect.agents.request_facts import extract_facts
+    from mlarchitect.agents.intake.extract import extract_requirements
 
-    facts = extract_facts(request)
+    stated = extract_requirements(request).stated_facts()
     missing = []
-    if not any(facts.stated(name) for name in SCALE_FACTS):
+    if not any(name in stated for name in SCALE_FACTS):
         missing.append("scale")
-    if not facts.stated("monthly_budget_usd"):
+    if "monthly_budget_usd" not in stated and "current_monthly_spend_usd" not in stated:
         missing.append("budget")
-    if not _DEPLOYMENT.search(request):
+    if not any(name in stated for name in WHERE_FACTS):
         missing.append("deployment")
     return missing
 
