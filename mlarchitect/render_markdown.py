@@ -160,7 +160,7 @@ def _bullets(items: list[str]) -> list[str]:
 
 
 def _figure(c: Calculation) -> str:
-    origin = " (from the request)" if c.from_request else ""
+    origin = f" ({', '.join(n.replace('_', ' ') for n in c.from_request)} from the request)" if c.from_request else ""
     return f"| {_cell(c.name)} | {human_number(c.value)} {_cell(c.unit)} | {_cell(c.formula)}{origin} |"
 
 

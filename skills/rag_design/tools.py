@@ -99,7 +99,8 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
     stated = [n for n in ("documents", "tokens_per_unit") if n in args.stated_inputs]
     calcs = [
         Calculation(name="Corpus tokens", value=total_tokens, unit="tokens",
-                    formula=f"{args.documents:,} {args.unit} × {per_unit:,} tokens = {total_tokens:,}",
+                    formula=(f"{args.documents:,} {args.unit} × {per_unit:,} tokens"
+                             f"{'' if 'tokens_per_unit' in args.stated_inputs else ' (assumed per unit)'} = {total_tokens:,}"),
                     inputs={"documents": args.documents, "tokens_per_unit": per_unit}, from_request=stated),
         Calculation(name="Chunks", value=chunks, unit="chunks",
                     formula=f"{total_tokens:,} tokens ÷ ({args.chunk_tokens} − {args.overlap_tokens} overlap) = {chunks:,}",
