@@ -153,6 +153,26 @@ def _dir_option(value: Path | None, what: str) -> Path | None:
     return value
 
 
+def settings_overrides(*, offline: bool = False, model: str | None = None, agents_dir: Path | None = None,
+                       skills_dir: Path | None = None, kb_dir: Path | None = None,
+                       timeout_s: float | None = None) -> dict[str, Any]:
+    """Settings fields from the options ``design``, ``design resume`` and ``design chat`` share."""
+    overrides: dict[str, Any] = {}
+    if offline:
+        overrides["offline"] = True
+    if model:
+        overrides["model"] = model
+    if agents_dir is not None:
+        overrides["agents_dir"] = _dir_option(agents_dir, "--agents-dir")
+    if skills_dir is not None:
+        overrides["skills_dir"] = _dir_option(skills_dir, "--skills-dir")
+    if kb_dir is not None:
+        overrides["kb_dir"] = kb_dir
+    if timeout_s is not None:
+        overrides["timeout_s"] = timeout_s
+    return overrides
+
+
 def _configured_dir(value: Path | None, what: str) -> Path | None:
     """The folder an option names, else the one the settings name (as ``design`` would use)."""
     if value is not None:
@@ -300,19 +320,8 @@ def _design(
 ) -> None:
     if output is None and not _stdout_open():
         raise MLArchitectError("standard output is closed: the design would be lost (use -o FILE)")
-    overrides: dict[str, Any] = {}
-    if offline:
-        overrides["offline"] = True
-    if model:
-        overrides["model"] = model
-    if agents_dir is not None:
-        overrides["agents_dir"] = _dir_option(agents_dir, "--agents-dir")
-    if skills_dir is not None:
-        overrides["skills_dir"] = _dir_option(skills_dir, "--skills-dir")
-    if kb_dir is not None:
-        overrides["kb_dir"] = kb_dir
-    if timeout_s is not None:
-        overrides["timeout_s"] = timeout_s
+    overrides = settings_overrides(offline=offline, model=model, agents_dir=agents_dir, skills_dir=skills_dir,
+                                   kb_dir=kb_dir, timeout_s=timeout_s)
     from mlarchitect.agents.state import validate_request
 
     if text is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -20,19 +19,10 @@ import click
 def chat(session_id: str | None, offline: bool, model: str | None, agents_dir: Path | None,
          skills_dir: Path | None, kb_dir: Path | None, no_questions: bool) -> None:
     """Open the interactive chat (conversation, activity, deliverable tabs, sessions)."""
-    from mlarchitect.tui.cli import _dir_option
+    from mlarchitect.tui.cli import settings_overrides
 
-    overrides: dict[str, Any] = {}
-    if offline:
-        overrides["offline"] = True
-    if model:
-        overrides["model"] = model
-    if agents_dir is not None:
-        overrides["agents_dir"] = _dir_option(agents_dir, "--agents-dir")
-    if skills_dir is not None:
-        overrides["skills_dir"] = _dir_option(skills_dir, "--skills-dir")
-    if kb_dir is not None:
-        overrides["kb_dir"] = kb_dir
+    overrides = settings_overrides(offline=offline, model=model, agents_dir=agents_dir, skills_dir=skills_dir,
+                                   kb_dir=kb_dir)
     from .app import ChatApp
 
     ChatApp(overrides=overrides, session_id=session_id, ask_questions=not no_questions).run()  # Settings are built after the first frame
