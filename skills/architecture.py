@@ -91,8 +91,9 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
     scales = scales or {}
     choices: dict[str, Choice] = {}
     for slot_id, slot in catalogue.slots.items():  # in file order: later slots may pair with earlier choices
-        so_far = frozenset(c.chosen.id for c in choices.values() if c.chosen is not None)
-        choices[slot_id] = choose(slot_id, slot, req, scales.get(slot.unit), so_far)
+        picked = [c.chosen for c in choices.values() if c.chosen is not None]
+        choices[slot_id] = choose(slot_id, slot, req, scales.get(slot.unit), frozenset(o.id for o in picked),
+                                  frozenset(o.datastore for o in picked))
     chosen_ids = {c.chosen.id for c in choices.values() if c.chosen is not None}
     values = template_vars(req, choices)
     components: list[dict[str, Any]] = []

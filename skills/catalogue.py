@@ -149,10 +149,18 @@ def _quote(fact: object) -> str:
 
 
 def soft_score(option: Option, req: Requirements, scale: float | None = None,
-               chosen: frozenset[str] = frozenset()) -> tuple[float, list[str]]:
-    """Preference among allowed options, with the reasons that moved it."""
+               chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset()
+               ) -> tuple[float, list[str]]:
+    """Preference among allowed options, with the reasons that moved it. ``stores`` are
+    the datastores the design already has (an option that reuses one adds nothing to run)."""
     score = option.fit
     why: list[str] = []
+    if option.datastore not in EMBEDDED_STORES and option.datastore not in req.stack():
+        if option.datastore in stores:
+            score += 0.5
+            why.append(f"reuses the design's {option.datastore}")
+        else:
+            score -= 0.5  # one more datastore to run
     if chosen & set(option.pairs_with):
         score += 1.5
         why.append("fits the components already chosen")
@@ -191,7 +199,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
 
 
 def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None,
-           chosen: frozenset[str] = frozenset()) -> Choice:
+           chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset()) -> Choice:
     """The best option for ``slot`` under ``req``; every other option with why it lost."""
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
@@ -200,7 +208,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
         if problems:
             rejected.append(Rejected(option=option.name, why=problems[0]))
             continue
-        score, why = soft_score(option, req, scale, chosen)
+        score, why = soft_score(option, req, scale, chosen, stores)
         allowed.append((score, option, why))
     if not allowed:
         reasons = "; ".join(f"{r.option}: {r.why}" for r in rejected)

@@ -152,7 +152,10 @@ def corpus_tokens(req: Requirements) -> float:
 
 def scales(req: Requirements) -> dict[str, float]:
     """Workload sizes the catalogue's ``max_scale`` is tested against."""
-    return {"chunks": math.ceil(corpus_tokens(req) / (CHUNK_TOKENS - OVERLAP_TOKENS))}
+    out = {"chunks": float(math.ceil(corpus_tokens(req) / (CHUNK_TOKENS - OVERLAP_TOKENS)))}
+    if req.peak_rps is not None:  # a CPU generator answers one question at a time
+        out["rps"] = req.peak_rps.value
+    return out
 
 
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
