@@ -79,8 +79,10 @@ def describe_value(value: object) -> str:
         return f"{value.percentile} ≤ {value.seconds:g} s"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value >= 100 or value.is_integer() else f"{value:,.3g}"
+    if isinstance(value, (int, float)):
+        from mlarchitect.render_markdown import human_number
+
+        return human_number(value)
     if isinstance(value, str):
         return value.replace("_", " ")
     if isinstance(value, Hardware):

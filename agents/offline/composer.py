@@ -25,6 +25,7 @@ from mlarchitect.deliverable import (
     ServingSpecification,
 )
 from mlarchitect.mermaid import build_flowchart
+from mlarchitect.render_markdown import human_number
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import ToolResult, find_result
 from mlarchitect.skills.registry import SkillCatalog
@@ -259,7 +260,7 @@ def _summary(request: str, specs: list[WorkflowSpec], components: list[Component
         parts.append("Not every part can satisfy the constraints: " + "; ".join(unsatisfied) + ".")
     key = [c for c in calcs if c.unit not in ("USD", "USD/month")][:3]
     if key:
-        parts.append("Sized with: " + "; ".join(f"{c.name.lower()} \u2248 {format_number(c.value)} {c.unit}"
+        parts.append("Sized with: " + "; ".join(f"{c.name.lower()} \u2248 {human_number(c.value)} {c.unit}"
                                                 for c in key) + ".")
     if req.latency is not None and req.latency.stated:
         parts.append(f"The latency target is {req.latency.value.percentile} \u2264 {req.latency.value.seconds:g} s.")
@@ -282,13 +283,6 @@ def _constraint_phrases(req: Requirements) -> list[str]:
             out.append(f"\u201c{fact.quote}\u201d")
     out += [f"\u201c{f.quote}\u201d" for f in req.compliance if f.stated and f.quote]
     return list(dict.fromkeys(out))
-
-
-def format_number(value: float) -> str:
-    """12,000 not 1.2e+04; 0.35 not 0.35000001."""
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
 
 
 def _lower_first(title: str) -> str:
@@ -316,7 +310,7 @@ def _workflow_sections(content: DesignContent, archs: list[dict], req: Requireme
                 sv.slos.append(f"{req.latency.value.percentile} latency \u2264 {req.latency.value.seconds:g} s"
                                + ("" if req.latency.stated else " (assumed)"))
             if req.peak_rps is not None and req.peak_rps.stated and mode != "batch":
-                sv.slos.append(f"sustain {format_number(req.peak_rps.value)} requests per second with an error rate below 0.5%")
+                sv.slos.append(f"sustain {human_number(req.peak_rps.value)} requests per second with an error rate below 0.5%")
             content.serving_specification = sv
         if "tracking" in bp:
             content.experiment_tracking = ExperimentTrackingSetup.model_validate(bp["tracking"])

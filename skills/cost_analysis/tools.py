@@ -181,7 +181,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["vector_gb"] = index.data.get("vector_gb", 0)
     if req.team_size is not None:
         args["seats"] = req.team_size.value
-        stated.append("seats") if req.team_size.stated else None
+        if req.team_size.stated:
+            stated.append("seats")
     storage = find_result(results, "exp_estimate_storage") or find_result(results, "data_size_pipeline")
     if storage is not None:
         args["storage_gb"] = round(_storage_gb(storage), 2)
@@ -193,7 +194,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["pages"] = req.corpus.value.amount * per
     if req.hardware is not None and req.hardware.value.gpus:
         args["owned_gpus"] = req.hardware.value.gpus
-        stated.append("owned_gpus") if req.hardware.stated else None
+        if req.hardware.stated:
+            stated.append("owned_gpus")
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
     if req.current_monthly_spend_usd is not None:
