@@ -43,7 +43,7 @@ def test_every_case_of_every_set_validates(name: str) -> None:
     assert validate_set(s) == []  # handoff agents exist, contrast groups well formed
     assert len(s.designs) >= 32 and len(s.queries) >= 40
     assert len({c.contrast for c in s.designs if c.contrast}) >= 5
-    prefix = "dev-" if name == "dev" else "ho-"
+    prefix = {"dev": "dev-", "heldout": "ho-", "heldout2": "ho2-"}[name]
     assert all(c.id.startswith(prefix) for c in s.designs)
     for case in s.designs:
         for check in case.checks:
@@ -63,13 +63,16 @@ def test_handoff_agents_are_sibling_definitions_in_the_repository() -> None:
 
 
 def test_dev_and_heldout_do_not_share_requests_or_public_wording() -> None:
-    dev, held = _sets()
-    assert not {c.request for c in dev.designs} & {c.request for c in held.designs}
-    assert not {q.query for q in dev.queries} & {q.query for q in held.queries}
+    sets = _sets()
+    for i, a in enumerate(sets):
+        for b in sets[i + 1:]:
+            assert not {c.request for c in a.designs} & {c.request for c in b.designs}, (a.name, b.name)
+            assert not {q.query for q in a.queries} & {q.query for q in b.queries}, (a.name, b.name)
+            assert not {c.id for c in a.designs} & {c.id for c in b.designs}, (a.name, b.name)
     public = [json.loads(x) for x in (EVALSETS / "public" / "dev_requests.jsonl").read_text().splitlines() if x]
     public_q = [json.loads(x) for x in (EVALSETS / "public" / "dev_queries.jsonl").read_text().splitlines() if x]
-    ours = [c.request.lower() for s in (dev, held) for c in s.designs] + [
-        q.query.lower() for s in (dev, held) for q in s.queries]
+    ours = [c.request.lower() for s in sets for c in s.designs] + [
+        q.query.lower() for s in sets for q in s.queries]
     for p in [x["request"] for x in public] + [x["query"] for x in public_q]:
         assert all(p.lower() not in o for o in ours), p
 
