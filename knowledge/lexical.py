@@ -96,3 +96,9 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    @classmethod
+    def cached(cls, texts: Sequence[str], folder: Any, *, key: str) -> LexicalIndex:
+        """The index of ``texts``; built once per generation and kept in ``folder`` when given
+        (see :meth:`save`/:meth:`load`), so later processes load it instead of re-tokenising."""
+        return cls(texts)
