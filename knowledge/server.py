@@ -380,4 +380,14 @@ class ServerBackend:
         return 0  # not known from a client
 
     def cache_dir(self, name: str) -> Path | None:
-        return self.kb_dir / "server-cache" / f"{self.server.prefix}-{self.server.host}-{self.server.port}-{name}"
+        """A local folder for derived data of generation ``name`` (the BM25 index); the folders of
+        this server's older generations go (their indexes, if in use, are in memory)."""
+        import shutil
+
+        root = self.kb_dir / "server-cache"
+        stem = f"{self.server.prefix}-{self.server.host}-{self.server.port}-"
+        if root.is_dir():
+            for child in root.iterdir():
+                if child.name.startswith(stem) and child.name != stem + name:
+                    shutil.rmtree(child, ignore_errors=True)
+        return root / (stem + name)

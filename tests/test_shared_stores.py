@@ -296,3 +296,48 @@ def test_two_processes_share_knowledge_base_and_threads(chroma_server: tuple[str
     assert followup["revision"] == 2 and followup["changes"], followup.get("changes")
     assert not (tmp_path / "one" / "checkpoints.sqlite").exists()
     assert not (tmp_path / "two" / "checkpoints.sqlite").exists()
+
+
+def test_two_processes_building_at_once_agree(chroma_server: tuple[str, int], tmp_path: Path) -> None:
+    """Two processes open an empty server at the same moment: one builds under the server-side
+    lock, the other waits and finds the index built (one version, nothing indexed twice)."""
+    host, port = chroma_server
+    common = {"CHROMA_HOST": host, "CHROMA_PORT": str(port), "MLARCHITECT_CHROMA_PREFIX": f"t{uuid.uuid4().hex[:8]}"}
+    procs = [subprocess.Popen([DESIGN, "kb", "stats", "--json"], env=_env(tmp_path / name, **common),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+             for name in ("one", "two")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _out, err in outs]
+    versions = {json.loads(out)["index_version"] for out, _err in outs}
+    assert len(versions) == 1
+    assert sum("rebuilding index" in err for _out, err in outs) == 1, [err for _out, err in outs]
+
+
+def test_users_documents_live_on_the_server(chroma_server: tuple[str, int], tmp_path: Path) -> None:
+    """The texts of users' documents are on the server: when the index there is lost, any process
+    rebuilds it with them; the BM25 index is cached locally per generation."""
+    import chromadb
+
+    from mlarchitect.knowledge import KnowledgeBase
+    from mlarchitect.knowledge.server import ChromaServer
+
+    host, port = chroma_server
+    server = ChromaServer(host=host, port=port, prefix=f"t{uuid.uuid4().hex[:8]}")
+    doc = tmp_path / "ledger.md"
+    doc.write_text("# Tenant ledger\n\nThe zebrafish tenant ledger keeps a quarterly reconciliation of GPU credits.\n")
+    writer = KnowledgeBase(tmp_path / "one", server=server)
+    assert writer.add(doc).added == [str(doc.resolve())]
+    doc.unlink()  # the original is gone: only the server has the text
+
+    client = chromadb.HttpClient(host=host, port=port)
+    client.get_collection(f"{server.prefix}-manifest").modify(metadata={"manifest": ""})  # the index is lost
+
+    reader = KnowledgeBase(tmp_path / "two", server=server)
+    report = reader.ensure_built()
+    assert report is not None and report.rebuilt and "re-indexed 1" in (report.reason or ""), report
+    hits = reader.search("zebrafish tenant ledger", k=1)
+    assert hits and hits[0].kind == "user" and "zebrafish" in hits[0].chunk
+    assert reader.lost_user_documents() == []
+    caches = list((tmp_path / "two" / "server-cache").iterdir())
+    assert len(caches) == 1 and (caches[0] / "meta.json").is_file()
+    assert not (tmp_path / "two" / "manifest.json").exists()
