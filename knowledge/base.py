@@ -36,7 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .chunking import MAX_CHARS, MIN_CHARS, OVERLAP
 from .documents import MAX_FILE_BYTES

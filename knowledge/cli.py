@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-
 if TYPE_CHECKING:  # pragma: no cover
     from .base import KnowledgeBase
 
@@ -48,8 +47,8 @@ def _open(ctx: click.Context) -> KnowledgeBase:
 
     configured = load_settings()
     kb_dir = settings.get("kb_dir") or configured.resolved_kb_dir
-    # --kb-dir names an embedded store; otherwise a configured Chroma server holds the knowledge base
-    server = None if settings.get("kb_dir") else server_from_settings(configured)
+    # with a Chroma server configured the knowledge base is there (kb_dir then holds local caches only)
+    server = server_from_settings(configured)
     log.info("knowledge base %s (embedder %s)", server.describe() if server else kb_dir, embedder.name)
     return KnowledgeBase(Path(kb_dir), embedder=embedder, progress=_progress, server=server)
 

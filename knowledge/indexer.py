@@ -35,7 +35,6 @@ from .filters import PATTERN_ALIASES
 from .manifest import DocEntry, Manifest
 from .models import BuildReport, IngestReport, SkippedFile
 from .store import ChunkTable, StoreDamaged, is_chroma_error
-from .userdocs import USER_DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .backends import Backend
@@ -282,7 +281,7 @@ class Indexer:
                 problem = "forced"
             try:
                 outcome = self._apply(manifest, problem, add_docs, remove_select)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if problem is not None or not (isinstance(exc, (StoreDamaged, OSError)) or is_chroma_error(exc)):
                     raise
                 # The incremental path could not read the current store: rebuild from scratch.
@@ -344,7 +343,7 @@ class Indexer:
             user_old = dict(recovered)
             if recovered or lost:
                 report.reason = (f"index missing ({problem}): re-indexed {len(recovered)} of your document(s) "
-                                 f"from {USER_DOCS}/")
+                                 f"from {user_docs.label}")
         lost = {d: e for d, e in lost.items() if not any(doc.doc_id == d for doc in add_docs)}
         for doc_id, entry in list(lost.items()):
             source = str(entry.get("source") or doc_id)

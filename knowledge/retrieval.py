@@ -96,7 +96,7 @@ class Searcher:
             opened = self.ready()
             try:
                 return self._search(opened, query, k, filters, mode, min_score, dedupe)
-            except Exception as exc:  # noqa: BLE001 - decide below whether it is a damaged store
+            except Exception as exc:
                 if attempt or not (isinstance(exc, StoreDamaged) or is_chroma_error(exc)):
                     raise
                 current = self.backend.current_manifest()
@@ -172,7 +172,7 @@ class Searcher:
         except StoreDamaged:
             store.close()
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             store.close()
             if is_chroma_error(exc):
                 raise StoreDamaged(f"store damaged: {type(exc).__name__}: {exc}") from exc

@@ -108,7 +108,7 @@ class ServerStore:
         else:
             try:
                 col = client.get_collection(self.collection_name(kind), embedding_function=None)
-            except Exception as exc:  # noqa: BLE001 - chromadb.errors.NotFoundError and kin
+            except Exception as exc:
                 raise StoreDamaged(f"collection {self.collection_name(kind)} missing on the server") from exc
         self._collections[kind] = col
         return col
@@ -195,6 +195,7 @@ class ServerUserDocs:
 
     def __init__(self, backend: ServerBackend) -> None:
         self.backend = backend
+        self.label = f"the server's {backend.server.prefix}-userdocs collection"
 
     def _collection(self) -> Any:
         return self.backend.client.get_or_create_collection(

@@ -31,6 +31,8 @@ def blob_name(doc_id: str) -> str:
 class UserDocStore(Protocol):
     """Where users' documents' texts and their index live."""
 
+    label: str  # for messages: where the texts are kept
+
     def read_index(self) -> dict[str, dict[str, Any]]: ...
 
     def write_index(self, docs: dict[str, DocEntry], lost: dict[str, dict[str, Any]]) -> None: ...
@@ -72,6 +74,7 @@ class UserDocsDir:
     def __init__(self, kb_dir: Path) -> None:
         self.kb_dir = kb_dir
         self.folder = kb_dir / USER_DOCS
+        self.label = f"{USER_DOCS}/"
 
     def path(self, doc_id: str) -> Path:
         return self.folder / blob_name(doc_id)

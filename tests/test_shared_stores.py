@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -111,7 +110,8 @@ def postgres_url() -> Iterator[str]:
     proc = None
     try:
         init = subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                               "-E", "UTF8", "--no-sync"], capture_output=True, text=True, timeout=180)
+                               "-E", "UTF8", "--no-sync"], capture_output=True, text=True, timeout=180,
+                              check=False)
         if init.returncode != 0:
             pytest.fail(f"initdb failed: {init.stderr[-2000:]}")
         port = free_port()
@@ -147,7 +147,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def _run(args: list[str], env: dict[str, str], *, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([DESIGN, *args], env=env, capture_output=True, text=True, timeout=300,
+    proc = subprocess.run([DESIGN, *args], env=env, capture_output=True, text=True, timeout=300, check=False,
                           stdin=subprocess.DEVNULL)
     if ok:
         assert proc.returncode == 0, f"design {' '.join(args)} -> {proc.returncode}\n{proc.stderr[-3000:]}"
@@ -199,7 +199,6 @@ def test_knowledge_base_on_a_chroma_server(chroma_server: tuple[str, int], tmp_p
     """Built once with the project's own embedder; a second process (another data directory)
     finds the same version on the server and does not re-index."""
     import chromadb
-
     from mlarchitect.knowledge.embedders import get_embedder
 
     host, port = chroma_server
@@ -317,7 +316,6 @@ def test_users_documents_live_on_the_server(chroma_server: tuple[str, int], tmp_
     """The texts of users' documents are on the server: when the index there is lost, any process
     rebuilds it with them; the BM25 index is cached locally per generation."""
     import chromadb
-
     from mlarchitect.knowledge import KnowledgeBase
     from mlarchitect.knowledge.server import ChromaServer
 
