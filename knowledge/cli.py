@@ -227,7 +227,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         ("embedder", s.embedder),
         ("chunker", s.chunker),
         ("index version", s.index_version),
-        ("size on disk", f"{s.size_bytes / 1e6:.1f} MB"),
+        ("size on disk", "on the Chroma server" if s.kb_dir.startswith("chroma://") else f"{s.size_bytes / 1e6:.1f} MB"),
         ("built at", s.built_at or "-"),
         ("directory", s.kb_dir),
     ]
