@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from support.servers import free_port, stop, wait_until
@@ -78,8 +79,25 @@ def _postgres_bindir() -> Path | None:
 
 
 @pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """``$MLARCHITECT_TEST_POSTGRES_URL``, else a throw-away cluster on a free loopback port (as the
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty database on the server (dropped afterwards): the tests prune threads, and a
+    server named by ``$MLARCHITECT_TEST_POSTGRES_URL`` may hold other data."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"mlarchitect_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(postgres_server)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[str]:
+    """``$MLARCHITECT_TEST_POSTGRES_URL`` (a ``postgresql://`` URL), else a throw-away cluster on a free loopback port (as the
     ``postgres`` user when the tests run as root: PostgreSQL refuses to run as root)."""
     pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
     pytest.importorskip("langgraph.checkpoint.postgres", reason="langgraph-checkpoint-postgres is not installed")
