@@ -78,7 +78,7 @@ def stream_design(
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
-    with checkpointer(settings.checkpoint_path, keep_threads=settings.max_checkpoint_threads) as saver:
+    with checkpointer(settings.checkpoint_target, keep_threads=settings.max_checkpoint_threads) as saver:
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
         existing = snapshot.values if snapshot else {}
@@ -173,11 +173,11 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
 
 def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
     """The knowledge base, built on first use and shared by every design of this process
-    (see :func:`mlarchitect.knowledge.base.shared_knowledge_base`); user skill packs become
-    searchable text."""
-    from mlarchitect.knowledge.base import shared_knowledge_base
+    (see :func:`mlarchitect.knowledge.base.knowledge_base_for`: ``kb_dir``, or the Chroma server
+    of ``chroma_host``/``chroma_port``); user skill packs become searchable text."""
+    from mlarchitect.knowledge.base import knowledge_base_for
 
-    kb = shared_knowledge_base(settings.resolved_kb_dir)
+    kb = knowledge_base_for(settings)
     report = kb.ensure_built()
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
     if report is not None and (report.added or report.updated or report.removed):
@@ -194,9 +194,10 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
 
 
 @contextmanager
-def checkpointer(path: Path, *, keep_threads: int | None = None) -> Iterator[Any]:
-    """The checkpoint saver (WAL, busy timeout, a damaged database moved aside, old threads
-    pruned on exit): see :mod:`mlarchitect.agents.checkpoints`."""
+def checkpointer(path: Path | str, *, keep_threads: int | None = None) -> Iterator[Any]:
+    """The checkpoint saver on a SQLite path (WAL, busy timeout, a damaged database moved aside)
+    or a ``postgresql://`` URL (``settings.checkpoint_target``); old threads pruned on exit: see
+    :mod:`mlarchitect.agents.checkpoints`."""
     from mlarchitect.agents.checkpoints import checkpointer as open_checkpointer
 
     with open_checkpointer(path, keep_threads=keep_threads) as saver:

@@ -1,10 +1,24 @@
-"""The checkpoint database (``<data dir>/checkpoints.sqlite``): opened safely, repaired, bounded.
+"""The checkpoint database: opened safely, repaired, bounded.
+
+Two backends behind :func:`checkpointer`:
+
+* SQLite (the default, ``<data dir>/checkpoints.sqlite``), one machine;
+* PostgreSQL (``checkpoint_url = "postgresql://..."``, ``$MLARCHITECT_CHECKPOINT_URL``), shared by
+  every process and machine that names it (``langgraph-checkpoint-postgres``, the ``postgres``
+  extra): a thread started by one process is resumed or followed up by another. Its tables are
+  created on first use (under an advisory lock, so that processes starting together do not race).
+
+For SQLite:
 
 * WAL journal and a busy timeout, so that several threads and processes can share it;
 * a database that fails ``PRAGMA quick_check`` or cannot be opened is moved aside to
   ``checkpoints.sqlite.corrupt-<timestamp>`` (with its ``-wal``/``-shm`` files) with one
   warning on the ``mlarchitect`` logger, and a fresh one is started;
-* after a run, only the newest ``keep_threads`` threads are kept.
+* after a run, only the newest ``keep_threads`` threads are kept (both backends; see
+  :func:`list_threads`, :func:`prune`).
+
+A PostgreSQL URL that is malformed or names a server that cannot be reached is one
+:class:`~mlarchitect.errors.ConfigError` line naming the setting (exit code 2), password hidden.
 """
 
 from __future__ import annotations
@@ -17,9 +31,16 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from mlarchitect.errors import ConfigError
 from mlarchitect.files import ensure_writable_dir
 
 log = logging.getLogger("mlarchitect")
+SETTING = "checkpoint_url ($MLARCHITECT_CHECKPOINT_URL)"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_S = 10
+_SETUP_LOCK_KEY = 0x6D6C6172  # pg_advisory_lock key of the one-time table setup
+_THREADS_SQL = "SELECT thread_id FROM checkpoints GROUP BY thread_id ORDER BY MAX(checkpoint_id) DESC"
+_set_up: set[str] = set()  # URLs whose tables this process has already set up
 BUSY_TIMEOUT_S = 30.0
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -92,35 +113,103 @@ def open_database(path: Path) -> sqlite3.Connection:
             return connect(path)
 
 
-def prune(saver: Any, keep_threads: int) -> int:
-    """Delete the checkpoints of all but the newest ``keep_threads`` threads (checkpoint ids
-    are time-ordered); how many threads went."""
+def is_postgres_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.split(":", 1)[0].lower() in POSTGRES_SCHEMES
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
     try:
-        rows = saver.conn.execute(
-            "SELECT thread_id FROM checkpoints GROUP BY thread_id ORDER BY MAX(checkpoint_id) DESC"
-        ).fetchall()
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)
+        user = (parts.username or "") + ":***"
+        return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
+    except ValueError:
+        return "<unparseable URL>"
+
+
+def list_threads(saver: Any) -> list[str]:
+    """The ids of the threads with checkpoints, newest first (checkpoint ids are time-ordered);
+    for the SQLite and the PostgreSQL saver alike."""
+    if _is_postgres_saver(saver):
+        with saver.lock, saver.conn.cursor() as cur:
+            cur.execute(_THREADS_SQL)
+            rows = cur.fetchall()
+        return [str(r["thread_id"] if isinstance(r, dict) else r[0]) for r in rows]
+    try:
+        rows = saver.conn.execute(_THREADS_SQL).fetchall()
     except sqlite3.OperationalError:  # no table yet
-        return 0
-    old = [r[0] for r in rows[keep_threads:]]
+        return []
+    return [str(r[0]) for r in rows]
+
+
+def prune(saver: Any, keep_threads: int) -> int:
+    """Delete the checkpoints of all but the newest ``keep_threads`` threads; how many threads went."""
+    old = list_threads(saver)[keep_threads:]
     for thread_id in old:
         saver.delete_thread(thread_id)
     return len(old)
 
 
-@contextmanager
-def checkpointer(path: Path, *, keep_threads: int | None = None) -> Iterator[Any]:
-    """A LangGraph ``SqliteSaver`` on ``path``; on exit the oldest threads beyond
-    ``keep_threads`` are pruned."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
+def _is_postgres_saver(saver: Any) -> bool:
+    return type(saver).__module__.startswith("langgraph.checkpoint.postgres")
 
-    conn = open_database(path)
-    try:
-        saver = SqliteSaver(conn)
+
+@contextmanager
+def checkpointer(target: Path | str, *, keep_threads: int | None = None) -> Iterator[Any]:
+    """A LangGraph checkpoint saver: ``SqliteSaver`` on a path, ``PostgresSaver`` on a
+    ``postgresql://`` URL (see :attr:`mlarchitect.config.Settings.checkpoint_target`); on exit
+    the oldest threads beyond ``keep_threads`` are pruned."""
+    if isinstance(target, str) and not is_postgres_url(target):
+        raise ConfigError(f"{SETTING}: {redact_url(target)!r} is not a postgresql:// URL")
+    with (_postgres_saver(target) if isinstance(target, str) else _sqlite_saver(Path(target))) as saver:
         yield saver
         if keep_threads is not None:
             try:
                 prune(saver, keep_threads)
-            except sqlite3.Error as exc:  # pruning is housekeeping: never fail a finished run
+            except Exception as exc:  # noqa: BLE001 - pruning is housekeeping: never fail a finished run
                 log.warning("could not prune old checkpoints: %s", exc)
+
+
+@contextmanager
+def _sqlite_saver(path: Path) -> Iterator[Any]:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    conn = open_database(path)
+    try:
+        yield SqliteSaver(conn)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _postgres_saver(url: str) -> Iterator[Any]:
+    try:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+    except ImportError as exc:
+        raise ConfigError(f"{SETTING}: PostgreSQL checkpoints need the postgres extra "
+                          f"(pip install 'mlarchitect[postgres]'): {exc}") from None
+    try:
+        conn = psycopg.Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row,
+                                          connect_timeout=CONNECT_TIMEOUT_S)
+    except (psycopg.Error, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:240] or type(exc).__name__
+        raise ConfigError(f"{SETTING}: cannot connect to {redact_url(url)}: {reason}") from None
+    try:
+        saver = PostgresSaver(conn)  # type: ignore[arg-type]
+        if url not in _set_up:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            try:
+                saver.setup()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+            _set_up.add(url)
+        yield saver
     finally:
         conn.close()

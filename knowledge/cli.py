@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .paths import default_kb_dir
-
 if TYPE_CHECKING:  # pragma: no cover
     from .base import KnowledgeBase
 
@@ -43,9 +41,16 @@ def _open(ctx: click.Context) -> KnowledgeBase:
         embedder = get_embedder(settings.get("embedder"))
     except ValueError as exc:
         raise KBUsageError(str(exc)) from exc
-    kb_dir = settings.get("kb_dir") or default_kb_dir()
-    log.info("knowledge base %s (embedder %s)", kb_dir, embedder.name)
-    return KnowledgeBase(Path(kb_dir), embedder=embedder, progress=_progress)
+    from mlarchitect.config import load_settings
+
+    from .server import server_from_settings
+
+    configured = load_settings()
+    kb_dir = settings.get("kb_dir") or configured.resolved_kb_dir
+    # with a Chroma server configured the knowledge base is there (kb_dir then holds local caches only)
+    server = server_from_settings(configured)
+    log.info("knowledge base %s (embedder %s)", server.describe() if server else kb_dir, embedder.name)
+    return KnowledgeBase(Path(kb_dir), embedder=embedder, progress=_progress, server=server)
 
 
 def _dump(data: Any) -> None:
@@ -187,16 +192,12 @@ def add(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 @click.pass_context
 def list_documents(ctx: click.Context, as_json: bool) -> None:
     """Your documents (added with `kb add`): id, title, chunks, when added, source."""
-    from datetime import datetime, timezone
-
     knowledge = _open(ctx)
     rows = []
     for doc_id, entry in sorted(knowledge.documents().items()):
         if entry.kind != "user":
             continue
-        saved = knowledge._blob_path(doc_id)  # the saved text, written when the document was (re)indexed
-        added = (datetime.fromtimestamp(saved.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
-                 if saved.exists() else None)
+        added = knowledge.added_at(doc_id)  # when its saved text was written (the document (re)indexed)
         rows.append({"id": doc_id, "title": entry.title, "source": entry.source, "chunks": entry.chunks,
                      "added": added})
     if as_json:
@@ -226,7 +227,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         ("embedder", s.embedder),
         ("chunker", s.chunker),
         ("index version", s.index_version),
-        ("size on disk", f"{s.size_bytes / 1e6:.1f} MB"),
+        ("size on disk", "on the Chroma server" if s.kb_dir.startswith("chroma://") else f"{s.size_bytes / 1e6:.1f} MB"),
         ("built at", s.built_at or "-"),
         ("directory", s.kb_dir),
     ]

@@ -1,15 +1,21 @@
 """The keyword (BM25) leg of retrieval, on ``bm25s``.
 
-The index is rebuilt in memory from the stored chunk texts when a store is first
-searched (a few tens of milliseconds for the bundled corpus), so it can never
-disagree with the dense index it sits next to.
+The index is built from the stored chunk texts when a generation is first searched and
+kept next to it (``stores/<generation>/bm25/``; on a Chroma server, in a local cache keyed
+by the generation and the knowledge-base version), so it can never disagree with the dense
+index it sits next to, and later processes load it instead of building it again.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -62,37 +68,130 @@ def _stem_words(words: list[str]) -> list[str]:
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed tokens (the same for corpus and queries)."""
+    """Lower-cased, stop-word-free, stemmed tokens of a corpus (``bm25s``'s tokenizer)."""
     import bm25s
 
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False)
 
 
-class LexicalIndex:
-    """BM25 over a fixed list of chunk texts; ``scores`` gives one score per chunk."""
+def query_tokens(query: str, stopwords: frozenset[str]) -> list[str]:
+    """The tokens of one query, as :func:`tokenize` makes them (lower case, the same pattern, the
+    same stop words, then the stemmer), without importing ``bm25s``."""
+    return [stem(t) for t in _TOKEN.findall(query.lower()) if t not in stopwords]
 
-    def __init__(self, texts: Sequence[str]) -> None:
+
+INDEX_FORMAT = 1
+_ARRAYS = ("data", "indices", "indptr")
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1=1.2, b=0.75) over a fixed list of chunk texts; ``scores`` gives one
+    score per chunk.
+
+    Built with ``bm25s``, which precomputes every (term, chunk) score into a sparse matrix (CSC:
+    ``data``, ``indices``, ``indptr``); a query sums the columns of its terms. Those arrays, the
+    vocabulary and the stop words are all a query needs, so :meth:`cached` keeps them on disk per
+    index generation and later processes load them (a few milliseconds) instead of re-tokenising
+    the corpus and importing ``bm25s``.
+    """
+
+    def __init__(self, texts: Sequence[str] | None = None) -> None:
+        import numpy as np
+
+        self.size = 0
+        self._vocab: dict[str, int] = {}
+        self._stopwords: frozenset[str] = frozenset()
+        self._arrays: dict[str, Any] = {name: np.zeros(1 if name == "indptr" else 0) for name in _ARRAYS}
+        if texts:
+            self._build(texts)
+
+    def _build(self, texts: Sequence[str]) -> None:
         import bm25s
+        from bm25s.stopwords import STOPWORDS_EN
 
         self.size = len(texts)
-        self._retriever: Any = None
-        self._vocab: dict[str, int] = {}
-        if texts:
-            corpus_tokens = tokenize(texts)
-            # An empty document would break bm25s' vocabulary; give it a placeholder token.
-            corpus_tokens = [toks or ["\x00empty"] for toks in corpus_tokens]
-            retriever = bm25s.BM25(k1=1.2, b=0.75)
-            retriever.index(corpus_tokens, show_progress=False)
-            self._retriever = retriever
-            self._vocab = retriever.vocab_dict
+        corpus_tokens = tokenize(texts)
+        # An empty document would break bm25s' vocabulary; give it a placeholder token.
+        corpus_tokens = [toks or ["\x00empty"] for toks in corpus_tokens]
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever.index(corpus_tokens, show_progress=False)
+        if getattr(retriever, "nonoccurrence_array", None) is not None:  # pragma: no cover - not Lucene
+            raise RuntimeError("BM25 variant with non-occurrence scores is not supported")
+        self._vocab = {str(k): int(v) for k, v in retriever.vocab_dict.items()}
+        self._stopwords = frozenset(STOPWORDS_EN)
+        self._arrays = {name: retriever.scores[name] for name in _ARRAYS}
 
     def scores(self, query: str) -> Any:
         """BM25 score of every chunk for ``query`` (numpy float32 array, zeros when nothing matches)."""
         import numpy as np
 
+        scores = np.zeros(self.size, dtype=np.float32)
         if not self.size:
-            return np.zeros(0, dtype=np.float32)
-        tokens = [t for t in tokenize([query])[0] if t in self._vocab]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+            return scores
+        ids = [self._vocab[t] for t in query_tokens(query, self._stopwords) if t in self._vocab]
+        data, indices, indptr = (self._arrays[name] for name in _ARRAYS)
+        last = len(indptr) - 1  # bm25s' vocabulary may hold one more (unscored) entry than the matrix
+        for token_id in ids:  # a repeated query term counts again, as in bm25s
+            if token_id >= last:
+                continue
+            start, end = int(indptr[token_id]), int(indptr[token_id + 1])
+            np.add.at(scores, indices[start:end], data[start:end])
+        return scores
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: Path, *, key: str) -> None:
+        """Write the index to ``folder`` (atomically: a sibling temporary folder renamed into place)."""
+        import numpy as np
+
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            for name in _ARRAYS:
+                np.save(tmp / f"{name}.npy", np.asarray(self._arrays[name]), allow_pickle=False)
+            meta = {"format": INDEX_FORMAT, "key": key, "size": self.size, "vocab": self._vocab,
+                    "stopwords": sorted(self._stopwords)}
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, folder)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another process saved it first, or a read-only store
+            raise
+
+    @classmethod
+    def load(cls, folder: Path, *, key: str, size: int) -> LexicalIndex | None:
+        """The index saved in ``folder`` for ``key`` and ``size`` chunks, or None."""
+        import numpy as np
+
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != INDEX_FORMAT or meta.get("key") != key or meta.get("size") != size:
+                return None
+            arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in _ARRAYS}
+            vocab = {str(k): int(v) for k, v in dict(meta["vocab"]).items()}
+            stopwords = frozenset(str(w) for w in meta["stopwords"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not 0 < len(arrays["indptr"]) <= len(vocab) + 1:
+            return None
+        index = cls()
+        index.size, index._vocab, index._stopwords, index._arrays = size, vocab, stopwords, arrays
+        return index
+
+    @classmethod
+    def cached(cls, texts: Sequence[str], folder: Path | None, *, key: str) -> LexicalIndex:
+        """The index of ``texts``: loaded from ``folder`` when it holds the one for ``key``, else
+        built and saved there for the next process (when ``folder`` is given and writable)."""
+        if folder is not None:
+            found = cls.load(folder, key=key, size=len(texts))
+            if found is not None:
+                return found
+        index = cls(texts)
+        if folder is not None and texts:
+            try:
+                if Path(folder).exists():
+                    shutil.rmtree(folder, ignore_errors=True)  # a stale or damaged copy
+                index.save(folder, key=key)
+            except OSError:
+                pass  # a cache only
+        return index

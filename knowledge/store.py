@@ -89,6 +89,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.name = self.path.name
         self.chroma_dir = self.path / "chroma"
         self.chunks_path = self.path / "chunks.json"
         self._client: Any = None
@@ -167,6 +168,12 @@ class Store:
             if child.is_dir():
                 shutil.copytree(child, target.chroma_dir / child.name)
         shutil.copy2(self.chunks_path, target.chunks_path)
+
+    def load_table(self) -> ChunkTable:
+        return ChunkTable.load(self.chunks_path)
+
+    def save_table(self, table: ChunkTable) -> None:
+        table.save(self.chunks_path)
 
     # -- writes ----------------------------------------------------------------------------
     def add(self, kind: str, ids: Sequence[str], embeddings: Any, texts: Sequence[str], metas: Sequence[dict]) -> None:

@@ -110,6 +110,25 @@ class Settings(BaseSettings):
         description="Per base URL (exactly as OPENAI_BASE_URL), the model names behind the tiers on that server; "
         "a base URL listed here turns tiers on for it.",
     )
+    chroma_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHROMA_HOST", "MLARCHITECT_CHROMA_HOST", "chroma_host"),
+        description="A Chroma server that holds the knowledge base (shared by every process that names it); "
+        "unset: the embedded store in kb_dir.",
+    )
+    chroma_port: int = Field(
+        default=8000, ge=1, le=65535,
+        validation_alias=AliasChoices("CHROMA_PORT", "MLARCHITECT_CHROMA_PORT", "chroma_port"),
+    )
+    chroma_prefix: str = Field(
+        default="mlarchitect", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        description="Prefix of this knowledge base's collection names on the Chroma server.",
+    )
+    checkpoint_url: str | None = Field(
+        default=None,
+        description="postgresql://... : LangGraph checkpoints in PostgreSQL (shared by every process that names "
+        "it); unset: <data_dir>/checkpoints.sqlite.",
+    )
     probe: bool = Field(default=True, description="Probe an OpenAI-compatible server's capabilities once per model.")
     probe_ttl_s: float = Field(default=7 * 24 * 3600, ge=0, description="How long a probe result is trusted.")
 
@@ -143,6 +162,11 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def checkpoint_target(self) -> Path | str:
+        """Where checkpoints live: the PostgreSQL URL when set, else the SQLite file."""
+        return self.checkpoint_url or self.checkpoint_path
 
     @property
     def probe_cache_path(self) -> Path:

@@ -152,10 +152,10 @@ def build_server(settings: Settings | None = None) -> MCPServer:
             raise ToolError("the query is empty")
 
         def search() -> list[Any]:
-            from mlarchitect.knowledge.base import shared_knowledge_base
+            from mlarchitect.knowledge.base import knowledge_base_for
 
             # the process's one knowledge base, the one the design runs use too
-            return shared_knowledge_base(base.resolved_kb_dir).search(query, k=k, workflow=workflow, dedupe=True)
+            return knowledge_base_for(base).search(query, k=k, workflow=workflow, dedupe=True)
 
         hits = await asyncio.to_thread(search)
         return PatternHits(query=query, hits=[

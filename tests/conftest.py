@@ -17,7 +17,8 @@ EVAL_DIR = Path(__file__).resolve().parent / "evalsets" / "public"
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No real keys, no user config, data in a temp dir."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MLARCHITECT_MODEL", "MLARCHITECT_OFFLINE",
-                 "MLARCHITECT_AGENTS_DIR", "MLARCHITECT_SKILLS_DIR"):
+                 "MLARCHITECT_AGENTS_DIR", "MLARCHITECT_SKILLS_DIR", "CHROMA_HOST", "CHROMA_PORT",
+                 "MLARCHITECT_CHROMA_HOST", "MLARCHITECT_CHROMA_PORT", "MLARCHITECT_CHECKPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MLARCHITECT_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("MLARCHITECT_DATA_DIR", str(tmp_path / "data"))

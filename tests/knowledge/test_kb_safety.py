@@ -220,7 +220,7 @@ def test_a_crashed_write_leaves_the_previous_index_in_place(new_kb, monkeypatch:
     def boom(*args, **kwargs):
         raise RuntimeError("simulated crash while embedding")
 
-    monkeypatch.setattr(new_kb, "_embed", boom)
+    monkeypatch.setattr(new_kb.indexer, "embed", boom)
     with pytest.raises(RuntimeError):
         new_kb.add_texts([("notes/y.md", "# Y\n\nnew text", {})])
     monkeypatch.undo()

@@ -197,9 +197,9 @@ class ChatApp(App[None]):
     def warm_up_engine(self) -> None:
         """After the first frame: import the engine, open the knowledge base."""
         try:
-            from mlarchitect.knowledge import KnowledgeBase
+            from mlarchitect.knowledge.base import knowledge_base_for
 
-            kb = KnowledgeBase(self.settings.resolved_kb_dir)
+            kb = knowledge_base_for(self.settings)  # kb_dir or the Chroma server; the designs' instance
             kb.ensure_built()
             label = f"{kb.stats().chunks:,} chunks"
             self._kb = kb
@@ -712,9 +712,9 @@ class ChatApp(App[None]):
         try:
             kb = self._kb
             if kb is None:
-                from mlarchitect.knowledge import KnowledgeBase
+                from mlarchitect.knowledge.base import knowledge_base_for
 
-                kb = KnowledgeBase(self.settings.resolved_kb_dir)
+                kb = knowledge_base_for(self.settings)
                 kb.ensure_built()
                 self._kb = kb
             hits = kb.search(query, k=5)

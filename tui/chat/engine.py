@@ -66,14 +66,19 @@ def _root(thread_id: str, checkpoint_id: str | None = None) -> dict[str, Any]:
     return {"configurable": configurable}
 
 
+def _has_checkpoints(settings: Settings) -> bool:
+    """A checkpoint store may hold threads: a PostgreSQL URL, or the SQLite file exists."""
+    return settings.checkpoint_url is not None or settings.checkpoint_path.exists()
+
+
 def latest_checkpoint(settings: Settings, thread_id: str) -> str | None:
     """The id of the thread's newest checkpoint (after a finished turn: the state
     a later turn can start from), or None when the thread has none."""
-    if not settings.checkpoint_path.exists():
+    if not _has_checkpoints(settings):
         return None
     from mlarchitect.agents.api import checkpointer
 
-    with checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings.checkpoint_target) as saver:
         found = saver.get_tuple(_root(thread_id))
     return None if found is None else found.config["configurable"].get("checkpoint_id")
 
@@ -86,11 +91,11 @@ def fork_thread(settings: Settings, thread_id: str, checkpoint_id: str | None) -
     in a fork taken at the last finished turn (or in a fresh thread when no
     turn finished)."""
     new_id = f"{thread_id.split('~')[0]}~{uuid.uuid4().hex[:6]}"
-    if not checkpoint_id or not settings.checkpoint_path.exists():
+    if not checkpoint_id or not _has_checkpoints(settings):
         return new_id
     from mlarchitect.agents.api import checkpointer
 
-    with checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings.checkpoint_target) as saver:
         found = saver.get_tuple(_root(thread_id, checkpoint_id))
         if found is not None:
             checkpoint = found.checkpoint
@@ -100,11 +105,11 @@ def fork_thread(settings: Settings, thread_id: str, checkpoint_id: str | None) -
 
 
 def delete_thread(settings: Settings, thread_id: str) -> None:
-    if not settings.checkpoint_path.exists():
+    if not _has_checkpoints(settings):
         return
     from mlarchitect.agents.api import checkpointer
 
-    with checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings.checkpoint_target) as saver:
         saver.delete_thread(thread_id)
 
 
