@@ -1146,6 +1146,15 @@ _LANGUAGES = (
 _LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
 
 
+_CODES = {"EN": "english", "DE": "german", "FR": "french", "ES": "spanish", "IT": "italian", "PT": "portuguese",
+          "NL": "dutch", "PL": "polish", "SV": "swedish", "DA": "danish", "FI": "finnish", "JA": "japanese",
+          "ZH": "chinese", "KO": "korean", "AR": "arabic", "RU": "russian", "TR": "turkish",
+          "CS": "czech", "EL": "greek", "HE": "hebrew", "HI": "hindi"}
+_CODE = "|".join(_CODES)
+# two or more language codes joined as a list or a translation direction: "EN->DE/FR/ES", "DE, FR and IT"
+_CODE_LIST = re.compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\s*(?:{_CODE})\b)+")
+
+
 def _languages(acc: Reading) -> list[str]:
     found: list[str] = []
     for clause in acc.clauses:
@@ -1153,6 +1162,10 @@ def _languages(acc: Reading) -> list[str]:
             name = match.group(0).replace("-", "")
             if name not in found and not _negated(clause, match):
                 found.append(name)
+    for match in _CODE_LIST.finditer(acc.text):
+        for code in re.findall(rf"\b(?:{_CODE})\b", match.group(0)):
+            if _CODES[code] not in found:
+                found.append(_CODES[code])
     return found
 
 
