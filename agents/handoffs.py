@@ -239,7 +239,7 @@ def _speller(catalog: AgentCatalog) -> Any:
     speller = _spellers.get(key)
     if speller is None:
         bank = example_bank()
-        texts = [*_design_texts(), *bank["general"], *bank["vocabulary"]]
+        texts = [*_design_texts(), *bank["general"], *bank["vocabulary"] * 3]
         texts += [t for ts in bank["handoffs"].values() for t in ts]
         for spec in catalog.agents.values():
             texts += [spec.description, *spec.triggers, *(b.text for b in spec.will_not)]

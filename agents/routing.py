@@ -264,7 +264,7 @@ def _speller(architect: AgentSpec, skills: SkillCatalog, texts: dict[str, list[s
 
     bank = example_bank()
     domain = [t for ts in texts.values() for t in ts]
-    domain += [e.text for e in bank_examples()] + bank["vocabulary"]
+    domain += [e.text for e in bank_examples()] + bank["vocabulary"] * 3  # spelt right: weigh them up
     domain += [s for ts in bank["handoffs"].values() for s in ts]
     for skill in skills.skills.values():
         domain += [skill.description, *skill.triggers, *skill.hints]

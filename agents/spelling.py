@@ -59,14 +59,30 @@ class Speller:
         counts: Counter[str] = Counter()
         for text in domain_texts:
             counts.update(_WORD.findall(text.lower()))
+        english = frozenset(w.lower() for w in known_words)
         self.frequency = counts
-        self.domain = frozenset(counts)
-        self.known = frozenset(w.lower() for w in known_words) | self.domain
         self._by_length: dict[int, list[str]] = {}
-        for word in sorted(self.domain):
+        for word in sorted(counts):
             if len(word) >= MIN_LENGTH - 1:
                 self._by_length.setdefault(len(word), []).append(word)
+        # the example bank is typed like requests ("pipline"): a rare word one edit from a
+        # commoner domain word is a misspelling, not vocabulary
+        typos = {w for w in counts if w not in english and len(w) >= MIN_LENGTH and self._commoner(w, 1) != w}
+        self.domain = frozenset(counts) - typos
+        for length, words in self._by_length.items():
+            self._by_length[length] = [w for w in words if w not in typos]
+        self.known = english | self.domain
+        self.english = english
         self._cache: dict[str, str] = {}
+
+    def _commoner(self, word: str, limit: int) -> str:
+        """The most frequent domain word within ``limit`` edits that is commoner than ``word``."""
+        best, best_count = word, self.frequency[word]
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for candidate in self._by_length.get(length, []):
+                if self.frequency[candidate] > best_count and edit_distance(word, candidate, limit) <= limit:
+                    best, best_count = candidate, self.frequency[candidate]
+        return best
 
     def correct_word(self, word: str) -> str:
         """The domain word ``word`` was meant to be, or ``word`` itself."""
@@ -86,10 +102,10 @@ class Speller:
     def _inflected(self, low: str) -> bool:
         """A known word with an inflection ("plugs", "tagged", "rerankers") is spelt right."""
         for suffix in _SUFFIXES:
-            if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            if low.endswith(suffix) and len(low) - len(suffix) >= 4:
                 stem = low[: -len(suffix)]
                 if stem in self.known or stem + "e" in self.known or (
-                        len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in self.known):
+                        len(stem) > 4 and stem[-1] == stem[-2] and stem[:-1] in self.english):  # "planned"
                     return True
         return False
 
