@@ -27,6 +27,11 @@ _SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "ly", "ies", "ied")
 _lock = threading.Lock()
 
 
+def _deletes(word: str) -> set[str]:
+    """``word`` and every string one deletion from it."""
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+
+
 def max_distance(word: str) -> int:
     """Edits allowed for a word of this length: 1 up to 7 letters, 2 from 8."""
     return 1 if len(word) < 8 else 2
@@ -67,7 +72,11 @@ class Speller:
                 self._by_length.setdefault(len(word), []).append(word)
         # the example bank is typed like requests ("pipline"): a rare word one edit from a
         # commoner domain word is a misspelling, not vocabulary
-        typos = {w for w in counts if w not in english and len(w) >= MIN_LENGTH and self._commoner(w, 1) != w}
+        deletes: dict[str, list[str]] = {}
+        for word in counts:
+            for key in _deletes(word):
+                deletes.setdefault(key, []).append(word)
+        typos = {w for w in counts if w not in english and len(w) >= MIN_LENGTH and self._commoner(w, deletes) != w}
         self.domain = frozenset(counts) - typos
         for length, words in self._by_length.items():
             self._by_length[length] = [w for w in words if w not in typos]
@@ -75,13 +84,14 @@ class Speller:
         self.english = english
         self._cache: dict[str, str] = {}
 
-    def _commoner(self, word: str, limit: int) -> str:
-        """The most frequent domain word within ``limit`` edits that is commoner than ``word``."""
+    def _commoner(self, word: str, deletes: dict[str, list[str]]) -> str:
+        """The most frequent domain word one edit from ``word`` that is commoner than it
+        (candidates share a one-letter deletion: symmetric-delete lookup)."""
         best, best_count = word, self.frequency[word]
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            for candidate in self._by_length.get(length, []):
-                if self.frequency[candidate] > best_count and edit_distance(word, candidate, limit) <= limit:
-                    best, best_count = candidate, self.frequency[candidate]
+        candidates = {c for key in _deletes(word) for c in deletes.get(key, [])}
+        for candidate in sorted(candidates):
+            if self.frequency[candidate] > best_count and edit_distance(word, candidate, 1) <= 1:
+                best, best_count = candidate, self.frequency[candidate]
         return best
 
     def correct_word(self, word: str) -> str:
