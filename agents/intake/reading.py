@@ -518,10 +518,26 @@ _SCORING = _rx(r"\b(?:scor\w*|predict\w*|classif\w*|api|endpoint|serv\w*|inferen
 _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
 
 
+# a fleet of sources, each reporting at a fixed interval: "200k sensors sending a reading every 10 seconds"
+_FLEET = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|cameras|trucks|"
+    rf"phones|stations|trackers|gateways)\b[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
+    r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
+
+
 def _events(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _EVENTS_SHORT):
         _put_events(acc, clause, match, parse_number(match.group("n")) * 86400, per_second=True)
         return
+    for match in _free_matches(acc, clause, _FLEET):
+        seconds = _period_seconds(match) or 86400.0
+        every = parse_number(match.group("k")) if match.group("k") else 1.0
+        if every > 0:
+            _put_events(acc, clause, match, parse_number(match.group("n")) * 86400 / (seconds * every),
+                        per_second=seconds * every < 3600)
+            if match.group("k"):
+                acc.use(clause.span(match, "k"))
+            return
     for match in _free_matches(acc, clause, _EVENTS):
         if match.group("noun") in ("messages", "msgs") and _CHATTY.search(clause.text):
             continue  # chat messages are requests
@@ -1212,7 +1228,7 @@ _STREAMING = _rx(r"\b(?:streaming|event streams?|real[- ]time streams?|stream pr
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
-    r"daily (?:batch|job|scoring|run)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
+    r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
 )
 _TRAINING = _rx(r"\b(?:re-?train\w*|train\w*|fine-?tun\w*|re-?index\w*|ingest\w*)\b")
 
