@@ -112,8 +112,8 @@ _OPTIONAL_GROUP = re.compile(r"\s*\(([^(){}]*)\{(\w+)\}([^(){}]*)\)")
 
 
 def _flow_label(text: str, values: dict[str, str]) -> str:
-    """A data-flow label with this request's figures: a "(…{name}…)" group whose value is
-    unknown is left out."""
+    """A blueprint text (a data-flow label, a section line) with this request's figures: a
+    "(…{name}…)" group whose value is unknown is left out."""
     def group(m: re.Match[str]) -> str:
         return f" ({m.group(1)}{values[m.group(2)]}{m.group(3)})" if m.group(2) in values else ""
 
@@ -129,7 +129,7 @@ def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]
         if not holds(item.get("when"), req, chosen):
             return None
         item = item["text"]
-    return str(item).format_map(_Vars(values))
+    return _flow_label(str(item), values)
 
 
 def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None) -> dict[str, Any]:
