@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 from pydantic import BaseModel, Field
@@ -122,7 +123,11 @@ HANDOFF_MIN_SIMILARITY = 0.6  # a request part must be at least this close to th
 HANDOFF_MARGIN = 0.1  # ... and closer by this much than to any design request of the bank
 _DESIGN_LEAD = re.compile(
     r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?|help\s+(?:me|us)\s+)?"
-    r"(?:re)?(?:design|architect|plan|propose|outline|sketch|set up an?|build an?|create an?)\b", re.I)
+    r"(?:re)?(?:design|architect|plan|propose|outline|sketch)\b", re.I)
+# "build a ..." opening the request asks for the system itself (design wording); a later
+# clause "... and build a React front-end" asks for a piece of work on top of it
+_BUILD_LEAD = re.compile(r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?)?"
+                         r"(?:set up|build|create)\s+an?\b", re.I)
 # Actions the architect does not do itself (its Boundaries: code, deploy, audit, tune,
 # optimise, test, integrate); a part of the request without one is design wording.
 _ACTION = re.compile(
@@ -130,8 +135,13 @@ _ACTION = re.compile(
     r"deploy|ship|containeri[sz]e|provision|automate|wire|roll\s+(?:it\s+)?out|"
     r"tune|optimi[sz]e|improve|fix|diagnose|speed\s+up|cut|reduce|lower|shrink|raise|make\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+(?:faster|cheaper|quicker)|"
     r"profile|find|review|audit|assess|check|threat-model|red-team|pen-?test|"
-    r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify)\b",
+    r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify|"
+    r"give|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
+    r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover)\b",
     re.I)
+# "we are not allowed to add another database", "without building a parallel platform": a
+# prohibition, not an ask
+_NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|can't|isn't|aren't)\s+(?:\w+\s+){0,3}$", re.I)
 _SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
 
 
@@ -142,7 +152,28 @@ def _action_parts(request: str) -> list[str]:
     spans = [sentence[m.end():].strip(" ,.;:") for sentence in sentences for m in _CLAUSE_SPLIT.finditer(sentence)]
     whole = request.strip(" ,.;:")
     parts = [p for p in dict.fromkeys([whole, *sentences, *clauses(request), *spans]) if len(p.split()) >= 3]
-    return [p for p in parts if _ACTION.search(p) and not _DESIGN_LEAD.match(p)]
+    opening = whole[:40].lower()
+    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p)
+            and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))]
+
+
+def _later_design_parts(request: str) -> list[str]:
+    """Clauses after the first that open with a design verb ("..., and plan its Kubernetes
+    deployment"): a further piece of work, unlike a bare constraint ("HIPAA, EU only")."""
+    found = clauses(request)
+    return [p for p in found[1:] if _DESIGN_LEAD.match(p)]
+
+
+def _asks(part: str) -> bool:
+    """Whether ``part`` asks for an action: an action verb that is not prohibited ("not allowed to add")."""
+    return any(not _NEGATION.search(part[:m.start()]) for m in _ACTION.finditer(part))
+
+
+def _noun_trigger(phrase: str) -> bool:
+    """A trigger that names a technology or regulation ("HIPAA", "Kubernetes", "SOC 2") rather
+    than asking for work: stated as a constraint it is no handoff, asked about it is."""
+    words = phrase.split()
+    return len(words) == 1 or all(not w.isalpha() or w.isupper() for w in words)
 
 
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
@@ -150,7 +181,8 @@ LEXICAL_CAP = 0.2
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
 your into over under than then when which who what how why all any each every other more most some such only
 own same so too very can will just should now ml llm llms model models system systems design designs data agent
-agents build builds make makes work works request requests""".split())
+agents build builds make makes work works request requests without where there here also about after before
+while then them they we us you not no yes""".split())
 
 
 def _words(text: str) -> set[str]:
@@ -158,10 +190,23 @@ def _words(text: str) -> set[str]:
 
 
 def _distinctive_words(names: list[str], catalog: AgentCatalog) -> dict[str, set[str]]:
-    """Per candidate, the words of its description and triggers no other candidate's have."""
-    own = {n: _words(" ".join([catalog.agents[n].description, *catalog.agents[n].triggers])) for n in names}
-    return {n: {w for w in own[n] - set().union(*(own[m] for m in names if m != n)) if not _ACTION.fullmatch(w)}
-            for n in names}
+    """Per candidate, the words of its description, triggers and (built-in agents) handoff
+    examples that no other candidate's have and that design requests seldom use."""
+    bank = example_bank()["handoffs"]
+    own = {n: _words(" ".join([catalog.agents[n].description, *catalog.agents[n].triggers,
+                               *(bank.get(n, []) if catalog.agents[n].builtin else [])])) for n in names}
+    common = _design_words()
+    return {n: {w for w in own[n] - set().union(*(own[m] for m in names if m != n)) - common
+                if not _ACTION.fullmatch(w)} for n in names}
+
+
+@lru_cache(maxsize=1)
+def _design_words() -> frozenset[str]:
+    """Words of three or more design requests of the bank (plain design vocabulary)."""
+    from collections import Counter
+
+    counts = Counter(w for text in _design_texts() for w in _words(text))
+    return frozenset(w for w, n in counts.items() if n >= 3)
 
 
 class _Evidence(BaseModel):
@@ -183,6 +228,28 @@ def _agent_texts(target: AgentSpec, owner: AgentSpec) -> list[str]:
     return [t for t in dict.fromkeys(texts) if t.strip()]
 
 
+_spellers: dict[tuple[tuple[str, str, tuple[str, ...]], ...], Any] = {}
+
+
+def _speller(catalog: AgentCatalog) -> Any:
+    """A speller over the agents' definitions and the example bank (one per catalog content)."""
+    from mlarchitect.agents.spelling import Speller, tokenizer_words
+
+    key = tuple((n, a.description, tuple(a.triggers)) for n, a in sorted(catalog.agents.items()))
+    speller = _spellers.get(key)
+    if speller is None:
+        bank = example_bank()
+        texts = [*_design_texts(), *bank["general"], *bank["vocabulary"] * 3]
+        texts += [t for ts in bank["handoffs"].values() for t in ts]
+        for spec in catalog.agents.values():
+            texts += [spec.description, *spec.triggers, *(b.text for b in spec.will_not)]
+        speller = Speller(texts, tokenizer_words())
+        if len(_spellers) > 32:
+            _spellers.clear()
+        _spellers[key] = speller
+    return speller
+
+
 def _design_texts() -> list[str]:
     bank = example_bank()
     return [s for texts in bank["workflows"].values() for s in texts] + [m["request"] for m in bank["mixed"]]
@@ -191,14 +258,17 @@ def _design_texts() -> list[str]:
 def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list[str]) -> list[_Evidence]:
     """Agents among ``names`` the request asks for, with the phrases that show it."""
     found: dict[str, list[str]] = {}
+    request = _speller(catalog).normalise(request)  # "kubernets" → "kubernetes"
+    parts = _action_parts(request)
+    asked = [*parts, *_later_design_parts(request)]
     for name in names:
         target = catalog.agents.get(name)
         if target is None:
             continue
-        hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))]
+        hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))
+                if not _noun_trigger(phrase) or any(match_phrases(p, [phrase]) for p in asked)]
         if hits:
             found[name] = hits
-    parts = _action_parts(request)
     remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part
     if parts and remaining:
         vectors = embed(parts)

@@ -49,7 +49,7 @@ COST_WORDS = re.compile(r"\$|\bbudget\b|\bcosts?\b|\bcheap|\bspend|\bbill\b|per 
 GENERAL = "general"
 
 # --- scorer parameters (tuned on the bank by leave-one-out and on tests/data/routing_dev.jsonl) ---
-K_NEIGHBOURS = 9
+K_NEIGHBOURS = 13
 VOTE_SHARPNESS = 8.0  # neighbour weight = exp(sharpness * similarity)
 SECONDARY_VOTE = 0.5  # a mixed example's vote for its secondary workflow
 W_BANK = 2.0
@@ -169,6 +169,7 @@ def example_bank() -> dict[str, Any]:
             for m in data.get("mixed") or []
         ],
         "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
+        "vocabulary": [str(s) for s in data.get("vocabulary") or []],
     }
 
 
@@ -216,6 +217,7 @@ class _Scorer:
         self.examples = [e for e in bank_examples() if e.primary == GENERAL or e.primary in self.leads]
         self.desc_vectors = {w: embed(texts[w]) for w in self.workflows}
         self.bank_vectors = embed([e.text for e in self.examples])
+        self.speller = _speller(architect, skills, texts)
 
     def keyword_scores(self, request: str) -> dict[str, tuple[float, int]]:
         return {w: score_skill(request, lead) for w, lead in self.leads.items()}
@@ -254,6 +256,25 @@ class _Scorer:
         exp = {k: math.exp(v - top) for k, v in raw.items()}
         total = sum(exp.values())
         return {k: exp[k] / total for k in raw}, {w: keywords[w][0] for w in self.workflows}
+
+
+def _speller(architect: AgentSpec, skills: SkillCatalog, texts: dict[str, list[str]]) -> Any:
+    """A speller over the words of the definitions and the example bank."""
+    from mlarchitect.agents.spelling import Speller, tokenizer_words
+
+    bank = example_bank()
+    domain = [t for ts in texts.values() for t in ts]
+    domain += [e.text for e in bank_examples()] + bank["vocabulary"] * 3  # spelt right: weigh them up
+    domain += [s for ts in bank["handoffs"].values() for s in ts]
+    for skill in skills.skills.values():
+        domain += [skill.description, *skill.triggers, *skill.hints]
+    domain.append(architect.description)
+    return Speller(domain, tokenizer_words())
+
+
+def normalise(request: str, architect: AgentSpec, skills: SkillCatalog) -> str:
+    """The request with misspelt domain words corrected ("pipline" → "pipeline"), for scoring only."""
+    return _scorer(architect, skills).speller.normalise(request)
 
 
 _scorers: dict[tuple[Any, ...], _Scorer] = {}
@@ -303,6 +324,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> R
     scorer = _scorer(architect, skills)
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
+    request = scorer.speller.normalise(request)
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors

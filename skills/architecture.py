@@ -8,6 +8,7 @@ arguments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -69,7 +70,54 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
     for slot, choice in choices.items():
         if choice.chosen is not None:
             out[slot] = choice.chosen.name
+    if req.languages:
+        out["languages"] = ", ".join(lang.capitalize() for lang in req.languages)
+    if req.model_family is not None:
+        out["model"] = req.model_family.value
+    out.update(_volumes(req))
     return out
+
+
+def _volumes(req: Requirements) -> dict[str, str]:
+    """This request's volumes for data-flow labels, each marked when it was assumed."""
+    from mlarchitect.render_markdown import human_number
+
+    def mark(fact: Any, text: str) -> str:
+        return text if fact.stated else f"{text}, assumed"
+
+    out: dict[str, str] = {}
+    if req.corpus is not None:
+        out["documents"] = mark(req.corpus, f"{human_number(req.corpus.value.amount)} {req.corpus.value.unit}")
+    if req.requests_per_day is not None:
+        out["requests"] = mark(req.requests_per_day, f"{human_number(req.requests_per_day.value)} requests/day")
+    if req.peak_rps is not None:
+        out["peak"] = mark(req.peak_rps, f"{human_number(req.peak_rps.value)} requests/s at peak")
+    if req.batch_volume is not None:
+        out["batch_rows"] = mark(req.batch_volume, f"{human_number(req.batch_volume.value.amount)} "
+                                                   f"{req.batch_volume.value.unit} per run")
+    if req.events_per_day is not None:
+        out["events"] = mark(req.events_per_day, f"{human_number(req.events_per_day.value)} events/day")
+    elif req.data_volume_gb_per_day is not None:
+        out["events"] = mark(req.data_volume_gb_per_day, f"{human_number(req.data_volume_gb_per_day.value)} GB/day")
+    if req.labelled_examples is not None:
+        out["labelled_examples"] = mark(req.labelled_examples, f"{human_number(req.labelled_examples.value)} labelled")
+    if req.team_size is not None:
+        out["people"] = mark(req.team_size, f"{req.team_size.value} people")
+    if req.retention_days is not None:
+        out["kept"] = mark(req.retention_days, f"kept {human_number(req.retention_days.value)} days")
+    return out
+
+
+_OPTIONAL_GROUP = re.compile(r"\s*\(([^(){}]*)\{(\w+)\}([^(){}]*)\)")
+
+
+def _flow_label(text: str, values: dict[str, str]) -> str:
+    """A blueprint text (a data-flow label, a section line) with this request's figures: a
+    "(…{name}…)" group whose value is unknown is left out."""
+    def group(m: re.Match[str]) -> str:
+        return f" ({m.group(1)}{values[m.group(2)]}{m.group(3)})" if m.group(2) in values else ""
+
+    return _OPTIONAL_GROUP.sub(group, text).format_map(_Vars(values))
 
 
 def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]) -> str | None:
@@ -81,7 +129,7 @@ def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]
         if not holds(item.get("when"), req, chosen):
             return None
         item = item["text"]
-    return str(item).format_map(_Vars(values))
+    return _flow_label(str(item), values)
 
 
 def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None) -> dict[str, Any]:
@@ -120,7 +168,8 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
             used[slot] = choice
         components.append(entry)
     names = {c["name"] for c in components}
-    flows = [list(f) for f in blueprint.get("data_flows", []) if f[0] in names and f[1] in names]
+    flows = [[f[0], f[1], *(_flow_label(str(x), values) for x in f[2:])]
+             for f in blueprint.get("data_flows", []) if f[0] in names and f[1] in names]
     risks = []
     for rule in blueprint.get("risk_rules", []):
         if holds(rule.get("when"), req, chosen_ids):

@@ -127,7 +127,9 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         kind = "an LLM" if req.model_kind.value == "llm" else "a classic ML model"
         out.append(f"does not apply to {kind} ({_quote(req.model_kind)})")
     if option.max_scale is not None and scale is not None and scale > option.max_scale:
-        out.append(f"suits up to {option.max_scale:,.0f}; this design needs {scale:,.0f}")
+        from mlarchitect.render_markdown import human_number
+
+        out.append(f"suits up to {human_number(option.max_scale)}; this design needs {human_number(scale)}")
     if option.residency and req.data_residency is not None:
         region = req.data_residency.value.lower()
         if not any(region.startswith(r.lower()) or r.lower() == "any" for r in option.residency):

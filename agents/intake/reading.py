@@ -518,10 +518,26 @@ _SCORING = _rx(r"\b(?:scor\w*|predict\w*|classif\w*|api|endpoint|serv\w*|inferen
 _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
 
 
+# a fleet of sources, each reporting at a fixed interval: "200k sensors sending a reading every 10 seconds"
+_FLEET = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|cameras|trucks|"
+    rf"phones|stations|trackers|gateways)\b[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
+    r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
+
+
 def _events(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _EVENTS_SHORT):
         _put_events(acc, clause, match, parse_number(match.group("n")) * 86400, per_second=True)
         return
+    for match in _free_matches(acc, clause, _FLEET):
+        seconds = _period_seconds(match) or 86400.0
+        every = parse_number(match.group("k")) if match.group("k") else 1.0
+        if every > 0:
+            _put_events(acc, clause, match, parse_number(match.group("n")) * 86400 / (seconds * every),
+                        per_second=seconds * every < 3600)
+            if match.group("k"):
+                acc.use(clause.span(match, "k"))
+            return
     for match in _free_matches(acc, clause, _EVENTS):
         if match.group("noun") in ("messages", "msgs") and _CHATTY.search(clause.text):
             continue  # chat messages are requests
@@ -1146,6 +1162,15 @@ _LANGUAGES = (
 _LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
 
 
+_CODES = {"EN": "english", "DE": "german", "FR": "french", "ES": "spanish", "IT": "italian", "PT": "portuguese",
+          "NL": "dutch", "PL": "polish", "SV": "swedish", "DA": "danish", "FI": "finnish", "JA": "japanese",
+          "ZH": "chinese", "KO": "korean", "AR": "arabic", "RU": "russian", "TR": "turkish",
+          "CS": "czech", "EL": "greek", "HE": "hebrew", "HI": "hindi"}
+_CODE = "|".join(_CODES)
+# two or more language codes joined as a list or a translation direction: "EN->DE/FR/ES", "DE, FR and IT"
+_CODE_LIST = re.compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\s*(?:{_CODE})\b)+")
+
+
 def _languages(acc: Reading) -> list[str]:
     found: list[str] = []
     for clause in acc.clauses:
@@ -1153,6 +1178,10 @@ def _languages(acc: Reading) -> list[str]:
             name = match.group(0).replace("-", "")
             if name not in found and not _negated(clause, match):
                 found.append(name)
+    for match in _CODE_LIST.finditer(acc.text):
+        for code in re.findall(rf"\b(?:{_CODE})\b", match.group(0)):
+            if _CODES[code] not in found:
+                found.append(_CODES[code])
     return found
 
 
@@ -1199,7 +1228,7 @@ _STREAMING = _rx(r"\b(?:streaming|event streams?|real[- ]time streams?|stream pr
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
-    r"daily (?:batch|job|scoring|run)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
+    r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
 )
 _TRAINING = _rx(r"\b(?:re-?train\w*|train\w*|fine-?tun\w*|re-?index\w*|ingest\w*)\b")
 

@@ -61,12 +61,16 @@ def compose_design(
 ) -> DesignContent:
     specs = workflows_for(architect, catalog, workflow, skills)
     archs = [r.data for r in results if r.tool.endswith("_design_architecture")]
-    components = [Component.model_validate({k: v for k, v in c.items() if k != "hosted"})
+    # the reason for each choice is written once, under Alternatives and trade-offs
+    components = [Component.model_validate({**{k: v for k, v in c.items() if k != "hosted"},
+                                            "decisions": [d for d in c.get("decisions", [])
+                                                          if not d.startswith("Chosen because")]})
                   for b in archs for c in b.get("components", [])]
     flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
              for b in archs for f in b.get("data_flows", [])]
     chosen_words = {w for c in components for w in _words(c.technology)}
-    steps = _steps(specs, results, prefix=len(specs) > 1, focus=_words(request) | chosen_words)
+    steps = _steps(specs, results, prefix=len(specs) > 1, focus=_words(request) | chosen_words,
+                   asked=_words(request) | _fact_words(req))
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
@@ -89,7 +93,34 @@ def compose_design(
         open_questions=_open_questions(req, workflow),
     )
     _workflow_sections(content, archs, req, results)
+    _drop_repeated_practices(content)
     return content
+
+
+REPEAT_MIN_SHARED = 0.5  # a practice sharing this share of its words with a section line says it again
+
+
+def _drop_repeated_practices(content: DesignContent) -> None:
+    """A workflow practice that repeats a line of the workflow's own section (evaluation
+    framework, serving specification ...) or a component's responsibility is said once."""
+    said: list[set[str]] = [_words(f"{c.name} {c.responsibility}") for c in content.components]
+    for section in (content.evaluation_framework, content.serving_specification,
+                    content.experiment_tracking, content.data_pipeline):
+        if section is None:
+            continue
+        for value in section.model_dump().values():
+            for line in value if isinstance(value, list) else [value]:
+                if isinstance(line, str) and line.strip():
+                    said.append(_words(line))
+    for step in content.steps:
+        kept = []
+        for decision in step.decisions:
+            words = _words(decision)
+            repeated = bool(words) and any(len(words & other) >= max(3, REPEAT_MIN_SHARED * len(words))
+                                           for other in said)
+            if not repeated or decision.startswith("Schema:"):
+                kept.append(decision)
+        step.decisions = kept
 
 
 def _rejected_terms(results: list[ToolResult]) -> set[str]:
@@ -108,23 +139,29 @@ def _rejected_terms(results: list[ToolResult]) -> set[str]:
 
 
 PRACTICES_PER_STEP = 3
+GENERAL_PRACTICES_PER_STEP = 1
 
 
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
-           focus: set[str] | None = None) -> list[DesignStep]:
+           focus: set[str] | None = None, asked: set[str] | None = None) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
-    practice naming an option the constraints ruled out is dropped)."""
+    practice naming an option the constraints ruled out is dropped). A practice
+    sharing no word with the request (``asked``) is general advice: at most
+    ``GENERAL_PRACTICES_PER_STEP`` of those per step."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
     ruled_out = _rejected_terms(results)
     focus = focus or set()
+    asked = focus if asked is None else asked
     for spec in specs:
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
             allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)]
-            ranked = sorted(allowed, key=lambda p: -len(_words(p) & focus))  # stable: ties keep their order
-            keep = set(ranked[:PRACTICES_PER_STEP])
+            ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
+            specific = [p for p in ranked if _words(p) & asked]
+            general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
+            keep = set([*specific, *general][:PRACTICES_PER_STEP])
             decisions = [p for p in allowed if p in keep]
             if step.code:
                 decisions.append(f"Schema:\n```python\n{step.code}\n```")
@@ -150,11 +187,22 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
         for rec in result.recommendations:
             if rec.startswith("Prices are"):  # a cost assumption, reported under cost analysis
                 continue
+            if result.tool.endswith("_design_architecture") and not rec.startswith("Unresolved:"):
+                continue  # a component choice: stated under Components and Alternatives and trade-offs
             target = _best_step(vocab, rec)
             specific[target if target is not None else len(steps) - 1].append(rec)
     for step, first in zip(steps, specific):
         step.decisions = [*first, *step.decisions]
     return steps
+
+
+def _fact_words(req: Requirements) -> set[str]:
+    """Words of the request's stated facts (their quotes and values): what it is about."""
+    words: set[str] = set()
+    for fact in req.stated_facts().values():
+        words |= _words(f"{fact.quote} {fact.value if isinstance(fact.value, str) else ''}")
+    words |= {w for lang in req.languages for w in _words(lang)}
+    return words
 
 
 def _best_step(vocab: list[set[str]], text: str) -> int | None:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
 SKILL = "evaluation-metrics"
-Task = Literal["rag", "summarization", "classification", "generation", "chat", "extraction", "ranking"]
+Task = Literal["rag", "summarization", "classification", "generation", "chat", "extraction", "ranking",
+               "translation", "forecasting"]
 
 _METRICS: dict[str, list[str]] = {
     "rag": [
@@ -51,6 +52,16 @@ _METRICS: dict[str, list[str]] = {
         "custom metric: critical-field accuracy weighted by business impact",
     ],
     "ranking": ["nDCG@k, MRR, recall@k", "click-through and implicit feedback online", "A/B test on a business metric"],
+    "translation": [
+        "chrF++ and COMET against reference translations, per language pair and domain (BLEU as a trend signal only)",
+        "human error annotation (accuracy, fluency, terminology; MQM-style severity) on a stratified sample per language pair",
+        "terminology consistency: share of glossary terms translated as agreed, per domain",
+    ],
+    "forecasting": [
+        "MASE and sMAPE against a seasonal-naive baseline on a rolling-origin backtest",
+        "bias (mean error) per segment and forecast horizon",
+        "prediction-interval coverage at the stated service level",
+    ],
 }
 
 
@@ -135,7 +146,7 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
 
 ASSUMED_BASELINE = 0.05  # a click-through-like rate when the request states none
 
-_TASK_WORDS = (("summar", "summarization"), ("classif", "classification"), ("extract", "extraction"),
+_TASK_WORDS = (("translat", "translation"), ("forecast", "forecasting"), ("summar", "summarization"), ("classif", "classification"), ("extract", "extraction"),
                ("rank", "ranking"), ("recommend", "ranking"), ("search", "ranking"), ("rag", "rag"),
                ("retriev", "rag"), ("chat", "chat"), ("assistant", "chat"), ("support", "chat"))
 
@@ -146,7 +157,10 @@ def infer_task(text: str) -> str:
 
 
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, request: str = "") -> list[PlannedCall]:
-    calls = [PlannedCall(name="eval_recommend_metrics", args={"task": infer_task(request)}, phase=1)]
+    task = infer_task(request)
+    if task in ("generation", "chat") and req.model_kind is not None and req.model_kind.value == "classic_ml":
+        task = "classification"  # a tabular model (XGBoost credit scores, churn): no text to judge
+    calls = [PlannedCall(name="eval_recommend_metrics", args={"task": task}, phase=1)]
     args: dict[str, object] = {"stated_inputs": []}
     baseline = req.baseline_rate.value if req.baseline_rate is not None else None
     if baseline is not None:

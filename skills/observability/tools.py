@@ -52,10 +52,28 @@ class MonitoringArgs(BaseModel):
     requests_per_day: float | None = Field(default=None, ge=0)
     log_kb_per_request: float = Field(default=4.0, gt=0)
     retention_days: int = Field(default=30, gt=0)
+    stages: list[str] = Field(default_factory=list, description="The design's components, in request order: one trace span each.")
+    latency_target: str = Field(default="", description="The latency target, e.g. 'p95 ≤ 2 s'.")
+    monthly_budget_usd: float | None = Field(default=None, ge=0, description="A stated monthly budget.")
+
+
+def _common(args: MonitoringArgs) -> list[str]:
+    """The signals every design needs, written for this design's stages, target and budget."""
+    recs = list(_COMMON)
+    if args.stages:
+        recs[1] = (f"OpenTelemetry traces with one span per stage ({', '.join(args.stages[:6])}) so a slow "
+                   "request can be followed across services")
+    if args.latency_target:
+        recs[2] = (f"Latency percentiles p50/p95/p99 and error rate per endpoint on a dashboard, with SLO "
+                   f"burn-rate alerts against the {args.latency_target} target")
+    if args.monthly_budget_usd:
+        recs[3] = (f"Cost per request and per day, alerting at 80% of the ${args.monthly_budget_usd:,.0f} monthly "
+                   f"budget (${0.8 * args.monthly_budget_usd:,.0f})")
+    return recs
 
 
 def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
-    recs = [*_COMMON, *_BY_WORKFLOW.get(args.workflow, [])]
+    recs = [*_common(args), *_BY_WORKFLOW.get(args.workflow, [])]
     calcs = []
     if args.requests_per_day:
         gb = args.requests_per_day * args.log_kb_per_request * args.retention_days / 1e6
@@ -95,4 +113,12 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["requests_per_day"] = round(req.requests_per_day.value, 2)
     if req.retention_days is not None:
         args["retention_days"] = max(1, int(req.retention_days.value))
+    stages = [str(c.get("name", "")) for r in results if r.tool.endswith("_design_architecture")
+              for c in r.data.get("components", []) if c.get("name")]
+    if stages:
+        args["stages"] = list(dict.fromkeys(stages))
+    if req.latency is not None and req.latency.stated:
+        args["latency_target"] = f"{req.latency.value.percentile} ≤ {req.latency.value.seconds:g} s"
+    if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
+        args["monthly_budget_usd"] = req.monthly_budget_usd.value
     return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]

@@ -1,0 +1,152 @@
+"""Spelling normalisation of a request against the definitions' vocabulary.
+
+A word of the request that is neither an English word known to the bundled
+embedder's tokenizer nor a word of the domain vocabulary (the skills' and
+agents' definitions, the routing example bank and its ``vocabulary`` list) is
+replaced by the closest domain word within a small edit distance ("retreival" →
+"retrieval", "kubernets" → "kubernetes", "endpont" → "endpoint"). Words with
+digits, short words and words with no close domain word are kept as typed.
+
+Routing and handoff selection score the normalised text; the request itself is
+never changed in the deliverable.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+MIN_LENGTH = 5  # shorter words are too ambiguous to correct
+_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_WORD = re.compile(r"[a-z]{3,}")
+
+_SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "ly", "ies", "ied")
+_lock = threading.Lock()
+
+
+def _deletes(word: str) -> set[str]:
+    """``word`` and every string one deletion from it."""
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+
+
+def max_distance(word: str) -> int:
+    """Edits allowed for a word of this length: 1 up to 7 letters, 2 from 8."""
+    return 1 if len(word) < 8 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition is one edit); any value
+    above ``limit`` is reported as ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+class Speller:
+    """Corrects words against a domain vocabulary; English words stay as they are."""
+
+    def __init__(self, domain_texts: Iterable[str], known_words: Iterable[str] = ()) -> None:
+        counts: Counter[str] = Counter()
+        for text in domain_texts:
+            counts.update(_WORD.findall(text.lower()))
+        english = frozenset(w.lower() for w in known_words)
+        self.frequency = counts
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(counts):
+            if len(word) >= MIN_LENGTH - 1:
+                self._by_length.setdefault(len(word), []).append(word)
+        # the example bank is typed like requests ("pipline"): a rare word one edit from a
+        # commoner domain word is a misspelling, not vocabulary
+        deletes: dict[str, list[str]] = {}
+        for word in counts:
+            for key in _deletes(word):
+                deletes.setdefault(key, []).append(word)
+        typos = {w for w in counts if w not in english and len(w) >= MIN_LENGTH and self._commoner(w, deletes) != w}
+        self.domain = frozenset(counts) - typos
+        for length, words in self._by_length.items():
+            self._by_length[length] = [w for w in words if w not in typos]
+        self.known = english | self.domain
+        self.english = english
+        self._cache: dict[str, str] = {}
+
+    def _commoner(self, word: str, deletes: dict[str, list[str]]) -> str:
+        """The most frequent domain word one edit from ``word`` that is commoner than it
+        (candidates share a one-letter deletion: symmetric-delete lookup)."""
+        best, best_count = word, self.frequency[word]
+        candidates = {c for key in _deletes(word) for c in deletes.get(key, [])}
+        for candidate in sorted(candidates):
+            if self.frequency[candidate] > best_count and edit_distance(word, candidate, 1) <= 1:
+                best, best_count = candidate, self.frequency[candidate]
+        return best
+
+    def correct_word(self, word: str) -> str:
+        """The domain word ``word`` was meant to be, or ``word`` itself."""
+        low = word.lower()
+        if len(low) < MIN_LENGTH or low in self.known or self._inflected(low):
+            return word
+        with _lock:
+            cached = self._cache.get(low)
+        if cached is None:
+            cached = self._closest(low)
+            with _lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[low] = cached
+        return cached if cached != low else word
+
+    def _inflected(self, low: str) -> bool:
+        """A known word with an inflection ("plugs", "tagged", "rerankers") is spelt right."""
+        for suffix in _SUFFIXES:
+            if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+                stem = low[: -len(suffix)]
+                if stem in self.known or stem + "e" in self.known or (
+                        len(stem) > 4 and stem[-1] == stem[-2] and stem[:-1] in self.english):  # "planned"
+                    return True
+        return False
+
+    def _closest(self, low: str) -> str:
+        limit = max_distance(low)
+        best: tuple[int, int, int, str] | None = None
+        for length in range(len(low) - limit, len(low) + limit + 1):
+            for candidate in self._by_length.get(length, []):
+                d = edit_distance(low, candidate, limit)
+                if d > limit:
+                    continue
+                # fewest edits, then the same first letter, then the commonest domain word
+                key = (d, 0 if candidate[0] == low[0] else 1, -self.frequency[candidate], candidate)
+                if best is None or key < best:
+                    best = key
+        return best[3] if best is not None else low
+
+    def normalise(self, text: str) -> str:
+        """``text`` with each misspelt word replaced by its domain word."""
+        return _TOKEN.sub(lambda m: self.correct_word(m.group(0)), text)
+
+
+@lru_cache(maxsize=1)
+def tokenizer_words() -> frozenset[str]:
+    """Whole English words of the bundled embedder's tokenizer (empty when it cannot be read)."""
+    try:
+        from tokenizers import Tokenizer
+
+        from mlarchitect.knowledge.embedders.static import MODEL_DIR
+
+        vocab = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json")).get_vocab()
+    except Exception:  # noqa: BLE001 - no tokenizer: only the domain vocabulary is known
+        return frozenset()
+    return frozenset(w for w in vocab if w.isalpha() and w.islower())
