@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlarchitect.deliverable import ArchitectureDesign
+from mlarchitect.deliverable import ArchitectureDesign, Provenance
 from mlarchitect.agents.state import validate_request
 from mlarchitect.config import Settings
-from mlarchitect.errors import InputError
+from mlarchitect.errors import InputError, MLArchitectError
 from mlarchitect.events import DeliverableReady, Note, StepStarted
 from mlarchitect.workflows import WORKFLOWS
 
@@ -78,13 +78,19 @@ def stream_design(
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
+    # the response cache: only for a model the settings name (an injected model object has no
+    # stable identity), and only for a fresh request (never a follow-up or a resumed run)
+    cacheable = settings.cache and chat_model is None and not sibling_models
+    key: str | None = None
     with checkpointer(settings.checkpoint_path, keep_threads=settings.max_checkpoint_threads) as saver:
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
         existing = snapshot.values if snapshot else {}
         payload: Any
         if existing.get("design") and (request is None or request == existing.get("request")):
-            yield DeliverableReady(design=ArchitectureDesign.model_validate(existing["design"]))
+            stored = ArchitectureDesign.model_validate(existing["design"])
+            price(stored.provenance, settings)
+            yield DeliverableReady(design=stored)
             return
         if existing and (snapshot.next or snapshot.tasks):  # tasks: a step ended, no new checkpoint yet
             if request is not None and request != existing.get("request"):
@@ -98,6 +104,13 @@ def stream_design(
             payload = {"followup": request}
         else:
             payload = {"request": request}
+            if cacheable:
+                key = design_cache_key(request, workflow, settings, runtime)
+        if key is not None and thread_id is None:
+            # an explicit thread id always runs (its checkpoint is what a follow-up revises)
+            hit = yield from _cached(settings, key, request, started)
+            if hit is not None:
+                return
         if workflow is not None and payload is not None:
             payload["workflow_hint"] = workflow
         stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
@@ -111,7 +124,117 @@ def stream_design(
     result = ArchitectureDesign.model_validate(values["design"])
     result.provenance.duration_s = round(time.perf_counter() - started, 3)
     result.provenance.thread_id = thread
-    yield DeliverableReady(design=result)
+    price(result.provenance, settings)
+    if key is not None and not result.provenance.fallback_used:  # a degraded design is tried again next time
+        yield from _store_in_cache(settings, key, result)
+    log_id = yield from _log(settings, result, cached=False)
+    yield DeliverableReady(design=result, log_id=log_id)
+
+
+def price(provenance: Provenance, settings: Settings) -> None:
+    """Dollars per agent and in total from the reported token usage (see :mod:`mlarchitect.pricing`)."""
+    from mlarchitect.pricing import price_usage
+
+    total: float | None = 0.0
+    why: list[str] = []
+    for usage in provenance.agents:
+        priced = price_usage(usage.model, usage.calls, usage.prompt_tokens, usage.completion_tokens,
+                             settings.pricing, base_url=settings.openai_base_url)
+        usage.cost_usd = priced.cost_usd
+        if priced.cost_usd is None:
+            total = None
+            why.append(priced.note)
+        elif total is not None:
+            total += priced.cost_usd
+    if provenance.llm_calls and not provenance.agents:  # calls with no per-agent usage: unknown
+        total, why = None, ["the run recorded no per-agent usage"]
+    provenance.cost_usd = None if total is None else round(total, 6)
+    provenance.cost_note = "; ".join(dict.fromkeys(why))
+
+
+def design_cache_key(request: str, workflow: str | None, settings: Settings, runtime: Any) -> str:
+    """Everything that decides the answer besides the request: the workflow hint, the model
+    and server, the prompt, knowledge-base and schema versions, the agent and skill files
+    and the settings that shape a run."""
+    import hashlib
+
+    from mlarchitect.deliverable import SCHEMA_VERSION
+    from mlarchitect.design_store import cache_key
+    from mlarchitect.prompts.loader import prompt_version
+
+    def digest(items: Any) -> str:
+        return hashlib.sha256("\0".join(f"{n}\n{b}" for n, b in sorted(items)).encode()).hexdigest()[:16]
+
+    return cache_key(
+        request,
+        workflow=workflow,
+        model=runtime.model_name,
+        offline=runtime.offline,
+        base_url=settings.openai_base_url,
+        prompt_version=prompt_version(runtime.prompts),
+        kb_version=runtime.kb_version,
+        schema_version=SCHEMA_VERSION,
+        agents=digest((a.name, f"{a.model}\n{a.body}") for a in runtime.agents.agents.values()),
+        skills=digest((s.name, s.body) for s in runtime.skills.skills.values()),
+        settings=settings.model_dump(mode="json", include={
+            "tiers", "agent_tiers", "providers", "temperature", "max_tokens", "max_steps", "max_handoffs",
+            "fallback_to_offline"}),
+    )
+
+
+def _cached(settings: Settings, key: str, request: str, started: float) -> Iterator[Any]:
+    """Yield the cached design's events (returns it, or ``None`` on a miss)."""
+    from mlarchitect.design_store import cache_get
+
+    try:
+        entry = cache_get(settings.design_db_path, key)
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"response cache not read: {exc}")
+        return None
+    if entry is None:
+        return None
+    try:
+        result = ArchitectureDesign.model_validate_json(entry.deliverable)
+    except ValueError:
+        yield Note(level="warning", message="response cache entry unreadable; designing again")
+        return None
+    result.provenance.cached = True
+    result.provenance.cached_at = entry.created_at
+    result.provenance.thread_id = None  # nothing was checkpointed: a follow-up needs --thread-id
+    yield StepStarted(step="cache", message=f"served from the response cache (designed {entry.created_at})")
+    log_id = yield from _log(settings, result, cached=True, request=request,
+                             duration_s=round(time.perf_counter() - started, 3))
+    yield DeliverableReady(design=result, log_id=log_id)
+    return result
+
+
+def _store_in_cache(settings: Settings, key: str, result: ArchitectureDesign) -> Iterator[Any]:
+    from mlarchitect.design_store import cache_put
+
+    try:
+        cache_put(settings.design_db_path, key, result.model_dump_json())
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"response cache not written: {exc}")
+
+
+def _log(settings: Settings, result: ArchitectureDesign, *, cached: bool, request: str | None = None,
+         duration_s: float | None = None) -> Iterator[Any]:
+    """Record the design in the design log (returns its id); a failure is a warning, never an error."""
+    if not settings.design_log:
+        return None
+    from mlarchitect.design_store import log_design
+
+    p = result.provenance
+    try:
+        return log_design(
+            settings.design_db_path, request=request or result.request, workflow=result.workflow, model=p.model,
+            duration_s=p.duration_s if duration_s is None else duration_s,
+            llm_calls=0 if cached else p.llm_calls, tokens=0 if cached else p.tokens,
+            cost_usd=0.0 if cached else p.cost_usd, cached=cached, thread_id=p.thread_id,
+            deliverable_json=result.model_dump_json())
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"design log not written: {exc}")
+        return None
 
 
 def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
