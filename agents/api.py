@@ -36,6 +36,14 @@ def design(
     ``thread_id`` names the checkpointed conversation: with ``request=None`` an
     unfinished run is resumed; the same request returns the stored design; a new
     request on a finished thread is a follow-up turn that revises it.
+
+    With no ``thread_id``, a request made before (same text up to whitespace, workflow
+    hint, model and server, prompt, knowledge-base and schema versions, agent and skill
+    files) is answered from the response cache with no model call
+    (``provenance.cached``); ``cache=False`` designs anew. A run with a ``thread_id`` is
+    never answered from the cache (its checkpoint is what a follow-up revises), and a
+    follow-up's design is never stored in it. Every design is recorded in the design log
+    unless ``design_log=False``; cost is in ``provenance.cost_usd``.
     ``workflow`` skips routing (one of :data:`mlarchitect.workflows.WORKFLOWS`).
     ``on_event`` receives every :mod:`mlarchitect.events` event as it happens.
     Keyword ``overrides`` (``model="gpt-5"``, ``offline=True``, ``data_dir=...``)

@@ -1,0 +1,224 @@
+"""The response cache and the design log (``<data_dir>/designs.sqlite``): real SQLite,
+the scripted OpenAI-compatible server for the model path, the ``design log`` commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
+import scenarios as sc  # noqa: E402
+from fake_openai_server import FakeOpenAI  # noqa: E402
+
+from mlarchitect.agents.api import design, stream_design  # noqa: E402
+from mlarchitect.config import Settings  # noqa: E402
+from mlarchitect.design_store import get_design, list_designs, log_design  # noqa: E402
+from mlarchitect.events import DeliverableReady, Note  # noqa: E402
+from mlarchitect.tui.cli import main  # noqa: E402
+
+REQUEST = "Design experiment tracking for a team of 5 researchers fine-tuning models"
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+def _model_settings(api: FakeOpenAI, tmp_path: Path, kb: Path, **extra: object) -> Settings:
+    return Settings(openai_base_url=api.base_url, model=sc.MODEL, data_dir=tmp_path / "data", kb_dir=kb,
+                    max_retries=1, max_tokens=1024, **extra)
+
+
+def _calls(behaviour: sc.Behaviour) -> int:
+    return sum(kind != "probe" for kind in behaviour.log)
+
+
+# --- the cache -------------------------------------------------------------------
+
+
+def test_repeat_is_served_from_cache_with_zero_model_calls(tmp_path: Path, shared_kb_dir: Path) -> None:
+    behaviour = sc.Behaviour()
+    with FakeOpenAI("cache", [], responder=behaviour, models=behaviour.served) as api:
+        settings = _model_settings(api, tmp_path, shared_kb_dir)
+        first = design(sc.REQUEST, settings=settings)
+        sent = _calls(behaviour)
+        assert sent == 3 and not first.provenance.cached
+        again = design("  " + sc.REQUEST.replace(" ", "  \n") + "\n", settings=settings)  # whitespace differs
+        assert _calls(behaviour) == sent  # no model call
+        bypass = design(sc.REQUEST, settings=settings, cache=False)
+        assert _calls(behaviour) == 2 * sent
+    p = again.provenance
+    assert p.cached and p.cached_at and p.thread_id is None
+    # the original run's figures stay visible
+    assert (p.llm_calls, p.tokens, p.duration_s) == (first.provenance.llm_calls, first.provenance.tokens,
+                                                     first.provenance.duration_s)
+    assert again.summary == first.summary and not bypass.provenance.cached
+    assert "Served from the response cache" in again.to_markdown()
+    rows = list_designs(settings.design_db_path)
+    assert [(r.cached, r.llm_calls) for r in rows] == [(False, 3), (True, 0), (False, 3)]
+
+
+def test_cache_key_covers_workflow_and_model(tmp_path: Path, shared_kb_dir: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", kb_dir=shared_kb_dir)
+    design(REQUEST, settings=settings)
+    assert design(REQUEST, settings=settings).provenance.cached
+    assert not design(REQUEST, settings=settings, workflow="model_serving").provenance.cached
+    assert not design(REQUEST + " Keep it cheap.", settings=settings).provenance.cached
+    assert not design(REQUEST, settings=settings, max_steps=5).provenance.cached
+
+
+def test_threads_and_follow_ups_never_come_from_the_cache(tmp_path: Path, shared_kb_dir: Path) -> None:
+    behaviour = sc.Behaviour()
+    with FakeOpenAI("threads", [], responder=behaviour, models=behaviour.served) as api:
+        settings = _model_settings(api, tmp_path, shared_kb_dir)
+        design(sc.REQUEST, settings=settings)  # cached under no thread
+        sent = _calls(behaviour)
+        threaded = design(sc.REQUEST, settings=settings, thread_id="T1")
+        assert not threaded.provenance.cached and _calls(behaviour) == 2 * sent
+        followup = design("Make the budget $200 a month.", settings=settings, thread_id="T1")
+        assert followup.revision == 2 and not followup.provenance.cached
+        # the follow-up's design is not stored as the answer to its text
+        fresh = design("Make the budget $200 a month.", settings=settings)
+        assert not fresh.provenance.cached
+
+
+def test_a_degraded_design_is_not_cached(tmp_path: Path, shared_kb_dir: Path) -> None:
+    behaviour = sc.Behaviour(served=["another-model"])  # 404 for ours: the run goes offline
+    with FakeOpenAI("degraded", [], responder=behaviour, models=behaviour.served) as api:
+        settings = _model_settings(api, tmp_path, shared_kb_dir)
+        first = design(sc.REQUEST, settings=settings)
+        assert first.provenance.fallback_used
+        assert not design(sc.REQUEST, settings=settings).provenance.cached
+
+
+# --- the log ---------------------------------------------------------------------
+
+
+def test_every_face_logs_through_the_core(tmp_path: Path, shared_kb_dir: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", kb_dir=shared_kb_dir)
+    events = list(stream_design(REQUEST, settings=settings, thread_id="chat-1"))
+    ready = events[-1]
+    assert isinstance(ready, DeliverableReady) and ready.log_id == 1
+    entry, deliverable = get_design(settings.design_db_path, 1)
+    assert entry.thread_id == "chat-1" and entry.workflow == "experiment_tracking" and entry.model == "offline"
+    assert entry.request == REQUEST and entry.cost_usd == 0.0 and not entry.cached and entry.duration_s > 0
+    assert json.loads(deliverable)["summary"] == ready.design.summary
+    design(REQUEST, settings=settings, design_log=False)
+    assert len(list_designs(settings.design_db_path)) == 1
+    mode = settings.design_db_path.parent / "designs.sqlite-wal"
+    assert mode.exists() or _journal_mode(settings.design_db_path) == "wal"
+
+
+def _journal_mode(path: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_log_commands(tmp_path: Path, shared_kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kb = ["--kb-dir", str(shared_kb_dir)]
+    assert _cli([REQUEST, *kb, "-q"], capsys)[0] == 0
+    code, _, err = _cli([REQUEST, *kb], capsys)
+    assert code == 0 and "from the response cache" in err.splitlines()[-1] and "log #2" in err
+    assert _cli([REQUEST, *kb, "--no-cache", "--no-log", "-q"], capsys)[0] == 0
+    code, out, _ = _cli(["log", "list"], capsys)
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["#2", "#1"]
+    assert "cached" in out.splitlines()[0]
+    code, out, _ = _cli(["log", "list", "-n", "1", "--json"], capsys)
+    [row] = json.loads(out)
+    assert row["id"] == 2 and row["cached"] and row["llm_calls"] == 0 and row["request"] == REQUEST
+    code, out, _ = _cli(["log", "show", "1", "--markdown"], capsys)
+    assert code == 0 and out.startswith("# ") and "· $0 ·" in out
+    code, out, _ = _cli(["log", "show", "1", "--json"], capsys)
+    assert json.loads(out)["workflow"] == "experiment_tracking"
+    code, out, _ = _cli(["log", "show", "1"], capsys)
+    assert "workflow    experiment_tracking" in out
+    target = tmp_path / "log.jsonl"
+    assert _cli(["log", "export", "-o", str(target)], capsys)[0] == 0
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [1, 2] and rows[0]["deliverable"]["request"] == REQUEST
+    code, out, _ = _cli(["log", "path"], capsys)
+    assert out.strip() == str(tmp_path / "data" / "designs.sqlite")
+    code, _, err = _cli(["log", "show", "9"], capsys)
+    assert code == 2 and err.strip() == "design: error: no design #9 in the design log (see `design log list`)"
+
+
+def test_log_off_by_environment(tmp_path: Path, shared_kb_dir: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLARCHITECT_DESIGN_LOG", "false")
+    assert _cli([REQUEST, "--kb-dir", str(shared_kb_dir), "-q"], capsys)[0] == 0
+    code, out, _ = _cli(["log", "list", "--json"], capsys)
+    assert code == 0 and json.loads(out) == []
+
+
+def test_empty_log_lists_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(["log", "list"], capsys) == (0, "", "")
+    assert _cli(["log", "export"], capsys) == (0, "", "")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_log_is_one_line_exit_3_and_never_deleted(damage: str, tmp_path: Path, shared_kb_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "data" / "designs.sqlite"
+    if damage == "garbage":
+        db.parent.mkdir(parents=True)
+        db.write_bytes(b"this is not a database\x00" * 300)
+    else:
+        log_design(db, request="r", workflow="rag_system", model="offline", duration_s=1, llm_calls=0, tokens=0,
+                   cost_usd=0.0, cached=False, thread_id=None, deliverable_json="{}")
+        db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 2000)
+    before = db.read_bytes()
+    for args in (["log", "list"], ["log", "show", "1"], ["log", "export"]):
+        code, out, err = _cli(args, capsys)
+        assert code == 3 and out == ""
+        assert len(err.strip().splitlines()) == 1 and err.startswith("design: error: design database")
+        assert "Traceback" not in err
+    # a design still succeeds, with a warning, and the file is left as it was
+    code, out, err = _cli([REQUEST, "--kb-dir", str(shared_kb_dir)], capsys)
+    assert code == 0 and out.startswith("# ") and "note: design log not written" in err
+    assert db.read_bytes() == before
+
+
+def test_write_failure_is_a_warning_not_an_error(tmp_path: Path, shared_kb_dir: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", kb_dir=shared_kb_dir)
+    settings.design_db_path.mkdir(parents=True)  # a directory where the database should be
+    events = list(stream_design(REQUEST, settings=settings))
+    warnings = [e.message for e in events if isinstance(e, Note) and e.level == "warning"]
+    assert any(w.startswith("design log not written") for w in warnings)
+    assert isinstance(events[-1], DeliverableReady) and events[-1].log_id is None
+
+
+def test_concurrent_threads_and_processes_all_land(tmp_path: Path) -> None:
+    db = tmp_path / "designs.sqlite"
+
+    def write(n: int, who: str) -> None:
+        for i in range(n):
+            log_design(db, request=f"{who}-{i}", workflow="rag_system", model="offline", duration_s=0.1,
+                       llm_calls=0, tokens=0, cost_usd=0.0, cached=False, thread_id=who, deliverable_json="{}")
+
+    code = ("import sys; from pathlib import Path; from mlarchitect.design_store import log_design\n"
+            "for i in range(25): log_design(Path(sys.argv[1]), request=f'{sys.argv[2]}-{i}', workflow='rag_system', "
+            "model='offline', duration_s=0.1, llm_calls=0, tokens=0, cost_usd=0.0, cached=False, "
+            "thread_id=sys.argv[2], deliverable_json='{}')")
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(db), f"p{n}"]) for n in range(2)]
+    threads = [threading.Thread(target=write, args=(25, f"t{n}")) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(p.wait(timeout=120) == 0 for p in processes)
+    rows = list_designs(db)
+    assert len(rows) == 8 * 25 and len({r.id for r in rows}) == 8 * 25
+    assert {r.request for r in rows} == {f"{w}-{i}" for w in [*(f"t{n}" for n in range(6)), "p0", "p1"]
+                                        for i in range(25)}
+    assert _journal_mode(db) == "wal"
