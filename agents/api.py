@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlarchitect.deliverable import ArchitectureDesign, Provenance
-from mlarchitect.agents.state import validate_request
+from mlarchitect.agents.request import validate_request
 from mlarchitect.config import Settings
 from mlarchitect.errors import InputError, MLArchitectError
 from mlarchitect.events import DeliverableReady, Note, StepStarted
@@ -78,6 +78,17 @@ def stream_design(
     if workflow is not None and workflow not in WORKFLOWS:
         raise InputError(f"unknown workflow {workflow!r}; one of: {', '.join(WORKFLOWS)}")
     started = time.perf_counter()
+    # the response cache: only for a model the settings name (an injected model object has no
+    # stable identity); looked up before the heavy work, only without a thread id (a thread's
+    # checkpoint is what a follow-up revises); stored only for a fresh request's design
+    key: str | None = None
+    if settings.cache and request is not None and chat_model is None and not sibling_models:
+        key, kb_events, choice_notes = design_cache_key(request, workflow, settings)
+        yield from kb_events
+        if thread_id is None:
+            hit = yield from _cached(settings, key, request, started, choice_notes)
+            if hit is not None:
+                return
     notes: list[Any] = []
     runtime = build_runtime(settings, notes.append, chat_model=chat_model, sibling_models=sibling_models)
     yield from notes
@@ -86,10 +97,6 @@ def stream_design(
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
-    # the response cache: only for a model the settings name (an injected model object has no
-    # stable identity), and only for a fresh request (never a follow-up or a resumed run)
-    cacheable = settings.cache and chat_model is None and not sibling_models
-    key: str | None = None
     with checkpointer(settings.checkpoint_path, keep_threads=settings.max_checkpoint_threads) as saver:
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
@@ -112,13 +119,8 @@ def stream_design(
             payload = {"followup": request}
         else:
             payload = {"request": request}
-            if cacheable:
-                key = design_cache_key(request, workflow, settings, runtime)
-        if key is not None and thread_id is None:
-            # an explicit thread id always runs (its checkpoint is what a follow-up revises)
-            hit = yield from _cached(settings, key, request, started)
-            if hit is not None:
-                return
+        if payload is None or "followup" in payload:
+            key = None  # a resumed run or a follow-up turn is never stored as the answer to its text
         if workflow is not None and payload is not None:
             payload["workflow_hint"] = workflow
         stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
@@ -160,37 +162,74 @@ def price(provenance: Provenance, settings: Settings) -> None:
     provenance.cost_note = "; ".join(dict.fromkeys(why))
 
 
-def design_cache_key(request: str, workflow: str | None, settings: Settings, runtime: Any) -> str:
-    """Everything that decides the answer besides the request: the workflow hint, the model
-    and server, the prompt, knowledge-base and schema versions, the agent and skill files
-    and the settings that shape a run."""
+def design_cache_key(request: str, workflow: str | None, settings: Settings) -> tuple[str, list[Any], list[Any]]:
+    """The response-cache key, cheaply (no LangGraph, no Chroma client, no model): the
+    request, the workflow hint, the model and server, the prompt templates, the knowledge
+    base's version, the schema version, the agent and skill files and the settings that
+    shape a run. Also returns the knowledge base's events (it is built here when it has
+    to be) and the notes a run would start with (shown on a cache hit)."""
     import hashlib
 
+    from mlarchitect.agents.agent_files import load_catalog
+    from mlarchitect.agents.models import choose_model
     from mlarchitect.deliverable import SCHEMA_VERSION
     from mlarchitect.design_store import cache_key
-    from mlarchitect.prompts.loader import prompt_version
+    from mlarchitect.knowledge.base import shared_knowledge_base
+    from mlarchitect.skills.registry import load_skill_catalog
 
     def digest(items: Any) -> str:
         return hashlib.sha256("\0".join(f"{n}\n{b}" for n, b in sorted(items)).encode()).hexdigest()[:16]
 
-    return cache_key(
+    kb_events: list[Any] = []
+    kb = shared_knowledge_base(settings.resolved_kb_dir)
+    _knowledge_base_events(kb.ensure_built(), kb_events.append)
+    agents = load_catalog(settings.agents_dir)
+    skills = load_skill_catalog(settings.skills_dir)
+    architect = agents.get("ml-system-architect")
+    choice = choose_model(settings, architect.model if architect is not None else None)
+    notes = [*(Note(level="warning", message=f"skipped agent file {p}") for p in agents.problems),
+             *(Note(level="warning", message=f"skipped skill {p}") for p in skills.problems)]
+    if choice.reason:
+        notes.append(Note(level="warning", message=choice.reason))
+    key = cache_key(
         request,
         workflow=workflow,
-        model=runtime.model_name,
-        offline=runtime.offline,
+        model=choice.name,
+        offline=choice.offline,
         base_url=settings.openai_base_url,
-        prompt_version=prompt_version(runtime.prompts),
-        kb_version=runtime.kb_version,
+        prompts=_templates_version(),
+        kb_version=kb.version,
         schema_version=SCHEMA_VERSION,
-        agents=digest((a.name, f"{a.model}\n{a.body}") for a in runtime.agents.agents.values()),
-        skills=digest((s.name, s.body) for s in runtime.skills.skills.values()),
+        agents=digest((a.name, f"{a.model}\n{a.body}") for a in agents.agents.values()),
+        skills=digest((sk.name, sk.body) for sk in skills.skills.values()),
         settings=settings.model_dump(mode="json", include={
             "tiers", "agent_tiers", "providers", "temperature", "max_tokens", "max_steps", "max_handoffs",
             "fallback_to_offline"}),
     )
+    return key, kb_events, notes
 
 
-def _cached(settings: Settings, key: str, request: str, started: float) -> Iterator[Any]:
+def _templates_version() -> str:
+    """A hash of every bundled prompt template (any change is a new prompt version)."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    root = resources.files("mlarchitect.prompts") / "templates"
+    stack = [root]
+    files = []
+    while stack:
+        for entry in stack.pop().iterdir():
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.name.endswith(".md"):
+                files.append(entry)
+    for entry in sorted(files, key=lambda e: str(e)):
+        digest.update(str(entry).removeprefix(str(root)).encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached(settings: Settings, key: str, request: str, started: float, notes: list[Any]) -> Iterator[Any]:
     """Yield the cached design's events (returns it, or ``None`` on a miss)."""
     from mlarchitect.design_store import cache_get
 
@@ -209,6 +248,7 @@ def _cached(settings: Settings, key: str, request: str, started: float) -> Itera
     result.provenance.cached = True
     result.provenance.cached_at = entry.created_at
     result.provenance.thread_id = None  # nothing was checkpointed: a follow-up needs --thread-id
+    yield from notes
     yield StepStarted(step="cache", message=f"served from the response cache (designed {entry.created_at})")
     log_id = yield from _log(settings, result, cached=True, request=request,
                              duration_s=round(time.perf_counter() - started, 3))
@@ -309,12 +349,8 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
     from mlarchitect.knowledge.base import shared_knowledge_base
 
     kb = shared_knowledge_base(settings.resolved_kb_dir)
-    report = kb.ensure_built()
+    _knowledge_base_events(kb.ensure_built(), emit)
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
-    if report is not None and (report.added or report.updated or report.removed):
-        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
-    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
-        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
     for lost in kb.lost_user_documents():
         emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
@@ -322,6 +358,14 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
         kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
                        {"title": s.name, "skills": s.name}) for s in user_skills])
     return kb
+
+
+def _knowledge_base_events(report: Any, emit: EventCallback) -> None:
+    """What building or updating the knowledge base is worth telling."""
+    if report is not None and (report.added or report.updated or report.removed):
+        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
+    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
+        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
 
 
 @contextmanager

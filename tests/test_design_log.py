@@ -162,3 +162,21 @@ def test_log_off_by_environment(tmp_path: Path, shared_kb_dir: Path, capsys: pyt
 def test_empty_log_lists_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(["log", "list"], capsys) == (0, "", "")
     assert _cli(["log", "export"], capsys) == (0, "", "")
+
+
+def test_a_cache_hit_loads_neither_langgraph_nor_chroma(tmp_path: Path, shared_kb_dir: Path) -> None:
+    env = {**__import__("os").environ, "MLARCHITECT_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-c",
+               "import sys; from mlarchitect.tui.cli import main\n"
+               "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+               "heavy = [m for m in ('langgraph', 'chromadb', 'langchain_openai') if m in sys.modules]\n"
+               "print('HEAVY', heavy, file=sys.stderr)",
+               REQUEST, "--kb-dir", str(shared_kb_dir), "--format", "json"]
+    import subprocess
+
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert "HEAVY [" in first.stderr and "HEAVY []" not in first.stderr  # a real design loads the graph
+    assert "HEAVY []" in second.stderr and "from the response cache" in second.stderr
+    assert json.loads(second.stdout)["provenance"]["cached"] is True
+    assert json.loads(second.stdout)["summary"] == json.loads(first.stdout)["summary"]

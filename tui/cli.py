@@ -388,7 +388,7 @@ def _design(
         overrides["cache"] = False
     if no_log:
         overrides["design_log"] = False
-    from mlarchitect.agents.state import validate_request
+    from mlarchitect.agents.request import validate_request
 
     if text is not None:
         validate_request(text)  # fail fast, before loading anything heavy
