@@ -142,7 +142,8 @@ def stream_design(
 
 
 def price(provenance: Provenance, settings: Settings) -> None:
-    """Dollars per agent and in total from the reported token usage (see :mod:`mlarchitect.pricing`)."""
+    """Dollars per agent and in total for this run's model calls (``provenance.agents``: a
+    follow-up turn's own calls), from the reported token usage (see :mod:`mlarchitect.pricing`)."""
     from mlarchitect.pricing import price_usage
 
     total: float | None = 0.0
@@ -156,8 +157,6 @@ def price(provenance: Provenance, settings: Settings) -> None:
             why.append(priced.note)
         elif total is not None:
             total += priced.cost_usd
-    if provenance.llm_calls and not provenance.agents:  # calls with no per-agent usage: unknown
-        total, why = None, ["the run recorded no per-agent usage"]
     provenance.cost_usd = None if total is None else round(total, 6)
     provenance.cost_note = "; ".join(dict.fromkeys(why))
 
