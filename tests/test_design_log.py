@@ -141,6 +141,10 @@ def test_log_commands(tmp_path: Path, shared_kb_dir: Path, capsys: pytest.Captur
     assert json.loads(out)["workflow"] == "experiment_tracking"
     code, out, _ = _cli(["log", "show", "1"], capsys)
     assert "workflow    experiment_tracking" in out
+    code, out, _ = _cli(["log", "show", "last"], capsys)
+    assert out.startswith("id          2\n") and "cached      True" in out
+    code, _, err = _cli(["log", "show", "two"], capsys)
+    assert code == 2 and "not a design id" in err
     target = tmp_path / "log.jsonl"
     assert _cli(["log", "export", "-o", str(target)], capsys)[0] == 0
     rows = [json.loads(line) for line in target.read_text().splitlines()]

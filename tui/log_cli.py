@@ -54,17 +54,28 @@ def log_list(count: int, as_json: bool) -> None:
 
 
 @log_group.command("show")
-@click.argument("design_id", type=int)
+@click.argument("design_id", metavar="ID|last")
 @click.option("--json", "fmt", flag_value="json", help="The logged deliverable as JSON.")
 @click.option("--markdown", "fmt", flag_value="markdown", help="The logged deliverable as Markdown.")
-def log_show(design_id: int, fmt: str | None) -> None:
-    """Show one logged design: its log entry (default), the deliverable as JSON or as Markdown."""
-    from mlarchitect.design_store import get_design
+def log_show(design_id: str, fmt: str | None) -> None:
+    """Show one logged design (``last``: the newest): its log entry (default), the
+    deliverable as JSON or as Markdown."""
+    from mlarchitect.design_store import get_design, list_designs
     from mlarchitect.errors import InputError
 
-    found = get_design(_db_path(), design_id)
+    path = _db_path()
+    if design_id.lower() == "last":
+        newest = list_designs(path, limit=1)
+        if not newest:
+            raise InputError("the design log is empty")
+        number = newest[0].id
+    elif design_id.lstrip("#").isdigit():
+        number = int(design_id.lstrip("#"))
+    else:
+        raise InputError(f"not a design id: {design_id!r} (a number from `design log list`, or last)")
+    found = get_design(path, number)
     if found is None:
-        raise InputError(f"no design #{design_id} in the design log (see `design log list`)")
+        raise InputError(f"no design #{number} in the design log (see `design log list`)")
     entry, deliverable = found
     if fmt == "json":
         click.echo(json.dumps(json.loads(deliverable), indent=2))
