@@ -58,7 +58,7 @@ def log_list(count: int, as_json: bool) -> None:
 @click.option("--json", "fmt", flag_value="json", help="The logged deliverable as JSON.")
 @click.option("--markdown", "fmt", flag_value="markdown", help="The logged deliverable as Markdown.")
 def log_show(design_id: str, fmt: str | None) -> None:
-    """Show one logged design (``last``: the newest): its log entry (default), the
+    """Show one logged design (ID, or last for the newest): its log entry (default), the
     deliverable as JSON or as Markdown."""
     from mlarchitect.design_store import get_design, list_designs
     from mlarchitect.errors import InputError
