@@ -92,16 +92,17 @@ def cache_key(request: str, **parts: Any) -> str:
 
 @contextmanager
 def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
+    if not create and not path.exists():
         raise FileNotFoundError(path)
     try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         uri = path.resolve().as_uri() + ("" if create else "?mode=rw")
         with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)) as conn:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA) if create else None
+            if create:
+                conn.executescript(_SCHEMA)
             yield conn
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"design database {path} is unreadable ({exc}); it was left as it is: "
