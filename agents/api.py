@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlarchitect.deliverable import ArchitectureDesign
-from mlarchitect.agents.state import validate_request
+from mlarchitect.deliverable import ArchitectureDesign, Provenance
+from mlarchitect.agents.request import validate_request
 from mlarchitect.config import Settings
-from mlarchitect.errors import InputError
+from mlarchitect.errors import InputError, MLArchitectError
 from mlarchitect.events import DeliverableReady, Note, StepStarted
 from mlarchitect.workflows import WORKFLOWS
 
@@ -36,6 +36,14 @@ def design(
     ``thread_id`` names the checkpointed conversation: with ``request=None`` an
     unfinished run is resumed; the same request returns the stored design; a new
     request on a finished thread is a follow-up turn that revises it.
+
+    With no ``thread_id``, a request made before (same text up to whitespace, workflow
+    hint, model and server, prompt, knowledge-base and schema versions, agent and skill
+    files) is answered from the response cache with no model call
+    (``provenance.cached``); ``cache=False`` designs anew. A run with a ``thread_id`` is
+    never answered from the cache (its checkpoint is what a follow-up revises), and a
+    follow-up's design is never stored in it. Every design is recorded in the design log
+    unless ``design_log=False``; cost is in ``provenance.cost_usd``.
     ``workflow`` skips routing (one of :data:`mlarchitect.workflows.WORKFLOWS`).
     ``on_event`` receives every :mod:`mlarchitect.events` event as it happens.
     Keyword ``overrides`` (``model="gpt-5"``, ``offline=True``, ``data_dir=...``)
@@ -70,6 +78,17 @@ def stream_design(
     if workflow is not None and workflow not in WORKFLOWS:
         raise InputError(f"unknown workflow {workflow!r}; one of: {', '.join(WORKFLOWS)}")
     started = time.perf_counter()
+    # the response cache: only for a model the settings name (an injected model object has no
+    # stable identity); looked up before the heavy work, only without a thread id (a thread's
+    # checkpoint is what a follow-up revises); stored only for a fresh request's design
+    key: str | None = None
+    if settings.cache and request is not None and chat_model is None and not sibling_models:
+        key, kb_events, choice_notes = design_cache_key(request, workflow, settings)
+        yield from kb_events
+        if thread_id is None:
+            hit = yield from _cached(settings, key, request, started, choice_notes)
+            if hit is not None:
+                return
     notes: list[Any] = []
     runtime = build_runtime(settings, notes.append, chat_model=chat_model, sibling_models=sibling_models)
     yield from notes
@@ -84,7 +103,9 @@ def stream_design(
         existing = snapshot.values if snapshot else {}
         payload: Any
         if existing.get("design") and (request is None or request == existing.get("request")):
-            yield DeliverableReady(design=ArchitectureDesign.model_validate(existing["design"]))
+            stored = ArchitectureDesign.model_validate(existing["design"])
+            price(stored.provenance, settings)
+            yield DeliverableReady(design=stored)
             return
         if existing and (snapshot.next or snapshot.tasks):  # tasks: a step ended, no new checkpoint yet
             if request is not None and request != existing.get("request"):
@@ -98,6 +119,8 @@ def stream_design(
             payload = {"followup": request}
         else:
             payload = {"request": request}
+        if payload is None or "followup" in payload:
+            key = None  # a resumed run or a follow-up turn is never stored as the answer to its text
         if workflow is not None and payload is not None:
             payload["workflow_hint"] = workflow
         stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
@@ -111,7 +134,154 @@ def stream_design(
     result = ArchitectureDesign.model_validate(values["design"])
     result.provenance.duration_s = round(time.perf_counter() - started, 3)
     result.provenance.thread_id = thread
-    yield DeliverableReady(design=result)
+    price(result.provenance, settings)
+    if key is not None and not result.provenance.fallback_used:  # a degraded design is tried again next time
+        yield from _store_in_cache(settings, key, result)
+    log_id = yield from _log(settings, result, cached=False)
+    yield DeliverableReady(design=result, log_id=log_id)
+
+
+def price(provenance: Provenance, settings: Settings) -> None:
+    """Dollars per agent and in total for this run's model calls (``provenance.agents``: a
+    follow-up turn's own calls), from the reported token usage (see :mod:`mlarchitect.pricing`)."""
+    from mlarchitect.pricing import price_usage
+
+    total: float | None = 0.0
+    why: list[str] = []
+    for usage in provenance.agents:
+        priced = price_usage(usage.model, usage.calls, usage.prompt_tokens, usage.completion_tokens,
+                             settings.pricing, base_url=settings.openai_base_url)
+        usage.cost_usd = priced.cost_usd
+        if priced.cost_usd is None:
+            total = None
+            why.append(priced.note)
+        elif total is not None:
+            total += priced.cost_usd
+    provenance.cost_usd = None if total is None else round(total, 6)
+    provenance.cost_note = "; ".join(dict.fromkeys(why))
+
+
+def design_cache_key(request: str, workflow: str | None, settings: Settings) -> tuple[str, list[Any], list[Any]]:
+    """The response-cache key, cheaply (no LangGraph, no Chroma client, no model): the
+    request, the workflow hint, the model and server, the prompt templates, the knowledge
+    base's version, the schema version, the agent and skill files and the settings that
+    shape a run. Also returns the knowledge base's events (it is built here when it has
+    to be) and the notes a run would start with (shown on a cache hit)."""
+    import hashlib
+
+    from mlarchitect.agents.agent_files import load_catalog
+    from mlarchitect.agents.models import choose_model
+    from mlarchitect.deliverable import SCHEMA_VERSION
+    from mlarchitect.design_store import cache_key
+    from mlarchitect.knowledge.base import shared_knowledge_base
+    from mlarchitect.skills.registry import load_skill_catalog
+
+    def digest(items: Any) -> str:
+        return hashlib.sha256("\0".join(f"{n}\n{b}" for n, b in sorted(items)).encode()).hexdigest()[:16]
+
+    kb_events: list[Any] = []
+    kb = shared_knowledge_base(settings.resolved_kb_dir)
+    _knowledge_base_events(kb.ensure_built(), kb_events.append)
+    agents = load_catalog(settings.agents_dir)
+    skills = load_skill_catalog(settings.skills_dir)
+    architect = agents.get("ml-system-architect")
+    choice = choose_model(settings, architect.model if architect is not None else None)
+    notes = [*(Note(level="warning", message=f"skipped agent file {p}") for p in agents.problems),
+             *(Note(level="warning", message=f"skipped skill {p}") for p in skills.problems)]
+    if choice.reason:
+        notes.append(Note(level="warning", message=choice.reason))
+    key = cache_key(
+        request,
+        workflow=workflow,
+        model=choice.name,
+        offline=choice.offline,
+        base_url=settings.openai_base_url,
+        prompts=_templates_version(),
+        kb_version=kb.version,
+        schema_version=SCHEMA_VERSION,
+        agents=digest((a.name, f"{a.model}\n{a.body}") for a in agents.agents.values()),
+        skills=digest((sk.name, sk.body) for sk in skills.skills.values()),
+        settings=settings.model_dump(mode="json", include={
+            "tiers", "agent_tiers", "providers", "temperature", "max_tokens", "max_steps", "max_handoffs",
+            "fallback_to_offline"}),
+    )
+    return key, kb_events, notes
+
+
+def _templates_version() -> str:
+    """A hash of every bundled prompt template (any change is a new prompt version)."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    root = resources.files("mlarchitect.prompts") / "templates"
+    stack = [root]
+    files = []
+    while stack:
+        for entry in stack.pop().iterdir():
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.name.endswith(".md"):
+                files.append(entry)
+    for entry in sorted(files, key=lambda e: str(e)):
+        digest.update(str(entry).removeprefix(str(root)).encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached(settings: Settings, key: str, request: str, started: float, notes: list[Any]) -> Iterator[Any]:
+    """Yield the cached design's events (returns it, or ``None`` on a miss)."""
+    from mlarchitect.design_store import cache_get
+
+    try:
+        entry = cache_get(settings.design_db_path, key)
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"response cache not read: {exc}")
+        return None
+    if entry is None:
+        return None
+    try:
+        result = ArchitectureDesign.model_validate_json(entry.deliverable)
+    except ValueError:
+        yield Note(level="warning", message="response cache entry unreadable; designing again")
+        return None
+    result.provenance.cached = True
+    result.provenance.cached_at = entry.created_at
+    result.provenance.thread_id = None  # nothing was checkpointed: a follow-up needs --thread-id
+    yield from notes
+    yield StepStarted(step="cache", message=f"served from the response cache (designed {entry.created_at})")
+    log_id = yield from _log(settings, result, cached=True, request=request,
+                             duration_s=round(time.perf_counter() - started, 3))
+    yield DeliverableReady(design=result, log_id=log_id)
+    return result
+
+
+def _store_in_cache(settings: Settings, key: str, result: ArchitectureDesign) -> Iterator[Any]:
+    from mlarchitect.design_store import cache_put
+
+    try:
+        cache_put(settings.design_db_path, key, result.model_dump_json())
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"response cache not written: {exc}")
+
+
+def _log(settings: Settings, result: ArchitectureDesign, *, cached: bool, request: str | None = None,
+         duration_s: float | None = None) -> Iterator[Any]:
+    """Record the design in the design log (returns its id); a failure is a warning, never an error."""
+    if not settings.design_log:
+        return None
+    from mlarchitect.design_store import log_design
+
+    p = result.provenance
+    try:
+        return log_design(
+            settings.design_db_path, request=request or result.request, workflow=result.workflow, model=p.model,
+            duration_s=p.duration_s if duration_s is None else duration_s,
+            llm_calls=0 if cached else p.llm_calls, tokens=0 if cached else p.tokens,
+            cost_usd=0.0 if cached else p.cost_usd, cached=cached, thread_id=p.thread_id,
+            deliverable_json=result.model_dump_json())
+    except MLArchitectError as exc:
+        yield Note(level="warning", message=f"design log not written: {exc}")
+        return None
 
 
 def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
@@ -178,12 +348,8 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
     from mlarchitect.knowledge.base import knowledge_base_for
 
     kb = knowledge_base_for(settings)
-    report = kb.ensure_built()
+    _knowledge_base_events(kb.ensure_built(), emit)
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
-    if report is not None and (report.added or report.updated or report.removed):
-        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
-    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
-        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
     for lost in kb.lost_user_documents():
         emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
@@ -191,6 +357,14 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
         kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
                        {"title": s.name, "skills": s.name}) for s in user_skills])
     return kb
+
+
+def _knowledge_base_events(report: Any, emit: EventCallback) -> None:
+    """What building or updating the knowledge base is worth telling."""
+    if report is not None and (report.added or report.updated or report.removed):
+        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
+    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
+        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
 
 
 @contextmanager

@@ -7,37 +7,9 @@ from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
-from pydantic import BaseModel, Field, field_validator
 
-from mlarchitect.errors import InputError
-
-MAX_REQUEST_CHARS = 20_000
-
-
-class DesignRequest(BaseModel):
-    """A validated request (the graph's input boundary)."""
-
-    request: str = Field(min_length=1, max_length=MAX_REQUEST_CHARS)
-
-    @field_validator("request", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
-
-
-def validate_request(text: str) -> str:
-    if not isinstance(text, str):
-        raise InputError("the request must be text")
-    if "\x00" in text:
-        raise InputError("the request contains binary data (NUL bytes); pass plain text")
-    stripped = text.strip()
-    if not stripped:
-        raise InputError("the request is empty: describe the system you need")
-    if len(stripped) > MAX_REQUEST_CHARS:
-        raise InputError(
-            f"the request is {len(stripped):,} characters; the limit is {MAX_REQUEST_CHARS:,}"
-        )
-    return DesignRequest(request=stripped).request
+# re-exported: the request's validation lives in a light module (no LangGraph)
+from mlarchitect.agents.request import MAX_REQUEST_CHARS, DesignRequest, validate_request  # noqa: F401
 
 
 class DesignState(TypedDict, total=False):

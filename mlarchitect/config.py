@@ -28,6 +28,7 @@ from pydantic_settings import (
 )
 
 from mlarchitect.errors import ConfigError
+from mlarchitect.pricing import ModelPrice
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,15 @@ class Settings(BaseSettings):
     )
     probe: bool = Field(default=True, description="Probe an OpenAI-compatible server's capabilities once per model.")
     probe_ttl_s: float = Field(default=7 * 24 * 3600, ge=0, description="How long a probe result is trusted.")
+    pricing: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description="USD per 1M input/output tokens per model name ([pricing.\"my-model\"] input = .. output = ..); "
+        "added to (and overriding) the built-in prices of the official API (mlarchitect.pricing).",
+    )
+    cache: bool = Field(default=True, description="Answer a repeated request from the response cache "
+                                                  "(<data_dir>/designs.sqlite) with no model call.")
+    design_log: bool = Field(default=True, description="Record every design in the design log "
+                                                       "(<data_dir>/designs.sqlite; `design log list`).")
 
     def __init__(self, **values: Any) -> None:
         """Read the sources; a bad value or file is one :class:`ConfigError` line naming
@@ -167,6 +177,11 @@ class Settings(BaseSettings):
     def checkpoint_target(self) -> Path | str:
         """Where checkpoints live: the PostgreSQL URL when set, else the SQLite file."""
         return self.checkpoint_url or self.checkpoint_path
+
+    @property
+    def design_db_path(self) -> Path:
+        """The response cache and the design log (one SQLite file)."""
+        return self.data_dir / "designs.sqlite"
 
     @property
     def probe_cache_path(self) -> Path:

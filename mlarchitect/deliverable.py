@@ -149,6 +149,8 @@ class AgentUsage(_Model):
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float | None = Field(default=None, description="US dollars for this agent's calls (null: price or "
+                                                             "usage unknown; 0 for the offline engine).")
 
 
 class Provenance(_Model):
@@ -170,6 +172,14 @@ class Provenance(_Model):
     agents: list[AgentUsage] = Field(default_factory=list)
     sections: list[SectionSource] = Field(default_factory=list)
     fallbacks: list[FallbackRecord] = Field(default_factory=list)
+    cost_usd: float | None = Field(default=None, description="US dollars for the run's model calls, from the "
+                                   "reported token usage and the pricing table; 0 for the offline engine; null "
+                                   "when a price or the usage is unknown (cost_note says why).")
+    cost_note: str = Field(default="", description="Why cost_usd is null, or which prices it used.")
+    cached: bool = Field(default=False, description="Served from the response cache with no model call; the "
+                                                    "figures above (calls, tokens, cost, duration) are the "
+                                                    "original run's.")
+    cached_at: str | None = Field(default=None, description="When the cached design was made (ISO 8601, UTC).")
     schema_version: str = SCHEMA_VERSION
 
 

@@ -1,7 +1,8 @@
 """Errors that reach the user as one line and a documented exit code.
 
 Exit codes: 0 success; 1 the design could not be produced (model/API failure);
-2 bad input (request, files, options); 130 interrupted.
+2 bad input (request, files, options); 3 the design log / response cache database
+(``<data_dir>/designs.sqlite``) cannot be read; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_STORE = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -41,3 +43,9 @@ class DefinitionError(InputError):
 
 class ModelError(MLArchitectError):
     """The chat model failed and no fallback was allowed or possible."""
+
+
+class StoreError(MLArchitectError):
+    """The design log / response cache database cannot be opened or read (never deleted)."""
+
+    exit_code = EXIT_STORE

@@ -93,6 +93,7 @@ class DeliverableReady(_Event):
 
     kind: Literal["deliverable"] = "deliverable"
     design: ArchitectureDesign
+    log_id: int | None = Field(default=None, description="The design's id in the design log (None: not logged).")
 
 
 DesignEvent = Annotated[

@@ -276,7 +276,13 @@ def render_markdown(d: ArchitectureDesign) -> str:
     retries = f" ({p.retries} retries)" if p.retries else ""
     lines += ["---", f"*Model: {_inline(p.model)}{' (offline)' if p.offline else ''} · prompts {p.prompt_version} · "
               f"knowledge base {p.kb_version} · {human_number(p.llm_calls)} model calls{retries} · "
-              f"{human_number(p.tokens)} tokens · {human_number(p.duration_s)} s*"]
+              f"{human_number(p.tokens)} tokens · {format_cost(p.cost_usd)} · "
+              f"{human_number(p.duration_s)} s*"]
+    if p.cached:
+        lines.append(f"*Served from the response cache with no model call; designed {_inline(p.cached_at or '?')}, "
+                     "the figures above are that run's.*")
+    if p.cost_usd is None and p.cost_note:
+        lines.append(f"*Cost unknown: {_inline(p.cost_note)}*")
     by_model: dict[str, list[str]] = {}
     for s in p.sections:
         by_model.setdefault(s.model, []).append(s.section if s.agent == "ml-system-architect" else s.agent)
@@ -287,6 +293,15 @@ def render_markdown(d: ArchitectureDesign) -> str:
         lines.append(f"*Fallback: {_inline(f.agent)} {_inline(f.step)}: {_inline(f.reason[:160])}*")
     lines.append("")
     return "\n".join(lines)
+
+
+def format_cost(cost_usd: float | None) -> str:
+    """``$0.0123`` (4 decimals under a cent), ``$0`` for no model cost, ``cost unknown``."""
+    if cost_usd is None:
+        return "cost unknown"
+    if cost_usd == 0:
+        return "$0"
+    return f"${cost_usd:.4f}" if cost_usd < 0.01 else f"${cost_usd:,.2f}"
 
 
 def _requirements_section(d: ArchitectureDesign) -> list[str]:

@@ -69,6 +69,7 @@ def test_four_concurrent_adesign_calls(settings: Settings) -> None:
 
 
 def test_astream_design_yields_the_sync_stream_and_adesign_calls_back(settings: Settings) -> None:
+    settings = settings.model_copy(update={"cache": False})  # three runs of one request, each designed
     seen: list[Any] = []
 
     async def on_event(event: Any) -> None:  # a coroutine callback is awaited

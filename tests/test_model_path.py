@@ -135,8 +135,8 @@ def test_capable_model_writes_everything_and_is_probed_once(tmp_path: Path, shar
 def test_a_second_run_trusts_the_probe_cache(tmp_path: Path, shared_kb_dir: Path) -> None:
     behaviour = sc.Behaviour()
     with server("probe cache", behaviour) as api:
-        design(sc.REQUEST, settings=settings_for(api, tmp_path, shared_kb_dir))
-        design(sc.REQUEST, settings=settings_for(api, tmp_path, shared_kb_dir))
+        design(sc.REQUEST, settings=settings_for(api, tmp_path, shared_kb_dir, cache=False))
+        design(sc.REQUEST, settings=settings_for(api, tmp_path, shared_kb_dir, cache=False))  # designed again
     assert behaviour.log.count("probe") == 4 and behaviour.log.count("forced") == 2
 
 

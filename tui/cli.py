@@ -6,8 +6,8 @@ Results go to stdout (or ``-o FILE``); progress and warnings go to stderr, and
 ``-v``/``-vv`` adds log lines there. Heavy libraries (LangChain, LangGraph,
 Chroma) are imported inside the commands so that ``design --help`` stays instant.
 
-Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 130 interrupted
-(SIGINT), 143 terminated (SIGTERM).
+Exit codes: 0 ok, 1 the design failed (model/API), 2 bad input, 3 the design log /
+response cache database is unreadable, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 _LAZY = {"kb": "mlarchitect.knowledge.cli:kb", "eval": "mlarchitect.evaluation.cli:eval_command",
          "models": "mlarchitect.agents.probe:models", "mcp": "mlarchitect.mcp_server:mcp_command",
-         "chat": "mlarchitect.tui.chat.command:chat"}
+         "chat": "mlarchitect.tui.chat.command:chat", "log": "mlarchitect.tui.log_cli:log_group"}
 _LAZY_HELP = {"kb": "The knowledge base of design patterns (build, search, add, list, stats, remove).",
               "eval": "Evaluate the designer on the dev/held-out case sets; compare runs.",
               "models": "The models each agent runs and what the server can do (--probe asks it now).",
               "mcp": "Serve the architect over MCP (stdio, or --http PORT on 127.0.0.1).",
-              "chat": "Open the interactive terminal chat (resume with --session ID)."}
+              "chat": "Open the interactive terminal chat (resume with --session ID).",
+              "log": "The design log: every design made (list, show, export, path)."}
 
 
 class _Root(DefaultGroup):
@@ -84,7 +85,7 @@ def cli(verbose: int) -> None:
       design agents list       # agents that loaded
       design kb search "hybrid search"
 
-    Exit codes: 0 ok, 1 the design failed, 2 bad input, 130 interrupted.
+    Exit codes: 0 ok, 1 the design failed, 2 bad input, 3 unreadable design log, 130 interrupted.
     """
     setup_logging(verbose)
 
@@ -225,13 +226,19 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 class _Progress:
-    """Design events on stderr: a spinner on a terminal, plain lines otherwise."""
+    """Design events on stderr: a spinner on a terminal, plain lines otherwise; with
+    ``stream_tokens`` also the model's text as it arrives (no spinner then: the text is the
+    progress)."""
 
-    def __init__(self, quiet: bool, *, already_said: str = "") -> None:
+    def __init__(self, quiet: bool, *, already_said: str = "", stream_tokens: bool = False,
+                 tty: bool | None = None) -> None:
         self.quiet = quiet
         self.already_said = already_said  # a warning the command printed itself, in its own words (once)
+        self.stream_tokens = stream_tokens and not quiet
+        self.mid_line = False  # streamed text ended without a newline
+        self.last_agent = ""
         self.status: Any = None
-        if not quiet and sys.stderr.isatty():
+        if not quiet and not self.stream_tokens and (sys.stderr.isatty() if tty is None else tty):
             from rich.console import Console
 
             self.status = Console(stderr=True).status("starting")
@@ -246,23 +253,71 @@ class _Progress:
             else:
                 self._line(f"note: {event.message}")
             return
-        if self.quiet or isinstance(event, Token):
+        if self.quiet:
             return
-        text = describe(event)
-        if isinstance(event, DeliverableReady) or self.status is None:
-            self._line(text)
+        if isinstance(event, Token):
+            if self.stream_tokens:
+                self._token(event.agent, event.text)
+            return
+        if isinstance(event, DeliverableReady):
+            self._line(summary_line(event.design, event.log_id))
+        elif self.status is None:
+            self._line(describe(event))
         else:
-            self.status.update(text)
+            self.status.update(describe(event))
+
+    def _token(self, agent: str, text: str) -> None:
+        if agent != self.last_agent or not self.mid_line:
+            self._end_line()
+            sys.stderr.write(f"[{agent}] ")
+            self.last_agent = agent
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        self.mid_line = not text.endswith("\n")
+
+    def _end_line(self) -> None:
+        if self.mid_line:
+            sys.stderr.write("\n")
+            self.mid_line = False
 
     def _line(self, text: str) -> None:
+        self._end_line()
         if self.status is not None:
             self.status.console.print(text, markup=False, highlight=False)
         else:
             click.echo(text, err=True)
 
     def stop(self) -> None:
+        self._end_line()
         if self.status is not None:
             self.status.stop()
+
+
+def summary_line(result: Any, log_id: int | None = None) -> str:
+    """The CLI's last progress line: workflow, model calls, tokens, dollars, seconds, cache, log id."""
+    from mlarchitect.render_markdown import format_cost, human_number
+
+    p = result.provenance
+    parts = [f"{result.workflow} design ready", f"{human_number(p.llm_calls)} model calls",
+             f"{human_number(p.tokens)} tokens", format_cost(p.cost_usd), f"{human_number(p.duration_s)} s"]
+    if p.cached:
+        parts = [parts[0], f"from the response cache (no model call; designed {p.cached_at}: "
+                           + ", ".join(parts[1:]) + ")"]
+    if log_id is not None:
+        parts.append(f"log #{log_id}")
+    return " · ".join(parts)
+
+
+def stream_wanted(option: bool | None, quiet: bool) -> bool:
+    """Stream the model's text: ``--stream``/``--no-stream``, else when stderr is a terminal."""
+    if quiet:
+        return False
+    if option is not None:
+        return option
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _design_options(func: Any) -> Any:
@@ -280,6 +335,10 @@ def _design_options(func: Any) -> Any:
         click.option("--timeout", "timeout_s", type=click.FloatRange(min=1),
                      help="Overall deadline for the design, seconds."),
         click.option("-q", "--quiet", is_flag=True, help="No progress on stderr."),
+        click.option("--stream/--no-stream", "stream", default=None,
+                     help="Show the model's text on stderr as it arrives (default: when stderr is a terminal)."),
+        click.option("--no-cache", is_flag=True, help="Design anew even if the response cache has this request."),
+        click.option("--no-log", is_flag=True, help="Do not record this design in the design log."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -317,12 +376,19 @@ def _design(
     kb_dir: Path | None,
     timeout_s: float | None,
     quiet: bool,
+    stream: bool | None,
+    no_cache: bool,
+    no_log: bool,
 ) -> None:
     if output is None and not _stdout_open():
         raise MLArchitectError("standard output is closed: the design would be lost (use -o FILE)")
     overrides = settings_overrides(offline=offline, model=model, agents_dir=agents_dir, skills_dir=skills_dir,
                                    kb_dir=kb_dir, timeout_s=timeout_s)
-    from mlarchitect.agents.state import validate_request
+    if no_cache:
+        overrides["cache"] = False
+    if no_log:
+        overrides["design_log"] = False
+    from mlarchitect.agents.request import validate_request
 
     if text is not None:
         validate_request(text)  # fail fast, before loading anything heavy
@@ -340,7 +406,7 @@ def _design(
              settings.data_dir)
     from mlarchitect.agents.api import design
 
-    progress = _Progress(quiet, already_said=said)
+    progress = _Progress(quiet, already_said=said, stream_tokens=stream_wanted(stream, quiet))
     try:
         result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
     finally:

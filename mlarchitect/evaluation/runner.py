@@ -112,7 +112,8 @@ def run_sets(sets: list[EvalSet], settings: Settings, *, limit: int | None = Non
     started_at = datetime.now(timezone.utc)
     wall = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mlarchitect-eval-") as scratch:
-        run_settings = settings.model_copy(update={"data_dir": Path(scratch), "kb_dir": kb_dir})
+        run_settings = settings.model_copy(update={"data_dir": Path(scratch), "kb_dir": kb_dir,
+                                                   "cache": False, "design_log": False})  # every case designed
 
         def one(request: str, **kwargs: Any) -> Any:
             return design_fn(request, settings=run_settings, **kwargs)
