@@ -173,14 +173,14 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
     from mlarchitect.agents.models import choose_model
     from mlarchitect.deliverable import SCHEMA_VERSION
     from mlarchitect.design_store import cache_key
-    from mlarchitect.knowledge.base import shared_knowledge_base
+    from mlarchitect.knowledge.base import knowledge_base_for
     from mlarchitect.skills.registry import load_skill_catalog
 
     def digest(items: Any) -> str:
         return hashlib.sha256("\0".join(f"{n}\n{b}" for n, b in sorted(items)).encode()).hexdigest()[:16]
 
     kb_events: list[Any] = []
-    kb = shared_knowledge_base(settings.resolved_kb_dir)
+    kb = knowledge_base_for(settings)
     _knowledge_base_events(kb.ensure_built(), kb_events.append)
     agents = load_catalog(settings.agents_dir)
     skills = load_skill_catalog(settings.skills_dir)
@@ -348,8 +348,9 @@ def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) ->
     from mlarchitect.knowledge.base import knowledge_base_for
 
     kb = knowledge_base_for(settings)
-    _knowledge_base_events(kb.ensure_built(), emit)
+    report = kb.ensure_built()
     kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
+    _knowledge_base_events(report, emit)
     for lost in kb.lost_user_documents():
         emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
     user_skills = [s for s in skills.skills.values() if not s.builtin]
