@@ -123,7 +123,7 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
 def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = None,
                   sibling_models: dict[str, Any] | None = None) -> Any:
     from mlarchitect.agents.agent_files import load_catalog
-    from mlarchitect.agents.graph import DesignRuntime
+    from mlarchitect.agents.design_runtime import DesignRuntime
     from mlarchitect.agents.models import ModelChoice, choose_model, make_chat_model, make_offline_model
     from mlarchitect.agents.probe import probe_for
     from mlarchitect.skills.base import SkillContext

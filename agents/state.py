@@ -40,9 +40,19 @@ def validate_request(text: str) -> str:
     return DesignRequest(request=stripped).request
 
 
-class DesignState(TypedDict, total=False):
-    request: str
+class LoopState(TypedDict, total=False):
+    """What the agent loop (:mod:`mlarchitect.agents.loop`) reads and writes: every agent's state has it."""
+
     messages: Annotated[list[AnyMessage], add_messages]
+    steps: int
+    notes: Annotated[list[str], operator.add]
+    llm_calls: Annotated[int, operator.add]
+    tokens: Annotated[int, operator.add]
+    fallback_used: bool  # the persisted mirror of DesignRuntime.fell_back (read back on resume)
+
+
+class DesignState(LoopState, total=False):
+    request: str
     route: dict[str, Any]
     followup: str | None
     workflow_hint: str | None
@@ -50,9 +60,4 @@ class DesignState(TypedDict, total=False):
     requirements: dict[str, Any]
     changes: list[str]
     revision: int
-    steps: int
-    notes: Annotated[list[str], operator.add]
-    llm_calls: Annotated[int, operator.add]
-    tokens: Annotated[int, operator.add]
-    fallback_used: bool
     design: dict[str, Any]
