@@ -11,14 +11,14 @@ that fails returns a section saying so.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import InjectedState
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.deliverable import Handoff
@@ -53,6 +53,28 @@ Reason = Annotated[str, Field(description="Why this part goes to that agent (one
 Question = Annotated[str, Field(description="What the agent should produce for this design, with constraints.")]
 
 
+class TransferArgs(BaseModel):
+    """The arguments of every ``transfer_to_<agent>`` tool (one schema for all of them)."""
+
+    reason: Reason
+    question: Question
+    state: Annotated[dict, InjectedState]
+
+
+class TransferTool(BaseTool):
+    """Hands a part of the work to ``target``: runs its subgraph, returns its section."""
+
+    args_schema: type[BaseModel] = TransferArgs
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    hub: Any = Field(exclude=True)
+    target: AgentSpec = Field(exclude=True)
+    caller: AgentSpec = Field(exclude=True)
+
+    def _run(self, reason: str, question: str, state: dict[str, Any], config: RunnableConfig,
+             run_manager: Any = None) -> tuple[str, dict[str, Any]]:
+        return self.hub.run_handoff(self.target, self.caller, reason, question, state, config)
+
+
 class SiblingHub:
     """Builds transfer tools and sibling subgraphs for one run."""
 
@@ -65,21 +87,14 @@ class SiblingHub:
     # -- tools ----------------------------------------------------------------
 
     def transfer_tool(self, target: AgentSpec, caller: AgentSpec) -> BaseTool:
-        hub = self
         triggers = "; ".join(target.triggers[:8])
-
-        def transfer(reason: Reason, question: Question, state: Annotated[dict, InjectedState],
-                     config: RunnableConfig) -> tuple[str, dict[str, Any]]:
-            return hub.run_handoff(target, caller, reason, question, state, config)
-
-        return StructuredTool.from_function(
-            func=transfer,
+        return TransferTool(
             name=transfer_tool_name(target.name),
             description=(f"Hand a part of the work to the {target.name} agent: {target.description} "
                          f"Use it when the request asks for: {triggers}. It returns "
                          f"{target.contribution_title or 'a section'} for the deliverable."),
-            response_format="content_and_artifact",
             metadata={"handoff": target.name},
+            hub=self, target=target, caller=caller,
         )
 
     def run_handoff(self, target: AgentSpec, caller: AgentSpec, reason: str, question: str,
