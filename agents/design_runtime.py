@@ -186,6 +186,7 @@ class DesignRuntime:
             return (use(model) if messages is None else use(model, messages)), None
         name = label(model, self.model_name)
         reason = self.blocked(agent.name, name)
+        failure: BaseException | None = None
         if reason is None:
             call = (lambda m, _msgs: use(m)) if messages is None else use
             try:
@@ -193,17 +194,21 @@ class DesignRuntime:
             except MLArchitectError:
                 raise
             except Exception as exc:  # the provider's errors: network, HTTP 4xx/5xx, bad output ...
-                reason = _one_line(exc)
+                reason, failure = _one_line(exc), exc
                 self.mark_failed(agent.name, name, reason)
-                if not self.can_fall_back():
-                    raise ModelError(f"the model {name} failed: {reason}") from exc
+        offline, note = self.stand_in(agent, name, step, reason, failure)
+        return (use(offline) if messages is None else use(offline, messages)), note
+
+    def stand_in(self, agent: AgentSpec, name: str, step: str, reason: str,
+                 failure: BaseException | None = None) -> tuple[BaseChatModel, str]:
+        """The offline engine playing ``agent`` for ``step`` after its model ``name`` failed,
+        and the note that says so; :class:`ModelError` when fallback is off."""
         if not self.can_fall_back():
-            raise ModelError(f"the model {name} failed: {reason}")
+            raise ModelError(f"the model {name} failed: {reason}") from failure
         assert self.offline_factory is not None
         self.fall_back(agent, step, reason)
-        note = f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step."
-        offline = self.offline_factory(agent)
-        return (use(offline) if messages is None else use(offline, messages)), note
+        return (self.offline_factory(agent),
+                f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step.")
 
     def tool_turn(self, agent: AgentSpec, model: BaseChatModel, tools: list[BaseTool], messages: list[BaseMessage],
                   *, step: str, workflow: str | None = None) -> Turn:

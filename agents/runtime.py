@@ -454,13 +454,11 @@ def structured(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, schema
                     continue
                 rt.mark_failed(agent.name, name, reason)
                 break
-    if not rt.can_fall_back():
-        raise ModelError(f"the model {name} failed: {reason}") from failure
-    rt.fall_back(agent, step, reason or "no method produced valid output")
-    notes.append(f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step.")
+    reason = reason or "no method produced valid output"
+    offline, note = rt.stand_in(agent, name, step, reason, failure)
+    notes.append(note)
     if agent.name != rt.architect.name:
-        rt.ledger.section(agent.name, "contribution", OFFLINE, reason or "")
-    offline = rt.offline_factory(agent)
+        rt.ledger.section(agent.name, "contribution", OFFLINE, reason)
     return _offline_structured(offline, schema, messages), notes, OFFLINE
 
 
