@@ -141,7 +141,7 @@ def build_graph(
     graph = StateGraph(DesignState)
     graph.add_node("intake", intake)
     graph.add_node("assemble", assemble)
-    add_agent_loop(graph, runtime, loop, node="architect", exit="assemble")
+    add_agent_loop(graph, runtime, loop, node="architect", then="assemble")
     graph.add_edge(START, "intake")
     graph.add_edge("intake", "architect")
     graph.add_edge("assemble", END)

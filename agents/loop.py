@@ -6,7 +6,7 @@ wires one into a :class:`~langgraph.graph.StateGraph` whose state has the keys o
 :class:`~mlarchitect.agents.state.LoopState`::
 
     <turn node> --tool calls--> tools --> <turn node>
-    <turn node> --answer or step limit--> <exit node>
+    <turn node> --answer or step limit--> <then node>
 
 Every turn goes through :meth:`DesignRuntime.tool_turn`, so each agent gets the
 same retries, repair of malformed tool calls, step limit and fallback; only the
@@ -55,18 +55,18 @@ class AgentLoop:
         return self.who or f"the {self.agent.name} agent"
 
 
-def add_agent_loop(graph: StateGraph, runtime: DesignRuntime, loop: AgentLoop, *, node: str, exit: str) -> None:
+def add_agent_loop(graph: StateGraph, runtime: DesignRuntime, loop: AgentLoop, *, node: str, then: str) -> None:
     """Add ``node`` (one model turn), the tool node and their edges to ``graph``;
-    the loop leaves to ``exit``. The caller adds the edge into ``node``."""
+    the loop leaves to ``then``. The caller adds the edge into ``node``."""
     from langgraph.prebuilt import ToolNode
 
     def route(state: Mapping[str, Any]) -> str:
         last = state["messages"][-1]
-        return TOOLS_NODE if isinstance(last, AIMessage) and last.tool_calls else exit
+        return TOOLS_NODE if isinstance(last, AIMessage) and last.tool_calls else then
 
     graph.add_node(node, agent_turn(runtime, loop))
     graph.add_node(TOOLS_NODE, ToolNode(loop.known_tools, handle_tool_errors=True))
-    graph.add_conditional_edges(node, route, [TOOLS_NODE, exit])
+    graph.add_conditional_edges(node, route, [TOOLS_NODE, then])
     graph.add_edge(TOOLS_NODE, node)
 
 

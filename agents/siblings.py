@@ -170,7 +170,7 @@ class SiblingHub:
         graph.add_node("start", start)
         graph.add_node("write", write)
         add_agent_loop(graph, runtime, AgentLoop(agent=agent, known_tools=tools, max_steps=max_steps, step="work"),
-                       node="work", exit="write")
+                       node="work", then="write")
         graph.add_edge(START, "start")
         graph.add_edge("start", "work")
         graph.add_edge("write", END)
