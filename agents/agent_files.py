@@ -8,6 +8,7 @@ about the body (sections it does not know are kept in ``body`` only).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -97,6 +98,17 @@ def parse_agent_text(text: str, path: str = "<string>") -> AgentSpec:
 
 
 def parse_agent_file(path: Path) -> AgentSpec:
+    """The agent defined in ``path``. Each version of a file (path, modification time,
+    size) is parsed once per process; callers get their own copy."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DefinitionError(str(path), None, f"cannot read: {exc.strerror}") from None
+    return _parse_file_version(path, stat.st_mtime_ns, stat.st_size).model_copy(deep=True)
+
+
+@lru_cache(maxsize=256)
+def _parse_file_version(path: Path, mtime_ns: int, size: int) -> AgentSpec:
     try:
         raw = read_limited(path, MAX_AGENT_FILE_BYTES)
     except FileTooLarge as exc:

@@ -293,9 +293,8 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
 def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = None,
                   sibling_models: dict[str, Any] | None = None) -> Any:
     from mlarchitect.agents.agent_files import load_catalog
-    from mlarchitect.agents.graph import DesignRuntime
-    from mlarchitect.agents.models import ModelChoice, choose_model, make_chat_model, make_offline_model
-    from mlarchitect.agents.probe import probe_for
+    from mlarchitect.agents.design_runtime import DesignRuntime
+    from mlarchitect.agents.models import choose_model, run_models
     from mlarchitect.skills.base import SkillContext
     from mlarchitect.skills.registry import load_skill_catalog
 
@@ -318,26 +317,17 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
         emit(Note(level="warning", message=choice.reason))
     kb = open_knowledge_base(settings, skills, emit)
     ctx = SkillContext(retriever=kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
-    model = chat_model or make_chat_model(choice, settings, architect, skills, agents)
-    offline = chat_model is None and choice.offline
-    name = choice.name if chat_model is None else (
-        getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or chat_model._llm_type)
+    models = run_models(choice, settings, architect, skills, agents, chat_model=chat_model)
     return DesignRuntime(
         settings=settings,
         architect=architect,
         agents=agents,
         skills=skills,
-        model=model,
-        model_name=str(name),
-        offline=offline,
         tools=skills.tools(list(skills.skills), ctx),
-        offline_factory=lambda persona: make_offline_model(architect, skills, agents, persona=persona),
-        tier_factory=None if choice.offline else (
-            lambda name: make_chat_model(ModelChoice(name=name, offline=False), settings, architect, skills, agents)),
         sibling_models=dict(sibling_models or {}),
         kb_version=kb.version if kb is not None else "none",
-        probe=probe_for(settings) if chat_model is None and not choice.offline else None,
         source_ids=set(kb.documents()) if kb is not None else None,
+        **vars(models),
     )
 
 

@@ -7,7 +7,8 @@ grounding tool calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage, ToolCall
     from langchain_core.tools import BaseTool
+
+    from mlarchitect.agents.probe import Capabilities
 
 
 class ModelChoice(BaseModel):
@@ -85,6 +88,45 @@ def plan_grounding_calls(offline: BaseChatModel, tools: Sequence[BaseTool],
         return []
     message = offline.bind_tools(skill_tools).invoke(list(messages))
     return list(getattr(message, "tool_calls", None) or [])
+
+
+@dataclass(frozen=True)
+class RunModels:
+    """A run's models (the fields :class:`~mlarchitect.agents.design_runtime.DesignRuntime`
+    takes): the architect's model, a sibling tier's by name, the offline engine, the probe."""
+
+    model: BaseChatModel
+    model_name: str
+    offline: bool  # the offline engine is the architect's model
+    offline_factory: Callable[[AgentSpec], BaseChatModel]
+    tier_factory: Callable[[str], BaseChatModel] | None  # None: no server to ask for another model
+    probe: Callable[[str], Capabilities] | None  # None: assume the server does everything
+
+
+def run_models(choice: ModelChoice, settings: Settings, architect: AgentSpec, skills: SkillCatalog,
+               agents: AgentCatalog, *, chat_model: BaseChatModel | None = None) -> RunModels:
+    """The models for ``choice``, or for the caller's own ``chat_model`` (never probed)."""
+    from mlarchitect.agents.probe import probe_for
+
+    def offline(persona: AgentSpec) -> BaseChatModel:
+        return make_offline_model(architect, skills, agents, persona=persona)
+
+    def tier(name: str) -> BaseChatModel:
+        return make_chat_model(ModelChoice(name=name, offline=False), settings, architect, skills, agents)
+
+    if chat_model is None:
+        model, name = make_chat_model(choice, settings, architect, skills, agents), choice.name
+    else:
+        model = chat_model
+        name = str(getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or chat_model._llm_type)
+    return RunModels(
+        model=model,
+        model_name=name,
+        offline=chat_model is None and choice.offline,
+        offline_factory=offline,
+        tier_factory=None if choice.offline else tier,
+        probe=probe_for(settings) if chat_model is None and not choice.offline else None,
+    )
 
 
 def make_chat_model(

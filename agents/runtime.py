@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from mlarchitect.agents.agent_spec import AgentSpec
-    from mlarchitect.agents.graph import DesignRuntime
+    from mlarchitect.agents.design_runtime import DesignRuntime
 
 OFFLINE = "offline"
 MAX_BACKOFF_S = 8.0
@@ -327,7 +327,6 @@ class Turn:
 
     messages: list[BaseMessage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    fallback: bool = False
 
 
 def tool_turn(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, tools: Sequence[BaseTool],
@@ -346,7 +345,7 @@ def tool_turn(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, tools: 
 
     message, note = rt.call_with_fallback(model, agent, ask, step=step, messages=messages, compact=compact)
     if note or not isinstance(message, AIMessage) or not message.invalid_tool_calls:
-        return Turn([message], [note] if note else [], fallback=bool(note))
+        return Turn([message], [note] if note else [])
     added: list[BaseMessage] = [message, *_answer_all(message, retry=True)]
     notes = [f"The {agent.name} model sent malformed tool-call arguments "
              f"({', '.join(c.get('name') or '?' for c in message.invalid_tool_calls)}); they went back to it "
@@ -359,7 +358,7 @@ def tool_turn(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, tools: 
     elif isinstance(again, AIMessage) and again.invalid_tool_calls:
         added.extend(_answer_all(again, retry=False))
         notes.append(f"The {agent.name} model's corrected tool calls were malformed again; they were dropped.")
-    return Turn(added, notes, fallback=bool(note))
+    return Turn(added, notes)
 
 
 def _answer_all(message: AIMessage, *, retry: bool) -> list[ToolMessage]:
@@ -455,13 +454,11 @@ def structured(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, schema
                     continue
                 rt.mark_failed(agent.name, name, reason)
                 break
-    if rt.offline_factory is None or not rt.settings.fallback_to_offline:
-        raise ModelError(f"the model {name} failed: {reason}") from failure
-    rt.ledger.fallback(agent.name, step, reason or "no method produced valid output")
-    notes.append(f"The model {name} failed ({reason}); the offline engine completed the {agent.name} step.")
+    reason = reason or "no method produced valid output"
+    offline, note = rt.stand_in(agent, name, step, reason, failure)
+    notes.append(note)
     if agent.name != rt.architect.name:
-        rt.ledger.section(agent.name, "contribution", OFFLINE, reason or "")
-    offline = rt.offline_factory(agent)
+        rt.ledger.section(agent.name, "contribution", OFFLINE, reason)
     return _offline_structured(offline, schema, messages), notes, OFFLINE
 
 
@@ -600,7 +597,7 @@ def check_design(rt: DesignRuntime, content: Any, messages: list[BaseMessage], w
     short = {} if method == OFFLINE else shortfalls(content, workflow, figures)
     hard = {} if method == OFFLINE else shortfalls(content, workflow, figures, soft=False)
     taken: dict[str, str] = {}
-    can_fill = rt.offline_factory is not None and rt.settings.fallback_to_offline
+    can_fill = rt.can_fall_back()
     if hard and not can_fill:
         what = "; ".join(f"{k}: {v}" for k, v in hard.items())
         raise ModelError(f"the model {rt.model_name} wrote a design below the minimum content ({what})")
@@ -665,7 +662,7 @@ def stamp(rt: DesignRuntime, design: Any, state: dict[str, Any], *, method: str,
     p.offline = rt.offline or method == OFFLINE
     p.agents = sorted(rt.ledger.usage.values(), key=lambda u: (u.agent != architect, u.agent, u.model))
     p.fallbacks = list(rt.ledger.fallbacks)
-    if state.get("fallback_used") and not any(f.agent == architect for f in p.fallbacks):
+    if rt.fell_back and not any(f.agent == architect for f in p.fallbacks):
         p.fallbacks.insert(0, FallbackRecord(agent=architect, step="architect", reason="an earlier step fell back"))
     handoff_agents = {h.agent for h in design.handoffs}
     p.sections = [s for s in rt.ledger.sections if s.agent == architect or s.agent in handoff_agents]

@@ -11,18 +11,19 @@ that fails returns a section saying so.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
-from langgraph.prebuilt import InjectedState, ToolNode
-from pydantic import Field
+from langgraph.prebuilt import InjectedState
+from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.deliverable import Handoff
+from mlarchitect.agents.loop import AgentLoop, add_agent_loop
+from mlarchitect.agents.state import LoopState
 from mlarchitect.agents.handoffs import (
     Brief,
     SiblingContribution,
@@ -34,25 +35,44 @@ from mlarchitect.agents.handoffs import (
 from mlarchitect.prompts.loader import load_prompt
 
 if TYPE_CHECKING:
-    from mlarchitect.agents.graph import DesignRuntime
+    from mlarchitect.agents.design_runtime import DesignRuntime
 
 MAX_CHAIN_DEPTH = 3  # architect -> sibling -> sibling
 
 
-class SiblingState(TypedDict, total=False):
+class SiblingState(LoopState, total=False):
     brief: dict[str, Any]
     request: str
     chain: list[str]
-    messages: Annotated[list[AnyMessage], add_messages]
-    steps: int
     contribution: str
     title: str
     handoffs: list[dict[str, Any]]
-    notes: list[str]
 
 
 Reason = Annotated[str, Field(description="Why this part goes to that agent (one sentence).")]
 Question = Annotated[str, Field(description="What the agent should produce for this design, with constraints.")]
+
+
+class TransferArgs(BaseModel):
+    """The arguments of every ``transfer_to_<agent>`` tool (one schema for all of them)."""
+
+    reason: Reason
+    question: Question
+    state: Annotated[dict, InjectedState]
+
+
+class TransferTool(BaseTool):
+    """Hands a part of the work to ``target``: runs its subgraph, returns its section."""
+
+    args_schema: type[BaseModel] = TransferArgs
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    hub: Any = Field(exclude=True)
+    target: AgentSpec = Field(exclude=True)
+    caller: AgentSpec = Field(exclude=True)
+
+    def _run(self, reason: str, question: str, state: dict[str, Any], config: RunnableConfig,
+             run_manager: Any = None) -> tuple[str, dict[str, Any]]:
+        return self.hub.run_handoff(self.target, self.caller, reason, question, state, config)
 
 
 class SiblingHub:
@@ -67,25 +87,19 @@ class SiblingHub:
     # -- tools ----------------------------------------------------------------
 
     def transfer_tool(self, target: AgentSpec, caller: AgentSpec) -> BaseTool:
-        hub = self
         triggers = "; ".join(target.triggers[:8])
-
-        def transfer(reason: Reason, question: Question, state: Annotated[dict, InjectedState],
-                     config: RunnableConfig) -> tuple[str, dict[str, Any]]:
-            return hub.run_handoff(target, caller, reason, question, state, config)
-
-        return StructuredTool.from_function(
-            func=transfer,
+        return TransferTool(
             name=transfer_tool_name(target.name),
             description=(f"Hand a part of the work to the {target.name} agent: {target.description} "
                          f"Use it when the request asks for: {triggers}. It returns "
                          f"{target.contribution_title or 'a section'} for the deliverable."),
-            response_format="content_and_artifact",
             metadata={"handoff": target.name},
+            hub=self, target=target, caller=caller,
         )
 
     def run_handoff(self, target: AgentSpec, caller: AgentSpec, reason: str, question: str,
                     state: dict[str, Any], config: RunnableConfig) -> tuple[str, dict[str, Any]]:
+        self.runtime.restore(state)
         chain = list(state.get("chain") or [caller.name])
         limit = self.runtime.settings.max_handoffs
         with self._lock:
@@ -117,7 +131,7 @@ class SiblingHub:
         body = f"## {out.get('title') or target.contribution_title}\n\n{out.get('contribution', '').strip()}"
         handoff = Handoff(agent=target.name, reason=reason, contribution=body)
         return body, {"handoff": handoff.model_dump(), "nested": out.get("handoffs", []),
-                      "notes": out.get("notes", [])}
+                      "notes": list(dict.fromkeys(out.get("notes", [])))}
 
     # -- subgraphs ------------------------------------------------------------
 
@@ -143,34 +157,21 @@ class SiblingHub:
                                  HumanMessage(content=brief.to_markdown(), additional_kwargs={"brief": brief.model_dump()})],
                     "steps": 0, "chain": brief.chain}
 
-        def work(state: SiblingState) -> dict[str, Any]:
-            if state.get("steps", 0) >= max_steps:
-                return {}
-            turn = runtime.tool_turn(agent, runtime.sibling_model(agent), tools, state["messages"], step="work")
-            return {"messages": turn.messages, "steps": state.get("steps", 0) + 1,
-                    "notes": [*state.get("notes", []), *turn.notes]}
-
-        def after_work(state: SiblingState) -> Literal["tools", "write"]:
-            last = state["messages"][-1]
-            return "tools" if isinstance(last, AIMessage) and last.tool_calls else "write"
-
         def write(state: SiblingState) -> dict[str, Any]:
             ask = HumanMessage(content=f"Write your {agent.contribution_title or 'section'} for the brief now.")
-            out, model_notes, _method = runtime.structured(agent, runtime.sibling_model(agent), SiblingContribution,
+            runtime.restore(state)
+            out, model_notes, _method = runtime.structured(agent, runtime.model_for(agent), SiblingContribution,
                                                            [*state["messages"], ask], step="write")
             nested, notes = collected_handoffs(state["messages"])
-            notes = [*state.get("notes", []), *notes, *model_notes]
             return {"contribution": out.markdown, "title": out.title,
-                    "handoffs": [h.model_dump() for h in nested], "notes": list(dict.fromkeys(notes))}
+                    "handoffs": [h.model_dump() for h in nested], "notes": [*notes, *model_notes]}
 
         graph = StateGraph(SiblingState)
         graph.add_node("start", start)
-        graph.add_node("work", work)
-        graph.add_node("tools", ToolNode(tools, handle_tool_errors=True))
         graph.add_node("write", write)
+        add_agent_loop(graph, runtime, AgentLoop(agent=agent, known_tools=tools, max_steps=max_steps, step="work"),
+                       node="work", then="write")
         graph.add_edge(START, "start")
         graph.add_edge("start", "work")
-        graph.add_conditional_edges("work", after_work, ["tools", "write"])
-        graph.add_edge("tools", "work")
         graph.add_edge("write", END)
         return graph.compile(name=agent.name)

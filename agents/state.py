@@ -12,9 +12,19 @@ from langgraph.graph.message import add_messages
 from mlarchitect.agents.request import MAX_REQUEST_CHARS, DesignRequest, validate_request  # noqa: F401
 
 
-class DesignState(TypedDict, total=False):
-    request: str
+class LoopState(TypedDict, total=False):
+    """What the agent loop (:mod:`mlarchitect.agents.loop`) reads and writes: every agent's state has it."""
+
     messages: Annotated[list[AnyMessage], add_messages]
+    steps: int
+    notes: Annotated[list[str], operator.add]
+    llm_calls: Annotated[int, operator.add]
+    tokens: Annotated[int, operator.add]
+    fallback_used: bool  # the persisted mirror of DesignRuntime.fell_back (read back on resume)
+
+
+class DesignState(LoopState, total=False):
+    request: str
     route: dict[str, Any]
     followup: str | None
     workflow_hint: str | None
@@ -22,9 +32,4 @@ class DesignState(TypedDict, total=False):
     requirements: dict[str, Any]
     changes: list[str]
     revision: int
-    steps: int
-    notes: Annotated[list[str], operator.add]
-    llm_calls: Annotated[int, operator.add]
-    tokens: Annotated[int, operator.add]
-    fallback_used: bool
     design: dict[str, Any]

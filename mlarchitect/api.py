@@ -19,7 +19,6 @@ Every call is independent: many threads or tasks may design at once.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import json
 import logging
@@ -186,20 +185,6 @@ class _ArchitectState(ArchitectOutput, total=False):
 
 
 _OUTPUT_KEYS = tuple(ArchitectOutput.__annotations__)
-# What a DesignRuntime holds for every run (models, tools, catalogs, knowledge base);
-# its other fields (ledger, deadline, failures, caches) are one run's and start afresh.
-_SHARED_RUNTIME_FIELDS = frozenset({
-    "settings", "architect", "agents", "skills", "model", "model_name", "offline", "tools",
-    "offline_factory", "tier_factory", "sibling_models", "kb_version", "probe", "source_ids",
-})
-
-
-def _run_runtime(shared: Any) -> Any:
-    """A DesignRuntime for one run: the shared parts of ``shared``, fresh bookkeeping."""
-    return type(shared)(**{f.name: getattr(shared, f.name) for f in dataclasses.fields(shared)
-                           if f.init and f.name in _SHARED_RUNTIME_FIELDS})
-
-
 def _log_note(event: Any) -> None:
     """Setup notes (offline engine in use, a skipped agent file) go to the log."""
     message = getattr(event, "message", "")
@@ -241,7 +226,7 @@ def create_architect(settings: Settings | None = None, *, chat_model: Any = None
             raise InputError(f"unknown workflow {workflow!r}; one of: {', '.join(WORKFLOWS)}")
         # a fresh graph and bookkeeping per run over the shared models, tools and KB:
         # handoff counts, fallbacks, the ledger and the deadline belong to one run
-        run = build_graph(_run_runtime(runtime), checkpointer=False)
+        run = build_graph(runtime.for_new_run(), checkpointer=False)
         values = run.invoke({"request": state.get("request", ""), "workflow_hint": workflow},
                             {**(config or {}), "recursion_limit": limit})
         result = ArchitectureDesign.model_validate(values["design"])

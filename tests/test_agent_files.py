@@ -112,3 +112,18 @@ def test_folder_where_nothing_parses_is_an_input_error(tmp_path: Path) -> None:
         load_catalog(tmp_path)
     with pytest.raises(InputError, match="not found"):
         load_catalog(tmp_path / "missing")
+
+
+def test_a_file_is_parsed_once_per_version_and_callers_get_their_own_copy(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "good.md"
+    path.write_text(GOOD)
+    first, second = parse_agent_file(path), parse_agent_file(path)
+    assert first == second and first is not second
+    first.triggers.append("changed by a caller")
+    assert "changed by a caller" not in parse_agent_file(path).triggers
+    path.write_text(GOOD.replace("Reviews things", "Reviews other things"))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a new version, even on coarse clocks
+    assert parse_agent_file(path).description == "Reviews other things"
