@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Markdown, RichLog, TabbedContent
 
 from mlarchitect.config import Settings
+from mlarchitect.deliverable import Provenance
 from mlarchitect.errors import ModelError
 from mlarchitect.tui.chat.app import ChatApp
 from mlarchitect.tui.chat.messages import AnswerMessage, SystemMessage
@@ -107,6 +108,24 @@ async def test_follow_up_turn_diff_with_scripted_engine(settings: Settings) -> N
         assert "-| Replicas | 5 replicas" in md(app, "diff") and "+| Replicas | 40 replicas" in md(app, "diff")
         await pilot.press("f4")
         assert app.query_one("#deliverable", TabbedContent).active == "tab-diff"
+
+
+async def test_cost_comes_from_each_turns_priced_usage(settings: Settings) -> None:
+    priced, unpriced = fixed_design(replicas=5), fixed_design(replicas=40)
+    priced.provenance = Provenance(model="gpt-5-mini", offline=False, prompt_version="t", kb_version="t",
+                                   tokens=3000, cost_usd=0.0125)
+    unpriced.provenance = Provenance(model="my-local", offline=False, prompt_version="t", kb_version="t",
+                                     tokens=5000, cost_usd=None, cost_note="no price for model my-local")
+    app = make_app(settings, ScriptedSource(designs=[priced, unpriced]))
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Serve a fraud model at 200 requests per second")
+        await finish(pilot)
+        await send(pilot, "We now expect 2,000 requests per second")
+        await finish(pilot)
+        assert app.session_cost == pytest.approx(0.0125)  # the unpriced turn adds nothing, no guess
+        await send(pilot, "/cost")
+        text = system_text(app)
+        assert "$0.0125" in text and "Not priced: no price for model my-local" in text
 
 
 async def test_resume_rebuilds_the_conversation(settings: Settings) -> None:

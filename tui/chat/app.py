@@ -26,7 +26,7 @@ from textual.widgets import Collapsible, Footer, Header, RichLog, Static, Tabbed
 from . import commands as slash
 from .activity import ARCHITECT, activity_lines
 from .answer import TABS, chunks, concise_answer, design_markdown, markdown_diff, split_tabs
-from .engine import EventSource, close_events, engine_events, estimate_cost, fork_thread, latest_checkpoint
+from .engine import EventSource, close_events, engine_events, fork_thread, latest_checkpoint
 from .sessions import SessionInfo, SessionStore
 from .widgets import ChatInput, Notice, StatusBar, UserMessage
 
@@ -122,6 +122,7 @@ class ChatApp(App[None]):
         self.versions: list[str] = []  # rendered Markdown of each version of this session's deliverable
         self.session_tokens = 0
         self.session_cost = 0.0
+        self.cost_notes: dict[str, None] = {}  # why some turns have no price (unknown model price, no usage)
         self.kb_label = kb_label or "…"
         self.ask_questions = ask_questions
         self.pending_request: str | None = None  # a first request waiting for the answers to questions
@@ -400,7 +401,9 @@ class ChatApp(App[None]):
         previous_tokens = self.design.provenance.tokens if self.design is not None else 0
         tokens = design.provenance.tokens
         turn_tokens = tokens - previous_tokens if tokens >= previous_tokens else tokens  # the thread's count is cumulative
-        cost = estimate_cost(design.provenance.model, turn_tokens, design.provenance.offline)
+        cost = design.provenance.cost_usd or 0.0  # this run's calls (a follow-up's own), priced from usage
+        if design.provenance.cost_usd is None and design.provenance.cost_note:
+            self.cost_notes[design.provenance.cost_note] = None
         self.store.add_turn(turn.session_id, turn.request, (streamed + addition).strip(), "done",
                             activity=turn.activity, design_json=design.to_json(), tokens=turn_tokens, cost_usd=cost)
         updates: dict[str, Any] = {"workflow": design.workflow, "model": model_label(turn.settings), "dirty": 0}
@@ -508,6 +511,7 @@ class ChatApp(App[None]):
         self.pending_request = None
         self.session_tokens = 0
         self.session_cost = 0.0
+        self.cost_notes = {}
 
     async def new_session(self) -> None:
         if self.running:
@@ -675,10 +679,13 @@ class ChatApp(App[None]):
             for turn in self.store.turns(self.session.id):
                 rows.append(f"| {turn.seq} | {_clip(turn.request, 40)} | {turn.status} | {turn.tokens:,} | "
                             f"${turn.cost_usd:,.4f} |")
-        table = ("| Turn | Request | Status | Tokens | Est. cost |\n|---|---|---|---|---|\n" + "\n".join(rows)
+        table = ("| Turn | Request | Status | Tokens | Cost |\n|---|---|---|---|---|\n" + "\n".join(rows)
                  if rows else "_No turns yet._")
         text = (f"**Session cost** on {model_label(self.settings)}: {self.session_tokens:,} tokens, "
-                f"≈ ${self.session_cost:,.4f} (a blended list price; the offline engine costs nothing).\n\n{table}")
+                f"${self.session_cost:,.4f} (from each call's reported usage and the pricing table; "
+                f"the offline engine costs nothing).\n\n{table}")
+        if self.cost_notes:
+            text += "\n\nNot priced: " + "; ".join(self.cost_notes) + "."
         if self.design is not None and self.design.cost_analysis.monthly_total_usd is not None:
             text += (f"\n\nThe designed system's own estimate: "
                      f"**${self.design.cost_analysis.monthly_total_usd:,.2f}/month** (Sizing and cost tab).")

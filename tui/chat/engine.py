@@ -1,6 +1,6 @@
 """The chat's side of the design engine: the event source a turn consumes, the
 checkpoint bookkeeping that keeps a conversation usable after a cancelled or
-failed turn, and the session's cost estimate.
+failed turn.
 
 Everything heavy (LangGraph, Chroma, the embedder) is imported here, inside the
 functions, and only ever called from worker threads.
@@ -111,15 +111,3 @@ def delete_thread(settings: Settings, thread_id: str) -> None:
 
     with checkpointer(settings.checkpoint_target) as saver:
         saver.delete_thread(thread_id)
-
-
-def estimate_cost(model: str, tokens: int, offline: bool) -> float:
-    """USD for ``tokens`` on ``model`` at a blended price (3 input : 1 output
-    tokens) from the bundled pricing table; 0 for the offline engine."""
-    if offline or tokens <= 0:
-        return 0.0
-    from mlarchitect.skills.cost_analysis.pricing import load_pricing
-
-    _name, price = load_pricing().model(model)
-    blended = (3 * price.input_per_mtok + price.output_per_mtok) / 4
-    return tokens / 1e6 * blended
