@@ -34,7 +34,7 @@ from mlarchitect.errors import ConfigError
 
 from .documents import SourceDoc
 from .manifest import DocEntry, Manifest
-from .store import HNSW_CONFIG, ChunkTable, StoreDamaged, _chroma_meta, chroma_settings
+from .store import HNSW_CONFIG, ChunkTable, StoreDamaged, add_in_batches, chroma_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlarchitect.config import Settings
@@ -121,15 +121,7 @@ class ServerStore:
             self.collection(kind, create=True)
 
     def add(self, kind: str, ids: Any, embeddings: Any, texts: Any, metas: Any) -> None:
-        col = self.collection(kind, create=True)
-        for start in range(0, len(ids), COPY_BATCH):
-            end = start + COPY_BATCH
-            col.add(
-                ids=list(ids[start:end]),
-                embeddings=embeddings[start:end],
-                documents=list(texts[start:end]),
-                metadatas=[_chroma_meta(m) for m in metas[start:end]],
-            )
+        add_in_batches(self.collection(kind, create=True), ids, embeddings, texts, metas, batch=COPY_BATCH)
 
     def delete_docs(self, kind: str, doc_ids: Any) -> None:
         doc_ids = sorted(set(doc_ids))
@@ -175,15 +167,8 @@ class ServerStore:
             src = base.collection(kind)
             dst = self.collection(kind, create=True)
             got = src.get(include=["embeddings", "documents", "metadatas"])
-            ids = list(got["ids"])
-            for start in range(0, len(ids), COPY_BATCH):
-                end = start + COPY_BATCH
-                dst.add(
-                    ids=ids[start:end],
-                    embeddings=got["embeddings"][start:end],
-                    documents=list(got["documents"][start:end]),
-                    metadatas=list(got["metadatas"][start:end]),
-                )
+            add_in_batches(dst, list(got["ids"]), got["embeddings"], list(got["documents"]), list(got["metadatas"]),
+                           batch=COPY_BATCH)
 
     def close(self) -> None:
         self._collections.clear()

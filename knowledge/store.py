@@ -177,15 +177,7 @@ class Store:
 
     # -- writes ----------------------------------------------------------------------------
     def add(self, kind: str, ids: Sequence[str], embeddings: Any, texts: Sequence[str], metas: Sequence[dict]) -> None:
-        col = self.collection(kind, create=True)
-        for start in range(0, len(ids), ADD_BATCH):
-            end = start + ADD_BATCH
-            col.add(
-                ids=list(ids[start:end]),
-                embeddings=embeddings[start:end],
-                documents=list(texts[start:end]),
-                metadatas=[_chroma_meta(m) for m in metas[start:end]],
-            )
+        add_in_batches(self.collection(kind, create=True), ids, embeddings, texts, metas, batch=ADD_BATCH)
 
     def delete_docs(self, kind: str, doc_ids: Iterable[str]) -> None:
         doc_ids = sorted(set(doc_ids))
@@ -211,6 +203,19 @@ class Store:
             return {}
         result = self.collection(kind).get(ids=list(ids), include=["embeddings"])
         return dict(zip(result["ids"], result["embeddings"]))
+
+
+def add_in_batches(col: Any, ids: Sequence[str], embeddings: Any, texts: Sequence[str], metas: Sequence[dict],
+                   *, batch: int) -> None:
+    """Add rows to a Chroma collection (embedded or on a server) ``batch`` at a time."""
+    for start in range(0, len(ids), batch):
+        end = start + batch
+        col.add(
+            ids=list(ids[start:end]),
+            embeddings=embeddings[start:end],
+            documents=list(texts[start:end]),
+            metadatas=[_chroma_meta(m) for m in metas[start:end]],
+        )
 
 
 def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -12,17 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mlarchitect.tui.cli import main
+from support.cli import run_cli as _run
 
 REQUEST = "Design the serving architecture for an LLM endpoint handling 200 requests per second"
 
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def _pipe(monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -8,15 +8,8 @@ import pytest
 
 from mlarchitect.config import load_settings
 from mlarchitect.errors import ConfigError
-from mlarchitect.tui.cli import main
+from support.cli import run_cli as _run
 
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.mark.parametrize(

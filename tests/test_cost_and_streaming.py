@@ -19,7 +19,7 @@ from mlarchitect.config import Settings  # noqa: E402
 from mlarchitect.errors import ConfigError  # noqa: E402
 from mlarchitect.pricing import BUILTIN_PRICES, ModelPrice, is_official_api, price_usage  # noqa: E402
 from mlarchitect.render_markdown import render_markdown  # noqa: E402
-from mlarchitect.tui.cli import main  # noqa: E402
+from support.cli import run_cli as _cli
 
 SAID = "Sizing the index for 30,000 tickets first."
 
@@ -109,13 +109,6 @@ def test_configured_price_gives_dollars_per_agent_and_in_total(tmp_path: Path, s
 
 # --- streaming on stderr ------------------------------------------------------------
 
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.mark.parametrize("flag, streamed", [("--stream", True), ("--no-stream", False)])

@@ -19,16 +19,10 @@ from mlarchitect.config import Settings  # noqa: E402
 from mlarchitect.design_store import get_design, list_designs  # noqa: E402
 from mlarchitect.events import DeliverableReady  # noqa: E402
 from mlarchitect.tui.cli import main  # noqa: E402
+from support.cli import run_cli as _cli
 
 REQUEST = "Design experiment tracking for a team of 5 researchers fine-tuning models"
 
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def _model_settings(api: FakeOpenAI, tmp_path: Path, kb: Path, **extra: object) -> Settings:

@@ -16,17 +16,10 @@ from mlarchitect.agents.api import stream_design
 from mlarchitect.config import Settings
 from mlarchitect.design_store import list_designs, log_design
 from mlarchitect.events import DeliverableReady, Note
-from mlarchitect.tui.cli import main
+from support.cli import run_cli as _cli
 
 REQUEST = "Design experiment tracking for a team of 5 researchers fine-tuning models"
 
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def _journal_mode(path: Path) -> str:
