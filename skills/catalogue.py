@@ -139,6 +139,13 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     return out
 
 
+SMALL_TEAM_COST_PREFERENCE = {"free": 0.3, "low": 0.2, "medium": 0.0, "high": -1.0}
+
+
+def budget_unstated(req: Requirements) -> bool:
+    return req.monthly_budget_usd is None
+
+
 def _multilingual(req: Requirements) -> bool:
     return len(req.languages) > 1 or "multilingual" in req.languages
 
@@ -181,6 +188,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         score += {"low": 1.0, "medium": 0.0, "high": -1.5}[option.ops]
         if option.ops == "low":
             why.append(f"little to operate for a team of {team}")
+        if budget_unstated(req):  # a small team without a stated budget: prefer what costs little
+            score += SMALL_TEAM_COST_PREFERENCE[option.cost]
     budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
     if budget is not None and budget < 1000:
         score += {"free": 1.0, "low": 0.5, "medium": 0.0, "high": -1.0}[option.cost]

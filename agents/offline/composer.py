@@ -151,6 +151,8 @@ GENERAL_PRACTICES_PER_STEP = 1
 
 VAGUE_MAX_WORDS = 12
 VAGUE_MAX_STATED = 1
+VAGUE_PRACTICES_PER_STEP = 2
+VAGUE_SECTION_LINES = 2  # lines kept per part of a workflow section
 VAGUE_NOTE = (" The request says little, so this is a short starting design built on the assumptions"
               " listed below; the open questions say what would change it.")
 
@@ -162,15 +164,15 @@ def is_vague(request: str, req: Requirements) -> bool:
 
 
 def _reduce_sections(content: DesignContent) -> None:
-    """A vague request's workflow section keeps the leading line of each part: the rest
+    """A vague request's workflow section keeps the leading lines of each part: the rest
     depends on facts the request has not given yet."""
     for name in ("evaluation_framework", "serving_specification", "experiment_tracking", "data_pipeline"):
         section = getattr(content, name)
         if section is None:
             continue
         for field, value in section.model_dump().items():
-            if isinstance(value, list) and len(value) > 1:
-                setattr(section, field, value[:1])
+            if isinstance(value, list) and len(value) > VAGUE_SECTION_LINES:
+                setattr(section, field, value[:VAGUE_SECTION_LINES])
 
 
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
@@ -192,7 +194,7 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
             ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
             specific = [p for p in ranked if _words(p) & asked]
             general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
-            keep = set([*specific, *general][:1 if vague else PRACTICES_PER_STEP])
+            keep = set([*specific, *general][:VAGUE_PRACTICES_PER_STEP if vague else PRACTICES_PER_STEP])
             decisions = [p for p in allowed if p in keep]
             if step.code:
                 decisions.append(f"Schema:\n```python\n{step.code}\n```")

@@ -90,8 +90,13 @@ def _common(args: MonitoringArgs) -> list[str]:
 def _per_run(args: MonitoringArgs) -> list[str]:
     """Job-level signals: one record per run, its stages' durations, a missed-run alert."""
     stages = f" ({', '.join(args.stages[:6])})" if args.stages else ""
-    recs = [f"One record per run: input version, rows or examples processed, duration of each stage{stages}, "
-            "outcome and the code version"]
+    if args.mode == "streaming":
+        recs = [f"Consumer lag, throughput and end-to-end freshness per stage{stages} on a dashboard, alerting "
+                "when lag keeps growing for 10 minutes",
+                "Dead-letter queue size and the share of events that fail parsing or validation"]
+    else:
+        recs = [f"One record per run: input version, rows or examples processed, duration of each stage{stages}, "
+                "outcome and the code version, on a dashboard of runs"]
     if args.schedule:
         recs.append(f"An alert when a run ({args.schedule}) has not finished on time or processed far fewer "
                     "records than the previous one")
