@@ -27,7 +27,7 @@ class PipelineArgs(BaseModel):
     compression_ratio: float = Field(default=0.25, gt=0, le=1, description="Columnar size / raw size.")
     gb_per_day: float | None = Field(default=None, gt=0, description="Raw GB per day, when stated directly.")
     stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
-    mode: str = Field(default="", description="batch, streaming or real_time when known: a batch pipeline has no stream to size.")
+    mode: str = ""  # "batch": a batch pipeline has no stream to size
 
 
 def size_pipeline(args: PipelineArgs, ctx: SkillContext) -> ToolResult:

@@ -55,9 +55,10 @@ class MonitoringArgs(BaseModel):
     stages: list[str] = Field(default_factory=list, description="The design's components, in request order: one trace span each.")
     latency_target: str = Field(default="", description="The latency target, e.g. 'p95 ≤ 2 s'.")
     monthly_budget_usd: float | None = Field(default=None, ge=0, description="A stated monthly budget.")
-    mode: str = Field(default="", description="real_time, batch or streaming, when known.")
-    schedule: str = Field(default="", description="How often a job runs when stated, e.g. 'weekly'.")
-    judge: bool = Field(default=True, description="Whether an LLM judge scores outputs (its drift is then watched).")
+    # set by the offline plan (how the system runs, a stated schedule, whether an LLM judge scores)
+    mode: str = ""
+    schedule: str = ""
+    judge: bool = True
 
 
 _REQUEST_SERVING = ("rag_system", "model_serving", "general")
