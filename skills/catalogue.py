@@ -44,6 +44,8 @@ class Option(BaseModel):
     ops: Literal["low", "medium", "high"] = "medium"
     cost: Literal["free", "low", "medium", "high"] = "medium"
     fit: float = Field(default=1.0, description="Default preference when nothing else decides.")
+    multilingual: bool = Field(default=False, description="Made for several languages (translation, per-language "
+                               "scoring): only offered when the request names more than one language.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
     strengths: str = ""
@@ -137,6 +139,17 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     return out
 
 
+SMALL_TEAM_COST_PREFERENCE = {"free": 0.3, "low": 0.2, "medium": 0.0, "high": -1.0}
+
+
+def budget_unstated(req: Requirements) -> bool:
+    return req.monthly_budget_usd is None
+
+
+def _multilingual(req: Requirements) -> bool:
+    return len(req.languages) > 1 or "multilingual" in req.languages
+
+
 def _gpu_memory(req: Requirements) -> float | None:
     if req.hardware is None or req.hardware.value.gpus <= 0:
         return None
@@ -175,6 +188,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         score += {"low": 1.0, "medium": 0.0, "high": -1.5}[option.ops]
         if option.ops == "low":
             why.append(f"little to operate for a team of {team}")
+        if budget_unstated(req):  # a small team without a stated budget: prefer what costs little
+            score += SMALL_TEAM_COST_PREFERENCE[option.cost]
     budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
     if budget is not None and budget < 1000:
         score += {"free": 1.0, "low": 0.5, "medium": 0.0, "high": -1.0}[option.cost]
@@ -192,6 +207,9 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         why.append("runs inside one process")
     if option.hosted and req.compliance:
         score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
+    if option.multilingual:
+        score += 1.0
+        why.append(f"scores each language ({', '.join(lang.capitalize() for lang in req.languages)}) against its own references")
     if option.kinds and req.model_kind is None:
         score -= 0.3  # made for one model kind, and the request does not say which
     if option.min_scale is not None and scale is not None and scale < option.min_scale:
@@ -206,6 +224,8 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
     for option in slot.options:
+        if option.multilingual and not _multilingual(req):
+            continue  # an option for another task than this request's, not an alternative to it
         problems = hard_violations(option, req, scale)
         if problems:
             rejected.append(Rejected(option=option.name, why=problems[0]))

@@ -11,6 +11,8 @@ from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirem
 
 PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
 REQUESTS_PER_USER_PER_DAY = 5
+SMALL_TEAM = 3  # at most this many people: sized and chosen for little to operate
+SMALL_BATCH_ROWS = 50_000.0  # records a day assumed for a small team's batch pipeline
 
 
 def _deployment(req: Requirements) -> str:
@@ -60,7 +62,12 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.retention_days is None and workflow in ("data_pipeline", "experiment_tracking"):
         update["retention_days"] = Fact.assumed(365.0, "retention not stated: one year of history")
     if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
-        update["events_per_day"] = Fact.assumed(1_000_000.0, "data volume not stated")
+        small = (req.team_size is not None and req.team_size.value <= SMALL_TEAM
+                 and req.mode is not None and req.mode.stated and req.mode.value == "batch")
+        update["events_per_day"] = (
+            Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: batch loads a team of "
+                                           f"{req.team_size.value} runs are assumed small") if small
+            else Fact.assumed(1_000_000.0, "data volume not stated"))
     return req.model_copy(update=update)
 
 

@@ -713,7 +713,8 @@ _TEAM = [
 ]
 _SOLO = _rx(
     r"\b(?:solo (?:developer|dev|engineer|founder|data scientist)|just me|only me|one-person|one person (?:team|shop)|"
-    r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself)\b"
+    r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself|"
+    r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle)\b"
 )
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
 _FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|across)\s+(?:\w+\s+)?[~≈]?\s*$")
@@ -730,10 +731,18 @@ def _team_context(clause: _Clause, match: re.Match[str]) -> bool:
     return bool(_TEAM_CUE.search(clause.text)) or noun != "people"
 
 
+_SMALL_TEAM = _rx(r"\b(?:(?:a|our|we are a|we're a)\s+)?(?:small|tiny|lean)\s+(?:data\s+|ml\s+|engineering\s+)?team\b")
+SMALL_TEAM_SIZE = 3  # "a small team": the most a design for one should ask to operate
+
+
 def _team(acc: Reading, clause: _Clause) -> None:
     solo = _SOLO.search(clause.text)
     if solo:
         acc.put("team_size", 1, acc.quote(*clause.span(solo)))
+        return
+    small = _SMALL_TEAM.search(clause.text)
+    if small and not any(p.search(clause.text) for p in _TEAM):
+        acc.put("team_size", SMALL_TEAM_SIZE, acc.quote(*clause.span(small)))
         return
     for index, pattern in enumerate(_TEAM):
         for match in _free_matches(acc, clause, pattern):
@@ -1331,7 +1340,7 @@ def _other_figures(acc: Reading) -> list[str]:
 # --------------------------------------------------------------------------- entry points
 
 _DIGIT = re.compile(r"\d")
-_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b")
+_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b|\bmy (?:own |personal |side[- ]?|hobby |pet )project\b|\bmy kaggle\b")
 _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.

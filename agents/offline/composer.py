@@ -69,19 +69,24 @@ def compose_design(
     flows = [DataFlow(source=f[0], target=f[1], description=f[2] if len(f) > 2 else "")
              for b in archs for f in b.get("data_flows", [])]
     chosen_words = {w for c in components for w in _words(c.technology)}
+    vague = is_vague(request, req)
     steps = _steps(specs, results, prefix=len(specs) > 1, focus=_words(request) | chosen_words,
-                   asked=_words(request) | _fact_words(req))
+                   asked=_words(request) | _fact_words(req), vague=vague)
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
     risks.extend(_fact_risks(req, cost, workflow))
+    # a vague request's alternatives depend on the answers to its open questions: the
+    # options it beat are not listed until the request says what rules them out
     alternatives = [Alternative(decision=c["title"], chosen=c["chosen"]["name"] if c.get("chosen") else "none",
-                                why=c.get("why", ""), rejected=[RejectedOption(**x) for x in c.get("rejected", [])])
+                                why=c.get("why", ""),
+                                rejected=[] if vague else [RejectedOption(**x) for x in c.get("rejected", [])])
                     for b in archs for c in b.get("choices", [])]
     unsatisfied = [u for b in archs for u in b.get("unsatisfied", [])]
     content = DesignContent(
         title=" + ".join(b.get("title", "") for b in archs) or "ML system architecture",
-        summary=_summary(request, specs, components, calcs, cost, req, unsatisfied),
+        summary=_summary(request, specs, components, calcs, cost, req, unsatisfied)
+        + (VAGUE_NOTE if vague else ""),
         components=components,
         data_flows=flows,
         diagram_mermaid=build_flowchart(components, flows),
@@ -90,9 +95,11 @@ def compose_design(
         risks=risks,
         cost_analysis=cost,
         alternatives=alternatives,
-        open_questions=_open_questions(req, workflow),
+        open_questions=_open_questions(req, workflow, vague=vague),
     )
     _workflow_sections(content, archs, req, results)
+    if vague:
+        _reduce_sections(content)
     _drop_repeated_practices(content)
     return content
 
@@ -142,8 +149,34 @@ PRACTICES_PER_STEP = 3
 GENERAL_PRACTICES_PER_STEP = 1
 
 
+VAGUE_MAX_WORDS = 12
+VAGUE_MAX_STATED = 1
+VAGUE_PRACTICES_PER_STEP = 2
+VAGUE_SECTION_LINES = 2  # lines kept per part of a workflow section
+VAGUE_NOTE = (" The request says little, so this is a short starting design built on the assumptions"
+              " listed below; the open questions say what would change it.")
+
+
+def is_vague(request: str, req: Requirements) -> bool:
+    """A short request that states at most one fact ("eval for our chatbot"): its design
+    should say what it assumed and ask, not print every default at full length."""
+    return len(request.split()) <= VAGUE_MAX_WORDS and len(req.stated_facts()) <= VAGUE_MAX_STATED
+
+
+def _reduce_sections(content: DesignContent) -> None:
+    """A vague request's workflow section keeps the leading lines of each part: the rest
+    depends on facts the request has not given yet."""
+    for name in ("evaluation_framework", "serving_specification", "experiment_tracking", "data_pipeline"):
+        section = getattr(content, name)
+        if section is None:
+            continue
+        for field, value in section.model_dump().items():
+            if isinstance(value, list) and len(value) > VAGUE_SECTION_LINES:
+                setattr(section, field, value[:VAGUE_SECTION_LINES])
+
+
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
-           focus: set[str] | None = None, asked: set[str] | None = None) -> list[DesignStep]:
+           focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
     practice naming an option the constraints ruled out is dropped). A practice
@@ -161,7 +194,7 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
             ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
             specific = [p for p in ranked if _words(p) & asked]
             general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
-            keep = set([*specific, *general][:PRACTICES_PER_STEP])
+            keep = set([*specific, *general][:VAGUE_PRACTICES_PER_STEP if vague else PRACTICES_PER_STEP])
             decisions = [p for p in allowed if p in keep]
             if step.code:
                 decisions.append(f"Schema:\n```python\n{step.code}\n```")
@@ -169,7 +202,8 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
             vocab.append(_words(step.title + " " + " ".join(step.points)))
     if not steps:
         return steps
-    searches = [r for r in results if r.tool.endswith("_search_patterns")]
+    # a vague request gets no pattern excerpts in its steps (they stay under Sources)
+    searches = [] if vague else [r for r in results if r.tool.endswith("_search_patterns")]
     seen_docs: set[str] = set()
     for result in searches:
         index = _best_step(vocab, result.summary + " " + result.data.get("query", ""))
@@ -277,9 +311,37 @@ def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Ri
     return risks
 
 
-def _open_questions(req: Requirements, workflow: str) -> list[str]:
-    """Ask about the decisive facts that were assumed."""
-    questions = []
+# what a design of each workflow turns on, asked when the request is vague
+_WORKFLOW_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "evaluation_system": (
+        "What does the system do for its users (answer questions, write, classify, translate), and what counts as a good answer?",
+        "Are there labelled examples or reference answers already, and who can label more (domain experts, raters)?",
+        "How often are new versions released, and is there live traffic for an online A/B test?",
+    ),
+    "rag_system": (
+        "Which documents are searched (formats, languages), and who may see which of them?",
+        "Must every answer cite its source passage?",
+    ),
+    "model_serving": (
+        "What kind of model is served (size, framework), and on what hardware?",
+        "Is it called per request or run as a scheduled batch?",
+    ),
+    "experiment_tracking": (
+        "How many people log runs, and where do they train (laptop, cloud, a cluster)?",
+        "Which artifacts must be kept (checkpoints, datasets) and how large are they?",
+    ),
+    "data_pipeline": (
+        "Where does the data come from (files, databases, event streams), how much arrives, and how often?",
+        "Who consumes the output (a training job, a dashboard, an online model), and how fresh must it be?",
+        "How many people will run the pipeline?",
+    ),
+}
+
+
+def _open_questions(req: Requirements, workflow: str, *, vague: bool = False) -> list[str]:
+    """Ask about the decisive facts that were assumed; a vague request is also asked what
+    a design of its workflow turns on."""
+    questions = list(_WORKFLOW_QUESTIONS.get(workflow, ())) if vague else []
     assumed = req.assumed_facts()
     if "requests_per_day" in assumed or "peak_rps" in assumed:
         questions.append("What is the expected peak traffic (requests per second) and how does it vary over the day?")

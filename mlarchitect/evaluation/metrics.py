@@ -166,23 +166,54 @@ def numbers_used(request: str, markdown: str) -> tuple[list[StatedNumber], list[
 # --- line overlap ----------------------------------------------------------------
 
 
-def design_lines(markdown: str) -> set[str]:
-    """Unique non-blank lines, whitespace-trimmed; lines with no letter or
-    digit (rules, fences, table separators) are dropped."""
+def design_lines_all(markdown: str) -> set[str]:
+    """Unique non-blank lines, whitespace-trimmed; lines with no letter or digit
+    (rules, fences, table separators) are dropped. The metric before content-only
+    counting (kept so old figures stay comparable)."""
     return {s for s in (ln.strip() for ln in markdown.splitlines()) if s and re.search(r"\w", s)}
 
 
-def line_overlap(markdown_a: str, markdown_b: str) -> float:
-    """|common lines| / min(|lines of a|, |lines of b|): 1.0 for identical designs."""
-    a, b = design_lines(markdown_a), design_lines(markdown_b)
+_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_LABEL_ONLY = re.compile(r"^(\*\*[^*]+\*\*|[A-Z][\w ]{0,40}:)$")
+
+
+def design_lines(markdown: str) -> set[str]:
+    """The design's content lines, unique and whitespace-trimmed. Not counted, because
+    they are the document's frame rather than what it says about this request:
+    headings, a table's header row (the row above its separator), bare labels
+    (``**Datasets**``, ``Optimizations:``), and the Mermaid block, which draws the
+    components and data flows already listed (and counted) in their own sections."""
+    raw = [ln.strip() for ln in markdown.splitlines()]
+    out: set[str] = set()
+    in_mermaid = False
+    for i, line in enumerate(raw):
+        if line.startswith("```"):
+            in_mermaid = line.startswith("```mermaid")
+            continue
+        if in_mermaid or not line or not re.search(r"\w", line) or line.startswith("#"):
+            continue
+        if line.startswith("|") and i + 1 < len(raw) and _TABLE_SEPARATOR.match(raw[i + 1]):
+            continue
+        if _LABEL_ONLY.match(line):
+            continue
+        out.add(line)
+    return out
+
+
+def line_overlap(markdown_a: str, markdown_b: str, *, content_only: bool = True) -> float:
+    """|common lines| / min(|lines of a|, |lines of b|): 1.0 for identical designs.
+    ``content_only=False`` counts every line with a letter or digit (the former metric)."""
+    lines = design_lines if content_only else design_lines_all
+    a, b = lines(markdown_a), lines(markdown_b)
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
 
 
-def group_overlaps(markdowns: dict[str, str]) -> list[tuple[str, str, float]]:
+def group_overlaps(markdowns: dict[str, str], *, content_only: bool = True) -> list[tuple[str, str, float]]:
     """Overlap of every pair of designs in one contrast group (case id → Markdown)."""
-    return [(x, y, line_overlap(markdowns[x], markdowns[y])) for x, y in itertools.combinations(sorted(markdowns), 2)]
+    return [(x, y, line_overlap(markdowns[x], markdowns[y], content_only=content_only))
+            for x, y in itertools.combinations(sorted(markdowns), 2)]
 
 
 # --- deliverable checks ------------------------------------------------------------

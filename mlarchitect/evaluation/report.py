@@ -25,6 +25,7 @@ METRICS: list[tuple[str, str, str | None]] = [
     ("assumptions_as_stated", "assumed facts shown as stated (count)", "down"),
     ("line_overlap_mean", "line overlap in contrast groups, mean", "down"),
     ("line_overlap_max", "line overlap in contrast groups, max", "down"),
+    ("line_overlap_all_lines_max", "  the same counting every line (former metric), max", None),
     ("checklist_coverage", "checklist coverage", "up"),
     ("request_specific_coverage", "request-specific checklist coverage", "up"),
     ("retrieval_hit_at_5", "retrieval hit@5", "up"),
@@ -52,6 +53,7 @@ def summarize(run: dict) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     with_checks = [c for c in cases if c["checks_total"]]
     stated = sum(len(c["numbers_stated"]) for c in cases)
     pairs = [p["overlap"] for g in contrast.values() for p in g["pairs"]]
+    every_line = [p["overlap_all_lines"] for g in contrast.values() for p in g["pairs"] if "overlap_all_lines" in p]
     summary = {
         "workflow_accuracy": M.ratio(sum(c["workflow_ok"] for c in cases), n),
         "workflow_preferred": M.ratio(sum(c["preferred_ok"] for c in cases), n),
@@ -65,6 +67,7 @@ def summarize(run: dict) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         "assumptions_as_stated": sum(c.get("assumptions_as_stated", 0) for c in cases),
         "line_overlap_mean": M.mean(pairs),
         "line_overlap_max": max(pairs) if pairs else None,
+        "line_overlap_all_lines_max": max(every_line) if every_line else None,
         "checklist_coverage": M.mean(c.get("checklist_coverage") for c in cases),
         "request_specific_coverage": M.mean(c.get("request_specific_coverage") for c in cases),
         "retrieval_hit_at_5": M.mean(q["hit_at_5"] for q in queries),
@@ -114,8 +117,10 @@ def format_text(run: dict, *, details: bool = True) -> str:
         lines.append(f"  {wf:<20} {row['cases']:>5} {_fmt(row['workflow_accuracy']):>9} "
                      f"{_fmt(row['checklist_coverage']):>10} {_fmt(row['request_specific_coverage']):>17}")
     if run.get("contrast"):
-        lines += ["", "  contrast group overlap (mean / max):"]
-        lines += [f"    {g}: {v['mean']:.3f} / {v['max']:.3f}" for g, v in run["contrast"].items()]
+        lines += ["", "  contrast group overlap, content lines (mean / max; max counting every line):"]
+        lines += [f"    {g}: {v['mean']:.3f} / {v['max']:.3f}"
+                  + (f"  ({v['max_all_lines']:.3f})" if "max_all_lines" in v else "")
+                  for g, v in run["contrast"].items()]
     if details:
         problems = _case_problems(run["cases"])
         if problems:

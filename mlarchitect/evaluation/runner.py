@@ -185,8 +185,11 @@ def _contrast(cases: list[dict], markdowns: dict[str, str]) -> dict[str, dict]:
     out = {}
     for group, members in sorted(groups.items()):
         pairs = M.group_overlaps(members)
+        every_line = M.group_overlaps(members, content_only=False)
         if pairs:
-            out[group] = {"pairs": [{"a": a, "b": b, "overlap": round(v, 4)} for a, b, v in pairs],
+            out[group] = {"pairs": [{"a": a, "b": b, "overlap": round(v, 4), "overlap_all_lines": round(w, 4)}
+                                    for (a, b, v), (*_, w) in zip(pairs, every_line)],
                           "mean": round(sum(v for *_, v in pairs) / len(pairs), 4),
-                          "max": round(max(v for *_, v in pairs), 4)}
+                          "max": round(max(v for *_, v in pairs), 4),
+                          "max_all_lines": round(max(w for *_, w in every_line), 4)}
     return out

@@ -27,6 +27,7 @@ class PipelineArgs(BaseModel):
     compression_ratio: float = Field(default=0.25, gt=0, le=1, description="Columnar size / raw size.")
     gb_per_day: float | None = Field(default=None, gt=0, description="Raw GB per day, when stated directly.")
     stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
+    mode: str = ""  # "batch": a batch pipeline has no stream to size
 
 
 def size_pipeline(args: PipelineArgs, ctx: SkillContext) -> ToolResult:
@@ -36,15 +37,17 @@ def size_pipeline(args: PipelineArgs, ctx: SkillContext) -> ToolResult:
     raw_gb_day = args.gb_per_day or args.events_per_day * args.event_kb / 1e6
     stored = raw_gb_day * args.retention_days * args.compression_ratio
     said = set(args.stated_inputs)
+    batch = args.mode == "batch"
     calcs = [
         Calculation(name="Average event rate", value=round(avg, 1), unit="events/s",
                     formula=f"{args.events_per_day:,.0f} events/day ÷ 86,400 s = {avg:,.1f}",
                     inputs={"events_per_day": args.events_per_day},
                     from_request=["events_per_day"] if "events_per_day" in said else []),
-        Calculation(name="Peak event rate", value=round(peak, 1), unit="events/s",
-                    formula=f"{avg:,.1f} × peak factor {args.peak_factor} = {peak:,.1f}"),
-        Calculation(name="Stream partitions", value=partitions, unit="partitions",
-                    formula=f"max(3, ⌈{peak:,.1f} ÷ 5,000 events/s per partition⌉) = {partitions}"),
+        *([] if batch else [
+            Calculation(name="Peak event rate", value=round(peak, 1), unit="events/s",
+                        formula=f"{avg:,.1f} × peak factor {args.peak_factor} = {peak:,.1f}"),
+            Calculation(name="Stream partitions", value=partitions, unit="partitions",
+                        formula=f"max(3, ⌈{peak:,.1f} ÷ 5,000 events/s per partition⌉) = {partitions}")]),
         Calculation(name="Raw data per day", value=round(raw_gb_day, 2), unit="GB",
                     formula=(f"{raw_gb_day:,.2f} GB/day as stated" if args.gb_per_day else
                              f"{args.events_per_day:,.0f} × {args.event_kb} KB = {raw_gb_day:,.2f} GB"),
@@ -56,12 +59,17 @@ def size_pipeline(args: PipelineArgs, ctx: SkillContext) -> ToolResult:
                     inputs={"retention_days": args.retention_days},
                     from_request=["retention_days"] if "retention_days" in said else []),
     ]
-    mode = "a managed stream (Kafka/Kinesis) plus micro-batches" if peak > 50 else "scheduled batch loads"
+    if batch:
+        rec = (f"A batch pipeline: each load (≈ {raw_gb_day:,.2f} GB a day's worth) is validated and transformed as "
+               "one unit, re-runnable from its raw copy; there is no stream to run.")
+    else:
+        mode = "a managed stream (Kafka/Kinesis) plus micro-batches" if peak > 50 else "scheduled batch loads"
+        rec = f"At this rate, {mode} is the simplest ingestion that keeps up."
     return ToolResult(
         skill=SKILL,
         tool="data_size_pipeline",
         summary=f"{avg:,.1f} events/s average, {stored:,.0f} GB retained",
-        recommendations=[f"At this rate, {mode} is the simplest ingestion that keeps up."],
+        recommendations=[rec],
         calculations=calcs,
         data={"avg_eps": avg, "peak_eps": peak, "stored_gb": stored},
     )
@@ -95,6 +103,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["retention_days"] = max(1, int(req.retention_days.value))
         stated += ["retention_days"] if req.retention_days.stated else []
     args["stated_inputs"] = stated
+    if req.mode is not None:
+        args["mode"] = str(req.mode.value)
     return [PlannedCall(name="data_size_pipeline", args=args, phase=1)]
 
 

@@ -58,6 +58,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
     ]
 
 
+RUNS_PER_PERSON_PER_MONTH = 8  # tracked training runs one practitioner launches in a month
+
+
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
     small = req.model_family is not None and "lora" in req.model_family.value.lower()
     args: dict[str, object] = {"checkpoint_gb": 0.2 if small else 2.0}
@@ -65,6 +68,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["checkpoint_gb"] = round(req.model_params_b.value * 2, 1)
     if req.retention_days is not None:
         args["retention_months"] = max(1, round(req.retention_days.value / 30))
+    if req.team_size is not None and req.team_size.stated:  # runs scale with the people launching them
+        args["runs_per_month"] = max(1, req.team_size.value * RUNS_PER_PERSON_PER_MONTH)
     return [PlannedCall(name="exp_estimate_storage", args=args, phase=1)]
 
 

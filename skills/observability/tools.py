@@ -55,10 +55,26 @@ class MonitoringArgs(BaseModel):
     stages: list[str] = Field(default_factory=list, description="The design's components, in request order: one trace span each.")
     latency_target: str = Field(default="", description="The latency target, e.g. 'p95 ≤ 2 s'.")
     monthly_budget_usd: float | None = Field(default=None, ge=0, description="A stated monthly budget.")
+    # set by the offline plan (how the system runs, a stated schedule, whether an LLM judge scores)
+    mode: str = ""
+    schedule: str = ""
+    judge: bool = True
+
+
+_REQUEST_SERVING = ("rag_system", "model_serving", "general")
+
+
+def _serves_requests(args: MonitoringArgs) -> bool:
+    """Whether the design answers requests (per-request logs, traces and latency SLOs apply)
+    rather than running jobs (a pipeline, an evaluation run, a batch scoring job, training runs)."""
+    return args.workflow in _REQUEST_SERVING and args.mode != "batch"
 
 
 def _common(args: MonitoringArgs) -> list[str]:
-    """The signals every design needs, written for this design's stages, target and budget."""
+    """The signals every design needs, written for this design's stages, target and budget:
+    per request for a system that answers requests, per run for one that runs jobs."""
+    if not _serves_requests(args):
+        return _per_run(args)
     recs = list(_COMMON)
     if args.stages:
         recs[1] = (f"OpenTelemetry traces with one span per stage ({', '.join(args.stages[:6])}) so a slow "
@@ -72,10 +88,30 @@ def _common(args: MonitoringArgs) -> list[str]:
     return recs
 
 
+def _per_run(args: MonitoringArgs) -> list[str]:
+    """Job-level signals: one record per run, its stages' durations, a missed-run alert."""
+    stages = f" ({', '.join(args.stages[:6])})" if args.stages else ""
+    if args.mode == "streaming":
+        recs = [f"Consumer lag, throughput and end-to-end freshness per stage{stages} on a dashboard, alerting "
+                "when lag keeps growing for 10 minutes",
+                "Dead-letter queue size and the share of events that fail parsing or validation"]
+    else:
+        recs = [f"One record per run: input version, rows or examples processed, duration of each stage{stages}, "
+                "outcome and the code version, on a dashboard of runs"]
+    if args.schedule:
+        recs.append(f"An alert when a run ({args.schedule}) has not finished on time or processed far fewer "
+                    "records than the previous one")
+    if args.monthly_budget_usd:
+        recs.append(f"Cost per run, alerting at 80% of the ${args.monthly_budget_usd:,.0f} monthly budget "
+                    f"(${0.8 * args.monthly_budget_usd:,.0f})")
+    return recs
+
+
 def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
-    recs = [*_common(args), *_BY_WORKFLOW.get(args.workflow, [])]
+    by_workflow = [r for r in _BY_WORKFLOW.get(args.workflow, []) if args.judge or not r.startswith("Judge drift")]
+    recs = [*_common(args), *by_workflow]
     calcs = []
-    if args.requests_per_day:
+    if args.requests_per_day and _serves_requests(args):
         gb = args.requests_per_day * args.log_kb_per_request * args.retention_days / 1e6
         calcs.append(
             Calculation(
@@ -121,4 +157,11 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["latency_target"] = f"{req.latency.value.percentile} ≤ {req.latency.value.seconds:g} s"
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
+    if req.mode is not None:
+        args["mode"] = str(req.mode.value)
+    if req.mode is not None and req.mode.stated and req.mode.quote:
+        args["schedule"] = req.mode.quote.lower()
+    chosen = {x for r in results if r.tool.endswith("_design_architecture") for x in r.data.get("chosen", [])}
+    if workflow == "evaluation_system" and results:
+        args["judge"] = bool(chosen & {"judge-hosted", "judge-local"})
     return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]
