@@ -183,6 +183,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if stack & ({option.datastore} | set(option.stack)):
         score += 3
         why.append("reuses the existing stack")
+    if "kubernetes" in option.needs and "kubernetes" not in stack:
+        score -= 1.0  # a cluster the request never mentioned: someone has to build and run it first
     team = req.team_size.value if req.team_size else None
     if team is not None and team <= 3:
         score += {"low": 1.0, "medium": 0.0, "high": -1.5}[option.ops]

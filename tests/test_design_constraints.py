@@ -9,7 +9,9 @@ import re
 
 import pytest
 
+from mlarchitect.agents.api import design
 from mlarchitect.agents.intake.assume import assumption_lines, with_assumptions
+from mlarchitect.config import Settings
 from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.catalogue import Option, Slot, choose, hard_violations, load_catalogue
@@ -174,3 +176,19 @@ def test_hard_violation_reasons_quote_the_request() -> None:
     pinecone = next(o for o in load_catalogue(RAG).slots["vector_store"].options if o.id == "pinecone")
     reasons = hard_violations(pinecone, AIR_GAPPED)
     assert reasons and re.search("“(fully air-gapped|no external APIs)”", reasons[0])
+
+
+def test_what_the_request_refuses_is_not_designed_in(settings: Settings) -> None:
+    """A refusal ("no real-time serving") is not an ask: no practice labelled with it, and a
+    batch design runs where its batch job says, with no cluster the request never mentioned."""
+    from mlarchitect.agents.offline.composer import refused_words
+
+    assert {"real-time"} <= refused_words("weekly scoring of 5M rows, no real-time endpoint, please")
+    assert refused_words("p95 no more than 2 s") == set()
+    d = design("A two-person team scores 8M loan applications every night from Snowflake, no real-time serving, "
+               "$500/month at most", settings=settings)
+    practices = [p for step in d.steps for p in step.decisions]
+    assert not [p for p in practices if p.lower().startswith("real-time")], practices
+    names = {c.name for c in d.components}
+    assert "Compute platform" not in names and "Batch scoring job" in names
+    assert not [c for c in d.components if "kubernetes" in c.technology.lower()], [c.technology for c in d.components]

@@ -41,6 +41,37 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+# "no real-time serving", "without Kubernetes", "we don't want a vector database": what
+# follows such a word (up to the clause's end, a few words) is refused, not asked for
+_REFUSAL = re.compile(r"\b(?:no|not|without|never|avoid|don't|doesn't|do not|does not|won't|cannot|can't)\s+"
+                      r"((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)", re.IGNORECASE)
+_NOT_A_THING = frozenset("more less than longer need needs want have using use allowed able access "
+                         "longer than".split())
+
+
+def refused_words(request: str) -> set[str]:
+    """Distinctive words the request refuses ("no real-time serving" → real-time, serving):
+    they make no practice relevant to it."""
+    return {w for phrase in _refusals(request) for w in phrase}
+
+
+def _refusals(request: str) -> list[list[str]]:
+    out: list[list[str]] = []
+    for clause in re.split(r"[,;.:!?\n]|\b(?:but|and|so)\b", request):
+        for match in _REFUSAL.finditer(clause):
+            words = [w for w in _WORD.findall(match.group(1).lower())
+                     if w not in _STOP and len(w) > 3 and w not in _NOT_A_THING]
+            if words:
+                out.append(words)
+    return out
+
+
+def _refused_label(point: str, refused: set[str]) -> bool:
+    """A practice whose label ("Real-time API: ...") names a refused thing."""
+    label, sep, _ = point.partition(":")
+    return bool(sep) and len(label) < 40 and bool(_words(label) & refused)
+
+
 def workflows_for(architect: AgentSpec, catalog: SkillCatalog, workflow: str,
                   skills: list[str]) -> list[WorkflowSpec]:
     """The architect's workflow; for ``general``, every workflow whose leading skill was chosen."""
@@ -70,8 +101,11 @@ def compose_design(
              for b in archs for f in b.get("data_flows", [])]
     chosen_words = {w for c in components for w in _words(c.technology)}
     vague = is_vague(request, req)
-    steps = _steps(specs, results, prefix=len(specs) > 1, focus=_words(request) | chosen_words,
-                   asked=_words(request) | _fact_words(req), vague=vague)
+    refused = refused_words(request)
+    said = _words(request) - refused
+    steps = _steps(specs, results, prefix=len(specs) > 1, focus=said | chosen_words,
+                   asked=said | _fact_words(req), vague=vague,
+                   refused={phrase[0] for phrase in _refusals(request)})
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
@@ -176,7 +210,8 @@ def _reduce_sections(content: DesignContent) -> None:
 
 
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
-           focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False) -> list[DesignStep]:
+           focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False,
+           refused: set[str] = frozenset()) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
     practice naming an option the constraints ruled out is dropped). A practice
@@ -190,7 +225,8 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
     for spec in specs:
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
-            allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)]
+            allowed = [p for p in step.points
+                       if not any(t in p.lower() for t in ruled_out) and not _refused_label(p, refused)]
             ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
             specific = [p for p in ranked if _words(p) & asked]
             general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
