@@ -64,7 +64,8 @@ class Speller:
         counts: Counter[str] = Counter()
         for text in domain_texts:
             counts.update(_WORD.findall(text.lower()))
-        english = frozenset(w.lower() for w in known_words)
+        # the tokenizer's words are one shared lower-case frozenset: kept as it is, not copied per speller
+        english = known_words if isinstance(known_words, frozenset) else frozenset(w.lower() for w in known_words)
         self.frequency = counts
         self._by_length: dict[int, list[str]] = {}
         for word in sorted(counts):
@@ -80,9 +81,11 @@ class Speller:
         self.domain = frozenset(counts) - typos
         for length, words in self._by_length.items():
             self._by_length[length] = [w for w in words if w not in typos]
-        self.known = english | self.domain
         self.english = english
         self._cache: dict[str, str] = {}
+
+    def _known(self, word: str) -> bool:
+        return word in self.english or word in self.domain
 
     def _commoner(self, word: str, deletes: dict[str, list[str]]) -> str:
         """The most frequent domain word one edit from ``word`` that is commoner than it
@@ -97,7 +100,7 @@ class Speller:
     def correct_word(self, word: str) -> str:
         """The domain word ``word`` was meant to be, or ``word`` itself."""
         low = word.lower()
-        if len(low) < MIN_LENGTH or low in self.known or self._inflected(low):
+        if len(low) < MIN_LENGTH or self._known(low) or self._inflected(low):
             return word
         with _lock:
             cached = self._cache.get(low)
@@ -114,7 +117,7 @@ class Speller:
         for suffix in _SUFFIXES:
             if low.endswith(suffix) and len(low) - len(suffix) >= 4:
                 stem = low[: -len(suffix)]
-                if stem in self.known or stem + "e" in self.known or (
+                if self._known(stem) or self._known(stem + "e") or (
                         len(stem) > 4 and stem[-1] == stem[-2] and stem[:-1] in self.english):  # "planned"
                     return True
         return False
@@ -142,11 +145,10 @@ class Speller:
 def tokenizer_words() -> frozenset[str]:
     """Whole English words of the bundled embedder's tokenizer (empty when it cannot be read)."""
     try:
-        from tokenizers import Tokenizer
+        from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
-        from mlarchitect.knowledge.embedders.static import MODEL_DIR
-
-        vocab = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json")).get_vocab()
+        # the process's one loaded model (shared with the knowledge base and routing), not a second tokenizer
+        vocab = StaticEmbedder().model.tokenizer.get_vocab()
     except Exception:  # noqa: BLE001 - no tokenizer: only the domain vocabulary is known
         return frozenset()
     return frozenset(w for w in vocab if w.isalpha() and w.islower())
