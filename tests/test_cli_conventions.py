@@ -114,3 +114,14 @@ def test_shell_completion_script_is_produced() -> None:
     env.update(COMP_WORDS="design ag", COMP_CWORD="1")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "agents" in done.stdout
+
+
+def test_the_console_script_freezes_the_heap_before_shutdown() -> None:
+    """`design` (the console script) ends with gc.freeze(): shutdown skips a final collection."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+            "from mlarchitect.tui.cli import entry\n"
+            "sys.argv = ['design', '--help']\n"
+            "entry()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "frozen True" in proc.stderr, proc.stderr
