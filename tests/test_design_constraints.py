@@ -192,3 +192,12 @@ def test_what_the_request_refuses_is_not_designed_in(settings: Settings) -> None
     names = {c.name for c in d.components}
     assert "Compute platform" not in names and "Batch scoring job" in names
     assert not [c for c in d.components if "kubernetes" in c.technology.lower()], [c.technology for c in d.components]
+
+
+def test_the_summary_names_constraints_not_the_kind_of_system(settings: Settings) -> None:
+    """"It respects ..." quotes what constrains the design (air-gapped, nightly, Postgres only),
+    never the words that say what kind of system it is ("RAG")."""
+    plain = design("Design a RAG system that answers employee questions from 30,000 Confluence pages", settings=settings)
+    assert "It respects" not in plain.summary, plain.summary
+    bound = design("A RAG assistant over 5,000 manuals, fully air-gapped", settings=settings)
+    assert "It respects" in bound.summary and "air-gapped" in bound.summary, bound.summary

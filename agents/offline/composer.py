@@ -423,7 +423,7 @@ def _summary(request: str, specs: list[WorkflowSpec], components: list[Component
 
 def _constraint_phrases(req: Requirements) -> list[str]:
     out = []
-    for name in ("deployment", "no_external_apis", "stack_only", "data_residency", "hardware", "mode", "model_kind"):
+    for name in ("deployment", "no_external_apis", "stack_only", "data_residency", "hardware", "mode"):
         fact = getattr(req, name)
         if fact is not None and fact.stated and fact.quote:
             out.append(f"\u201c{fact.quote}\u201d")
