@@ -14,22 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REQUEST = "Design a RAG system that answers employee questions from 30,000 Confluence pages and PDFs"
-
-
-def timed(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+from common import DESIGN, REQUEST, median_wall, offline_env, warm
 
 
 def in_process(data: str, runs: int) -> tuple[float, float]:
@@ -52,17 +42,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-        env["MLARCHITECT_DATA_DIR"] = data
+        env = offline_env(data)
         os.environ.update(MLARCHITECT_DATA_DIR=data)
-        design = [sys.executable, "-m", "mlarchitect.tui.cli"]
-        subprocess.run([*design, REQUEST, "-q"], env=env, check=True, stdout=subprocess.DEVNULL)  # warm KB + cache
+        design = DESIGN
+        warm(env)  # the knowledge base, and the cache entry the hits read
         rows = [
-            ("python -c pass (baseline)", timed([sys.executable, "-c", "pass"], env, args.runs)),
-            ("design REQUEST --no-cache (full offline design)", timed([*design, REQUEST, "-q", "--no-cache"], env,
+            ("python -c pass (baseline)", median_wall([sys.executable, "-c", "pass"], env, args.runs)),
+            ("design REQUEST --no-cache (full offline design)", median_wall([*design, REQUEST, "-q", "--no-cache"], env,
                                                                        args.runs)),
-            ("design REQUEST (cache hit)", timed([*design, REQUEST, "-q"], env, args.runs)),
-            ("design log list", timed([*design, "log", "list"], env, args.runs)),
+            ("design REQUEST (cache hit)", median_wall([*design, REQUEST, "-q"], env, args.runs)),
+            ("design log list", median_wall([*design, "log", "list"], env, args.runs)),
         ]
         full, hit = in_process(data, args.runs)
         rows += [("in process: design(cache=False)", full), ("in process: design() cache hit", hit)]

@@ -15,13 +15,12 @@ baseline and under 200 MB peak.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 
-REQUEST = "Design a RAG system that answers employee questions from 30,000 Confluence pages and PDFs"
+from common import DESIGN, REQUEST, offline_env, warm
 
 
 # A wrapper process per run, so that RUSAGE_CHILDREN is the peak of that one child.
@@ -48,11 +47,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-        env["MLARCHITECT_DATA_DIR"] = data
-        design = [sys.executable, "-m", "mlarchitect.tui.cli"]
-        # warm the knowledge base once (first run builds it; that is measured by kb_benchmark.py)
-        subprocess.run([*design, REQUEST, "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
+        env = offline_env(data)
+        design = DESIGN
+        warm(env)  # the first run builds the knowledge base; that is measured by kb_benchmark.py
         rows = [
             ("python -c pass (baseline)", measure([sys.executable, "-c", "pass"], env, args.runs), None),
             ("import langgraph, chromadb", measure([sys.executable, "-c", "import langgraph.graph, chromadb"],

@@ -17,20 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-REQUEST = "Design a RAG system that answers employee questions from 30,000 Confluence pages and PDFs"
-
-
-def wall(cmd: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+from common import DESIGN, REQUEST, offline_env, wall, warm
 
 
 async def mcp_session(env: dict[str, str], calls: int) -> tuple[float, list[float], float]:
@@ -59,10 +51,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-        env.update(MLARCHITECT_DATA_DIR=data, ANONYMIZED_TELEMETRY="False")
-        design = [sys.executable, "-m", "mlarchitect.tui.cli"]
-        subprocess.run([*design, REQUEST, "-q"], env=env, check=True, stdout=subprocess.DEVNULL)  # build the KB
+        env = offline_env(data, cache=False)  # every CLI run and MCP call is a full design, never a cache hit
+        design = DESIGN
+        warm(env)
         baseline = [wall([sys.executable, "-c", "pass"], env) for _ in range(args.runs)]
         cli = [wall([*design, REQUEST, "-q"], env) for _ in range(args.runs)]
         sessions = [asyncio.run(mcp_session(env, calls=3)) for _ in range(args.runs)]

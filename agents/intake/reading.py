@@ -1026,12 +1026,17 @@ _NO_EXTERNAL = _rx(
 )
 
 
-def _no_external(acc: Reading) -> None:
-    for clause in acc.clauses:
-        match = _NO_EXTERNAL.search(clause.text)
-        if match:
-            acc.put("no_external_apis", True, acc.quote(*clause.span(match)))
-            return
+def _flag(name: str, pattern: re.Pattern[str]) -> Callable[[Reading], None]:
+    """A whole-text step that sets the yes/no requirement ``name``, quoting the first clause
+    ``pattern`` matches."""
+    def step(acc: Reading) -> None:
+        for clause in acc.clauses:
+            match = pattern.search(clause.text)
+            if match:
+                acc.put(name, True, acc.quote(*clause.span(match)))
+                return
+
+    return step
 
 
 _STACK_ONLY = _rx(
@@ -1042,13 +1047,6 @@ _STACK_ONLY = _rx(
     r"(?:with|using) (?:only|just) (?:our )?(?:existing|current))\b"
 )
 
-
-def _stack_only(acc: Reading) -> None:
-    for clause in acc.clauses:
-        match = _STACK_ONLY.search(clause.text)
-        if match:
-            acc.put("stack_only", True, acc.quote(*clause.span(match)))
-            return
 
 
 # --------------------------------------------------------------------------- data rules
@@ -1350,7 +1348,8 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
 )
-_WHOLE_TEXT_STEPS = (_model, _deployment, _no_external, _stack_only, _residency, _compliance, _stack, _languages_and_types)
+_WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
+                     _residency, _compliance, _stack, _languages_and_types)
 
 
 def read(text: str) -> Reading:
