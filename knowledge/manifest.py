@@ -63,6 +63,12 @@ def read_manifest(kb_dir: Path) -> tuple[Manifest | None, str | None]:
         return None, "no index yet"
     except OSError as exc:
         return None, f"manifest unreadable: {exc}"
+    return parse_manifest(data)
+
+
+def parse_manifest(data: bytes | str) -> tuple[Manifest | None, str | None]:
+    """A stored manifest (a file's bytes, a server's metadata): ``(manifest, None)``, or
+    ``(None, problem)`` when it is damaged or of another index format."""
     try:
         manifest = Manifest.model_validate_json(data)
     except (ValidationError, ValueError) as exc:

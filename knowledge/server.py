@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 from mlarchitect.errors import ConfigError
 
 from .documents import SourceDoc
-from .manifest import DocEntry, Manifest
-from .store import HNSW_CONFIG, ChunkTable, StoreDamaged, add_in_batches, chroma_settings
+from .manifest import DocEntry, Manifest, parse_manifest
+from .store import HNSW_CONFIG, ChunkTable, StoreDamaged, add_in_batches, chroma_settings, delete_documents
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlarchitect.config import Settings
@@ -124,11 +124,7 @@ class ServerStore:
         add_in_batches(self.collection(kind, create=True), ids, embeddings, texts, metas, batch=COPY_BATCH)
 
     def delete_docs(self, kind: str, doc_ids: Any) -> None:
-        doc_ids = sorted(set(doc_ids))
-        if doc_ids:
-            col = self.collection(kind, create=True)
-            for start in range(0, len(doc_ids), 500):
-                col.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
+        delete_documents(lambda: self.collection(kind, create=True), doc_ids)
 
     def count(self, kind: str) -> int:
         return int(self.collection(kind).count())
@@ -268,19 +264,12 @@ class ServerBackend:
 
     # -- the manifest ------------------------------------------------------------------------
     def read_manifest(self) -> tuple[Manifest | None, str | None]:
-        from pydantic import ValidationError
-
-        from .manifest import FORMAT
-
         raw = (self._meta_collection().metadata or {}).get("manifest")
         if not raw:
             return None, "no index yet"
-        try:
-            manifest = Manifest.model_validate_json(raw)
-        except (ValidationError, ValueError) as exc:
-            return None, f"manifest damaged: {type(exc).__name__}"
-        if manifest.format != FORMAT:
-            return None, f"index format {manifest.format} != {FORMAT}"
+        manifest, problem = parse_manifest(raw)
+        if manifest is None:
+            return None, problem
         with self._lock:
             self._manifest, self._manifest_read = manifest, time.monotonic()
         return manifest, None

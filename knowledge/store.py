@@ -16,7 +16,7 @@ import json
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,11 +180,7 @@ class Store:
         add_in_batches(self.collection(kind, create=True), ids, embeddings, texts, metas, batch=ADD_BATCH)
 
     def delete_docs(self, kind: str, doc_ids: Iterable[str]) -> None:
-        doc_ids = sorted(set(doc_ids))
-        if doc_ids:
-            col = self.collection(kind, create=True)
-            for start in range(0, len(doc_ids), 500):
-                col.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
+        delete_documents(lambda: self.collection(kind, create=True), doc_ids)
 
     # -- reads -----------------------------------------------------------------------------
     def count(self, kind: str) -> int:
@@ -216,6 +212,17 @@ def add_in_batches(col: Any, ids: Sequence[str], embeddings: Any, texts: Sequenc
             documents=list(texts[start:end]),
             metadatas=[_chroma_meta(m) for m in metas[start:end]],
         )
+
+
+def delete_documents(collection: Callable[[], Any], doc_ids: Iterable[str], *, batch: int = 500) -> None:
+    """Delete every chunk of ``doc_ids`` from a Chroma collection (embedded or on a server),
+    opened only when there is something to delete."""
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return
+    col = collection()
+    for start in range(0, len(ids), batch):
+        col.delete(where={"doc_id": {"$in": ids[start : start + batch]}})
 
 
 def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:
