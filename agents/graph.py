@@ -20,7 +20,8 @@ from mlarchitect.agents.loop import AgentLoop, add_agent_loop, tokens
 from mlarchitect.agents.routing import Route, route_request, skills_for
 from mlarchitect.agents.runtime import check_design, stamp, workflow_section
 from mlarchitect.agents.siblings import SiblingHub
-from mlarchitect.agents.state import DesignState, validate_request
+from mlarchitect.agents.request import validate_request
+from mlarchitect.agents.state import DesignState
 from mlarchitect.agents.tool_results import tool_results
 from mlarchitect.deliverable import ArchitectureDesign, Calculation, DesignContent, Provenance
 from mlarchitect.prompts.loader import load_prompt, prompt_version, section_prompts

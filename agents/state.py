@@ -9,7 +9,6 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 # re-exported: the request's validation lives in a light module (no LangGraph)
-from mlarchitect.agents.request import MAX_REQUEST_CHARS, DesignRequest, validate_request  # noqa: F401
 
 
 class LoopState(TypedDict, total=False):

@@ -259,7 +259,7 @@ def architect_tool(settings: Settings | None = None, *, chat_model: Any = None) 
     from langchain_core.tools import StructuredTool
     from pydantic import BaseModel, Field
 
-    from mlarchitect.agents.state import MAX_REQUEST_CHARS
+    from mlarchitect.agents.request import MAX_REQUEST_CHARS
 
     class DesignArgs(BaseModel):
         request: str = Field(description="The ML or LLM system to design, with its figures: users, "

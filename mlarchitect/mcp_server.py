@@ -32,7 +32,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mlarchitect import __version__
-from mlarchitect.agents.state import MAX_REQUEST_CHARS, validate_request
+from mlarchitect.agents.request import MAX_REQUEST_CHARS, validate_request
 from mlarchitect.api import astream_design
 from mlarchitect.config import Settings
 from mlarchitect.deliverable import ArchitectureDesign, design_json_schema

@@ -45,8 +45,7 @@ def _words(text: str) -> set[str]:
 # follows such a word (up to the clause's end, a few words) is refused, not asked for
 _REFUSAL = re.compile(r"\b(?:no|not|without|never|avoid|don't|doesn't|do not|does not|won't|cannot|can't)\s+"
                       r"((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)", re.IGNORECASE)
-_NOT_A_THING = frozenset("more less than longer need needs want have using use allowed able access "
-                         "longer than".split())
+_NOT_A_THING = frozenset("more less than longer need needs want have using use allowed able access".split())
 
 
 def refused_words(request: str) -> set[str]:
