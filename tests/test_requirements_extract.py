@@ -100,6 +100,29 @@ def test_batch_of_customers_is_not_users() -> None:
 def test_data_volume_total_and_per_day() -> None:
     check("2 TB of logs in S3, growing by 50 GB per day.", data_volume_gb=2000, data_volume_gb_per_day=50)
     check("we ingest about 200 GB daily", data_volume_gb_per_day=200, data_volume_gb=None)
+    check("we land 3 TB of clickstream per day", data_volume_gb_per_day=3000, data_volume_gb=None)
+    check("we keep 4 TB of scans", data_volume_gb=4000, data_volume_gb_per_day=None)
+
+
+def test_weekly_scoring_of_subscribers_is_a_batch() -> None:
+    check("refresh the propensity scores once a week for about 1.8 million subscribers",
+          batch_volume={"amount": 1.8e6, "unit": "subscribers"}, users=None, mode="batch")
+
+
+@pytest.mark.parametrize(("text", "region"), [
+    ("all records must stay in Dublin", "Ireland"), ("use the EU regions of our cloud only", "EU"),
+    ("data is processed in Frankfurt only", "Germany"),
+])
+def test_residency_from_a_city_or_regions(text: str, region: str) -> None:
+    check(text, data_residency=region)
+
+
+def test_a_qualified_gpu_server_counts_its_gpu() -> None:
+    check("it all runs on one on-prem GPU server", hardware={"gpus": 1}, deployment="on_prem")
+
+
+def test_parameter_count_before_the_family_name() -> None:
+    check("we fine-tuned a 13B Llama for claims", model_params_b=13, model_family="llama")
 
 
 def test_events_per_second_are_streaming_events_per_day() -> None:

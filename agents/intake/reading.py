@@ -307,7 +307,8 @@ _GPU_WITH_MODEL = _rx(
     rf"{_COUNT}\s*(?:x|×)?\s*(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?{_GPU_MODEL}"
     rf"(?:[\s-]?(?P<mem2>\d+)\s?gb)?(?:s\b|\s?gpus?\b|\s?cards?\b)?"
 )
-_GPU_GENERIC = _rx(rf"{_COUNT}\s*(?:x\s*)?(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b")
+_GPU_GENERIC = _rx(rf"{_COUNT}\s*(?:x\s*)?(?:(?:on-?prem(?:ise)?s?|local|dedicated|shared|own|beefy|big|small)\s+)?"
+                   rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b")
 _GPU_BARE = _rx(rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?\b{_GPU_MODEL}\b(?:[\s-]?(?P<mem2>\d+)\s?gb)?")
 _VRAM = _rx(rf"(?P<n>{_NUM})\s?gb\s+(?:of\s+)?(?:vram|gpu memory)")
 _RAM = _rx(rf"(?:(?P<n>{_NUM})\s?(?P<u>gb|tb)\s+(?:of\s+)?(?:ram|memory|system memory|ddr\d?)\b|\b(?:ram|memory)\s*(?::|of|is)?\s*(?P<n2>{_NUM})\s?(?P<u2>gb|tb)\b)")
@@ -479,7 +480,8 @@ _BATCH_CUE = _rx(
 )
 _BATCH_NOUN = (
     r"(?P<noun>rows|records|customers|users|accounts|transactions|predictions|items|products|listings|images|"
-    r"loans|claims|members|devices|orders|sessions|skus|entities|households|policies|invoices)"
+    r"loans|claims|members|devices|orders|sessions|skus|entities|households|policies|invoices|subscribers|"
+    r"applications|applicants|borrowers|shipments|parcels|contracts|merchants|stores|titles)"
 )
 _BATCH = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_BATCH_NOUN}\b(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min)\b)")
 _NOT_BATCH_ITEMS = (
@@ -560,7 +562,8 @@ def _put_events(acc: Reading, clause: _Clause, match: re.Match[str], per_day: fl
 
 # --------------------------------------------------------------------------- data volume
 
-_SIZE = _rx(rf"(?P<n>{_NUM})\s?(?P<u>tb|gb|pb|mb|terabytes?|gigabytes?|petabytes?|megabytes?)\b(?P<rest>{_PERIOD})?")
+_SIZE = _rx(rf"(?P<n>{_NUM})\s?(?P<u>tb|gb|pb|mb|terabytes?|gigabytes?|petabytes?|megabytes?)\b"
+            rf"(?P<rest>(?:\s+(?:of\s+)?(?:new\s+)?[a-z][\w-]*(?:\s+(?:data|logs?|events|files))?)?{_PERIOD})?")
 _SIZE_TO_GB = {"t": 1000.0, "g": 1.0, "p": 1_000_000.0, "m": 0.001}
 _PER_DAY_BEFORE = _rx(r"\b(?:daily|per day|each day|every day|a day)\b[^,;]{0,25}$")
 
@@ -885,6 +888,7 @@ _PARAMS = [
     _rx(rf"\b(?:{_FAMILY_WORDS})(?:[\s-]*\d+(?:\.\d+)?)?[\s-]+(?P<n>\d+(?:\.\d+)?)\s?b\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b(?:[\s-]+(?:parameters?|params?|model|llm|instruct|chat|base))\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)[\s-]billion[\s-]param\w*"),
+    _rx(rf"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b[\s-]+(?:{_FAMILY_WORDS})\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)b(?=\s*(?:$|[,.;)?!]|\s(?:or|and|is|would|should|model)\b))"),
 ]
 _FAMILIES = [
@@ -1053,10 +1057,10 @@ _STACK_ONLY = _rx(
 
 _REGIONS = [
     ("EU", r"eu|europe|the european union|european union|eea"), ("US", r"us|usa|united states|the us|the united states"),
-    ("UK", r"uk|united kingdom"), ("Germany", r"germany"), ("France", r"france"), ("Canada", r"canada"),
-    ("Switzerland", r"switzerland"), ("Australia", r"australia"), ("India", r"india"), ("Japan", r"japan"),
-    ("Singapore", r"singapore"), ("Brazil", r"brazil"), ("Netherlands", r"the netherlands|netherlands"),
-    ("Ireland", r"ireland"),
+    ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|frankfurt|berlin|munich"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
+    ("Switzerland", r"switzerland|zurich"), ("Australia", r"australia|sydney"), ("India", r"india|mumbai"), ("Japan", r"japan|tokyo"),
+    ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|amsterdam"),
+    ("Ireland", r"ireland|dublin"),
 ]
 _REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)) + ")"
 _RESIDENCY = [
@@ -1068,7 +1072,7 @@ _RESIDENCY = [
     _rx(rf"\b{_REGION}\s+data\s+residency"),
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
-    _rx(rf"\b{_REGION}\s+(?:region|data ?cent(?:er|re)s?)\b"),
+    _rx(rf"\b{_REGION}\s+(?:regions?|data ?cent(?:er|re)s?)\b"),
 ]
 
 
