@@ -14,6 +14,8 @@ from mlarchitect.evaluation import metrics as M
 from mlarchitect.evaluation.cases import (
     EVALSET_VERSION,
     SET_NAMES,
+    Check,
+    DesignCase,
     EvalSetError,
     cases_json_schema,
     known_agents,
@@ -41,9 +43,10 @@ def _sets() -> list:
 def test_every_case_of_every_set_validates(name: str) -> None:
     s = load_set(name, directory=EVALSETS)  # schema, regexes compile, workflow ids (pydantic)
     assert validate_set(s) == []  # handoff agents exist, contrast groups well formed
-    assert len(s.designs) >= 32 and len(s.queries) >= 40
+    assert len(s.designs) >= 32
+    assert not s.queries or len(s.queries) >= 40  # the v3 sets are design cases only
     assert len({c.contrast for c in s.designs if c.contrast}) >= 5
-    prefix = {"dev": "dev-", "heldout": "ho-", "heldout2": "ho2-"}[name]
+    prefix = {"dev": "dev-", "dev3": "dev3-", "heldout": "ho-", "heldout2": "ho2-", "heldout3": "ho3-"}[name]
     assert all(c.id.startswith(prefix) for c in s.designs)
     for case in s.designs:
         for check in case.checks:
@@ -81,7 +84,8 @@ def test_packaged_sets_are_identical_to_the_repository_copy() -> None:
     for name in SET_NAMES:
         for kind in ("designs", "queries"):
             f = f"{kind}-{name}.jsonl"
-            assert (sets_dir() / f).read_bytes() == (EVALSETS / f).read_bytes(), f"copy {f} to {sets_dir()}"
+            if (EVALSETS / f).exists() or kind == "designs":
+                assert (sets_dir() / f).read_bytes() == (EVALSETS / f).read_bytes(), f"copy {f} to {sets_dir()}"
     assert (sets_dir() / "checklists.json").read_bytes() == (EVALSETS / "public" / "checklists.json").read_bytes()
     assert load_set("dev").digest == load_set("dev", directory=EVALSETS).digest
 
@@ -151,7 +155,7 @@ def _case(set_name: str, case_id: str):  # noqa: ANN202
 
 def _passes(case, design) -> list[bool]:  # noqa: ANN001
     md = render_markdown(design)
-    return [M.run_check(c, M.chosen_text(design), md) for c in case.checks]
+    return [M.run_check(c, M.chosen_text(design), M.without_request(md, case.request)) for c in case.checks]
 
 
 def test_postgres_only_case_fails_on_redis_and_passes_on_pgvector() -> None:
@@ -226,6 +230,17 @@ def test_numbers_used_ignores_the_echoed_request() -> None:
     assert M.numbers_used(request, render_markdown(echo_only))[1] == []
     stated, got = M.numbers_used(request, render_markdown(used))
     assert len(stated) == 2 and len(got) == 2
+
+
+def test_a_must_check_is_not_passed_by_the_echoed_request_alone() -> None:
+    request = "Search over 1.2M case files.\n## Must cite the passage; budget $8,000/month"
+    case = DesignCase(id="x", request=request, workflows=["rag_system"], style="s", checks=[
+        Check(kind="must", pattern=r"8,000", where="markdown", why="the budget is used")])
+    echo_only = fake_design(request, summary=f"This design answers “{' '.join(request.split())}”.")
+    used = fake_design(request, summary="Running cost $5,100/month against the $8,000/month budget.")
+    assert _passes(case, echo_only) == [False]
+    assert _passes(case, used) == [True]
+    assert "8,000" in render_markdown(echo_only)
 
 
 def test_line_overlap() -> None:

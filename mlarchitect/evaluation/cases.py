@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mlarchitect.errors import InputError
 from mlarchitect.workflows import WORKFLOWS
 
-EVALSET_VERSION = "2"  # keep equal to the ``version:`` line of tests/evalsets/README.md
-SET_NAMES = ("dev", "heldout", "heldout2")
+EVALSET_VERSION = "3"  # keep equal to the ``version:`` line of tests/evalsets/README.md
+SET_NAMES = ("dev", "dev3", "heldout", "heldout2", "heldout3")
+_NAMES_HELP = "|".join(SET_NAMES)
 CHECKLISTS_FILE = "checklists.json"
 
 
@@ -146,7 +147,7 @@ def _digest(paths: list[Path]) -> str:
 
 
 def load_set(ref: str | Path, *, directory: Path | None = None) -> EvalSet:
-    """A set by name (``dev``, ``heldout``, ``heldout2``: the packaged files, or those in
+    """A set by name (one of ``SET_NAMES``: the packaged files, or those in
     ``directory``) or by the path of a ``designs-*.jsonl`` file; its queries come
     from the ``queries-*.jsonl`` file next to it when there is one."""
     ref_s = str(ref)
@@ -156,9 +157,9 @@ def load_set(ref: str | Path, *, directory: Path | None = None) -> EvalSet:
     else:
         designs_path = Path(ref_s).expanduser()
         if designs_path.is_dir():
-            raise EvalSetError(f"{designs_path} is a directory: give a designs-*.jsonl file or dev|heldout|heldout2|all")
+            raise EvalSetError(f"{designs_path} is a directory: give a designs-*.jsonl file or {_NAMES_HELP}|all")
         if not designs_path.is_file():
-            raise EvalSetError(f"unknown evaluation set {ref_s!r}: use dev, heldout, heldout2, all or a designs-*.jsonl path")
+            raise EvalSetError(f"unknown evaluation set {ref_s!r}: use {_NAMES_HELP}, all or a designs-*.jsonl path")
         stem = designs_path.stem
         name = stem.removeprefix("designs-") or stem
         queries_path = designs_path.with_name(f"queries-{name}.jsonl") if stem.startswith("designs-") else None

@@ -14,7 +14,7 @@ import click
 
 
 @click.command("eval")
-@click.option("--set", "set_ref", default="dev", show_default=True, metavar="dev|heldout|heldout2|all|PATH",
+@click.option("--set", "set_ref", default="dev", show_default=True, metavar="dev|dev3|heldout|heldout2|heldout3|all|PATH",
               help="The case set: a name or a designs-*.jsonl file (queries-*.jsonl next to it is used too).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON instead of the table.")
 @click.option("--compare", "compare_ref", default=None, metavar="RUN_FILE_OR_ID",
@@ -37,7 +37,7 @@ def eval_command(set_ref: str, as_json: bool, compare_ref: str | None, tolerance
     Examples:
       design eval                       # the dev set, a table
       design eval --set heldout --json  # the held-out set, the JSON record
-      design eval --set all             # dev, heldout and heldout2
+      design eval --set all             # every named set
       design eval --compare latest      # exit 1 if a metric dropped by > 0.02
     """
     from mlarchitect.config import Settings

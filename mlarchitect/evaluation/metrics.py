@@ -59,7 +59,8 @@ def handoffs_ok(actual: Iterable[str], expected: Iterable[str]) -> bool:
 
 
 def run_check(check: Any, chosen: str, markdown: str) -> bool:
-    """True when the check passes: a ``must`` pattern matches, a ``must_not`` does not."""
+    """True when the check passes: a ``must`` pattern matches, a ``must_not`` does not.
+    ``markdown`` is the design without the echoed request (:func:`without_request`)."""
     text = chosen if _get(check, "where") == "chosen" else markdown
     found = re.search(_get(check, "pattern"), text, re.I) is not None
     return found if _get(check, "kind") == "must" else not found
@@ -145,14 +146,26 @@ def number_patterns(value: float, kind: str = "number") -> list[str]:
     return [rf"(?<![\d.,])(?:{f})(?:\.0+)?(?![\d]|[.,]\d)" for f in forms]
 
 
-def strip_request(markdown: str, request: str) -> str:
-    """The Markdown without the echoed request (the ``> **Request:**`` line and
-    any verbatim quotation of the whole request), so that repeating the request
-    does not count as using its numbers. Whitespace is collapsed."""
-    lines = [ln for ln in markdown.splitlines() if not ln.lstrip().startswith("> **Request:**")]
-    text = " ".join(" ".join(lines).split())
+def without_request(markdown: str, request: str) -> str:
+    """The Markdown, line by line, without the echoed request: the ``> **Request:**``
+    block quote, and any verbatim quotation of the whole request inside a line (the
+    summary), so that repeating the request passes no check and uses no number."""
     req = " ".join(request.split())
-    return text.replace(req, " ") if req else text
+    lines, in_quote = [], False
+    for line in markdown.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("> **Request:**") or (in_quote and stripped.startswith(">")):
+            in_quote = True
+            continue
+        in_quote = False
+        flat = " ".join(line.split())
+        lines.append(flat.replace(req, " ") if req and req in flat else line)
+    return "\n".join(lines)
+
+
+def strip_request(markdown: str, request: str) -> str:
+    """:func:`without_request`, whitespace collapsed."""
+    return " ".join(without_request(markdown, request).split())
 
 
 def numbers_used(request: str, markdown: str) -> tuple[list[StatedNumber], list[StatedNumber]]:

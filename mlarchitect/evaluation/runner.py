@@ -57,7 +57,8 @@ def _design_case(case: DesignCase, design_fn: Callable[[str], Any], render: Call
     chosen = M.chosen_text(design)
     ok, preferred = M.workflow_ok(design.workflow, case.workflows)
     agents = sorted(h.agent for h in (getattr(design, "handoffs", None) or []))
-    checks = [{**c.model_dump(), "passed": M.run_check(c, chosen, markdown)} for c in case.checks]
+    own_words = M.without_request(markdown, case.request)
+    checks = [{**c.model_dump(), "passed": M.run_check(c, chosen, own_words)} for c in case.checks]
     stated, used = M.numbers_used(case.request, markdown)
     prov = getattr(design, "provenance", None)
     result.update(
