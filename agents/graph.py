@@ -81,7 +81,7 @@ def build_graph(
             route = Route(workflow=hint, skills=skills_for(hint, routed_text, runtime.architect, runtime.skills),
                           confidence=1.0)
         else:
-            route = route_request(routed_text, runtime.architect, runtime.skills)
+            route = route_request(routed_text, runtime.architect, runtime.skills, stated)
         if "cost-analysis" in runtime.skills.skills and "cost-analysis" not in route.skills:
             route.skills.append("cost-analysis")  # every design carries a cost analysis
         req = with_assumptions(stated, route.workflow)

@@ -14,7 +14,16 @@ from pydantic import BaseModel, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.deliverable import Handoff
-from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, example_bank, match_phrases, mentioned_agents
+from mlarchitect.agents.routing import (
+    _CLAUSE_SPLIT,
+    clauses,
+    embed,
+    example_bank,
+    gloss,
+    in_domain,
+    match_phrases,
+    mentioned_agents,
+)
 from mlarchitect.agents.tool_results import tool_results
 
 TRANSFER_PREFIX = "transfer_to_"
@@ -86,6 +95,9 @@ def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog) -> list
     work (its Boundaries) and is closer to the target's description, triggers and
     examples than to any design request of the example bank."""
     named = set(mentioned_agents(request, catalog))
+    if not in_domain(request) and not in_domain(_speller(catalog).normalise(request)):  # out of scope:
+        # only an agent the request names
+        return [HandoffPlan(agent=n, reason=f"The request names {n}.") for n in sorted(named) if n != agent.name]
     candidates = [*agent.handoff_targets, *named]
     candidates += _user_agents(agent, catalog, candidates)
     candidates = [n for n in dict.fromkeys(candidates) if n in catalog.agents and n != agent.name]
@@ -258,7 +270,7 @@ def _design_texts() -> list[str]:
 def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list[str]) -> list[_Evidence]:
     """Agents among ``names`` the request asks for, with the phrases that show it."""
     found: dict[str, list[str]] = {}
-    request = _speller(catalog).normalise(request)  # "kubernets" → "kubernetes"
+    request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     parts = _action_parts(request)
     asked = [*parts, *_later_design_parts(request)]
     for name in names:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
 
 STRONG = 3.0
@@ -60,6 +61,7 @@ GENERAL_BIAS = 0.6  # general's score on top of its bank votes
 FLOOR_SIMILARITY = 0.4  # nearest example below this similarity: the request is about nothing we know
 CLAUSE_MIN = 0.45  # a part of the request is clearly about a workflow at this probability
 SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request: above noise
+FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
 
 
 class Route(BaseModel):
@@ -170,6 +172,8 @@ def example_bank() -> dict[str, Any]:
         ],
         "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
         "vocabulary": [str(s) for s in data.get("vocabulary") or []],
+        "domain_terms": [t for line in data.get("domain_terms") or [] for t in str(line).split()],
+        "glossary": {str(k).lower(): str(v) for k, v in (data.get("glossary") or {}).items()},
     }
 
 
@@ -222,10 +226,12 @@ class _Scorer:
     def keyword_scores(self, request: str) -> dict[str, tuple[float, int]]:
         return {w: score_skill(request, lead) for w, lead in self.leads.items()}
 
-    def scores(self, request: str) -> tuple[dict[str, float], dict[str, float]]:
-        """(probabilities over workflows + general, raw keyword scores)."""
+    def scores(self, request: str, prior: dict[str, float] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+        """(probabilities over workflows + general, raw keyword scores); ``prior`` adds
+        to the workflows' raw scores (what the request's stated facts suggest)."""
         keywords = self.keyword_scores(request)
-        raw = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) for w in self.workflows}
+        raw = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) + (prior or {}).get(w, 0.0)
+               for w in self.workflows}
         raw[GENERAL] = GENERAL_BIAS
         vector = embed([request])
         if vector is not None and self.bank_vectors is not None:
@@ -320,15 +326,86 @@ def clauses(request: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= 3]
 
 
-def route_request(request: str, architect: AgentSpec, skills: SkillCatalog) -> Route:
+@lru_cache(maxsize=1)
+def _domain_pattern() -> re.Pattern[str]:
+    terms = sorted(example_bank()["domain_terms"], key=len, reverse=True)
+    alts = [re.escape(t[:-1]) + r"\w*" if t.endswith("*") else re.escape(t) + r"s?" for t in terms]
+    return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I)
+
+
+_DENIED = re.compile(r"\b(?:no|without|not|zero|never)\s+(?:\w+\s+)?$", re.I)
+
+
+def in_domain(request: str) -> bool:
+    """Whether the request is about ML, AI or data systems at all (a ``domain_terms`` word
+    of the bank that is not denied: "no AI whatsoever"); one that is not ("my printer
+    jams") is out of scope."""
+    return any(not _DENIED.search(request[max(0, m.start() - 30):m.start()])
+               for m in _domain_pattern().finditer(request))
+
+
+@lru_cache(maxsize=1)
+def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]] | None:
+    glossary = example_bank()["glossary"]
+    if not glossary:
+        return None
+    words = sorted(glossary, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.I), glossary
+
+
+def gloss(request: str) -> str:
+    """The request with the common words of other languages read as English (the bank's
+    ``glossary``: "servir un modelo" → "serve un model"), for scoring only."""
+    found = _glossary_pattern()
+    if found is None:
+        return request
+    pattern, glossary = found
+    return pattern.sub(lambda m: glossary[m.group(0).lower()], request)
+
+
+_DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|paper|polic|contract|ticket|email|"
+                             r"book|guide|sop|record|entr|faq|transcript|slide|wiki|spec", re.I)
+
+
+def fact_prior(req: Requirements | None) -> dict[str, float]:
+    """What the request's stated facts say about its workflow, as additions to the raw
+    scores: a corpus of documents points to retrieval, a load or latency target on a
+    classic model to serving, events or GB per day to a pipeline, labelled examples or an
+    effect size to evaluation; a classic model is never a RAG system."""
+    if req is None:
+        return {}
+    prior: dict[str, float] = {}
+
+    def add(workflow: str, value: float) -> None:
+        prior[workflow] = prior.get(workflow, 0.0) + value
+
+    kind = req.model_kind.value if req.model_kind else None
+    if req.corpus is not None and _DOCUMENT_UNITS.search(req.corpus.value.unit):
+        add("rag_system", FACT_WEIGHT)
+    if kind == "classic_ml":
+        add("rag_system", -FACT_WEIGHT)
+        if req.peak_rps is not None or req.latency is not None or req.requests_per_day is not None:
+            add("model_serving", FACT_WEIGHT)
+    if req.events_per_day is not None or req.data_volume_gb_per_day is not None:
+        add("data_pipeline", FACT_WEIGHT)
+    if req.labelled_examples is not None or req.min_detectable_effect is not None or req.baseline_rate is not None:
+        add("evaluation_system", FACT_WEIGHT)
+    return prior
+
+
+def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
+                  requirements: Requirements | None = None) -> Route:
+    """The workflow of ``request`` (and a secondary one for a request about two), with the
+    skills to invoke; ``requirements`` (the stated facts) weigh in when given."""
     scorer = _scorer(architect, skills)
-    if not scorer.workflows:
+    normalised = scorer.speller.normalise(gloss(request))  # "retreival" → "retrieval", "modelo" → "model"
+    if not scorer.workflows or not (in_domain(request) or in_domain(normalised)):
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
-    request = scorer.speller.normalise(request)
+    request = normalised
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
-    probs, _ = scorer.scores(about)
+    probs, _ = scorer.scores(about, fact_prior(requirements))
     ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
     best = ranked[0]
     chosen = best if probs[best] >= probs[GENERAL] else GENERAL

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.agent_files import AgentCatalog, load_catalog, parse_agent_text
 from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.routing import match_phrases, mentioned_agents, route_request
@@ -136,7 +137,7 @@ def main() -> int:
     baseline = baseline_definitions()
 
     def new_route(text: str) -> tuple[str, list[str]]:
-        r = route_request(text, architect, skills)
+        r = route_request(text, architect, skills, extract_requirements(text))
         return r.workflow, r.secondary
 
     def new_handoffs(text: str) -> list[str]:

@@ -47,6 +47,9 @@ class Option(BaseModel):
     multilingual: bool = Field(default=False, description="Made for several languages (translation, per-language "
                                "scoring): only offered when the request names more than one language.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
+    clouds: list[str] = Field(default_factory=list, description="Only on these clouds (aws/gcp/azure); empty = any.")
+    per_cloud: dict[str, str] = Field(default_factory=dict, description="The name on a cloud the request names "
+                                      "(its native service); the option is then native to that cloud.")
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
     strengths: str = ""
     weaknesses: str = ""
@@ -132,6 +135,9 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         from mlarchitect.render_markdown import human_number
 
         out.append(f"suits up to {human_number(option.max_scale)}; this design needs {human_number(scale)}")
+    cloud = req.cloud.value.lower() if req.cloud else None
+    if option.clouds and cloud and cloud not in option.clouds:
+        out.append(f"runs on {' / '.join(c.upper() for c in option.clouds)} only; {_quote(req.cloud)} names {cloud.upper()}")
     if option.residency and req.data_residency is not None:
         region = req.data_residency.value.lower()
         if not any(region.startswith(r.lower()) or r.lower() == "any" for r in option.residency):
@@ -203,6 +209,10 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     elif option.gpu_memory_gb:
         score -= 1.0 + (1.0 if budget is not None and budget < 2000 else 0.0)  # GPUs would have to be bought
 
+    cloud = req.cloud.value.lower() if req.cloud else None
+    if cloud and cloud in option.per_cloud:
+        score += 1.0
+        why.append(f"native to {cloud.upper()}, the cloud the request names")
     single = req.deployment is not None and req.deployment.value == "single_machine"
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1
@@ -246,4 +256,12 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
             reason = f"{reason}; {best.name} {why[0]}"
         rejected.append(Rejected(option=option.name, why=reason))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
-    return Choice(slot=slot_id, title=slot.title, chosen=best, why=because, rejected=rejected)
+    return Choice(slot=slot_id, title=slot.title, chosen=on_cloud(best, req), why=because, rejected=rejected)
+
+
+def on_cloud(option: Option, req: Requirements) -> Option:
+    """``option`` named as the service of the cloud the request names, when it has one there."""
+    cloud = req.cloud.value.lower() if req.cloud else None
+    if cloud and cloud in option.per_cloud:
+        return option.model_copy(update={"name": option.per_cloud[cloud]})
+    return option

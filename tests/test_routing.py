@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import load_jsonl
+from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents import routing
 from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.handoffs import eligible_targets, plan_handoffs, replaced_builtin_agents
@@ -24,7 +25,7 @@ DEV = [json.loads(line) for line in
 
 
 def route(text: str) -> Route:
-    return route_request(text, ARCHITECT, SKILLS)
+    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
 
 
 def handoffs(text: str, catalog=CATALOG) -> list[str]:  # noqa: ANN001

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.routing import normalise, route_request
@@ -84,7 +85,8 @@ def test_the_second_dev_set_is_varied_and_routes_well() -> None:
     and below what the code scores today (a regression shows, tuning noise does not)."""
     styles = {re.sub(r"-\d+$", "", c["id"].removeprefix("d2-")) for c in DEV2}
     assert len(DEV2) >= 60 and {"rag-typo", "oos", "mix", "ho-ui", "ho-sec", "ho-perf"} <= styles
-    routed = sum(route_request(c["request"], ARCHITECT, SKILLS).workflow == c["workflow"] for c in DEV2)
+    routed = sum(route_request(c["request"], ARCHITECT, SKILLS, extract_requirements(c["request"])).workflow
+                 == c["workflow"] for c in DEV2)
     handed = sum(_handoffs(c["request"]) == sorted(c["handoffs"]) for c in DEV2)
     assert routed / len(DEV2) >= 0.85
     assert handed / len(DEV2) >= 0.9

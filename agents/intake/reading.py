@@ -912,7 +912,15 @@ _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
     r"gbdt|sklearn|scikit-learn)\b"
 )
-_CLASSIC_WEAK = _rx(r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular)\b")
+_CLASSIC_WEAK = _rx(
+    r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular|"
+    r"(?:ctr|churn|fraud|propensity|credit|risk|demand|forecast\w*|scoring|recommendation|recommender|pricing|"
+    r"anomaly[- ]detection|detection|vision|image|time[- ]series|regression|uplift|survival|"
+    r"segmentation|sentiment|intent|tabular|ml)\s+(?:[\w-]+\s+)?models?|"
+    r"forecasting|classifiers?|image classification|object detection|computer vision|cnns?|resnet\w*|yolo\w*|"
+    r"two[- ]tower|dcn(?:-v2)?|tensorflow|keras|time[- ]series|recommender systems?|recsys|"
+    r"anomaly detection|demand forecast\w*|random forest|decision trees?|svm|prophet|arima)\b"
+)
 
 
 def _model(acc: Reading) -> None:
@@ -956,13 +964,16 @@ def _model_kind(acc: Reading) -> None:
 # --------------------------------------------------------------------------- where it runs
 
 _AIR_GAPPED = _rx(
-    r"\b(?:air[- ]?gap(?:ped)?|no (?:internet|outbound (?:internet|network|traffic))(?: access| connection)?|"
+    r"\b(?:air[- ]?gap(?:ped)?|no (?:internet|network|connectivity|outbound (?:internet|network|traffic))(?: access| connection)?|"
+    r"without (?:an? )?(?:internet|network)(?: access| connection)?|"
     r"(?:fully )?offline (?:environment|network|site)|disconnected network)\b"
 )
 _SINGLE_MACHINE = _rx(
     r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
-    r"one (?:machine|server|box|node|vm)|my laptop|a laptop)\b"
+    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|"
+    r"raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge devices?|mini[- ]pc|intel nuc|"
+    r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
 )
 _ON_PREM = _rx(
     r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?(?:[a-z]+\s+)?"
@@ -994,8 +1005,10 @@ def _deployment(acc: Reading) -> None:
         acc.put("cloud", name, acc.quote(*clause.span(match)))
     air = _first_positive(acc, _AIR_GAPPED, negation=_OFF_NEGATION)
     ranked: list[tuple[str, tuple[_Clause, re.Match[str]] | None]] = [
-        ("air_gapped", air),
+        # one machine decides more of the design than its network does; "no internet" stays
+        # a constraint through ``no_external_apis`` below
         ("single_machine", _first_positive(acc, _SINGLE_MACHINE, negation=_NEGATION)),
+        ("air_gapped", air),
         ("on_prem", _first_positive(acc, _ON_PREM, negation=_OFF_NEGATION)),
         ("cloud", provider or _first_positive(acc, _GENERIC_CLOUD, negation=_NEGATION)),
         ("on_prem", _first_positive(acc, _SELF_HOSTED, negation=_NEGATION)),

@@ -205,5 +205,6 @@ def _context(messages: list[BaseMessage], request: str, model: OfflineChatModel)
         if isinstance(message, HumanMessage) and "requirements" in message.additional_kwargs:
             return (Requirements.model_validate(message.additional_kwargs["requirements"]),
                     Route.model_validate(message.additional_kwargs["route"]))
-    route = route_request(request, model.architect, model.skills)
-    return with_assumptions(extract_requirements(request), route.workflow), route
+    stated = extract_requirements(request)
+    route = route_request(request, model.architect, model.skills, stated)
+    return with_assumptions(stated, route.workflow), route

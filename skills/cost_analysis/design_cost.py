@@ -17,6 +17,7 @@ GPU_MEMORY_PER_CARD_GB = 24  # the L4/A10-class GPU the table's gpu_hour prices
 
 class DesignCostArgs(BaseModel):
     chosen: list[str] = Field(description="Option ids of the chosen components (from *_design_architecture).")
+    names: dict[str, str] = Field(default_factory=dict, description="The name the design gives each option id.")
     gpu_memory_gb: dict[str, float] = Field(default_factory=dict, description="GPU memory each GPU option needs.")
     requests_per_day: float = Field(default=0, ge=0)
     input_tokens: int = Field(default=2500, ge=0, description="Prompt tokens per request.")
@@ -42,7 +43,7 @@ def price_design(args: DesignCostArgs, table: PricingTable) -> list[Calculation]
         price = table.options.get(option)
         if price is None:
             continue
-        item = _item(option, price.kind, price, args, table, stated)
+        item = _item(args.names.get(option, option), price.kind, price, args, table, stated)
         if item is not None:
             items.append(item)
     if gpu_options:

@@ -159,8 +159,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     if not archs:
         return []
     chosen = sorted({o for r in archs for o in r.data.get("chosen", [])})
-    gpu_memory = {c["chosen"]["id"]: c["chosen"]["gpu_memory_gb"] for r in archs for c in r.data.get("choices", [])
-                  if c.get("chosen") and c["chosen"].get("gpu_memory_gb")}
+    picked = [c["chosen"] for r in archs for c in r.data.get("choices", []) if c.get("chosen")]
+    gpu_memory = {c["id"]: c["gpu_memory_gb"] for c in picked if c.get("gpu_memory_gb")}
+    names = {c["id"]: c["name"] for c in picked if c.get("name")}
     index = find_result(results, "rag_size_index")
     replicas = find_result(results, "serving_size_replicas")
     stated: list[str] = []
@@ -171,7 +172,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         stated += ["corpus_tokens", "pages"]
     tokens_in, tokens_out = TOKENS_PER_REQUEST.get(workflow, (800, 200))
     args: dict[str, object] = {
-        "chosen": chosen, "gpu_memory_gb": gpu_memory, "requests_per_day": round(per_day, 2),
+        "chosen": chosen, "names": names, "gpu_memory_gb": gpu_memory, "requests_per_day": round(per_day, 2),
         "input_tokens": tokens_in, "output_tokens": tokens_out,
         "cache_hit_rate": 0.2 if any(o in chosen for o in ("redis", "pg-cache", "lru")) else 0.0,
         "replicas": int(replicas.data["replicas"]) if replicas else _service_replicas(req, chosen),

@@ -1,0 +1,147 @@
+"""The design fits what the request is: the cloud it names, the device it runs on, the kind
+of model it serves, whether it is about ML at all, and the language it is written in.
+
+Requests here are written for these tests (not taken from any evaluation set)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mlarchitect.agents.agent_files import load_catalog
+from mlarchitect.agents.api import design
+from mlarchitect.agents.handoffs import plan_handoffs
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.agents.routing import fact_prior, in_domain, route_request
+from mlarchitect.config import Settings
+from mlarchitect.evaluation.metrics import chosen_text
+from mlarchitect.requirements import Fact, Quantity, Requirements
+from mlarchitect.skills.architecture import adapt_architecture
+from mlarchitect.skills.catalogue import load_catalogue
+from mlarchitect.skills.registry import load_skill_catalog
+
+CATALOG = load_catalog()
+ARCHITECT = CATALOG.agents["ml-system-architect"]
+SKILLS = load_skill_catalog()
+CLOUD_WORDS = {
+    "aws": r"\baws\b|amazon|\bs3\b|\becs\b|\beks\b|sagemaker|\bmwaa\b|redshift|kinesis|\bec2\b",
+    "gcp": r"\bgcp\b|google|\bgcs\b|cloud run|\bgke\b|vertex|bigquery|pub/sub|composer",
+    "azure": r"azure|\baks\b|synapse|event hubs|\bfabric\b",
+}
+
+
+def _route(text: str) -> str:
+    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text)).workflow
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("fit"), offline=True)
+
+
+# --- the named cloud ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("package", ["mlarchitect.skills.model_serving", "mlarchitect.skills.data_pipeline",
+                                     "mlarchitect.skills.experiment_tracking", "mlarchitect.skills.rag_design"])
+def test_a_named_cloud_is_the_one_the_chosen_components_use(cloud: str, package: str) -> None:
+    req = Requirements(deployment=Fact.said("cloud", cloud), cloud=Fact.said(cloud, cloud),
+                       model_kind=Fact.said("classic_ml" if "rag" not in package else "llm", "model"))
+    arch = adapt_architecture(package, req)
+    text = "\n".join(f"{c['name']} {c['technology']}" for c in arch["components"])
+    assert re.search(CLOUD_WORDS[cloud], text, re.I), (cloud, text)
+    for other, words in CLOUD_WORDS.items():
+        if other != cloud:
+            assert not re.search(words, text, re.I), (cloud, other, text)
+
+
+def test_an_option_of_another_cloud_is_rejected_with_the_reason() -> None:
+    slot = load_catalogue("mlarchitect.skills.data_pipeline").slots["orchestration"]
+    managed = next(o for o in slot.options if o.id == "managed-airflow")
+    assert managed.clouds and "azure" in managed.per_cloud
+    req = Requirements(deployment=Fact.said("cloud", "on Oracle"), cloud=Fact.said("oracle", "Oracle Cloud"))
+    from mlarchitect.skills.catalogue import hard_violations
+
+    assert any("names ORACLE" in v for v in hard_violations(managed, req))
+
+
+def test_cost_items_are_named_as_the_design_names_the_component(settings: Settings) -> None:
+    d = design("Nightly feature pipeline on GCP for our demand forecast, 30 GB a day from the shop database",
+               settings=settings)
+    items = " ".join(i.item for i in d.cost_analysis.items)
+    assert "Cloud Composer" in items or "BigQuery" in items or "GCS" in items, items
+    assert not re.search(CLOUD_WORDS["aws"], chosen_text(d), re.I), chosen_text(d)
+
+
+# --- the kind of model and the device ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Our click-through model (a two-tower network in PyTorch) must answer 50k requests per second",
+    "How do we serve 120 small demand-forecasting models, one per warehouse?",
+    "Put our image classifier for damaged parcels behind an endpoint",
+])
+def test_a_model_that_is_not_an_llm_gets_no_llm_serving(text: str, settings: Settings) -> None:
+    assert extract_requirements(text).model_kind.value == "classic_ml"
+    d = design(text, settings=settings)
+    assert d.workflow == "model_serving"
+    assert not re.search(r"\bLLM\b|prompt|tokens|gpt-", chosen_text(d)), chosen_text(d)
+
+
+def test_an_edge_device_is_one_machine_without_a_load_balancer(settings: Settings) -> None:
+    text = "Detect weeds in camera frames on a Jetson Orin mounted on each tractor; the fields have no network."
+    req = extract_requirements(text)
+    assert req.deployment.value == "single_machine" and req.no_external_apis.value is True
+    d = design(text, settings=settings)
+    assert not re.search(r"load balancer|kubernetes|autoscal|two VMs|hosted", chosen_text(d), re.I), chosen_text(d)
+
+
+# --- in scope or not ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "the dishwasher shows error E24 after every cycle",
+    "Write a VBA macro that highlights late payments in column D",
+    "Make our slow invoice report query faster, it joins 7 tables",
+    "A booking site for a hair salon with email reminders, no AI at all",
+])
+def test_requests_about_no_ml_or_data_system_are_general_with_no_handoffs(text: str) -> None:
+    assert not in_domain(text)
+    assert _route(text) == "general"
+    assert plan_handoffs(text, ARCHITECT, CATALOG) == []
+
+
+@pytest.mark.parametrize("text", ["canary", "mlflow", "etl", "rag", "our pdfs, searchable", "retreival over the wiki"])
+def test_short_domain_requests_stay_in_scope(text: str) -> None:
+    assert in_domain(text) or _route(text) != "general"
+
+
+def test_a_named_agent_is_reached_even_out_of_scope() -> None:
+    plans = plan_handoffs("ask the backend-architect about my hair salon booking site", ARCHITECT, CATALOG)
+    assert [p.agent for p in plans] == ["backend-architect"]
+
+
+# --- other languages and stated facts ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "workflow"), [
+    ("Queremos servir nuestro modelo de riesgo crediticio (LightGBM): 300 transacciones por segundo, latencia de 25 ms.",
+     "model_serving"),
+    ("Wir brauchen eine tägliche Pipeline für die Daten unserer 40 Filialen, mit Validierung.",
+     "data_pipeline"),
+    ("Nous voulons un assistant qui répond aux questions des agents à partir de nos 9 000 documents internes.",
+     "rag_system"),
+])
+def test_mixed_language_requests_route_by_their_meaning(text: str, workflow: str) -> None:
+    assert _route(text) == workflow
+
+
+def test_stated_facts_point_to_a_workflow() -> None:
+    docs = Requirements(corpus=Fact.said(Quantity(amount=5000, unit="manuals"), "5,000 manuals"))
+    assert fact_prior(docs).get("rag_system", 0) > 0
+    classic = Requirements(model_kind=Fact.said("classic_ml", "XGBoost"), peak_rps=Fact.said(200.0, "200 rps"))
+    prior = fact_prior(classic)
+    assert prior["model_serving"] > 0 > prior["rag_system"]
+    assert fact_prior(Requirements()) == {}
