@@ -181,7 +181,8 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
         "components": components,
         "data_flows": flows,
         "risks": risks,
-        "choices": [c.model_dump(mode="json") for c in used.values()],
+        # the option as chosen for this request: its name on the stated cloud is already in ``name``
+        "choices": [c.model_dump(mode="json", exclude={"chosen": {"per_cloud", "clouds"}}) for c in used.values()],
         "chosen": sorted(c.chosen.id for c in used.values() if c.chosen is not None),
         "unsatisfied": unsatisfied,
         "scales": scales,

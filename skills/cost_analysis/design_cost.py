@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.skills.cost_analysis.pricing import PricingTable
@@ -17,7 +18,9 @@ GPU_MEMORY_PER_CARD_GB = 24  # the L4/A10-class GPU the table's gpu_hour prices
 
 class DesignCostArgs(BaseModel):
     chosen: list[str] = Field(description="Option ids of the chosen components (from *_design_architecture).")
-    names: dict[str, str] = Field(default_factory=dict, description="The name the design gives each option id.")
+    # the name the design gives each option id, for the line items; filled by the offline plan
+    # from the architecture results and left out of the schema a model sees (ids label the items then)
+    names: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict)
     gpu_memory_gb: dict[str, float] = Field(default_factory=dict, description="GPU memory each GPU option needs.")
     requests_per_day: float = Field(default=0, ge=0)
     input_tokens: int = Field(default=2500, ge=0, description="Prompt tokens per request.")
