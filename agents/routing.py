@@ -86,9 +86,10 @@ def match_phrases(text: str, phrases: list[str]) -> list[tuple[int, str]]:
     low = text.lower()
     found = []
     for phrase in phrases:
-        if not phrase.strip():
+        phrase_text = phrase.strip()
+        if not phrase_text or phrase_text.lower() not in low:  # cannot match: no pattern compiled
             continue
-        m = _phrase(phrase.strip()).search(low)
+        m = _phrase(phrase_text).search(low)
         if m:
             found.append((m.start(), phrase))
     return found
