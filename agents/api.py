@@ -89,6 +89,19 @@ def stream_design(
             hit = yield from _cached(settings, key, request, started, choice_notes)
             if hit is not None:
                 return
+    from mlarchitect.agents.checkpoints import open_later
+
+    opening = open_later(settings.checkpoint_target)  # checked and opened while the runtime is built
+    try:
+        yield from _run(request, settings, thread_id, workflow, chat_model, sibling_models, key, started, opening)
+    finally:
+        if opening is not None:
+            opening.close()  # when the run never took it
+
+
+def _run(request: str | None, settings: Settings, thread_id: str | None, workflow: str | None, chat_model: Any,
+         sibling_models: dict[str, Any] | None, key: str | None, started: float, opening: Any) -> Iterator[Any]:
+    """The run itself (see :func:`stream_design`), on the checkpoint database ``opening`` opens."""
     notes: list[Any] = []
     runtime = build_runtime(settings, notes.append, chat_model=chat_model, sibling_models=sibling_models)
     yield from notes
@@ -97,7 +110,8 @@ def stream_design(
 
     thread = thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}, "recursion_limit": 4 * settings.max_steps + 20}
-    with checkpointer(settings.checkpoint_target, keep_threads=settings.max_checkpoint_threads) as saver:
+    with checkpointer(settings.checkpoint_target, keep_threads=settings.max_checkpoint_threads,
+                      opening=opening) as saver:
         graph = build_graph(runtime, saver)
         snapshot = graph.get_state(config)
         existing = snapshot.values if snapshot else {}
@@ -172,6 +186,7 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.models import choose_model
     from mlarchitect.deliverable import SCHEMA_VERSION
+    from mlarchitect.agents.kb_open import knowledge_base_events
     from mlarchitect.design_store import cache_key
     from mlarchitect.knowledge.base import knowledge_base_for
     from mlarchitect.skills.registry import load_skill_catalog
@@ -181,7 +196,7 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
 
     kb_events: list[Any] = []
     kb = knowledge_base_for(settings)
-    _knowledge_base_events(kb.ensure_built(), kb_events.append)
+    knowledge_base_events(kb.ensure_built(), kb_events.append)
     agents = load_catalog(settings.agents_dir)
     skills = load_skill_catalog(settings.skills_dir)
     architect = agents.get("ml-system-architect")
@@ -292,6 +307,9 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
 
 def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = None,
                   sibling_models: dict[str, Any] | None = None) -> Any:
+    from mlarchitect.agents.kb_open import KnowledgeBaseOpening
+
+    opening = KnowledgeBaseOpening(settings)  # meanwhile: the definitions, the models, the tools
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.design_runtime import DesignRuntime
     from mlarchitect.agents.models import choose_model, run_models
@@ -315,15 +333,16 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     choice = choose_model(settings, architect.model)
     if choice.reason:
         emit(Note(level="warning", message=choice.reason))
-    kb = open_knowledge_base(settings, skills, emit)
-    ctx = SkillContext(retriever=kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
+    ctx = SkillContext(retriever=opening.kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
     models = run_models(choice, settings, architect, skills, agents, chat_model=chat_model)
+    tools = skills.tools(list(skills.skills), ctx)
+    kb = opening.result(skills, emit)
     return DesignRuntime(
         settings=settings,
         architect=architect,
         agents=agents,
         skills=skills,
-        tools=skills.tools(list(skills.skills), ctx),
+        tools=tools,
         sibling_models=dict(sibling_models or {}),
         kb_version=kb.version if kb is not None else "none",
         source_ids=set(kb.documents()) if kb is not None else None,
@@ -331,39 +350,12 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     )
 
 
-def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
-    """The knowledge base, built on first use and shared by every design of this process
-    (see :func:`mlarchitect.knowledge.base.knowledge_base_for`: ``kb_dir``, or the Chroma server
-    of ``chroma_host``/``chroma_port``); user skill packs become searchable text."""
-    from mlarchitect.knowledge.base import knowledge_base_for
-
-    kb = knowledge_base_for(settings)
-    report = kb.ensure_built()
-    kb.search("warm up", k=1)  # load the embedder and open the store before the parallel tool threads race for it
-    _knowledge_base_events(report, emit)
-    for lost in kb.lost_user_documents():
-        emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
-    user_skills = [s for s in skills.skills.values() if not s.builtin]
-    if user_skills:
-        kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
-                       {"title": s.name, "skills": s.name}) for s in user_skills])
-    return kb
-
-
-def _knowledge_base_events(report: Any, emit: EventCallback) -> None:
-    """What building or updating the knowledge base is worth telling."""
-    if report is not None and (report.added or report.updated or report.removed):
-        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
-    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
-        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
-
-
 @contextmanager
-def checkpointer(path: Path | str, *, keep_threads: int | None = None) -> Iterator[Any]:
+def checkpointer(path: Path | str, *, keep_threads: int | None = None, opening: Any = None) -> Iterator[Any]:
     """The checkpoint saver on a SQLite path (WAL, busy timeout, a damaged database moved aside)
     or a ``postgresql://`` URL (``settings.checkpoint_target``); old threads pruned on exit: see
     :mod:`mlarchitect.agents.checkpoints`."""
     from mlarchitect.agents.checkpoints import checkpointer as open_checkpointer
 
-    with open_checkpointer(path, keep_threads=keep_threads) as saver:
+    with open_checkpointer(path, keep_threads=keep_threads, opening=opening) as saver:
         yield saver

@@ -159,14 +159,48 @@ def _is_postgres_saver(saver: Any) -> bool:
     return type(saver).__module__.startswith("langgraph.checkpoint.postgres")
 
 
+class DatabaseOpening:
+    """:func:`open_database` of a SQLite checkpoint path, started in a background thread (the
+    integrity check reads the whole file, in SQLite's C code); :func:`checkpointer` takes the
+    connection, and :meth:`close` closes it if nothing took it."""
+
+    def __init__(self, path: Path) -> None:
+        from mlarchitect.background import Background
+
+        self.path = path
+        self._opening = Background(lambda: open_database(path), name="design-checkpoints-open")
+        self._taken = False
+
+    def take(self) -> sqlite3.Connection:
+        self._taken = True
+        return self._opening.result()
+
+    def close(self) -> None:
+        if self._taken:
+            return
+        self._taken = True
+        try:
+            self._opening.result().close()
+        except Exception:  # noqa: BLE001 - nobody used it: its failure is nobody's error
+            pass
+
+
+def open_later(target: Path | str) -> DatabaseOpening | None:
+    """The SQLite checkpoint database of ``target`` being opened in the background (``None``
+    for a PostgreSQL URL: :func:`checkpointer` connects then)."""
+    return None if isinstance(target, str) else DatabaseOpening(Path(target))
+
+
 @contextmanager
-def checkpointer(target: Path | str, *, keep_threads: int | None = None) -> Iterator[Any]:
+def checkpointer(target: Path | str, *, keep_threads: int | None = None,
+                 opening: DatabaseOpening | None = None) -> Iterator[Any]:
     """A LangGraph checkpoint saver: ``SqliteSaver`` on a path, ``PostgresSaver`` on a
     ``postgresql://`` URL (see :attr:`mlarchitect.config.Settings.checkpoint_target`); on exit
-    the oldest threads beyond ``keep_threads`` are pruned."""
+    the oldest threads beyond ``keep_threads`` are pruned. ``opening`` (:func:`open_later` of the
+    same path) supplies the SQLite connection."""
     if isinstance(target, str) and not is_postgres_url(target):
         raise ConfigError(f"{SETTING}: {redact_url(target)!r} is not a postgresql:// URL")
-    with (_postgres_saver(target) if isinstance(target, str) else _sqlite_saver(Path(target))) as saver:
+    with (_postgres_saver(target) if isinstance(target, str) else _sqlite_saver(Path(target), opening)) as saver:
         yield saver
         if keep_threads is not None:
             try:
@@ -176,10 +210,10 @@ def checkpointer(target: Path | str, *, keep_threads: int | None = None) -> Iter
 
 
 @contextmanager
-def _sqlite_saver(path: Path) -> Iterator[Any]:
+def _sqlite_saver(path: Path, opening: DatabaseOpening | None = None) -> Iterator[Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    conn = open_database(path)
+    conn = opening.take() if opening is not None and opening.path == path else open_database(path)
     try:
         yield SqliteSaver(conn)
     finally:

@@ -35,13 +35,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
+from mlarchitect.yamlio import safe_load
 
 STRONG = 3.0
 WEAK = 1.0
@@ -88,9 +88,10 @@ def match_phrases(text: str, phrases: list[str]) -> list[tuple[int, str]]:
     low = text.lower()
     found = []
     for phrase in phrases:
-        if not phrase.strip():
+        phrase_text = phrase.strip()
+        if not phrase_text or phrase_text.lower() not in low:  # cannot match: no pattern compiled
             continue
-        m = _phrase(phrase.strip()).search(low)
+        m = _phrase(phrase_text).search(low)
         if m:
             found.append((m.start(), phrase))
     return found
@@ -162,7 +163,7 @@ def embed(texts: Sequence[str]) -> Any | None:
 def example_bank() -> dict[str, Any]:
     """``routing_examples.yaml``: workflows, general, mixed and handoff examples."""
     text = (resources.files("mlarchitect.agents") / "routing_examples.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safe_load(text) or {}
     return {
         "workflows": {k: [str(s) for s in v] for k, v in (data.get("workflows") or {}).items()},
         "general": [str(s) for s in data.get("general") or []],

@@ -53,8 +53,10 @@ def read_front_matter(text: str, path: str = "<string>", *,
 def _parse_yaml(header: str, path: str) -> dict[str, Any]:
     import yaml
 
+    from mlarchitect.yamlio import safe_load
+
     try:
-        data = yaml.safe_load(header)
+        data = safe_load(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

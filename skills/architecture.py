@@ -31,9 +31,9 @@ SECTION_KEYS = ("evaluation", "serving", "tracking", "pipeline")
 
 @lru_cache(maxsize=16)
 def load_blueprint(package: str) -> dict[str, Any]:
-    import yaml
+    from mlarchitect.yamlio import safe_load
 
-    return yaml.safe_load((resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8"))
+    return safe_load((resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8"))
 
 
 class _Vars(dict):  # str.format_map that leaves unknown names visible but harmless

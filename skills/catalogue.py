@@ -87,10 +87,10 @@ class Choice(BaseModel):
 
 @lru_cache(maxsize=16)
 def load_catalogue(package: str) -> Catalogue:
-    import yaml
+    from mlarchitect.yamlio import safe_load
 
     text = (resources.files(package) / "catalogue.yaml").read_text(encoding="utf-8")
-    return Catalogue.model_validate(yaml.safe_load(text))
+    return Catalogue.model_validate(safe_load(text))
 
 
 def hard_violations(option: Option, req: Requirements, scale: float | None = None) -> list[str]:

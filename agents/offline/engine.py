@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda
-from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
@@ -48,7 +48,7 @@ class OfflineChatModel(BaseChatModel):
     skills: SkillCatalog
     agents: AgentCatalog = Field(default_factory=AgentCatalog)
     persona: AgentSpec | None = Field(default=None, description="The sibling agent played; None = the architect.")
-    bound_tools: list[dict[str, Any]] = Field(default_factory=list)
+    bound_tools: list[str] = Field(default_factory=list, description="The names of the tools it may call.")
     tool_choice: str | None = None
 
     @property
@@ -60,8 +60,8 @@ class OfflineChatModel(BaseChatModel):
         return OFFLINE_MODEL_NAME
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **_: Any) -> OfflineChatModel:  # type: ignore[override]
-        specs = [convert_to_openai_tool(t) for t in tools]
-        return self.model_copy(update={"bound_tools": specs, "tool_choice": tool_choice})
+        # only the names: no model reads a JSON schema here, so none is built
+        return self.model_copy(update={"bound_tools": [_tool_name(t) for t in tools], "tool_choice": tool_choice})
 
     def with_structured_output(  # type: ignore[override]
         self, schema: type[BaseModel], *, include_raw: bool = False, **_: Any
@@ -102,7 +102,7 @@ class OfflineChatModel(BaseChatModel):
         return AIMessage(content="", tool_calls=[_tool_call(self.tool_choice or "", content.model_dump())])
 
     def _next_calls(self, request: str, messages: list[BaseMessage]) -> AIMessage:
-        available = {t["function"]["name"] for t in self.bound_tools}
+        available = set(self.bound_tools)
         done = {
             (call["name"], json.dumps(call["args"], sort_keys=True))
             for m in messages
@@ -126,6 +126,17 @@ class OfflineChatModel(BaseChatModel):
             answered = sum(isinstance(m, ToolMessage) for m in messages)
             return AIMessage(content=f"The design is ready ({answered} tool results gathered).")
         return AIMessage(content="", tool_calls=[_tool_call(c.name, c.args) for c in pending])
+
+
+def _tool_name(tool: Any) -> str:
+    """The name a tool is called by, as ``convert_to_openai_tool`` would give it."""
+    if isinstance(tool, BaseTool):
+        return tool.name
+    if isinstance(tool, type) and issubclass(tool, BaseModel):
+        return tool.__name__
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    return str(convert_to_openai_tool(tool)["function"]["name"])
 
 
 def _brief(messages: list[BaseMessage]) -> Brief:
