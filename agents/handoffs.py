@@ -139,7 +139,7 @@ _DESIGN_LEAD = re.compile(
 # "build a ..." opening the request asks for the system itself (design wording); a later
 # clause "... and build a React front-end" asks for a piece of work on top of it
 _BUILD_LEAD = re.compile(r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?)?"
-                         r"(?:set up|build|create)\s+an?\b", re.I)
+                         r"(?:set up|build|create)\s+(?:an?|the|our|a new)\b", re.I)
 # Actions the architect does not do itself (its Boundaries: code, deploy, audit, tune,
 # optimise, test, integrate); a part of the request without one is design wording.
 _ACTION = re.compile(
@@ -179,6 +179,27 @@ def _later_design_parts(request: str) -> list[str]:
 def _asks(part: str) -> bool:
     """Whether ``part`` asks for an action: an action verb that is not prohibited ("not allowed to add")."""
     return any(not _NEGATION.search(part[:m.start()]) for m in _ACTION.finditer(part))
+
+
+# verbs that ask for a review of something named ("audit HIPAA compliance", "check it against GDPR")
+_REVIEW = re.compile(r"\b(?:review\w*|audit\w*|assess\w*|check\w*|verif\w*|threat[- ]?model\w*|pen[- ]?test\w*|"
+                     r"red[- ]team\w*|certif\w*|prove|show\s+(?:that|how)|map\s+(?:it|the\s+\w+)\s+(?:to|against))\b", re.I)
+_UNIT_SPLIT = re.compile(r"[.;:!?()]\s*|\s+[-–—]\s+|,\s*(?:and\s+|but\s+)?|\s+and\s+", re.I)
+
+
+def _asked_about(phrase: str, request: str) -> bool:
+    """Whether the request asks for work on ``phrase`` (a regulation or technology it names):
+    a short part of it names the phrase and asks for an action or a review ("deploy it on
+    Kubernetes", "audit it for HIPAA"), or a later clause plans it ("..., and plan its
+    Kubernetes deployment"). "HIPAA applies" or "GDPR." states a constraint."""
+    units = [u for u in _UNIT_SPLIT.split(request) if u and u.strip()]
+    for unit in units:
+        if not match_phrases(unit, [phrase]):
+            continue
+        review = _REVIEW.search(unit)
+        if _asks(unit) or (review and not _NEGATION.search(unit[:review.start()])):
+            return True
+    return any(match_phrases(p, [phrase]) for p in _later_design_parts(request))
 
 
 def _noun_trigger(phrase: str) -> bool:
@@ -272,13 +293,13 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     found: dict[str, list[str]] = {}
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     parts = _action_parts(request)
-    asked = [*parts, *_later_design_parts(request)]
+
     for name in names:
         target = catalog.agents.get(name)
         if target is None:
             continue
         hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))
-                if not _noun_trigger(phrase) or any(match_phrases(p, [phrase]) for p in asked)]
+                if not _noun_trigger(phrase) or _asked_about(phrase, request)]
         if hits:
             found[name] = hits
     remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part

@@ -77,7 +77,7 @@ class Route(BaseModel):
 
 @lru_cache(maxsize=1024)
 def _phrase(phrase: str) -> re.Pattern[str]:
-    escaped = re.escape(phrase.lower())
+    escaped = re.escape(phrase.lower()).replace(r"\ ", r"[\s-]").replace(r"\-", r"[\s-]")  # "threat model" = "threat-model"
     tail = r"" if phrase.endswith(("-", "ing", "ib")) or not phrase[-1].isalnum() else r"(?:s|es|d|ed)?\b"
     lead = r"(?<![a-z0-9])" if phrase[0].isalnum() else ""
     return re.compile(lead + escaped + tail)
@@ -86,10 +86,11 @@ def _phrase(phrase: str) -> re.Pattern[str]:
 def match_phrases(text: str, phrases: list[str]) -> list[tuple[int, str]]:
     """(position, phrase) for each phrase found in ``text`` (case-insensitive)."""
     low = text.lower()
+    flat = low.replace("-", " ")
     found = []
     for phrase in phrases:
         phrase_text = phrase.strip()
-        if not phrase_text or phrase_text.lower() not in low:  # cannot match: no pattern compiled
+        if not phrase_text or phrase_text.lower().replace("-", " ") not in flat:  # cannot match: no pattern compiled
             continue
         m = _phrase(phrase_text).search(low)
         if m:

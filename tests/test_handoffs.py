@@ -190,3 +190,20 @@ def test_users_skill_text_becomes_searchable_knowledge(tmp_path: Path) -> None:
 
     hits = KnowledgeBase(tmp_path / "kb").search("zorblax health endpoint", k=3)
     assert hits and "zorblax" in hits[0].chunk
+
+
+# --- a regulation stated is a constraint; asked about, it is work ---------------------------
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Assistant over our clinic's care guidelines; HIPAA applies to the notes it reads.", []),
+    ("Set up the nightly feature pipeline for the claims model. GDPR. Data stays in the EU.", []),
+    ("Assistant over our clinic's care guidelines. Audit it for HIPAA before it goes live.",
+     ["security-and-privacy-engineer-ml"]),
+    ("A pipeline that lands chat logs for a classifier. Threat-model it: the logs hold phone numbers.",
+     ["security-and-privacy-engineer-ml"]),
+    ("Design the feature pipeline for the pricing model and show where it sits among our other services.",
+     ["system-architect"]),
+    ("Build the ingestion pipeline for our sensor data, 2 GB a day.", []),
+])
+def test_what_a_request_asks_for_decides_the_handoff(text: str, agents: list[str]) -> None:
+    assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
