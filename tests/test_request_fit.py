@@ -145,3 +145,13 @@ def test_stated_facts_point_to_a_workflow() -> None:
     prior = fact_prior(classic)
     assert prior["model_serving"] > 0 > prior["rag_system"]
     assert fact_prior(Requirements()) == {}
+
+
+def test_eu_residency_gets_an_eu_judge_and_the_retention_is_kept() -> None:
+    req = Requirements(data_residency=Fact.said("EU", "stays in the EU"), model_kind=Fact.said("llm", "LLM"),
+                       retention_days=Fact.said(3650.0, "kept for ten years"))
+    arch = adapt_architecture("mlarchitect.skills.evaluation_metrics", req)
+    text = "\n".join(f"{c['name']} {c['technology']}" for c in arch["components"])
+    assert "EU data zone" in text and "hosted model (gpt-5)" not in text, text
+    gates = " ".join(arch["evaluation"]["release_gates"])
+    assert "3,650 days" in gates and "stays in EU" in gates

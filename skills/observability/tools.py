@@ -163,5 +163,5 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["schedule"] = req.mode.quote.lower()
     chosen = {x for r in results if r.tool.endswith("_design_architecture") for x in r.data.get("chosen", [])}
     if workflow == "evaluation_system" and results:
-        args["judge"] = bool(chosen & {"judge-hosted", "judge-local"})
+        args["judge"] = bool(chosen & {"judge-hosted", "judge-azure-eu", "judge-local"})
     return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]
