@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 def requirements_text(req: Requirements) -> str:
     """The requirements as the model reads them: stated (quoted) and assumed (with why)."""
     lines = [f"- {name.replace('_', ' ')}: {describe_value(f.value)} (stated: “{f.quote}”)"
-             for name, f in req.stated_facts().items()]
+             for name, f in req.stated_facts()]
     if req.document_types:
         lines.append(f"- document types: {', '.join(req.document_types)}")
     lines += [f"- {line}" for line in assumption_lines(req)]
@@ -186,7 +186,7 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
 def _honest_provenance(sizing: list[Calculation], req: Requirements) -> None:
     """A figure says "from the request" only for inputs whose value the request stated."""
     stated_values: set[float] = set()
-    for fact in req.stated_facts().values():
+    for _, fact in req.stated_facts():
         value = fact.value
         for number in (value, getattr(value, "amount", None), getattr(value, "seconds", None),
                        getattr(value, "gpus", None)):

@@ -350,7 +350,7 @@ def _constraints(messages: Sequence[BaseMessage]) -> list[str]:
         data = getattr(message, "additional_kwargs", {}).get("requirements")
         if data:
             req = Requirements.model_validate(data)
-            return [f"{name.replace('_', ' ')}: “{fact.quote}”" for name, fact in req.stated_facts().items()]
+            return [f"{name.replace('_', ' ')}: “{fact.quote}”" for name, fact in req.stated_facts()]
     brief = next((getattr(m, "additional_kwargs", {}).get("brief") for m in messages
                   if getattr(m, "additional_kwargs", {}).get("brief")), None)
     return list(brief.get("constraints", [])) if brief else []

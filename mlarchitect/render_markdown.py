@@ -316,7 +316,7 @@ def _requirements_section(d: ArchitectureDesign) -> list[str]:
     stated = d.requirements.stated_facts()
     if stated or d.requirements.other_figures:
         lines += ["## Requirements", "", "| Requirement | Value | Stated as |", "|---|---|---|"]
-        for name, fact in stated.items():
+        for name, fact in stated:
             lines.append(f"| {name.replace('_', ' ')} | {_cell(describe_value(fact.value))} | “{_cell(fact.quote)}” |")
         lines += [f"| other figure | | “{_cell(q)}” |" for q in d.requirements.other_figures]
         lines.append("")

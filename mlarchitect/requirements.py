@@ -110,11 +110,13 @@ class Requirements(BaseModel):
     # stated figures no field above took (quoted), so a design can still show them
     other_figures: list[str] = Field(default_factory=list)
 
-    def stated_facts(self) -> dict[str, Fact]:
-        return {name: fact for name, fact in self._facts() if fact.stated}
+    def stated_facts(self) -> list[tuple[str, Fact]]:
+        """(field name, fact) of every stated value; a list field (existing stack,
+        compliance) gives one pair per item."""
+        return [(name, fact) for name, fact in self._facts() if fact.stated]
 
-    def assumed_facts(self) -> dict[str, Fact]:
-        return {name: fact for name, fact in self._facts() if not fact.stated}
+    def assumed_facts(self) -> list[tuple[str, Fact]]:
+        return [(name, fact) for name, fact in self._facts() if not fact.stated]
 
     def _facts(self) -> list[tuple[str, Fact]]:
         out: list[tuple[str, Fact]] = []

@@ -23,11 +23,11 @@ def _flat(text: str) -> str:
 def _assert_quotes_are_spans(req: Requirements, text: str) -> None:
     """Every fact is stated and quotes exact spans of the request (whitespace-normalised)."""
     flat = _flat(text)
-    for name, fact in req.stated_facts().items():
+    for name, fact in req.stated_facts():
         assert fact.quote, name
         for part in fact.quote.split(" … "):
             assert _flat(part) in flat, (name, part)
-    assert req.assumed_facts() == {}
+    assert req.assumed_facts() == []
     for figure in req.other_figures:
         assert _flat(figure) in flat, figure
 
@@ -460,7 +460,7 @@ def test_long_request_with_conflicting_money() -> None:
 
 def test_vague_request_states_nothing() -> None:
     req = check("Design experiment tracking so results can be reproduced.")
-    assert req.stated_facts() == {} and req.other_figures == []
+    assert req.stated_facts() == [] and req.other_figures == []
 
 
 def test_extraction_is_fast() -> None:
@@ -705,3 +705,20 @@ def test_amend_never_scales_an_assumed_value() -> None:
     assert req.peak_rps is not None and req.peak_rps.stated is False and req.peak_rps.value == 2.0
     assert changes and "no earlier figure" in changes[0]
 
+
+
+def test_every_item_of_a_list_fact_is_a_stated_fact() -> None:
+    req = check("Events arrive through our existing Kafka; we deploy on our Kubernetes cluster. GDPR and HIPAA apply.",
+                existing_stack=["kafka", "kubernetes"])
+    stack = [fact.value for name, fact in req.stated_facts() if name == "existing_stack"]
+    assert stack == ["kafka", "kubernetes"]
+    assert len([1 for name, _ in req.stated_facts() if name == "compliance"]) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "features for the fraud model with under a minute of freshness",
+    "sensor readings must reach the model within 30 seconds of lag",
+    "near real-time aggregates of the clickstream",
+])
+def test_a_freshness_target_in_seconds_or_a_minute_is_streaming(text: str) -> None:
+    check(text, mode="streaming")

@@ -74,7 +74,7 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
 def assumption_lines(req: Requirements) -> list[str]:
     """One line per assumed value, for the deliverable's Assumptions."""
     lines = []
-    for name, fact in req.assumed_facts().items():
+    for name, fact in req.assumed_facts():
         lines.append(f"{name.replace('_', ' ')}: {describe_value(fact.value)} (assumed: {fact.reason})")
     return lines
 

@@ -1248,7 +1248,11 @@ _REAL_TIME = _rx(
     r"synchronous|interactive|on[- ]demand)\b"
 )
 _NOT_SERVING_API = _rx(r"\b(?:external|third[- ]party|hosted|openai|provider|vendor|saas|no)\s+$")
-_STREAMING = _rx(r"\b(?:streaming|event streams?|real[- ]time streams?|stream processing|data streams?)\b")
+_STREAMING = _rx(
+    r"\b(?:streaming|event streams?|real[- ]time streams?|stream processing|data streams?|near[- ]real[- ]time|"
+    r"(?:under|within|below|less than|at most)\s+(?:a|one|\d+|a few|\w+)\s+(?:minutes?|mins?|seconds?|secs?)\s+(?:of\s+)?"
+    r"(?:freshness|staleness|lag|delay|end-to-end)|(?:freshness|lag|staleness)\s+(?:of\s+)?(?:under|below|within|<)\s*"
+    r"(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b)")
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"

@@ -268,7 +268,7 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
 def _fact_words(req: Requirements) -> set[str]:
     """Words of the request's stated facts (their quotes and values): what it is about."""
     words: set[str] = set()
-    for fact in req.stated_facts().values():
+    for _, fact in req.stated_facts():
         words |= _words(f"{fact.quote} {fact.value if isinstance(fact.value, str) else ''}")
     words |= {w for lang in req.languages for w in _words(lang)}
     return words
@@ -377,7 +377,7 @@ def _open_questions(req: Requirements, workflow: str, *, vague: bool = False) ->
     """Ask about the decisive facts that were assumed; a vague request is also asked what
     a design of its workflow turns on."""
     questions = list(_WORKFLOW_QUESTIONS.get(workflow, ())) if vague else []
-    assumed = req.assumed_facts()
+    assumed = {name for name, _ in req.assumed_facts()}
     if "requests_per_day" in assumed or "peak_rps" in assumed:
         questions.append("What is the expected peak traffic (requests per second) and how does it vary over the day?")
     if "latency" in assumed:

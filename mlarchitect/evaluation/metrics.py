@@ -274,7 +274,7 @@ def _assumed_facts(requirements: Any) -> list[Any]:
         return []
     if hasattr(requirements, "assumed_facts"):
         try:
-            return list(requirements.assumed_facts().values())
+            return [fact for _, fact in requirements.assumed_facts()]
         except Exception:  # noqa: BLE001 - a changed API must not break the harness
             pass
     facts: list[Any] = []

@@ -19,7 +19,7 @@ def open_points(request: str) -> list[str]:
     """Which of scale, budget and deployment the request leaves open."""
     from mlarchitect.agents.intake.extract import extract_requirements
 
-    stated = extract_requirements(request).stated_facts()
+    stated = {name for name, _ in extract_requirements(request).stated_facts()}
     missing = []
     if not any(name in stated for name in SCALE_FACTS):
         missing.append("scale")
