@@ -4,7 +4,7 @@ A blueprint component, risk rule or section line carries ``when:`` (all must
 hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``document_types: [scanned]``, ``deployment: [air_gapped]``,
 ``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
-``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
+``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``.
 """
 
@@ -35,10 +35,12 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "self_hosted_only": lambda v, r, _: r.self_hosted_only == bool(v),
     "stack_only": lambda v, r, _: bool(_value(r.stack_only)) == bool(v),
     "stack": lambda v, r, _: bool(set(v) & r.stack()),
+    "not_stack": lambda v, r, _: not (set(v) & r.stack()),
     "compliance": lambda v, r, _: bool(set(v) & {f.value for f in r.compliance}),
     "residency": lambda v, r, _: (r.data_residency is not None) == bool(v),
     "team_max": lambda v, r, _: r.team_size is not None and r.team_size.value <= v,
     "team_min": lambda v, r, _: r.team_size is None or r.team_size.value >= v,
+    "team_at_least": lambda v, r, _: r.team_size is not None and r.team_size.value >= v,
     "budget": lambda v, r, _: (r.monthly_budget_usd is not None) == bool(v),
     "spend": lambda v, r, _: (r.current_monthly_spend_usd is not None) == bool(v),
     "latency_max_s": lambda v, r, _: r.latency is not None and r.latency.value.seconds <= v,

@@ -23,7 +23,9 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     """``req`` with every value the design needs; stated values are kept as they are."""
     update: dict[str, object] = {}
     single = _deployment(req) == "single_machine"
-    if req.deployment is None:
+    if req.deployment is None and "slurm" in req.stack():
+        update["deployment"] = Fact.assumed("on_prem", "a Slurm cluster is named: it runs on your own hardware")
+    elif req.deployment is None:
         update["deployment"] = Fact.assumed("cloud", "no deployment constraint stated: a managed cloud is assumed")
     if req.corpus is None and workflow == "rag_system":
         amount, why = (3_000, "one person's documents on one machine") if single else (10_000, "a mid-size internal corpus")

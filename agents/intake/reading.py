@@ -1148,7 +1148,7 @@ def _compliance(acc: Reading) -> None:
 _STACK = [
     ("postgres", r"postgres(?:ql)?|pgvector"), ("mysql", r"mysql"), ("kubernetes", r"kubernetes|k8s|eks|gke|aks"),
     ("spark", r"spark|pyspark"), ("databricks", r"databricks"), ("airflow", r"airflow"), ("dagster", r"dagster"),
-    ("prefect", r"prefect"), ("kafka", r"kafka"), ("kinesis", r"kinesis"), ("flink", r"flink"),
+    ("prefect", r"prefect"), ("slurm", r"slurm"), ("kafka", r"kafka"), ("kinesis", r"kinesis"), ("flink", r"flink"),
     ("snowflake", r"snowflake"), ("bigquery", r"bigquery|big query"), ("redshift", r"redshift"),
     ("redis", r"redis"), ("elasticsearch", r"elasticsearch|elastic search|elastic"), ("opensearch", r"opensearch"),
     ("s3", r"s3"), ("gcs", r"gcs"), ("mlflow", r"mlflow"), ("sagemaker", r"sagemaker"), ("vertex", r"vertex(?: ai)?"),

@@ -23,18 +23,20 @@ class StorageArgs(BaseModel):
     checkpoint_gb: float = Field(default=2.0, gt=0, description="Size of one checkpoint (LoRA adapters are MBs).")
     checkpoints_kept_per_run: int = Field(default=3, gt=0)
     retention_months: int = Field(default=6, gt=0)
+    stored_gb: float = Field(default=0, ge=0, description="Artifacts already kept today (a stated total).")
 
 
 def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
     per_month = args.runs_per_month * args.checkpoint_gb * args.checkpoints_kept_per_run
-    steady = per_month * args.retention_months
+    steady = per_month * args.retention_months + args.stored_gb
+    kept = f" + {args.stored_gb:,.0f} GB kept today" if args.stored_gb else ""
     calcs = [
         Calculation(name="Checkpoint storage added per month", value=round(per_month, 1), unit="GB",
                     formula=(f"{args.runs_per_month} runs × {args.checkpoint_gb} GB × "
                              f"{args.checkpoints_kept_per_run} kept = {per_month:,.1f} GB"),
                     inputs=args.model_dump()),
         Calculation(name="Steady-state artifact storage", value=round(steady, 1), unit="GB",
-                    formula=f"{per_month:,.1f} GB × {args.retention_months} months retention = {steady:,.1f} GB"),
+                    formula=f"{per_month:,.1f} GB × {args.retention_months} months retention{kept} = {steady:,.1f} GB"),
     ]
     return ToolResult(
         skill=SKILL,
@@ -68,6 +70,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["checkpoint_gb"] = round(req.model_params_b.value * 2, 1)
     if req.retention_days is not None:
         args["retention_months"] = max(1, round(req.retention_days.value / 30))
+    if req.data_volume_gb is not None and req.data_volume_gb.stated:  # "we keep 50 TB of checkpoints"
+        args["stored_gb"] = req.data_volume_gb.value
     if req.team_size is not None and req.team_size.stated:  # runs scale with the people launching them
         args["runs_per_month"] = max(1, req.team_size.value * RUNS_PER_PERSON_PER_MONTH)
     return [PlannedCall(name="exp_estimate_storage", args=args, phase=1)]
