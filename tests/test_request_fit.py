@@ -155,3 +155,15 @@ def test_eu_residency_gets_an_eu_judge_and_the_retention_is_kept() -> None:
     assert "EU data zone" in text and "hosted model (gpt-5)" not in text, text
     gates = " ".join(arch["evaluation"]["release_gates"])
     assert "3,650 days" in gates and "stays in EU" in gates
+
+
+@pytest.mark.parametrize("package", ["mlarchitect.skills.evaluation_metrics", "mlarchitect.skills.model_serving",
+                                     "mlarchitect.skills.rag_design", "mlarchitect.skills.data_pipeline",
+                                     "mlarchitect.skills.experiment_tracking"])
+def test_a_regulator_or_audit_trail_gets_an_audit_risk(package: str) -> None:
+    req = extract_requirements("Our regulator will ask us to reconstruct decisions, so keep an audit trail.")
+    assert [c.value for c in req.compliance] == ["audit"]
+    risks = adapt_architecture(package, req)["risks"]
+    assert any("audit" in r["risk"].lower() for r in risks), risks
+    plain = adapt_architecture(package, Requirements())["risks"]
+    assert not any("audit" in r["risk"].lower() for r in plain)

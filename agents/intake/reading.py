@@ -1120,6 +1120,9 @@ _COMPLIANCE = [
     ("pii", r"\bpii\b|personal data|personally identifiable|personal information"),
     ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
     ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
+    # an auditor or regulator will ask for evidence: decisions must be reconstructable
+    ("audit", r"\b(?:regulators?|regulatory|auditors?|audit trails?|auditable|auditability|model risk management|"
+              r"(?:eu )?ai act|sr 11-7|supervisory authority|banking supervisor)\b"),
 ]
 # "No PHI may be sent ...": a rule about the data, not its absence.
 _RULE_AFTER = _rx(r"\s+(?:data\s+)?(?:may|can|must|should|shall|will|is allowed|ever|leaves?|goes?)\b")
