@@ -99,6 +99,8 @@ class Requirements(BaseModel):
     cloud: Fact[str] | None = Field(default=None, description="aws, gcp, azure when named.")
     no_external_apis: Fact[bool] | None = Field(default=None, description="No hosted model, embedding or SaaS APIs.")
     existing_stack: list[Fact[str]] = Field(default_factory=list, description="postgres, kubernetes, spark ... to reuse.")
+    data_sources: list[Fact[str]] = Field(default_factory=list, description="Where the data comes from: database, "
+                                          "files, api, events (each quoting the source named).")
     stack_only: Fact[bool] | None = Field(default=None, description="Only the existing stack: no new datastore or service.")
     mode: Fact[Mode] | None = None
     model_kind: Fact[ModelKind] | None = None

@@ -48,6 +48,8 @@ class Option(BaseModel):
                                "scoring): only offered when the request names more than one language.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
     clouds: list[str] = Field(default_factory=list, description="Only on these clouds (aws/gcp/azure); empty = any.")
+    sources: list[str] = Field(default_factory=list, description="Data sources it ingests (database, files, api, "
+                               "events): preferred when the request names one.")
     per_cloud: dict[str, str] = Field(default_factory=dict, description="The name on a cloud the request names "
                                       "(its native service); the option is then native to that cloud.")
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
@@ -213,6 +215,10 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if cloud and cloud in option.per_cloud:
         score += 1.0
         why.append(f"native to {cloud.upper()}, the cloud the request names")
+    named = [f for f in req.data_sources if f.value in option.sources]
+    if named:
+        score += 1.5
+        why.append("takes the data from " + ", ".join(dict.fromkeys(f"“{f.quote}”" for f in named)))
     single = req.deployment is not None and req.deployment.value == "single_machine"
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1

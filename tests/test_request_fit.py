@@ -167,3 +167,15 @@ def test_a_regulator_or_audit_trail_gets_an_audit_risk(package: str) -> None:
     assert any("audit" in r["risk"].lower() for r in risks), risks
     plain = adapt_architecture(package, Requirements())["risks"]
     assert not any("audit" in r["risk"].lower() for r in plain)
+
+
+@pytest.mark.parametrize(("text", "ingestion"), [
+    ("Every week our 25 branches email spreadsheets of sales; build the pipeline that feeds the stock model.", "file drops"),
+    ("Fraud features must be fresh within 30 seconds of lag, straight from our MySQL transactions database.",
+     "change data capture"),
+])
+def test_the_stated_source_decides_the_ingestion(text: str, ingestion: str, settings: Settings) -> None:
+    d = design(text, settings=settings)
+    component = next(c for c in d.components if c.name == "Ingestion")
+    assert ingestion in component.technology, component
+    assert "from “" in component.responsibility

@@ -722,3 +722,14 @@ def test_every_item_of_a_list_fact_is_a_stated_fact() -> None:
 ])
 def test_a_freshness_target_in_seconds_or_a_minute_is_streaming(text: str) -> None:
     check(text, mode="streaming")
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("a nightly pipeline from our Postgres order database and the Stripe API", ["database", "api"]),
+    ("every month the branches email us spreadsheets of their stock", ["files"]),
+    ("readings arrive through Kafka from 9,000 sensors", ["events"]),
+    ("pipeline to Postgres for the model", []),  # a target, not a source
+])
+def test_data_sources_are_where_the_data_comes_from(text: str, kinds: list[str]) -> None:
+    req = extract_requirements(text)
+    assert [f.value for f in req.data_sources] == kinds

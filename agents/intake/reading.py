@@ -1181,6 +1181,34 @@ def _stack(acc: Reading) -> None:
                 acc.use((clause.start + match.start() + sub.start(), clause.start + match.start() + sub.end()))
 
 
+# where a pipeline's data comes from: (kind, what names it); a source counts when the request
+# says the data comes from it ("from our Postgres", "vendors email spreadsheets", "pull the CRM API")
+_SOURCES = [
+    ("database", r"postgres(?:ql)?|mysql|mariadb|oracle|sql server|mssql|mongodb|db2|mainframe|teradata|\berp\b|\bsap\b|"
+                 r"(?:operational|production|transactional|app|shop|source|order|billing|core banking) (?:databases?|dbs?|systems?)|"
+                 r"oltp|data ?warehouse|snowflake|bigquery|redshift"),
+    ("files", r"spreadsheets?|excel|csv(?: files)?|sftp|ftp|file drops?|e-?mail(?:ed)? (?:attachments?|files|spreadsheets)|"
+              r"uploads?|json files|parquet files|s3 bucket|a bucket|shared drive|network share"),
+    ("api", r"(?:rest |vendor |partner |third[- ]party |external |public |market[- ]data )?apis?\b|webhooks?|salesforce|hubspot|"
+            r"stripe|zendesk|shopify|fhir"),
+    ("events", r"kafka|kinesis|pub/?sub|event hubs?|clickstream|telemetry|sensors?|iot|hl7|event streams?|cdc"),
+]
+_SOURCE_RX = [(kind, _rx(rf"\b(?:{pattern})")) for kind, pattern in _SOURCES]
+_FROM = _rx(r"\b(?:from|out of|pull\w*|extract\w*|ingest\w*|sync\w*|export\w*|land\w*|arriv\w*|comes? in|come from|"
+            r"coming from|send\w*|e-?mail\w*|drop\w*|upload\w*|read\w* from|sourced from|fed by|feeds? from)\b")
+
+
+def _sources(acc: Reading) -> None:
+    for clause in acc.clauses:
+        if not _FROM.search(clause.text):
+            continue
+        for kind, pattern in _SOURCE_RX:
+            for match in pattern.finditer(clause.text):
+                if not _negated(clause, match):
+                    acc.add("data_sources", kind, acc.quote(*clause.span(match)))
+                    break
+
+
 _LANGUAGES = (
     "english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian|finnish|japanese|"
     "chinese|mandarin|cantonese|korean|arabic|hindi|turkish|russian|ukrainian|czech|greek|hebrew|vietnamese|"
@@ -1373,7 +1401,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
     (_corpus, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
-                     _residency, _compliance, _stack, _languages_and_types)
+                     _residency, _compliance, _stack, _sources, _languages_and_types)
 
 
 def read(text: str) -> Reading:
