@@ -259,7 +259,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {best.name} for this request"
         if score < best_score and why:
-            reason = f"{reason}; {best.name} {why[0]}"
+            reason = f"{reason}; lost to {best.name} ({why[0]})"
         rejected.append(Rejected(option=option.name, why=reason))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
     return Choice(slot=slot_id, title=slot.title, chosen=on_cloud(best, req), why=because, rejected=rejected)

@@ -179,3 +179,14 @@ def test_the_stated_source_decides_the_ingestion(text: str, ingestion: str, sett
     component = next(c for c in d.components if c.name == "Ingestion")
     assert ingestion in component.technology, component
     assert "from “" in component.responsibility
+
+
+def test_a_job_on_the_requests_own_machine_costs_nothing_and_a_vm_costs_its_price() -> None:
+    from mlarchitect.skills.cost_analysis.design_cost import DesignCostArgs, price_design
+    from mlarchitect.skills.cost_analysis.pricing import load_pricing
+
+    table = load_pricing()
+    own = price_design(DesignCostArgs(chosen=["polars-duckdb"], owned_machine=True), table)
+    rented = price_design(DesignCostArgs(chosen=["polars-duckdb"]), table)
+    assert [i.value for i in own] == [0.0] and rented[0].value > 0
+    assert "owned_machine" not in DesignCostArgs.model_json_schema()["properties"]

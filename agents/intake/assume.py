@@ -66,10 +66,14 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
         small = (req.team_size is not None and req.team_size.value <= SMALL_TEAM
                  and req.mode is not None and req.mode.stated and req.mode.value == "batch")
-        update["events_per_day"] = (
-            Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: batch loads a team of "
-                                           f"{req.team_size.value} runs are assumed small") if small
-            else Fact.assumed(1_000_000.0, "data volume not stated"))
+        if single:
+            update["events_per_day"] = Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: what one machine "
+                                                                      "handles is assumed small")
+        elif small:
+            update["events_per_day"] = Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: batch loads a team of "
+                                                                      f"{req.team_size.value} runs are assumed small")
+        else:
+            update["events_per_day"] = Fact.assumed(1_000_000.0, "data volume not stated")
     return req.model_copy(update=update)
 
 

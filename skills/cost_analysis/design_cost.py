@@ -31,6 +31,7 @@ class DesignCostArgs(BaseModel):
     vector_gb: float = Field(default=0, ge=0, description="Vector index size in RAM, GB.")
     replicas: int = Field(default=2, ge=0, description="CPU replicas of the serving components.")
     owned_gpus: int = Field(default=0, ge=0, description="GPUs the request says it already has.")
+    owned_machine: SkipJsonSchema[bool] = False  # the request runs on one machine it already has (offline plan)
     batch_hours_per_day: float = Field(default=0, ge=0, description="Hours a batch job runs each day.")
     seats: int = Field(default=5, ge=0, description="People using per-seat services.")
     storage_gb: float = Field(default=0, ge=0, description="Data kept in object storage, GB.")
@@ -121,6 +122,12 @@ def _item(option: str, kind: str, price, args: DesignCostArgs, table: PricingTab
         return Calculation(name=f"Object storage ({option})", value=round(monthly, 2), unit="USD/month",
                            formula=f"{args.storage_gb:,.0f} GB × ${table.storage_gb_month}/GB-month = ${monthly:,.2f}",
                            inputs={"storage_gb": args.storage_gb})
+    if kind == "machine":  # a job on one machine: a VM to rent, unless the request's own machine runs it
+        if args.owned_machine:
+            return Calculation(name=f"{option} (on the machine the request names)", value=0.0, unit="USD/month",
+                               formula="runs on a machine the request already has: no new cost")
+        return Calculation(name=f"{option} (one VM)", value=price.usd, unit="USD/month",
+                           formula=f"one VM ≈ ${price.usd:,.0f}/month")
     if kind == "fixed":
         return Calculation(name=f"{option} (flat)", value=price.usd, unit="USD/month",
                            formula=f"list price ≈ ${price.usd:,.0f}/month")

@@ -197,6 +197,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["owned_gpus"] = req.hardware.value.gpus
         if req.hardware.stated:
             stated.append("owned_gpus")
+    if req.deployment is not None and req.deployment.stated and req.deployment.value == "single_machine":
+        args["owned_machine"] = True
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
     if req.current_monthly_spend_usd is not None:
