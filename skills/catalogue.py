@@ -256,10 +256,11 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
                       why=f"No option satisfies the constraints ({reasons}).")
     allowed.sort(key=lambda t: -t[0])
     best_score, best, why = allowed[0]
+    winner = on_cloud(best, req).name
     for score, option, _ in allowed[1:]:
-        reason = option.weaknesses or f"ranked below {best.name} for this request"
+        reason = option.weaknesses or f"ranked below {winner} for this request"
         if score < best_score and why:
-            reason = f"{reason}; lost to {best.name} ({why[0]})"
+            reason = f"{reason}; lost to {winner} ({why[0]})"
         rejected.append(Rejected(option=option.name, why=reason))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
     return Choice(slot=slot_id, title=slot.title, chosen=on_cloud(best, req), why=because, rejected=rejected)
