@@ -186,7 +186,6 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.models import choose_model
     from mlarchitect.deliverable import SCHEMA_VERSION
-    from mlarchitect.agents.kb_open import knowledge_base_events
     from mlarchitect.design_store import cache_key
     from mlarchitect.knowledge.base import knowledge_base_for
     from mlarchitect.skills.registry import load_skill_catalog
@@ -196,7 +195,7 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
 
     kb_events: list[Any] = []
     kb = knowledge_base_for(settings)
-    knowledge_base_events(kb.ensure_built(), kb_events.append)
+    _knowledge_base_events(kb.ensure_built(), kb_events.append)
     agents = load_catalog(settings.agents_dir)
     skills = load_skill_catalog(settings.skills_dir)
     architect = agents.get("ml-system-architect")
@@ -307,9 +306,6 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
 
 def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = None,
                   sibling_models: dict[str, Any] | None = None) -> Any:
-    from mlarchitect.agents.kb_open import KnowledgeBaseOpening
-
-    opening = KnowledgeBaseOpening(settings)  # meanwhile: the definitions, the models, the tools
     from mlarchitect.agents.agent_files import load_catalog
     from mlarchitect.agents.design_runtime import DesignRuntime
     from mlarchitect.agents.models import choose_model, run_models
@@ -333,16 +329,15 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     choice = choose_model(settings, architect.model)
     if choice.reason:
         emit(Note(level="warning", message=choice.reason))
-    ctx = SkillContext(retriever=opening.kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
+    kb = open_knowledge_base(settings, skills, emit)
+    ctx = SkillContext(retriever=kb, default_model=choice.name if not choice.offline else settings.tiers.sonnet)
     models = run_models(choice, settings, architect, skills, agents, chat_model=chat_model)
-    tools = skills.tools(list(skills.skills), ctx)
-    kb = opening.result(skills, emit)
     return DesignRuntime(
         settings=settings,
         architect=architect,
         agents=agents,
         skills=skills,
-        tools=tools,
+        tools=skills.tools(list(skills.skills), ctx),
         sibling_models=dict(sibling_models or {}),
         kb_version=kb.version if kb is not None else "none",
         source_ids=set(kb.documents()) if kb is not None else None,
@@ -350,11 +345,43 @@ def build_runtime(settings: Settings, emit: EventCallback, *, chat_model: Any = 
     )
 
 
+def open_knowledge_base(settings: Settings, skills: Any, emit: EventCallback) -> Any:
+    """The knowledge base, built on first use and shared by every design of this process
+    (see :func:`mlarchitect.knowledge.base.knowledge_base_for`: ``kb_dir``, or the Chroma server
+    of ``chroma_host``/``chroma_port``); user skill packs become searchable text."""
+    from mlarchitect.knowledge.base import knowledge_base_for
+
+    kb = knowledge_base_for(settings)
+    report = kb.ensure_built()
+    # load the embedder and open the store before the parallel tool threads race for it. Here, in this
+    # thread: opening it in a background thread while the model and tools load made an offline design
+    # slower on two cores (median 3.50 s against 3.18 s, 12 processes each): the opening mostly holds
+    # the GIL, and each file the main thread's imports stat or read waited for the GIL to come back
+    kb.search("warm up", k=1)
+    _knowledge_base_events(report, emit)
+    for lost in kb.lost_user_documents():
+        emit(Note(level="warning", message=f"user document lost (its saved text is gone; add it again): {lost}"))
+    user_skills = [s for s in skills.skills.values() if not s.builtin]
+    if user_skills:
+        kb.add_texts([(f"skill:{s.name}", f"# {s.name}\n\n{s.description}\n\n{s.body}",
+                       {"title": s.name, "skills": s.name}) for s in user_skills])
+    return kb
+
+
+def _knowledge_base_events(report: Any, emit: EventCallback) -> None:
+    """What building or updating the knowledge base is worth telling."""
+    if report is not None and (report.added or report.updated or report.removed):
+        emit(StepStarted(step="loading", message=f"knowledge base indexed ({report.chunks} chunks)"))
+    if report is not None and report.rebuilt and report.reason not in (None, "no index yet", "forced"):
+        emit(Note(level="warning", message=f"knowledge base rebuilt: {report.reason}"))
+
+
 @contextmanager
 def checkpointer(path: Path | str, *, keep_threads: int | None = None, opening: Any = None) -> Iterator[Any]:
     """The checkpoint saver on a SQLite path (WAL, busy timeout, a damaged database moved aside)
     or a ``postgresql://`` URL (``settings.checkpoint_target``); old threads pruned on exit: see
-    :mod:`mlarchitect.agents.checkpoints`."""
+    :mod:`mlarchitect.agents.checkpoints`. ``opening``: :func:`~mlarchitect.agents.checkpoints.open_later`
+    of the same path."""
     from mlarchitect.agents.checkpoints import checkpointer as open_checkpointer
 
     with open_checkpointer(path, keep_threads=keep_threads, opening=opening) as saver:

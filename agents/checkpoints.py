@@ -160,9 +160,10 @@ def _is_postgres_saver(saver: Any) -> bool:
 
 
 class DatabaseOpening:
-    """:func:`open_database` of a SQLite checkpoint path, started in a background thread (the
-    integrity check reads the whole file, in SQLite's C code); :func:`checkpointer` takes the
-    connection, and :meth:`close` closes it if nothing took it."""
+    """:func:`open_database` of a SQLite checkpoint path, started in a background thread: its
+    integrity check reads the whole file in SQLite's C code, outside the GIL (0.2 s for a 190 MB
+    database, which 200 kept threads reach); :func:`checkpointer` takes the connection, and
+    :meth:`close` closes it if nothing took it."""
 
     def __init__(self, path: Path) -> None:
         from mlarchitect.background import Background

@@ -221,7 +221,8 @@ class _Scorer:
         self.workflows = list(self.leads)
         texts = workflow_texts(architect, skills)
         self.examples = [e for e in bank_examples() if e.primary == GENERAL or e.primary in self.leads]
-        self.desc_vectors = {w: embed(texts[w]) for w in self.workflows}
+        embed([t for w in self.workflows for t in texts[w]] + [e.text for e in self.examples])  # one batch
+        self.desc_vectors = {w: embed(texts[w]) for w in self.workflows}  # cached vectors from here on
         self.bank_vectors = embed([e.text for e in self.examples])
         self.speller = _speller(architect, skills, texts)
 

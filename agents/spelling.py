@@ -148,7 +148,6 @@ def tokenizer_words() -> frozenset[str]:
         from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
         # the process's one loaded model (shared with the knowledge base and routing), not a second tokenizer
-        vocab = StaticEmbedder().model.tokenizer.get_vocab()
+        return frozenset(StaticEmbedder().model.words)
     except Exception:  # noqa: BLE001 - no tokenizer: only the domain vocabulary is known
         return frozenset()
-    return frozenset(w for w in vocab if w.isalpha() and w.islower())

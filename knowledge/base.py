@@ -289,6 +289,8 @@ def shared_knowledge_base(kb_dir: Path, *, server: ChromaServer | None = None) -
 def knowledge_base_for(settings: Settings) -> KnowledgeBase:
     """The process's shared knowledge base that ``settings`` name: on the Chroma server of
     ``chroma_host``/``chroma_port`` when set, else in ``resolved_kb_dir``."""
+    if not getattr(settings, "chroma_host", None):  # the embedded store: the server module is not needed
+        return shared_knowledge_base(settings.resolved_kb_dir)
     from .server import server_from_settings
 
     return shared_knowledge_base(settings.resolved_kb_dir, server=server_from_settings(settings))

@@ -1,9 +1,10 @@
 """One function run in a background thread, its result collected later.
 
-A design's set-up has steps that wait on files, SQLite and Chroma's Rust core more than on
-Python (opening the knowledge base, checking the checkpoint database). Started early in a
-:class:`Background`, they run while the main thread imports and builds the graph.
-The thread is a daemon: an interrupted design does not wait for it at exit.
+For work that runs outside the GIL (SQLite's C code, file reads): started early in a
+:class:`Background`, it overlaps the main thread's imports on another core. Work that holds
+the GIL gains nothing this way, and it slows the main thread's imports (each file they stat or
+read waits for the GIL to come back). The thread is a daemon: an interrupted design does not
+wait for it at exit.
 """
 
 from __future__ import annotations

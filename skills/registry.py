@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +77,18 @@ def builtin_skills_dir() -> Path:
 
 
 def parse_skill_file(path: Path) -> SkillSpec:
+    """The skill defined in ``path``. Each version of a file (path, modification time, size) is
+    parsed once per process (a design reads the catalogue for its cache key and for its run);
+    callers get their own copy."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DefinitionError(str(path), None, f"cannot read: {exc}") from None
+    return _parse_file_version(path, stat.st_mtime_ns, stat.st_size).model_copy(deep=True)
+
+
+@lru_cache(maxsize=256)
+def _parse_file_version(path: Path, mtime_ns: int, size: int) -> SkillSpec:
     from mlarchitect.limits import FileTooLarge, read_limited
 
     try:

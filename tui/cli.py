@@ -405,12 +405,12 @@ def _design(
     log.info("model %s, data dir %s", "offline" if settings.wants_offline else settings.model or "default",
              settings.data_dir)
     from mlarchitect.agents.api import design
-    from mlarchitect.gc_policy import young_collections_only
+    from mlarchitect.gc_policy import OneDesignCollector
 
     progress = _Progress(quiet, already_said=said, stream_tokens=stream_wanted(stream, quiet))
     try:
-        with young_collections_only():  # one design: its imports and schemas live until exit
-            result = design(text, settings=settings, thread_id=thread_id, on_event=progress)
+        with OneDesignCollector() as collector:  # its imports and schemas live until exit: not traced
+            result = design(text, settings=settings, thread_id=thread_id, on_event=collector.watching(progress))
     finally:
         progress.stop()
     if fmt == "json":

@@ -22,6 +22,7 @@ from mlarchitect.agents.intake.reading import (
     read,
     to_requirements,
 )
+from mlarchitect.lazy_re import lazy_compile
 from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 
 __all__ = ["extract_requirements", "amend_requirements", "parse_number"]
@@ -163,7 +164,7 @@ class _Revision:
 # --------------------------------------------------------------------------- removals
 
 # Lifting a constraint ("we no longer need to be air-gapped", "cloud is fine now") ...
-_LIFT = re.compile(
+_LIFT = lazy_compile(
     r"\b(?:drop|dropping|remove|removing|get rid of|(?:no longer|don't|do not|doesn't|does not|won't)\s+(?:need|have|require)|"
     r"not needed|scrap|forget|ignore|isn't needed|is not needed|not required|no need|not necessary|no longer (?:applies|matters?)|"
     r"(?:doesn't|does not|don't|do not) (?:matter|apply)|(?:is|are)\s+(?:now\s+)?(?:fine|ok|okay|allowed|acceptable)|"
@@ -171,27 +172,27 @@ _LIFT = re.compile(
     re.I,
 )
 # Limits (budget, latency) are lifted only by words that drop them, not by "the budget is fine".
-_LIFT_LIMIT = re.compile(
+_LIFT_LIMIT = lazy_compile(
     r"\b(?:drop|remove|get rid of|forget|ignore|scrap|no (?:\w+ )?(?:limit|cap|requirement|constraint|target)s?|unlimited|"
     r"(?:doesn't|does not|don't|do not) matter|no longer (?:matters?|applies|a concern)|not a concern|not important)\b",
     re.I,
 )
 # ... and dropping a named item ("drop the Redis cache", "replace Redis with Kafka").
-_DROP = re.compile(
+_DROP = lazy_compile(
     r"\b(?:drop|dropping|remove|removing|get rid of|no longer|don't|do not|stop using|without|scrap|forget|"
     r"replace|swap|switch from|move from|migrate from)\b"
     r"|(?P<post>\b(?:is|are)\s+(?:not|no longer)\s+(?:needed|required|used|necessary)|\b(?:isn't|aren't)\s+(?:needed|required|used|necessary))",
     re.I,
 )
-_AIR_GAP_WORD = re.compile(r"air[- ]?gap", re.I)
-_ON_PREM_WORD = re.compile(r"\bon[- ]?prem\w*|\bown data[- ]?cent", re.I)
-_CLOUD_WORD = re.compile(r"\b(?:the )?(?:public )?cloud\b|\baws\b|\bgcp\b|\bazure\b", re.I)
-_EXTERNAL_WORD = re.compile(r"\bexternal (?:apis?|services)|\bopenai\b|\bhosted (?:models?|apis?|llms?)|\bsaas\b|\bthird[- ]party\b|\bapis?\b", re.I)
-_BUDGET_WORD = re.compile(r"\bbudget\b|\bcost (?:cap|limit)\b", re.I)
-_LATENCY_WORD = re.compile(r"\blatency\b|\bresponse time\b", re.I)
-_ADDING = re.compile(r"\b(?:and|but|then|plus)\s+(?:add|use|keep|include|introduce|bring in|switch to)\b", re.I)
-_SWAP = re.compile(r"\b(?:replace|swap|switch from|move from|migrate from)\s+(?P<old>.+?)\s+(?:with|for|by|to)\b", re.I)
-_NEW_INFRA_WORD = re.compile(r"\bnew (?:infrastructure|infra|services?|databases?|datastores?|tools)\b", re.I)
+_AIR_GAP_WORD = lazy_compile(r"air[- ]?gap", re.I)
+_ON_PREM_WORD = lazy_compile(r"\bon[- ]?prem\w*|\bown data[- ]?cent", re.I)
+_CLOUD_WORD = lazy_compile(r"\b(?:the )?(?:public )?cloud\b|\baws\b|\bgcp\b|\bazure\b", re.I)
+_EXTERNAL_WORD = lazy_compile(r"\bexternal (?:apis?|services)|\bopenai\b|\bhosted (?:models?|apis?|llms?)|\bsaas\b|\bthird[- ]party\b|\bapis?\b", re.I)
+_BUDGET_WORD = lazy_compile(r"\bbudget\b|\bcost (?:cap|limit)\b", re.I)
+_LATENCY_WORD = lazy_compile(r"\blatency\b|\bresponse time\b", re.I)
+_ADDING = lazy_compile(r"\b(?:and|but|then|plus)\s+(?:add|use|keep|include|introduce|bring in|switch to)\b", re.I)
+_SWAP = lazy_compile(r"\b(?:replace|swap|switch from|move from|migrate from)\s+(?P<old>.+?)\s+(?:with|for|by|to)\b", re.I)
+_NEW_INFRA_WORD = lazy_compile(r"\bnew (?:infrastructure|infra|services?|databases?|datastores?|tools)\b", re.I)
 
 
 def _release(revision: _Revision, followup: Reading, stated: set[str]) -> None:
@@ -255,7 +256,7 @@ def _release_external_from_deployment(revision: _Revision, quote: str) -> None:
 
 # --------------------------------------------------------------------------- scaling ("10x the traffic")
 
-_FACTOR = re.compile(
+_FACTOR = lazy_compile(
     r"(?:(?<![\w.])(?P<x>\d+(?:\.\d+)?)\s?(?:x|×|times)(?![a-z])|(?P<pct>\d+(?:\.\d+)?)\s?%\s+(?P<dir>more|less|fewer|bigger|smaller|larger|higher|lower)"
     r"|\b(?P<w>(?:double[sd]?|doubling)(?![- ](?:check|click))|twice(?= (?:as|the)\b)|triple[sd]?|tripling|quadruple[sd]?|"
     r"(?<=in )half|(?<=by )half|halve[sd]?|halving|ten[- ]?fold)\b)",
@@ -264,17 +265,17 @@ _FACTOR = re.compile(
 _WORD_FACTORS = {"doubl": 2.0, "twice": 2.0, "tripl": 3.0, "quadrupl": 4.0, "half": 0.5, "halv": 0.5, "ten": 10.0}
 # (what the follow-up names, the fields it scales, whether the factor divides: "3x faster")
 _SCALE_TARGETS: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
-    (re.compile(r"\b(?:traffic|load|requests|queries|qps|rps|calls|searches|questions|usage|throughput)\b", re.I), ("peak_rps", "requests_per_day"), False),
-    (re.compile(r"\b(?:users|customers|employees|user base|audience)\b", re.I), ("users",), False),
-    (re.compile(r"\b(?:corpus|documents|docs|pages|notes|tickets|files|knowledge base|collection|pdfs)\b", re.I), ("corpus",), False),
-    (re.compile(r"\b(?:data|storage|dataset)\b", re.I), ("data_volume_gb", "data_volume_gb_per_day"), False),
-    (re.compile(r"\b(?:events|event volume|messages)\b", re.I), ("events_per_day",), False),
-    (re.compile(r"\b(?:rows|records|batch(?:es)?)\b", re.I), ("batch_volume",), False),
-    (re.compile(r"\bbudget\b", re.I), ("monthly_budget_usd",), False),
-    (re.compile(r"\b(?:spend|bill|costs?)\b", re.I), ("current_monthly_spend_usd",), False),
-    (re.compile(r"\b(?:team|(?:ml |data |software )?engineers?|developers?|devs|data scientists?|people|headcount)\b", re.I), ("team_size",), False),
-    (re.compile(r"\b(?:faster|quicker|snappier)\b", re.I), ("latency",), True),
-    (re.compile(r"\bcheaper\b", re.I), ("monthly_budget_usd",), True),
+    (lazy_compile(r"\b(?:traffic|load|requests|queries|qps|rps|calls|searches|questions|usage|throughput)\b", re.I), ("peak_rps", "requests_per_day"), False),
+    (lazy_compile(r"\b(?:users|customers|employees|user base|audience)\b", re.I), ("users",), False),
+    (lazy_compile(r"\b(?:corpus|documents|docs|pages|notes|tickets|files|knowledge base|collection|pdfs)\b", re.I), ("corpus",), False),
+    (lazy_compile(r"\b(?:data|storage|dataset)\b", re.I), ("data_volume_gb", "data_volume_gb_per_day"), False),
+    (lazy_compile(r"\b(?:events|event volume|messages)\b", re.I), ("events_per_day",), False),
+    (lazy_compile(r"\b(?:rows|records|batch(?:es)?)\b", re.I), ("batch_volume",), False),
+    (lazy_compile(r"\bbudget\b", re.I), ("monthly_budget_usd",), False),
+    (lazy_compile(r"\b(?:spend|bill|costs?)\b", re.I), ("current_monthly_spend_usd",), False),
+    (lazy_compile(r"\b(?:team|(?:ml |data |software )?engineers?|developers?|devs|data scientists?|people|headcount)\b", re.I), ("team_size",), False),
+    (lazy_compile(r"\b(?:faster|quicker|snappier)\b", re.I), ("latency",), True),
+    (lazy_compile(r"\bcheaper\b", re.I), ("monthly_budget_usd",), True),
 ]
 _INT_FIELDS = {"users", "team_size", "labelled_examples"}
 
@@ -353,7 +354,7 @@ def _apply_factor(revision: _Revision, fields: tuple[str, ...], factor: float, q
 
 # --------------------------------------------------------------------------- deltas ("two more engineers")
 
-_DELTA = re.compile(
+_DELTA = lazy_compile(
     r"(?:\b(?P<verb>hired|hiring|hire|add|added|adding|plus|lost|losing|lose|minus|remove[ds]?)\s+)?"
     r"(?:(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?\s?(?:k|m|million|thousand)?|one|two|three|four|five|six|seven|eight|nine|ten|a dozen)\s+)"
     r"(?P<dir>more|additional|extra|new|fewer|less)?\s*",
@@ -397,8 +398,8 @@ def _deltas(revision: _Revision, followup: Reading) -> None:
 # --------------------------------------------------------------------------- intents without figures
 
 _INTENTS: list[tuple[str, re.Pattern[str], str]] = [
-    ("monthly_budget_usd", re.compile(r"\b(?:cheaper|less expensive|cut (?:the )?costs?|reduce (?:the )?costs?|lower (?:the )?costs?|save money|cost less|more affordable)\b", re.I), "asked to cost less"),
-    ("latency", re.compile(r"\b(?:faster|quicker|lower latency|reduce (?:the )?latency|snappier|more responsive)\b", re.I), "asked to be faster"),
+    ("monthly_budget_usd", lazy_compile(r"\b(?:cheaper|less expensive|cut (?:the )?costs?|reduce (?:the )?costs?|lower (?:the )?costs?|save money|cost less|more affordable)\b", re.I), "asked to cost less"),
+    ("latency", lazy_compile(r"\b(?:faster|quicker|lower latency|reduce (?:the )?latency|snappier|more responsive)\b", re.I), "asked to be faster"),
 ]
 
 

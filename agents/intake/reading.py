@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from mlarchitect.lazy_re import lazy_compile
 from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 
 # --------------------------------------------------------------------------- numbers
@@ -38,7 +39,7 @@ _NUM = (
 _WNUM = r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen)\b"
 _ANY = rf"(?:{_NUM}|{_WNUM})"
 _APPROX = r"(?:(?:~|about|around|roughly|approximately|approx\.?|some|nearly|almost|over|more than|up to|maybe|at least)\s*)?"
-_NUMBER_PARTS = re.compile(r"([\d,]*\.?\d+)\s?([a-z]*)", re.I)
+_NUMBER_PARTS = lazy_compile(r"([\d,]*\.?\d+)\s?([a-z]*)", re.I)
 
 _SECONDS_PER = {
     "second": 1.0, "sec": 1.0, "s": 1.0, "minute": 60.0, "min": 60.0, "hour": 3600.0,
@@ -75,7 +76,7 @@ def _period_seconds(match: re.Match[str]) -> float | None:
 
 # --------------------------------------------------------------------------- clauses
 
-_SPLIT = re.compile(
+_SPLIT = lazy_compile(
     r"\n+|(?<=[.!?])\s+|\s*[;()\[\]]\s*|,\s+|\s+[—–-]{1,2}\s+|\s+(?:but|whereas|while|although|though)\s+",
     re.I,
 )
@@ -170,8 +171,9 @@ class Reading:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    """Patterns are lowercase and run on the lowercase copy of the text (faster than re.I)."""
-    return re.compile(pattern)
+    """Patterns are lowercase and run on the lowercase copy of the text (faster than re.I);
+    each is compiled the first time a clause needs it."""
+    return lazy_compile(pattern)
 
 
 def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group: str = "n") -> Iterator[re.Match[str]]:
@@ -1128,7 +1130,7 @@ _COMPLIANCE = [
 _RULE_AFTER = _rx(r"\s+(?:data\s+)?(?:may|can|must|should|shall|will|is allowed|ever|leaves?|goes?)\b")
 _NOT_APPLYING = _rx(r"\s+(?:no longer|doesn't|does not|is not|isn't|not|won't|will not)\b")
 _COMPLIANCE_PATTERNS = [(name, _rx(p)) for name, p in _COMPLIANCE]
-_PHI = re.compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
+_PHI = lazy_compile(r"\bPHI\b")  # only in capitals: "phi-3" is a model
 _COMPLIANCE_GATE = _rx("|".join(p for _, p in _COMPLIANCE) + r"|\bphi\b")
 
 
@@ -1223,7 +1225,7 @@ _CODES = {"EN": "english", "DE": "german", "FR": "french", "ES": "spanish", "IT"
           "CS": "czech", "EL": "greek", "HE": "hebrew", "HI": "hindi"}
 _CODE = "|".join(_CODES)
 # two or more language codes joined as a list or a translation direction: "EN->DE/FR/ES", "DE, FR and IT"
-_CODE_LIST = re.compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\s*(?:{_CODE})\b)+")
+_CODE_LIST = lazy_compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\s*(?:{_CODE})\b)+")
 
 
 def _languages(acc: Reading) -> list[str]:
@@ -1261,7 +1263,7 @@ def _document_types(acc: Reading) -> list[str]:
     return found
 
 
-_MS_WORD = re.compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
+_MS_WORD = lazy_compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
 
 
 def _languages_and_types(acc: Reading) -> None:
@@ -1350,10 +1352,10 @@ def _is_version_or_year(acc: Reading, match: re.Match[str]) -> bool:
     return False
 
 
-_FOLLOWING_WORD = re.compile(r" ([a-zA-Z][\w-]*)")
+_FOLLOWING_WORD = lazy_compile(r" ([a-zA-Z][\w-]*)")
 _SUPERLATIVE = _rx(r"\b(?:[a-z]+est|top|main|key|biggest|first|last)\b")
 _FIGURE_PERIOD = _rx(r"(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?:second|sec|s|minute|min|hour|hr|h|day|d|week|wk|month|mo|year|yr)\b")
-_PRECEDING_WORDS = re.compile(r"(?:[a-zA-Z][\w'-]*\s+){1,2}$")
+_PRECEDING_WORDS = lazy_compile(r"(?:[a-zA-Z][\w'-]*\s+){1,2}$")
 
 
 def _figure_quote(acc: Reading, match: re.Match[str]) -> str:
@@ -1389,7 +1391,7 @@ def _other_figures(acc: Reading) -> list[str]:
 
 # --------------------------------------------------------------------------- entry points
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = lazy_compile(r"\d")
 _TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b|\bmy (?:own |personal |side[- ]?|hobby |pet )project\b|\bmy kaggle\b")
 _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")

@@ -55,6 +55,12 @@ class OfflineChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "mlarchitect-offline"
 
+    def __repr__(self) -> str:
+        # LangChain puts the repr in every call's callback payload: the fields' repr (the agent
+        # definitions, the skill catalogue) took longer to build than the call itself
+        who = self.persona.name if self.persona is not None else self.architect.name
+        return f"OfflineChatModel(agent={who!r}, tools={self.bound_tools!r}, tool_choice={self.tool_choice!r})"
+
     @property
     def model_name(self) -> str:
         return OFFLINE_MODEL_NAME

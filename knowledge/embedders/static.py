@@ -95,8 +95,10 @@ class _StaticModel:
         self.normalize = bool(config.get("normalize", False))
         unk = getattr(self.tokenizer.model, "unk_token", None)
         self.unk_token_id = self.tokenizer.token_to_id(unk) if unk else None
-        vocab = self.tokenizer.get_vocab()
+        vocab = self.tokenizer.get_vocab()  # 30k entries: read once, for both of these
         self.median_token_length = int(np.median([len(t) for t in vocab]))
+        # its whole lower-case English words (the spelling corrector's dictionary)
+        self.words: frozenset[str] = frozenset(w for w in vocab if w.isalpha() and w.islower())
 
     def encode(self, sentences: list[str], **_: Any) -> Any:
         import numpy as np
