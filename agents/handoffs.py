@@ -14,16 +14,9 @@ from pydantic import BaseModel, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.deliverable import Handoff
-from mlarchitect.agents.routing import (
-    _CLAUSE_SPLIT,
-    clauses,
-    embed,
-    example_bank,
-    gloss,
-    in_domain,
-    match_phrases,
-    mentioned_agents,
-)
+from mlarchitect.agents.example_bank import example_bank
+from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, match_phrases, mentioned_agents
+from mlarchitect.agents.scope import gloss, in_domain
 from mlarchitect.agents.tool_results import tool_results
 
 TRANSFER_PREFIX = "transfer_to_"

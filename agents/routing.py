@@ -32,16 +32,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.agents.example_bank import example_bank
+from mlarchitect.agents.scope import gloss, in_domain
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
-from mlarchitect.yamlio import safe_load
 
 STRONG = 3.0
 WEAK = 1.0
@@ -158,25 +158,6 @@ def embed(texts: Sequence[str]) -> Any | None:
 
 
 # --- the example bank ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def example_bank() -> dict[str, Any]:
-    """``routing_examples.yaml``: workflows, general, mixed and handoff examples."""
-    text = (resources.files("mlarchitect.agents") / "routing_examples.yaml").read_text(encoding="utf-8")
-    data = safe_load(text) or {}
-    return {
-        "workflows": {k: [str(s) for s in v] for k, v in (data.get("workflows") or {}).items()},
-        "general": [str(s) for s in data.get("general") or []],
-        "mixed": [
-            {"request": str(m["request"]), "primary": m["primary"], "secondary": list(m.get("secondary") or [])}
-            for m in data.get("mixed") or []
-        ],
-        "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
-        "vocabulary": [str(s) for s in data.get("vocabulary") or []],
-        "domain_terms": [t for line in data.get("domain_terms") or [] for t in str(line).split()],
-        "glossary": {str(k).lower(): str(v) for k, v in (data.get("glossary") or {}).items()},
-    }
 
 
 @dataclass(frozen=True)
@@ -327,43 +308,6 @@ def clauses(request: str) -> list[str]:
     """The request's parts (sentences and coordinated clauses) of three words or more."""
     parts = [p.strip(" ,.;:") for p in _CLAUSE_SPLIT.split(request)]
     return [p for p in parts if len(p.split()) >= 3]
-
-
-@lru_cache(maxsize=1)
-def _domain_pattern() -> re.Pattern[str]:
-    terms = sorted(example_bank()["domain_terms"], key=len, reverse=True)
-    alts = [re.escape(t[:-1]) + r"\w*" if t.endswith("*") else re.escape(t) + r"s?" for t in terms]
-    return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I)
-
-
-_DENIED = re.compile(r"\b(?:no|without|not|zero|never)\s+(?:\w+\s+)?$", re.I)
-
-
-def in_domain(request: str) -> bool:
-    """Whether the request is about ML, AI or data systems at all (a ``domain_terms`` word
-    of the bank that is not denied: "no AI whatsoever"); one that is not ("my printer
-    jams") is out of scope."""
-    return any(not _DENIED.search(request[max(0, m.start() - 30):m.start()])
-               for m in _domain_pattern().finditer(request))
-
-
-@lru_cache(maxsize=1)
-def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]] | None:
-    glossary = example_bank()["glossary"]
-    if not glossary:
-        return None
-    words = sorted(glossary, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.I), glossary
-
-
-def gloss(request: str) -> str:
-    """The request with the common words of other languages read as English (the bank's
-    ``glossary``: "servir un modelo" → "serve un model"), for scoring only."""
-    found = _glossary_pattern()
-    if found is None:
-        return request
-    pattern, glossary = found
-    return pattern.sub(lambda m: glossary[m.group(0).lower()], request)
 
 
 _DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|paper|polic|contract|ticket|email|"

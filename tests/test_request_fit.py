@@ -13,7 +13,8 @@ from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.api import design
 from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.intake.extract import extract_requirements
-from mlarchitect.agents.routing import fact_prior, in_domain, route_request
+from mlarchitect.agents.routing import fact_prior, route_request
+from mlarchitect.agents.scope import in_domain
 from mlarchitect.config import Settings
 from mlarchitect.evaluation.metrics import chosen_text
 from mlarchitect.requirements import Fact, Quantity, Requirements

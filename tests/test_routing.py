@@ -15,7 +15,8 @@ from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents import routing
 from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.handoffs import eligible_targets, plan_handoffs, replaced_builtin_agents
-from mlarchitect.agents.routing import Route, example_bank, match_phrases, route_request
+from mlarchitect.agents.example_bank import example_bank
+from mlarchitect.agents.routing import Route, match_phrases, route_request
 from mlarchitect.skills.registry import load_skill_catalog
 
 CATALOG = load_catalog()

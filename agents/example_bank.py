@@ -1,0 +1,29 @@
+"""The example bank (``routing_examples.yaml``): per-workflow, out-of-scope, mixed and
+handoff examples, the domain words, the glossary and the spelling vocabulary."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from mlarchitect.yamlio import safe_load
+
+
+@lru_cache(maxsize=1)
+def example_bank() -> dict[str, Any]:
+    """``routing_examples.yaml``: workflows, general, mixed and handoff examples."""
+    text = (resources.files("mlarchitect.agents") / "routing_examples.yaml").read_text(encoding="utf-8")
+    data = safe_load(text) or {}
+    return {
+        "workflows": {k: [str(s) for s in v] for k, v in (data.get("workflows") or {}).items()},
+        "general": [str(s) for s in data.get("general") or []],
+        "mixed": [
+            {"request": str(m["request"]), "primary": m["primary"], "secondary": list(m.get("secondary") or [])}
+            for m in data.get("mixed") or []
+        ],
+        "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
+        "vocabulary": [str(s) for s in data.get("vocabulary") or []],
+        "domain_terms": [t for line in data.get("domain_terms") or [] for t in str(line).split()],
+        "glossary": {str(k).lower(): str(v) for k, v in (data.get("glossary") or {}).items()},
+    }
