@@ -23,7 +23,8 @@ from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.request import validate_request
 from mlarchitect.agents.state import DesignState
 from mlarchitect.agents.tool_results import tool_results
-from mlarchitect.deliverable import ArchitectureDesign, Calculation, DesignContent, Provenance
+from mlarchitect.deliverable import ArchitectureDesign, Calculation, CostAnalysis, DesignContent, Provenance
+from mlarchitect.workflows import WORKFLOWS
 from mlarchitect.prompts.loader import load_prompt, prompt_version, section_prompts
 from mlarchitect.requirements import Requirements
 
@@ -82,9 +83,9 @@ def build_graph(
                           confidence=1.0)
         else:
             route = route_request(routed_text, runtime.architect, runtime.skills, stated)
-        if "cost-analysis" in runtime.skills.skills and "cost-analysis" not in route.skills:
+        if route.in_scope and "cost-analysis" in runtime.skills.skills and "cost-analysis" not in route.skills:
             route.skills.append("cost-analysis")  # every design carries a cost analysis
-        req = with_assumptions(stated, route.workflow)
+        req = with_assumptions(stated, route.workflow) if route.in_scope else stated
         workflow = runtime.architect.workflow(route.workflow)
         system = architect_prompt.render(
             agent_body=workflow_section(runtime.architect, route.workflow),
@@ -131,6 +132,12 @@ def build_graph(
         stamp(runtime, design, state, method=method, calls=calls, tokens=used)
         return {"design": design.model_dump(mode="json"), "llm_calls": calls, "tokens": used, **runtime.mirror()}
 
+    def decline(state: DesignState) -> dict[str, Any]:
+        """A request about no ML, AI or data system: say so, design nothing, call no model."""
+        design = finalize(out_of_scope_content(runtime), state, runtime, [])
+        stamp(runtime, design, state, method="none", calls=0, tokens=0)
+        return {"design": design.model_dump(mode="json"), "llm_calls": 0, "tokens": 0, **runtime.mirror()}
+
     def offered(state: Mapping[str, Any]) -> list[BaseTool]:
         route = Route.model_validate(state["route"])
         eligible = eligible_targets(runtime.architect, runtime.agents, state["request"])
@@ -142,11 +149,29 @@ def build_graph(
     graph = StateGraph(DesignState)
     graph.add_node("intake", intake)
     graph.add_node("assemble", assemble)
+    graph.add_node("decline", decline)
     add_agent_loop(graph, runtime, loop, node="architect", then="assemble")
     graph.add_edge(START, "intake")
-    graph.add_edge("intake", "architect")
+    graph.add_conditional_edges(
+        "intake", lambda state: "architect" if Route.model_validate(state["route"]).in_scope else "decline",
+        ["architect", "decline"])
+    graph.add_edge("decline", END)
     graph.add_edge("assemble", END)
     return graph.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="ml-system-architect")
+
+
+def out_of_scope_content(runtime: DesignRuntime) -> DesignContent:
+    """The deliverable's content for a request outside the architect's work."""
+    titles = [WORKFLOWS[w.id].title for w in runtime.architect.workflows if w.id in WORKFLOWS]
+    return DesignContent(
+        title="Outside what this architect designs",
+        summary=("This request is not about an ML, LLM or data system, so there is nothing to design and no "
+                 "model was asked. The architect designs these kinds of system: "
+                 + ", ".join(t if t[:2].isupper() else t[0].lower() + t[1:] for t in titles)
+                 + ". Describe the system you need in those terms."),
+        cost_analysis=CostAnalysis(monthly_total_usd=0.0, assumptions=["Nothing was designed, so nothing runs."]),
+        open_questions=["Which ML, LLM or data system do you need, and what should it do for its users?"],
+    )
 
 
 def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,

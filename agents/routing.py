@@ -70,6 +70,7 @@ class Route(BaseModel):
     skills: list[str] = Field(default_factory=list)
     secondary: list[str] = Field(default_factory=list)
     confidence: float = 0.0
+    in_scope: bool = Field(default=True, description="False: the request is about no ML, AI or data system.")
 
 
 # --- keyword matching ------------------------------------------------------------
@@ -346,7 +347,9 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     skills to invoke; ``requirements`` (the stated facts) weigh in when given."""
     scorer = _scorer(architect, skills)
     normalised = scorer.speller.normalise(gloss(request))  # "retreival" → "retrieval", "modelo" → "model"
-    if not scorer.workflows or not (in_domain(request) or in_domain(normalised)):
+    if not (in_domain(request) or in_domain(normalised)):
+        return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False)
+    if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
     request = normalised
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]

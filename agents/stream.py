@@ -49,7 +49,7 @@ def _update(agent: str, node: str, values: dict[str, Any], nested: bool) -> Iter
     if node == "intake" and "route" in values:
         route = values["route"]
         yield Routed(workflow=route["workflow"], skills=list(route.get("skills", [])),
-                     secondary=list(route.get("secondary", [])))
+                     secondary=list(route.get("secondary", [])), in_scope=bool(route.get("in_scope", True)))
     for message in values.get("messages") or []:
         if isinstance(message, AIMessage):
             for call in message.tool_calls:

@@ -45,6 +45,7 @@ class Routed(_Event):
     workflow: str
     skills: list[str] = Field(default_factory=list)
     secondary: list[str] = Field(default_factory=list)
+    in_scope: bool = Field(default=True, description="False: the request is about no ML, AI or data system.")
 
 
 class ToolCalled(_Event):
@@ -106,6 +107,8 @@ def describe(event: BaseModel) -> str:
     """One human line for an event (the CLI's progress, the chat's activity log)."""
     if isinstance(event, StepStarted):
         return f"{event.step}: {event.message}" if event.message else event.step
+    if isinstance(event, Routed) and not event.in_scope:
+        return "out of scope: the request is about no ML, AI or data system"
     if isinstance(event, Routed):
         extra = f" (+ {', '.join(event.secondary)})" if event.secondary else ""
         return f"routed to {event.workflow}{extra}; skills {', '.join(event.skills)}"

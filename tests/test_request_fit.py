@@ -191,3 +191,19 @@ def test_a_job_on_the_requests_own_machine_costs_nothing_and_a_vm_costs_its_pric
     rented = price_design(DesignCostArgs(chosen=["polars-duckdb"]), table)
     assert [i.value for i in own] == [0.0] and rented[0].value > 0
     assert "owned_machine" not in DesignCostArgs.model_json_schema()["properties"]
+
+
+def test_an_out_of_scope_request_gets_no_design_and_no_model_call(settings: Settings) -> None:
+    d = design("Fix the wobbly leg of my kitchen table", settings=settings)
+    assert d.workflow == "general" and d.components == [] and d.handoffs == []
+    assert "not about an ML, LLM or data system" in d.summary and "RAG system" in d.summary
+    assert d.cost_analysis.monthly_total_usd == 0.0 and d.assumptions == []
+    assert d.provenance.llm_calls == 0 and d.skills_used == []
+    assert d.open_questions
+
+
+def test_the_event_stream_says_a_request_is_out_of_scope() -> None:
+    from mlarchitect.events import Routed, describe
+
+    assert "out of scope" in describe(Routed(workflow="general", in_scope=False))
+    assert describe(Routed(workflow="rag_system", skills=["rag-design"])).startswith("routed to rag_system")
