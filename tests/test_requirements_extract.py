@@ -733,3 +733,12 @@ def test_a_freshness_target_in_seconds_or_a_minute_is_streaming(text: str) -> No
 def test_data_sources_are_where_the_data_comes_from(text: str, kinds: list[str]) -> None:
     req = extract_requirements(text)
     assert [f.value for f in req.data_sources] == kinds
+
+
+@pytest.mark.parametrize("text", [
+    "i don't want anything going to the cloud",
+    "I'd really rather not send our lab data to OpenAI",
+    "we prefer not to upload the recordings to a hosted service",
+])
+def test_an_unwillingness_to_send_data_out_is_no_external_apis(text: str) -> None:
+    check(text, no_external_apis=True)

@@ -1027,6 +1027,10 @@ def _deployment(acc: Reading) -> None:
 _NO_EXTERNAL = _rx(
     r"\b(?:no (?:external|third[- ]party|hosted|cloud|public|outside|saas)\s+(?:llm\s+|model\s+|ai\s+)?(?:apis?|services|llms?|models|providers|endpoints)|"
     r"no saas|no (?:openai|anthropic|chatgpt)\b|"
+    # "I'd rather not send our data to OpenAI", "don't want anything going to the cloud"
+    r"(?:rather not|prefer not to|(?:do not|don't|doesn't|won't|never) want (?:to )?)\s*(?:send|share|upload|put|have|let|want)?\s*"
+    r"(?:[\w-]+\s+){0,3}?(?:going |sent |uploaded |to go )?(?:to|into|in)\s+(?:openai|anthropic|chatgpt|the cloud|a cloud|"
+    r"any cloud|an? (?:external|outside|third[- ]party|hosted) \w+)|"
     r"(?:can't|cannot|can not|must not|mustn't|may not|not allowed to|shouldn't|should not|won't|isn't allowed to)\s+"
     r"(?:send|share|upload|pass|use|call)\s+(?:[\w-]+\s+){0,3}?(?:to\s+)?(?:openai|anthropic|chatgpt|gpt|external|third[- ]part\w+|the cloud|outside|hosted)|"
     r"(?:data|it|nothing|phi|pii|documents?|information|records|anything)\s+(?:[\w-]+\s+){0,2}?"
