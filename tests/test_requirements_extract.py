@@ -742,3 +742,10 @@ def test_data_sources_are_where_the_data_comes_from(text: str, kinds: list[str])
 ])
 def test_an_unwillingness_to_send_data_out_is_no_external_apis(text: str) -> None:
     check(text, no_external_apis=True)
+
+
+def test_more_existing_systems_are_named_in_the_stack() -> None:
+    req = check("Scores go to our Teradata warehouse and Looker; we deploy on the OpenShift cluster.",
+                existing_stack=["kubernetes", "teradata", "looker"])
+    assert {f.value for f in req.existing_stack} == {"kubernetes", "teradata", "looker"}
+    assert extract_requirements("the oracle of all truth, and a hive of bees").existing_stack == []

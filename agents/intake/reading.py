@@ -1155,7 +1155,7 @@ def _compliance(acc: Reading) -> None:
 
 
 _STACK = [
-    ("postgres", r"postgres(?:ql)?|pgvector"), ("mysql", r"mysql"), ("kubernetes", r"kubernetes|k8s|eks|gke|aks"),
+    ("postgres", r"postgres(?:ql)?|pgvector"), ("mysql", r"mysql"), ("kubernetes", r"kubernetes|k8s|eks|gke|aks|openshift|rancher"),
     ("spark", r"spark|pyspark"), ("databricks", r"databricks"), ("airflow", r"airflow"), ("dagster", r"dagster"),
     ("prefect", r"prefect"), ("slurm", r"slurm"), ("kafka", r"kafka"), ("kinesis", r"kinesis"), ("flink", r"flink"),
     ("snowflake", r"snowflake"), ("bigquery", r"bigquery|big query"), ("redshift", r"redshift"),
@@ -1167,10 +1167,13 @@ _STACK = [
     ("neo4j", r"neo4j"), ("rabbitmq", r"rabbitmq"), ("celery", r"celery"), ("docker", r"docker"),
     ("ray", r"ray"), ("triton", r"triton"), ("vllm", r"vllm"), ("kubeflow", r"kubeflow"), ("feast", r"feast"),
     ("dbt", r"dbt"), ("terraform", r"terraform"), ("prometheus", r"prometheus"), ("grafana", r"grafana"),
-    ("datadog", r"datadog"),
+    ("datadog", r"datadog"), ("teradata", r"teradata"), ("oracle", r"oracle(?: db| database)?"), ("sql server", r"sql server|mssql"),
+    ("synapse", r"synapse"), ("fabric", r"microsoft fabric"), ("looker", r"looker"), ("tableau", r"tableau"), ("power bi", r"power ?bi"),
+    ("metabase", r"metabase"), ("superset", r"superset"), ("minio", r"minio"), ("hdfs", r"hdfs|hadoop"), ("hive", r"hive"),
+    ("iceberg", r"iceberg"), ("delta lake", r"delta lake"), ("nifi", r"nifi"), ("airbyte", r"airbyte"), ("fivetran", r"fivetran"),
 ]
 _STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
-_CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark"}
+_CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset"}
 
 
 def _stack(acc: Reading) -> None:
