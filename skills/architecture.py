@@ -65,6 +65,8 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["gpus"] = f"{hw.gpus}× {hw.gpu_model or 'GPU'}"
     if req.retention_days is not None:
         out["retention"] = f"{req.retention_days.value:,.0f} days"
+    if req.metric_targets:
+        out["targets"] = "; ".join(f.value for f in req.metric_targets)
     if req.data_sources:
         out["sources"] = ", ".join(dict.fromkeys(f"“{f.quote}”" for f in req.data_sources))
     if req.batch_volume is not None:

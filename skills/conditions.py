@@ -50,6 +50,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "multilingual": lambda v, r, _: (len(r.languages) > 1 or "multilingual" in r.languages) == bool(v),
     "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
+    "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
 }

@@ -207,3 +207,10 @@ def test_the_event_stream_says_a_request_is_out_of_scope() -> None:
 
     assert "out of scope" in describe(Routed(workflow="general", in_scope=False))
     assert describe(Routed(workflow="rag_system", skills=["rag-design"])).startswith("routed to rag_system")
+
+
+def test_stated_quality_targets_become_release_gates(settings: Settings) -> None:
+    d = design("Design the evaluation for our support bot: faithfulness of at least 0.9 and recall@10 of 0.8 "
+               "on every release.", settings=settings)
+    gates = " ".join(d.evaluation_framework.release_gates)
+    assert "faithfulness ≥ 0.9" in gates and "recall@10 ≥ 0.8" in gates

@@ -749,3 +749,14 @@ def test_more_existing_systems_are_named_in_the_stack() -> None:
                 existing_stack=["kubernetes", "teradata", "looker"])
     assert {f.value for f in req.existing_stack} == {"kubernetes", "teradata", "looker"}
     assert extract_requirements("the oracle of all truth, and a hive of bees").existing_stack == []
+
+
+@pytest.mark.parametrize(("text", "targets"), [
+    ("we want faithfulness of at least 0.9 and recall@10 of 0.8", ["faithfulness ≥ 0.9", "recall@10 ≥ 0.8"]),
+    ("the classifier needs accuracy above 95% and F1 ≥ 0.8", ["accuracy ≥ 95%", "f1 ≥ 0.8"]),
+    ("keep WER under 8% for the transcription model", ["wer ≤ 8%"]),
+    ("our AUC is 0.82 today", []),
+    ("p95 latency under 300 ms", []),
+])
+def test_quality_targets(text: str, targets: list[str]) -> None:
+    assert [f.value for f in extract_requirements(text).metric_targets] == targets

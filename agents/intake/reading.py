@@ -209,6 +209,40 @@ def _labelled(acc: Reading, clause: _Clause) -> None:
             return
 
 
+# --------------------------------------------------------------------------- quality targets
+
+_METRIC = (
+    r"(?P<m>faithfulness|groundedness|answer relevan(?:ce|cy)|context (?:precision|recall)|relevance|"
+    r"(?:recall|precision|ndcg|hit(?:\s?rate)?|mrr|map)\s?@\s?\d+|mrr|top-?\d+ accuracy|accuracy|f1(?:[- ]score)?|"
+    r"roc[- ]auc|pr[- ]auc|auc(?:-roc)?|bleu|rouge(?:-l|-\d)?|chrf\+*|comet|bertscore|exact match|win rate|"
+    r"precision|recall|mape|rmse|mae|wer|cer|hallucination rate|error rate)"
+)
+_LOWER_IS_BETTER = frozenset({"mape", "rmse", "mae", "wer", "cer", "hallucination rate", "error rate"})
+_TARGET = _rx(
+    rf"\b{_METRIC}(?:\s+(?:of|at|above|over|below|under|no less than|no more than|at least|at most|must be|should be|"
+    r"must stay|stays?|to|is|reaching|around|>=|<=))*\s*(?P<op>>=|≥|<=|≤|>|<|=)?\s*(?P<v>\d+(?:\.\d+)?\s?%?)"
+    r"(?!\s?(?:ms|s\b|sec|seconds|minutes|examples|questions|rows|docs|documents|users|requests|k\b|m\b))"
+)
+_BELOW_WORDS = _rx(r"\b(?:below|under|no more than|at most)\s*$")
+_CURRENT_LEVEL = _rx(r"^\W{0,3}(?:\w+\s+){0,2}?(?:today|currently|right now|at the moment|now|at present)\b|\b(?:currently|today)\b")
+
+
+def _metric_targets(acc: Reading, clause: _Clause) -> None:
+    for match in _TARGET.finditer(clause.text):
+        if not acc.free(clause.span(match, "v")):
+            continue
+        around = clause.text[match.end():match.end() + 20] + " " + clause.text[max(0, match.start() - 15):match.start()]
+        if _CURRENT_LEVEL.search(around):
+            continue  # "AUC of 0.82 today": where it is, not a target
+        name = " ".join(match.group("m").split())
+        value = match.group("v").replace(" ", "")
+        head = clause.text[match.end("m"):match.start("v")]
+        below = (match.group("op") in ("<=", "≤", "<") or _BELOW_WORDS.search(head)
+                 or (name in _LOWER_IS_BETTER and not re.search(r"above|over|at least|>", head)))
+        acc.add("metric_targets", f"{name} {'≤' if below else '≥'} {value}", acc.quote(*clause.span(match)))
+        acc.use(clause.span(match, "v"))
+
+
 # --------------------------------------------------------------------------- money
 
 _CURRENCY = r"(?:[$€£]|usd\s?|eur\s?|gbp\s?)"
@@ -1404,7 +1438,7 @@ _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
