@@ -8,7 +8,6 @@ about the body (sections it does not know are kept in ``body`` only).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from mlarchitect.agents.agent_spec import (
     WorkflowSpec,
 )
 from mlarchitect.errors import DefinitionError, InputError
-from mlarchitect.frontmatter import key_line, read_front_matter
+from mlarchitect.frontmatter import key_line, parsed_once_per_version, read_front_matter
 from mlarchitect.limits import MAX_INPUT_FILE_BYTES as MAX_AGENT_FILE_BYTES
 from mlarchitect.limits import FileTooLarge, read_limited
 
@@ -97,18 +96,9 @@ def parse_agent_text(text: str, path: str = "<string>") -> AgentSpec:
     return spec
 
 
+@parsed_once_per_version
 def parse_agent_file(path: Path) -> AgentSpec:
-    """The agent defined in ``path``. Each version of a file (path, modification time,
-    size) is parsed once per process; callers get their own copy."""
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise DefinitionError(str(path), None, f"cannot read: {exc.strerror}") from None
-    return _parse_file_version(path, stat.st_mtime_ns, stat.st_size).model_copy(deep=True)
-
-
-@lru_cache(maxsize=256)
-def _parse_file_version(path: Path, mtime_ns: int, size: int) -> AgentSpec:
+    """The agent defined in ``path`` (each version of the file parsed once per process)."""
     try:
         raw = read_limited(path, MAX_AGENT_FILE_BYTES)
     except FileTooLarge as exc:

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlarchitect.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +83,23 @@ def key_line(text: str, key: str) -> int:
         if key and re.match(rf"^{re.escape(key)}\s*:", line):
             return number
     return 1
+
+
+_Spec = TypeVar("_Spec", bound="BaseModel")
+
+
+def parsed_once_per_version(parse: Callable[[Path], _Spec]) -> Callable[[Path], _Spec]:
+    """``parse(path)`` run once per version of the file (path, modification time, size) in this
+    process (a design reads the definitions for its cache key and for its run); each caller
+    gets its own deep copy. A file that cannot be stat-ed is a :class:`DefinitionError`."""
+    cached = lru_cache(maxsize=256)(lambda path, _mtime_ns, _size: parse(path))
+
+    @wraps(parse)
+    def parse_file(path: Path) -> _Spec:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise DefinitionError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
+        return cached(path, stat.st_mtime_ns, stat.st_size).model_copy(deep=True)
+
+    return parse_file

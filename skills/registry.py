@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from mlarchitect.errors import DefinitionError, InputError
-from mlarchitect.frontmatter import key_line, read_front_matter
+from mlarchitect.frontmatter import key_line, parsed_once_per_version, read_front_matter
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -76,19 +75,9 @@ def builtin_skills_dir() -> Path:
     return Path(str(resources.files("mlarchitect.skills")))
 
 
+@parsed_once_per_version
 def parse_skill_file(path: Path) -> SkillSpec:
-    """The skill defined in ``path``. Each version of a file (path, modification time, size) is
-    parsed once per process (a design reads the catalogue for its cache key and for its run);
-    callers get their own copy."""
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise DefinitionError(str(path), None, f"cannot read: {exc}") from None
-    return _parse_file_version(path, stat.st_mtime_ns, stat.st_size).model_copy(deep=True)
-
-
-@lru_cache(maxsize=256)
-def _parse_file_version(path: Path, mtime_ns: int, size: int) -> SkillSpec:
+    """The skill defined in ``path`` (each version of the file parsed once per process)."""
     from mlarchitect.limits import FileTooLarge, read_limited
 
     try:

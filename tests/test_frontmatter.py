@@ -73,3 +73,36 @@ def test_knowledge_documents_use_the_same_reader(tmp_path: Path) -> None:
     loaded = load_user_file(doc)
     assert loaded.title == "Zebra runbook" and loaded.tags == ["ops"] and "title:" not in loaded.body
     assert split_front_matter("---\ntitle: [broken\n---\nBody.") == ({}, "Body.")
+
+
+def test_a_file_is_parsed_once_per_version_and_each_caller_gets_a_copy(tmp_path) -> None:  # noqa: ANN001
+    import os
+
+    from pydantic import BaseModel
+
+    from mlarchitect.errors import DefinitionError
+    from mlarchitect.frontmatter import parsed_once_per_version
+
+    class Spec(BaseModel):
+        text: str
+        tags: list[str] = []
+
+    reads: list[str] = []
+
+    @parsed_once_per_version
+    def parse(path):  # noqa: ANN001, ANN202
+        reads.append(path.name)
+        return Spec(text=path.read_text())
+
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    first, second = parse(path), parse(path)
+    assert first == second and first is not second and reads == ["a.md"]
+    first.tags.append("changed by a caller")
+    assert parse(path).tags == []
+    path.write_text("two!")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert parse(path).text == "two!" and reads == ["a.md", "a.md"]
+    with pytest.raises(DefinitionError, match="cannot read"):
+        parse(tmp_path / "missing.md")
