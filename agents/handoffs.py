@@ -139,7 +139,7 @@ _ACTION = re.compile(
     r"\b(?:write|written|implement\w*|code|coding|scaffold|add|build|give\s+me|turn|"
     r"deploy|ship|containeri[sz]e|provision|automate|wire|roll\s+(?:it\s+)?out|"
     r"tune|optimi[sz]e|improve|fix|diagnose|speed\s+up|cut|reduce|lower|shrink|raise|make\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+(?:faster|cheaper|quicker)|"
-    r"profile|find|review|audit|assess|check|threat-model|red-team|pen-?test|"
+    r"profile|find|review|audit|assess|check|verify|certify|threat-model|red-team|pen-?test|"
     r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify|"
     r"give|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
     r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover)\b",
@@ -174,9 +174,6 @@ def _asks(part: str) -> bool:
     return any(not _NEGATION.search(part[:m.start()]) for m in _ACTION.finditer(part))
 
 
-# verbs that ask for a review of something named ("audit HIPAA compliance", "check it against GDPR")
-_REVIEW = re.compile(r"\b(?:review\w*|audit\w*|assess\w*|check\w*|verif\w*|threat[- ]?model\w*|pen[- ]?test\w*|"
-                     r"red[- ]team\w*|certif\w*|prove|show\s+(?:that|how)|map\s+(?:it|the\s+\w+)\s+(?:to|against))\b", re.I)
 _UNIT_SPLIT = re.compile(r"[.;:!?()]\s*|\s+[-–—]\s+|,\s*(?:and\s+|but\s+)?|\s+and\s+", re.I)
 
 
@@ -185,13 +182,9 @@ def _asked_about(phrase: str, request: str) -> bool:
     a short part of it names the phrase and asks for an action or a review ("deploy it on
     Kubernetes", "audit it for HIPAA"), or a later clause plans it ("..., and plan its
     Kubernetes deployment"). "HIPAA applies" or "GDPR." states a constraint."""
-    units = [u for u in _UNIT_SPLIT.split(request) if u and u.strip()]
-    for unit in units:
-        if not match_phrases(unit, [phrase]):
-            continue
-        review = _REVIEW.search(unit)
-        if _asks(unit) or (review and not _NEGATION.search(unit[:review.start()])):
-            return True
+    units = [u for u in _UNIT_SPLIT.split(request) if u.strip()]
+    if any(match_phrases(u, [phrase]) and _asks(u) for u in units):
+        return True
     return any(match_phrases(p, [phrase]) for p in _later_design_parts(request))
 
 
@@ -286,7 +279,6 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     found: dict[str, list[str]] = {}
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     parts = _action_parts(request)
-
     for name in names:
         target = catalog.agents.get(name)
         if target is None:

@@ -137,7 +137,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         from mlarchitect.render_markdown import human_number
 
         out.append(f"suits up to {human_number(option.max_scale)}; this design needs {human_number(scale)}")
-    cloud = req.cloud.value.lower() if req.cloud else None
+    cloud = _cloud(req)
     if option.clouds and cloud and cloud not in option.clouds:
         out.append(f"runs on {' / '.join(c.upper() for c in option.clouds)} only; {_quote(req.cloud)} names {cloud.upper()}")
     if option.residency and req.data_residency is not None:
@@ -164,6 +164,11 @@ def _gpu_memory(req: Requirements) -> float | None:
     hw = req.hardware.value
     per_gpu = hw.gpu_memory_gb or 24.0
     return hw.gpus * per_gpu
+
+
+def _cloud(req: Requirements) -> str | None:
+    """The cloud the request names (aws, gcp, azure ...), lower case."""
+    return req.cloud.value.lower() if req.cloud else None
 
 
 def _quote(fact: object) -> str:
@@ -211,7 +216,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     elif option.gpu_memory_gb:
         score -= 1.0 + (1.0 if budget is not None and budget < 2000 else 0.0)  # GPUs would have to be bought
 
-    cloud = req.cloud.value.lower() if req.cloud else None
+    cloud = _cloud(req)
     if cloud and cloud in option.per_cloud:
         score += 1.0
         why.append(f"native to {cloud.upper()}, the cloud the request names")
@@ -256,19 +261,20 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
                       why=f"No option satisfies the constraints ({reasons}).")
     allowed.sort(key=lambda t: -t[0])
     best_score, best, why = allowed[0]
-    winner = on_cloud(best, req).name
+    chosen = on_cloud(best, req)
+    winner = chosen.name
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {winner} for this request"
         if score < best_score and why:
             reason = f"{reason}; lost to {winner} ({why[0]})"
         rejected.append(Rejected(option=option.name, why=reason))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
-    return Choice(slot=slot_id, title=slot.title, chosen=on_cloud(best, req), why=because, rejected=rejected)
+    return Choice(slot=slot_id, title=slot.title, chosen=chosen, why=because, rejected=rejected)
 
 
 def on_cloud(option: Option, req: Requirements) -> Option:
     """``option`` named as the service of the cloud the request names, when it has one there."""
-    cloud = req.cloud.value.lower() if req.cloud else None
+    cloud = _cloud(req)
     if cloud and cloud in option.per_cloud:
         return option.model_copy(update={"name": option.per_cloud[cloud]})
     return option

@@ -19,7 +19,7 @@ from mlarchitect.config import Settings
 from mlarchitect.evaluation.metrics import chosen_text
 from mlarchitect.requirements import Fact, Quantity, Requirements
 from mlarchitect.skills.architecture import adapt_architecture
-from mlarchitect.skills.catalogue import load_catalogue
+from mlarchitect.skills.catalogue import hard_violations, load_catalogue
 from mlarchitect.skills.registry import load_skill_catalog
 
 CATALOG = load_catalog()
@@ -63,8 +63,6 @@ def test_an_option_of_another_cloud_is_rejected_with_the_reason() -> None:
     managed = next(o for o in slot.options if o.id == "managed-airflow")
     assert managed.clouds and "azure" in managed.per_cloud
     req = Requirements(deployment=Fact.said("cloud", "on Oracle"), cloud=Fact.said("oracle", "Oracle Cloud"))
-    from mlarchitect.skills.catalogue import hard_violations
-
     assert any("names ORACLE" in v for v in hard_violations(managed, req))
 
 
