@@ -64,6 +64,24 @@ SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request:
 FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
 
 
+@dataclass(frozen=True)
+class Space:
+    """How one embedding space's similarities enter the raw scores."""
+
+    sharpness: float  # neighbour weight = exp(sharpness * similarity)
+    w_bank: float
+    w_desc: float
+    floor: float  # nearest example below this similarity: the request is about nothing we know
+    general_bias: float  # general's score on top of its bank votes
+
+
+STATIC = Space(sharpness=VOTE_SHARPNESS, w_bank=W_BANK, w_desc=W_DESC, floor=FLOOR_SIMILARITY,
+               general_bias=GENERAL_BIAS)
+# the contextual encoder's similarities are lower and spread differently (tuned on the dev sets)
+CONTEXT = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.25, general_bias=0.4)
+W_CONTEXT = 0.5  # the contextual encoder's share of the whole request's probabilities
+
+
 class Route(BaseModel):
     workflow: str
     scores: dict[str, float] = Field(default_factory=dict)
@@ -207,46 +225,71 @@ class _Scorer:
         self.desc_vectors = {w: embed(texts[w]) for w in self.workflows}  # cached vectors from here on
         self.bank_vectors = embed([e.text for e in self.examples])
         self.speller = _speller(architect, skills, texts)
+        self.context: tuple[Any, dict[str, Any]] | None = None  # (bank, descriptions) in the encoder's space
+        if self.bank_vectors is not None:
+            from mlarchitect.agents.context_vectors import context_embed
+
+            bank = context_embed([e.text for e in self.examples])
+            if bank is not None:
+                self.context = (bank, {w: context_embed(texts[w]) for w in self.workflows})
 
     def keyword_scores(self, request: str) -> dict[str, tuple[float, int]]:
         return {w: score_skill(request, lead) for w, lead in self.leads.items()}
 
-    def scores(self, request: str, prior: dict[str, float] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    def _similarity_terms(self, q: Any, bank: Any, desc_vectors: dict[str, Any], space: Space) -> dict[str, float]:
+        """What the k nearest bank examples and the workflows' descriptions add to each raw score."""
+        sims = bank @ q
+        order = sorted(range(len(sims)), key=lambda i: (-float(sims[i]), i))[:K_NEIGHBOURS]
+        weights = [math.exp(space.sharpness * float(sims[i])) for i in order]
+        total = sum(weights) or 1.0
+        votes = dict.fromkeys([*self.workflows, GENERAL], 0.0)
+        for i, weight in zip(order, weights, strict=True):
+            example = self.examples[i]
+            votes[example.primary] += weight / total
+            for other in example.secondary:
+                if other in votes:
+                    votes[other] += SECONDARY_VOTE * weight / total
+        desc = {}
+        for w in self.workflows:
+            s = sorted((desc_vectors[w] @ q).tolist(), reverse=True)[:3]
+            desc[w] = sum(s) / len(s) if s else 0.0
+        mean_desc = sum(desc.values()) / len(desc)
+        terms = {w: space.w_bank * votes[w] + space.w_desc * (desc[w] - mean_desc) for w in self.workflows}
+        nearest = float(sims[order[0]]) if order else 0.0
+        terms[GENERAL] = space.general_bias + space.w_bank * votes[GENERAL] + (space.w_bank if nearest < space.floor else 0.0)
+        return terms
+
+    def scores(self, request: str, prior: dict[str, float] | None = None,
+               *, context: bool = False) -> tuple[dict[str, float], dict[str, float]]:
         """(probabilities over workflows + general, raw keyword scores); ``prior`` adds
-        to the workflows' raw scores (what the request's stated facts suggest)."""
+        to the workflows' raw scores (what the request's stated facts suggest). With
+        ``context``, the contextual encoder's probabilities are mixed in (``W_CONTEXT``)."""
         keywords = self.keyword_scores(request)
-        raw = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) + (prior or {}).get(w, 0.0)
-               for w in self.workflows}
-        raw[GENERAL] = GENERAL_BIAS
+        base = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) + (prior or {}).get(w, 0.0)
+                for w in self.workflows}
+        base[GENERAL] = 0.0
         vector = embed([request])
-        if vector is not None and self.bank_vectors is not None:
-            q = vector[0]
-            sims = self.bank_vectors @ q
-            order = sorted(range(len(sims)), key=lambda i: (-float(sims[i]), i))[:K_NEIGHBOURS]
-            weights = [math.exp(VOTE_SHARPNESS * float(sims[i])) for i in order]
-            total = sum(weights) or 1.0
-            votes = dict.fromkeys([*self.workflows, GENERAL], 0.0)
-            for i, weight in zip(order, weights, strict=True):
-                example = self.examples[i]
-                votes[example.primary] += weight / total
-                for other in example.secondary:
-                    if other in votes:
-                        votes[other] += SECONDARY_VOTE * weight / total
-            nearest = float(sims[order[0]]) if order else 0.0
-            desc = {}
-            for w in self.workflows:
-                s = sorted((self.desc_vectors[w] @ q).tolist(), reverse=True)[:3]
-                desc[w] = sum(s) / len(s) if s else 0.0
-            mean_desc = sum(desc.values()) / len(desc)
-            for w in self.workflows:
-                raw[w] += W_BANK * votes[w] + W_DESC * (desc[w] - mean_desc)
-            raw[GENERAL] += W_BANK * votes[GENERAL]
-            if nearest < FLOOR_SIMILARITY:
-                raw[GENERAL] += W_BANK
-        top = max(raw.values())
-        exp = {k: math.exp(v - top) for k, v in raw.items()}
-        total = sum(exp.values())
-        return {k: exp[k] / total for k in raw}, {w: keywords[w][0] for w in self.workflows}
+        if vector is None or self.bank_vectors is None:
+            probs = _softmax({**base, GENERAL: GENERAL_BIAS})
+        else:
+            terms = self._similarity_terms(vector[0], self.bank_vectors, self.desc_vectors, STATIC)
+            probs = _softmax({k: v + terms[k] for k, v in base.items()})
+            if context and self.context is not None:
+                from mlarchitect.agents.context_vectors import context_embed
+
+                q = context_embed([request])
+                if q is not None:
+                    terms = self._similarity_terms(q[0], *self.context, CONTEXT)
+                    other = _softmax({k: v + terms[k] for k, v in base.items()})
+                    probs = {k: (1 - W_CONTEXT) * probs[k] + W_CONTEXT * other[k] for k in probs}
+        return probs, {w: keywords[w][0] for w in self.workflows}
+
+
+def _softmax(raw: dict[str, float]) -> dict[str, float]:
+    top = max(raw.values())
+    exp = {k: math.exp(v - top) for k, v in raw.items()}
+    total = sum(exp.values())
+    return {k: exp[k] / total for k in raw}
 
 
 def _speller(architect: AgentSpec, skills: SkillCatalog, texts: dict[str, list[str]]) -> Any:
@@ -355,7 +398,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
-    probs, _ = scorer.scores(about, fact_prior(requirements))
+    probs, _ = scorer.scores(about, fact_prior(requirements), context=True)
     ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
     best = ranked[0]
     chosen = best if probs[best] >= probs[GENERAL] else GENERAL

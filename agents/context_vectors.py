@@ -1,0 +1,128 @@
+"""Contextual vectors for routing (the MiniLM encoder, ``knowledge/embedders/minilm.py``).
+
+Encoding a sentence with the transformer takes tens of milliseconds, so the
+vectors of the built-in texts the router compares against (the example bank and
+the workflows' descriptions) are shipped in ``routing_vectors.npz``, keyed by a
+hash of each text; a design encodes only its request. Texts missing from the
+table (a user's own architect definition) are encoded on first use and kept for
+the process. After editing the bank or the definitions, regenerate the table::
+
+    python -m mlarchitect.agents.context_vectors
+
+(a test fails while the table misses a built-in text). Without the model files,
+``context_embed`` returns ``None`` and routing uses the static embedder alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TABLE_FILE = "routing_vectors.npz"
+_lock = threading.Lock()
+_encoded: dict[str, Any] = {}
+_state: dict[str, Any] = {"encoder": None, "failed": False}
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def table_path() -> Path:
+    return Path(str(resources.files("mlarchitect.agents") / TABLE_FILE))
+
+
+@lru_cache(maxsize=1)
+def shipped_table() -> dict[str, Any]:
+    """{text key: unit vector} of the built-in texts; empty when the file is missing."""
+    import numpy as np
+
+    path = table_path()
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        keys, vectors = data["keys"], data["vectors"].astype(np.float32)
+    return dict(zip(keys.tolist(), vectors, strict=True))
+
+
+def _encoder() -> Any:
+    if _state["encoder"] is None and not _state["failed"]:
+        try:
+            from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder, model_dir
+
+            model_dir()  # raises when the package is missing
+            _state["encoder"] = MiniLMEncoder()
+        except Exception as exc:  # noqa: BLE001 - no model: the static embedder alone
+            log.info("contextual encoder unavailable (%s): routing uses the static embedder", exc)
+            _state["failed"] = True
+    return _state["encoder"]
+
+
+def context_embed(texts: Sequence[str]) -> Any | None:
+    """Unit vectors (one row per text) from the contextual encoder; ``None`` when it is unavailable."""
+    encoder = _encoder()
+    if encoder is None:
+        return None
+    import numpy as np
+
+    table = shipped_table()
+    found: dict[str, Any] = {}
+    for text in dict.fromkeys(texts):
+        key = text_key(text)
+        vector = table.get(key)
+        if vector is None:
+            with _lock:
+                vector = _encoded.get(key)
+        if vector is not None:
+            found[text] = vector
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        fresh = encoder.embed_array(missing)
+        with _lock:
+            if len(_encoded) > 5_000:  # requests are kept too; keep memory bounded
+                _encoded.clear()
+            for text, vector in zip(missing, fresh, strict=True):
+                _encoded[text_key(text)] = found[text] = vector
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([found[t] for t in texts])
+
+
+def builtin_texts() -> list[str]:
+    """Every text of the built-in definitions and bank that the router compares against."""
+    from mlarchitect.agents.agent_files import load_catalog
+    from mlarchitect.agents.routing import bank_examples, workflow_texts
+    from mlarchitect.skills.registry import load_skill_catalog
+
+    agents, skills = load_catalog(), load_skill_catalog()
+    architect = agents.agents["ml-system-architect"]
+    texts = [t for ts in workflow_texts(architect, skills).values() for t in ts]
+    texts += [e.text for e in bank_examples()]
+    return list(dict.fromkeys(texts))
+
+
+def write_table(path: Path | None = None) -> int:
+    """Encode the built-in texts and write the table; the number of texts written."""
+    import numpy as np
+
+    from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder
+
+    texts = builtin_texts()
+    vectors = MiniLMEncoder().embed_array(texts)
+    target = path or table_path()
+    with target.open("wb") as f:
+        np.savez_compressed(f, keys=np.array([text_key(t) for t in texts]), vectors=vectors.astype(np.float16))
+    shipped_table.cache_clear()
+    return len(texts)
+
+
+if __name__ == "__main__":
+    print(f"{write_table()} texts written to {table_path()}")

@@ -1,0 +1,155 @@
+"""A contextual sentence encoder: all-MiniLM-L6-v2 run in numpy (no torch).
+
+The static embedder (``static.py``) averages one vector per token, so "the model
+in production is slow" and "compare the model in production" look alike. This
+encoder runs the six transformer layers, so word order and context count: the
+router uses it next to the static embedder (``agents/routing.py``).
+
+The weights ship in ``minilm-l6/`` (Apache-2.0; made by
+``benchmarks/quantize_minilm.py``): every matrix as int8 with a float32 scale per
+row, 23 MB instead of 90, and no torch. They are mapped from the safetensors file,
+not read into memory, and a matrix is widened to float32 only for its product. The
+arithmetic is BERT's, with mean pooling and L2 normalisation as sentence-transformers
+does; GELU uses the tanh form (numpy has no ``erf``). A test compares the vectors
+with the original model's (cosine > 0.999).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+MODEL_DIR = Path(__file__).resolve().parent / "minilm-l6"
+MAX_TOKENS = 256  # the model's max_seq_length
+BATCH = 32
+LAYERS = 6
+HEADS = 12
+EPS = 1e-12
+
+_MODEL: dict[Path, Any] = {}
+_LOCK = threading.Lock()
+
+
+class EncoderUnavailable(RuntimeError):
+    """The model package is not installed or its files are unreadable."""
+
+
+def model_dir() -> Path:
+    """The folder of the shipped weights."""
+    if not (MODEL_DIR / "model.safetensors").is_file():
+        raise EncoderUnavailable(f"no model.safetensors in {MODEL_DIR}")
+    return MODEL_DIR
+
+
+def _map_safetensors(path: Path) -> dict[str, Any]:
+    """Every tensor of a safetensors file as a read-only numpy view of one memory map."""
+    import numpy as np
+
+    dtypes = {"F32": np.float32, "F16": np.float16, "I8": np.int8, "I64": np.int64}
+    with path.open("rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(size))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] not in dtypes:
+            continue
+        start, end = info["data_offsets"]
+        out[name] = data[start:end].view(dtypes[info["dtype"]]).reshape(info["shape"])
+    return out
+
+
+class _Model:
+    def __init__(self, folder: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.w = _map_safetensors(folder / "model.safetensors")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of a batch
+
+    def _linear(self, x: Any, name: str) -> Any:
+        import numpy as np
+
+        weight = self.w[f"{name}.weight"]  # int8, one scale per output row
+        return (x @ weight.astype(np.float32).T) * self.w[f"{name}.weight.scale"] + self.w[f"{name}.bias"]
+
+    def _norm(self, x: Any, name: str) -> Any:
+        import numpy as np
+
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + EPS) * self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+
+    def encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch_fast(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        batch, length = ids.shape
+        words = self.w["embeddings.word_embeddings.weight"][ids] * self.w["embeddings.word_embeddings.weight.scale"][ids][..., None]
+        x = (words
+             + self.w["embeddings.position_embeddings.weight"][:length]
+             + self.w["embeddings.token_type_embeddings.weight"][0])
+        x = self._norm(x.astype(np.float32), "embeddings.LayerNorm")
+        bias = ((1.0 - mask) * -1e9)[:, None, None, :]  # padding is never attended to
+        head = x.shape[-1] // HEADS
+        for i in range(LAYERS):
+            p = f"encoder.layer.{i}"
+
+            def heads(t: Any) -> Any:
+                return t.reshape(batch, length, HEADS, head).transpose(0, 2, 1, 3)
+
+            q = heads(self._linear(x, f"{p}.attention.self.query"))
+            k = heads(self._linear(x, f"{p}.attention.self.key"))
+            v = heads(self._linear(x, f"{p}.attention.self.value"))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
+            x = self._norm(x + self._linear(context, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm")
+            h = self._linear(x, f"{p}.intermediate.dense")
+            h = 0.5 * h * (1.0 + np.tanh(0.7978845608028654 * (h + 0.044715 * h**3)))
+            x = self._norm(x + self._linear(h, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+class MiniLMEncoder:
+    """Sentence vectors (384 dims, unit length) from all-MiniLM-L6-v2, numpy only."""
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+
+    @property
+    def model(self) -> _Model:
+        folder = self.folder or model_dir()  # raises EncoderUnavailable
+        with _LOCK:
+            if folder not in _MODEL:
+                _MODEL[folder] = _Model(folder)
+            return _MODEL[folder]
+
+    def embed_array(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+        from threadpoolctl import threadpool_limits
+
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        model = self.model
+        # batches of similar length pad less
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        # one BLAS thread: these matrices are small, and threads that wait for each other
+        # on a busy machine made a request 4x slower
+        with threadpool_limits(limits=1, user_api="blas"):
+            for start in range(0, len(order), BATCH):
+                chunk = order[start:start + BATCH]
+                out[chunk] = model.encode([texts[i] for i in chunk])
+        return out

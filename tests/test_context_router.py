@@ -1,0 +1,101 @@
+"""The contextual encoder (all-MiniLM-L6-v2 in numpy) and its part in routing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlarchitect.agents import context_vectors, routing
+from mlarchitect.agents.agent_files import load_catalog
+from mlarchitect.agents.context_vectors import builtin_texts, context_embed, shipped_table, text_key
+from mlarchitect.knowledge.embedders.minilm import EncoderUnavailable, MiniLMEncoder
+from mlarchitect.skills.registry import load_skill_catalog
+
+REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
+
+
+@pytest.fixture(scope="module")
+def catalogs():
+    agents = load_catalog()
+    return agents.agents["ml-system-architect"], load_skill_catalog()
+
+
+def test_encoder_matches_the_original_model() -> None:
+    """Vectors of the original fp32 model in sentence-transformers on torch (tests/data/minilm_reference.json), one of them
+    longer than the model's 256 tokens (truncated alike)."""
+    reference = json.loads(REFERENCE.read_text())
+    ours = MiniLMEncoder().embed_array(reference["texts"])
+    expected = np.asarray(reference["vectors"], dtype=np.float32)
+    assert ours.shape == expected.shape == (len(reference["texts"]), 384)
+    cosines = (ours * expected).sum(axis=1) / np.linalg.norm(expected, axis=1)
+    assert cosines.min() > 0.999, cosines  # int8 weights
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_give_the_same_vectors_as_single_texts() -> None:
+    texts = ["short one", "a much longer sentence about serving a ranking model at 2k requests per second", "x"]
+    together = MiniLMEncoder().embed_array(texts)
+    alone = np.stack([MiniLMEncoder().embed_array([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_shipped_table_covers_every_builtin_text() -> None:
+    """Fails after an edit of the bank or the definitions until the table is regenerated
+    (python -m mlarchitect.agents.context_vectors)."""
+    table = shipped_table()
+    missing = [t for t in builtin_texts() if text_key(t) not in table]
+    assert not missing, f"{len(missing)} texts not in routing_vectors.npz, e.g. {missing[:3]}"
+
+
+def test_shipped_vectors_are_the_encoders() -> None:
+    texts = builtin_texts()
+    sample = [texts[0], texts[len(texts) // 2], texts[-1]]
+    fresh = MiniLMEncoder().embed_array(sample)
+    shipped = np.stack([shipped_table()[text_key(t)] for t in sample])
+    assert ((fresh * shipped).sum(axis=1) > 0.999).all()
+
+
+def test_a_new_text_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "an unseen sentence about feature backfills for a churn model"
+    first = context_embed([text])
+    assert first is not None and first.shape == (1, 384)
+    assert abs(float(np.linalg.norm(first[0])) - 1.0) < 1e-5
+
+    class Refuses:
+        def embed_array(self, texts):  # noqa: ANN001, ANN202
+            raise AssertionError(f"encoded again: {texts}")
+
+    monkeypatch.setitem(context_vectors._state, "encoder", Refuses())
+    again = context_embed([text, builtin_texts()[0]])  # kept for the process; built-in: from the table
+    assert again is not None and np.allclose(again[0], first[0])
+
+
+def test_routing_mixes_in_the_encoder(catalogs, monkeypatch: pytest.MonkeyPatch) -> None:
+    architect, skills = catalogs
+    request = "we can't tell which of last quarter's training runs produced the model in production"
+    scorer = routing._scorer(architect, skills)
+    assert scorer.context is not None
+    static, _ = scorer.scores(request)
+    mixed, _ = scorer.scores(request, context=True)
+    assert abs(sum(mixed.values()) - 1.0) < 1e-9
+    assert any(abs(static[k] - mixed[k]) > 1e-3 for k in static)
+    monkeypatch.setattr(routing, "W_CONTEXT", 0.0)
+    assert scorer.scores(request, context=True)[0] == pytest.approx(static)
+
+
+def test_without_the_model_files_routing_uses_the_static_embedder(catalogs, monkeypatch: pytest.MonkeyPatch) -> None:
+    architect, skills = catalogs
+    monkeypatch.setattr(context_vectors, "_state", {"encoder": None, "failed": False})
+
+    def missing() -> Path:
+        raise EncoderUnavailable("no model.safetensors")
+
+    monkeypatch.setattr("mlarchitect.knowledge.embedders.minilm.model_dir", missing)
+    monkeypatch.setattr(routing, "_scorers", {})
+    assert context_embed(["anything"]) is None
+    route = routing.route_request("serve our xgboost fraud model behind an API at 300 rps", architect, skills)
+    assert route.workflow == "model_serving"
+    assert routing._scorer(architect, skills).context is None
