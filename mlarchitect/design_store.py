@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
@@ -100,15 +101,33 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         uri = path.resolve().as_uri() + ("" if create else "?mode=rw")
         with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)) as conn:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            if create:
-                conn.executescript(_SCHEMA)
+            _prepare(conn, create=create)
             yield conn
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"design database {path} is unreadable ({exc}); it was left as it is: "
                          "move it aside to start a new one") from None
     except OSError as exc:
         raise StoreError(f"design database {path}: {exc.strerror or exc}") from None
+
+
+def _prepare(conn: sqlite3.Connection, *, create: bool) -> None:
+    """WAL mode (set once: it is kept in the file) and the tables. While another process
+    creates the file, SQLite can answer "database is locked" at once, without waiting for
+    the busy timeout, so this step is retried until the timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            if create:
+                conn.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 # --- the cache -----------------------------------------------------------------
