@@ -45,8 +45,9 @@ def test_every_case_of_every_set_validates(name: str) -> None:
     assert validate_set(s) == []  # handoff agents exist, contrast groups well formed
     assert len(s.designs) >= 32
     assert not s.queries or len(s.queries) >= 40  # the v3 sets are design cases only
-    assert len({c.contrast for c in s.designs if c.contrast}) >= 5
-    prefix = {"dev": "dev-", "dev3": "dev3-", "heldout": "ho-", "heldout2": "ho2-", "heldout3": "ho3-"}[name]
+    routing_only = name == "val4"  # workflows and handoffs only (tests/evalsets/README.md)
+    assert routing_only or len({c.contrast for c in s.designs if c.contrast}) >= 5
+    prefix = {"dev": "dev-", "dev3": "dev3-", "val4": "val4-", "heldout": "ho-", "heldout2": "ho2-", "heldout3": "ho3-"}[name]
     assert all(c.id.startswith(prefix) for c in s.designs)
     for case in s.designs:
         for check in case.checks:
@@ -54,7 +55,7 @@ def test_every_case_of_every_set_validates(name: str) -> None:
     assert any(c.workflows == ["general"] for c in s.designs), "out-of-scope cases"
     assert any(len(c.workflows) > 1 for c in s.designs), "mixed cases"
     assert any(c.handoffs for c in s.designs), "handoff cases"
-    assert sum(bool(c.checks) for c in s.designs) >= len(s.designs) // 3
+    assert routing_only or sum(bool(c.checks) for c in s.designs) >= len(s.designs) // 3
 
 
 def test_handoff_agents_are_sibling_definitions_in_the_repository() -> None:
