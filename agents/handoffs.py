@@ -148,6 +148,13 @@ _ACTION = re.compile(
 # prohibition, not an ask
 _NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|can't|isn't|aren't)\s+(?:\w+\s+){0,3}$", re.I)
 _SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
+# "our CISO team runs its own security review separately", "we already have unit tests":
+# the work is done elsewhere, not asked for
+_ELSEWHERE = re.compile(
+    r"\b(?:separately|already\s+(?:have|has|had|exists?|done|covered|in\s+place|written|got)|"
+    r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
+    r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
+    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need)\b", re.I)
 
 
 def _action_parts(request: str) -> list[str]:
@@ -158,7 +165,7 @@ def _action_parts(request: str) -> list[str]:
     whole = request.strip(" ,.;:")
     parts = [p for p in dict.fromkeys([whole, *sentences, *clauses(request), *spans]) if len(p.split()) >= 3]
     opening = whole[:40].lower()
-    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p)
+    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _ELSEWHERE.search(p)
             and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))]
 
 
@@ -186,6 +193,13 @@ def _asked_about(phrase: str, request: str) -> bool:
     if any(match_phrases(u, [phrase]) and _asks(u) for u in units):
         return True
     return any(match_phrases(p, [phrase]) for p in _later_design_parts(request))
+
+
+def _done_elsewhere(phrase: str, request: str) -> bool:
+    """Whether every part of the request that names ``phrase`` says the work is done
+    elsewhere or already ("... runs its own security review separately")."""
+    units = [u for u in _UNIT_SPLIT.split(request) if u.strip() and match_phrases(u, [phrase])]
+    return bool(units) and all(_ELSEWHERE.search(u) for u in units)
 
 
 def _noun_trigger(phrase: str) -> bool:
@@ -284,7 +298,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         if target is None:
             continue
         hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))
-                if not _noun_trigger(phrase) or _asked_about(phrase, request)]
+                if (not _noun_trigger(phrase) or _asked_about(phrase, request)) and not _done_elsewhere(phrase, request)]
         if hits:
             found[name] = hits
     remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part

@@ -207,3 +207,15 @@ def test_users_skill_text_becomes_searchable_knowledge(tmp_path: Path) -> None:
 ])
 def test_what_a_request_asks_for_decides_the_handoff(text: str, agents: list[str]) -> None:
     assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Chat assistant over our loan policies for branch staff. Our risk office does its own security review.", []),
+    ("Serve the churn model behind an API; the pytest suite is already written.", []),
+    ("Serve the churn model behind an API; we already have unit tests, but write tests for the new scoring client.",
+     ["write-unit-tests"]),
+    ("Chat assistant over our loan policies for branch staff, and do a security review of the design.",
+     ["security-and-privacy-engineer-ml"]),
+])
+def test_work_done_elsewhere_is_no_handoff(text: str, agents: list[str]) -> None:
+    assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
