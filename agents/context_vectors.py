@@ -1,9 +1,10 @@
-"""Contextual vectors for routing (the MiniLM encoder, ``knowledge/embedders/minilm.py``).
+"""Shipped vectors for routing: the contextual encoder's (``knowledge/embedders/minilm.py``)
+and the static embedder's.
 
-Encoding a sentence with the transformer takes tens of milliseconds, so the
-vectors of the built-in texts the router compares against (the example bank and
-the workflows' descriptions) are shipped in ``routing_vectors.npz``, keyed by a
-hash of each text; a design encodes only its request. Texts missing from the
+Encoding a sentence with the transformer takes tens of milliseconds, and the bank
+has hundreds, so the vectors of the built-in texts the router compares against (the
+example bank and the workflows' descriptions) are shipped in ``routing_vectors.npz``
+in both spaces, keyed by a hash of each text; a design encodes only its request. Texts missing from the
 table (a user's own architect definition) are encoded on first use and kept for
 the process. After editing the bank or the definitions, regenerate the table::
 
@@ -41,16 +42,32 @@ def table_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def shipped_table() -> dict[str, Any]:
-    """{text key: unit vector} of the built-in texts; empty when the file is missing."""
+def _tables() -> tuple[dict[str, Any], dict[str, Any], str]:
+    """({key: contextual vector}, {key: static vector}, the static embedder's name)."""
     import numpy as np
 
     path = table_path()
     if not path.is_file():
-        return {}
+        return {}, {}, ""
     with np.load(path) as data:
-        keys, vectors = data["keys"], data["vectors"].astype(np.float32)
-    return dict(zip(keys.tolist(), vectors, strict=True))
+        keys = data["keys"].tolist()
+        context = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
+        static = dict(zip(keys, data["static"], strict=True)) if "static" in data else {}
+        name = str(data["static_name"]) if "static_name" in data else ""
+    return context, static, name
+
+
+def shipped_table() -> dict[str, Any]:
+    """{text key: contextual unit vector} of the built-in texts; empty when the file is missing."""
+    return _tables()[0]
+
+
+def shipped_static(texts: Sequence[str], embedder_name: str) -> dict[str, Any]:
+    """{text: static vector} for the texts the table holds, if it was made by ``embedder_name``."""
+    _, static, name = _tables()
+    if not static or name != embedder_name:
+        return {}
+    return {t: v for t in texts if (v := static.get(text_key(t))) is not None}
 
 
 def _encoder() -> Any:
@@ -114,13 +131,17 @@ def write_table(path: Path | None = None) -> int:
     import numpy as np
 
     from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder
+    from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
     texts = builtin_texts()
     vectors = MiniLMEncoder().embed_array(texts)
+    static = StaticEmbedder()
+    static_vectors = np.stack([v / (float(np.linalg.norm(v)) or 1.0) for v in static.embed_array(texts)])  # as routing.embed
     target = path or table_path()
     with target.open("wb") as f:
-        np.savez_compressed(f, keys=np.array([text_key(t) for t in texts]), vectors=vectors.astype(np.float16))
-    shipped_table.cache_clear()
+        np.savez_compressed(f, keys=np.array([text_key(t) for t in texts]), vectors=vectors.astype(np.float16),
+                            static=static_vectors.astype(np.float32), static_name=np.array(static.name))
+    _tables.cache_clear()
     return len(texts)
 
 

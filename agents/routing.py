@@ -162,8 +162,13 @@ def embed(texts: Sequence[str]) -> Any | None:
         found = {t: _vectors[t] for t in dict.fromkeys(texts) if t in _vectors}
     missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
-        fresh = embedder.embed_array(missing)
-        for text, vector in zip(missing, fresh, strict=True):
+        from mlarchitect.agents.context_vectors import shipped_static
+
+        shipped = shipped_static(missing, embedder.name)  # the bank's and definitions' vectors
+        found.update(shipped)
+        todo = [t for t in missing if t not in shipped]
+        fresh = embedder.embed_array(todo) if todo else []
+        for text, vector in zip(todo, fresh, strict=True):
             norm = float(np.linalg.norm(vector)) or 1.0
             found[text] = vector / norm
         with _lock:

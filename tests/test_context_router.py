@@ -99,3 +99,18 @@ def test_without_the_model_files_routing_uses_the_static_embedder(catalogs, monk
     route = routing.route_request("serve our xgboost fraud model behind an API at 300 rps", architect, skills)
     assert route.workflow == "model_serving"
     assert routing._scorer(architect, skills).context is None
+
+
+def test_shipped_static_vectors_are_the_static_embedders() -> None:
+    from mlarchitect.agents.context_vectors import shipped_static
+    from mlarchitect.knowledge.embedders.static import StaticEmbedder
+
+    static = StaticEmbedder()
+    texts = builtin_texts()
+    sample = [texts[1], texts[len(texts) // 3], texts[-2]]
+    shipped = shipped_static(sample, static.name)
+    assert list(shipped) == sample
+    fresh = static.embed_array(sample)
+    fresh = fresh / np.linalg.norm(fresh, axis=1, keepdims=True)
+    assert np.allclose(np.stack([shipped[t] for t in sample]), fresh, atol=1e-6)
+    assert shipped_static(sample, "another-embedder") == {}  # made by another model: not used
