@@ -142,7 +142,8 @@ _ACTION = re.compile(
     r"profile|find|review|audit|assess|check|verify|certify|threat-model|red-team|pen-?test|"
     r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify|"
     r"give|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
-    r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover)\b",
+    r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover|explain|describe|outline|sketch|"
+    r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk))\b",
     re.I)
 # "we are not allowed to add another database", "without building a parallel platform": a
 # prohibition, not an ask

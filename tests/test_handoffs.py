@@ -219,3 +219,14 @@ def test_what_a_request_asks_for_decides_the_handoff(text: str, agents: list[str
 ])
 def test_work_done_elsewhere_is_no_handoff(text: str, agents: list[str]) -> None:
     assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
+
+
+@pytest.mark.parametrize("text", [
+    "Serve the fraud model at 500 rps and explain how it fits with our ERP, the CRM and the other services we run.",
+    "Churn model batch scoring for 2M customers. How will it fit into our landscape of Salesforce, the billing system "
+    "and Snowflake?",
+    "Set up experiment tracking for 12 data scientists and describe where it sits next to our existing data platform, "
+    "IAM and CI services.",
+])
+def test_asking_how_it_fits_the_landscape_reaches_the_system_architect(text: str) -> None:
+    assert [p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)] == ["system-architect"]
