@@ -388,6 +388,24 @@ def _design(
         overrides["cache"] = False
     if no_log:
         overrides["design_log"] = False
+    from mlarchitect.gc_policy import OneDesignCollector
+
+    # the collector's policy from here on: the imports below (pydantic, the settings, the
+    # deliverable's models) make long-lived objects too, which young collections only trace
+    with OneDesignCollector() as collector:  # its imports and schemas live until exit: not traced
+        result = _designed(text, thread_id, overrides, model=model, quiet=quiet, stream=stream,
+                           collector=collector)
+    if fmt == "json":
+        write_output(result.to_json() + "\n", output)
+    else:
+        from mlarchitect.render_markdown import render_markdown
+
+        write_output(render_markdown(result), output)
+
+
+def _designed(text: str | None, thread_id: str | None, overrides: dict[str, Any], *, model: str | None,
+              quiet: bool, stream: bool | None, collector: Any) -> Any:
+    """The design of :func:`_design` (progress on stderr), inside its collector's policy."""
     from mlarchitect.agents.request import validate_request
 
     if text is not None:
@@ -405,20 +423,12 @@ def _design(
     log.info("model %s, data dir %s", "offline" if settings.wants_offline else settings.model or "default",
              settings.data_dir)
     from mlarchitect.agents.api import design
-    from mlarchitect.gc_policy import OneDesignCollector
 
     progress = _Progress(quiet, already_said=said, stream_tokens=stream_wanted(stream, quiet))
     try:
-        with OneDesignCollector() as collector:  # its imports and schemas live until exit: not traced
-            result = design(text, settings=settings, thread_id=thread_id, on_event=collector.watching(progress))
+        return design(text, settings=settings, thread_id=thread_id, on_event=collector.watching(progress))
     finally:
         progress.stop()
-    if fmt == "json":
-        write_output(result.to_json() + "\n", output)
-    else:
-        from mlarchitect.render_markdown import render_markdown
-
-        write_output(render_markdown(result), output)
 
 
 @cli.command("render")
