@@ -90,10 +90,13 @@ def stream_design(
             if hit is not None:
                 return
     from mlarchitect.agents.checkpoints import open_later
+    from mlarchitect.lazy_re import compiled_code_cache
 
     opening = open_later(settings.checkpoint_target)  # checked and opened while the runtime is built
     try:
-        yield from _run(request, settings, thread_id, workflow, chat_model, sibling_models, key, started, opening)
+        with compiled_code_cache(settings.data_dir / "cache"):  # the request reader's patterns
+            yield from _run(request, settings, thread_id, workflow, chat_model, sibling_models, key, started,
+                            opening)
     finally:
         if opening is not None:
             opening.close()  # when the run never took it

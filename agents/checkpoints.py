@@ -94,9 +94,9 @@ def move_aside(path: Path, reason: str) -> Path:
 
 
 def _lock(path: Path) -> Any:
-    from filelock import FileLock
+    from mlarchitect.file_lock import exclusive
 
-    return FileLock(str(path.with_name(path.name + ".lock")), timeout=BUSY_TIMEOUT_S * 4)
+    return exclusive(path.with_name(path.name + ".lock"), timeout=BUSY_TIMEOUT_S * 4)
 
 
 def open_database(path: Path) -> sqlite3.Connection:

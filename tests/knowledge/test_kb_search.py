@@ -202,3 +202,16 @@ def test_bundled_patterns_are_well_formed_and_build(tmp_path: Path, embedder) ->
     assert report.added == len(files) and not report.skipped
     assert kb.search("reciprocal rank fusion of keyword and vector search", k=5)
     kb.close()
+
+
+def test_a_written_store_has_its_vector_index_saved(shared_kb) -> None:
+    """Every chunk is in the saved HNSW segments (``index_metadata.pickle``), so a new process
+    loads the graph instead of rebuilding it from Chroma's log on its first query."""
+    import pickle
+
+    opened = shared_kb.searcher.ready()
+    saved: set[str] = set()
+    for meta in sorted(opened.store.chroma_dir.glob("*/index_metadata.pickle")):
+        with open(meta, "rb") as f:
+            saved |= set(pickle.load(f)["id_to_label"])
+    assert saved == set(opened.table.ids)

@@ -241,6 +241,39 @@ def test_the_bundled_embedder_reads_the_model_as_model2vec_does() -> None:
     assert np.abs(ours - reference).max() < 1e-6
 
 
+def test_the_shipped_vocabulary_stats_are_those_of_the_shipped_tokenizer() -> None:
+    """``vocab_stats.json`` (read instead of building the vocabulary's dict) must be current:
+    run ``write_vocab_stats(MODEL_DIR)`` again when ``tokenizer.json`` changes."""
+    from tokenizers import Tokenizer
+
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR, read_vocab_stats, vocab_stats
+
+    computed = vocab_stats(Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json")))
+    assert read_vocab_stats(MODEL_DIR) == computed
+    assert computed["median_token_length"] > 0 and "retrieval" in computed["words"]
+
+
+def test_stale_or_missing_vocabulary_stats_are_computed_again(tmp_path) -> None:
+    import shutil
+
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR, VOCAB_STATS, _StaticModel, read_vocab_stats
+
+    shipped = _StaticModel(MODEL_DIR)
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, folder)
+    stats = json.loads((folder / VOCAB_STATS).read_text())
+    stats["words"] = ["stale"]
+    (folder / VOCAB_STATS).write_text(json.dumps(stats))
+    assert read_vocab_stats(folder) == {"median_token_length": stats["median_token_length"], "words": ["stale"]}
+    tokenizer = json.loads((folder / "tokenizer.json").read_text())
+    (folder / "tokenizer.json").write_text(json.dumps(tokenizer, indent=1))  # another file: the stats are stale
+    assert read_vocab_stats(folder) is None
+    model = _StaticModel(folder)
+    assert model.words == shipped.words and model.median_token_length == shipped.median_token_length
+    (folder / VOCAB_STATS).unlink()
+    assert read_vocab_stats(folder) is None and _StaticModel(folder).words == shipped.words
+
+
 def test_a_design_imports_no_hub_client() -> None:
     import subprocess
     import sys
