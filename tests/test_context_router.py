@@ -114,3 +114,24 @@ def test_shipped_static_vectors_are_the_static_embedders() -> None:
     fresh = fresh / np.linalg.norm(fresh, axis=1, keepdims=True)
     assert np.allclose(np.stack([shipped[t] for t in sample]), fresh, atol=1e-6)
     assert shipped_static(sample, "another-embedder") == {}  # made by another model: not used
+
+
+def test_the_shipped_id_map_is_current_and_a_stale_one_is_rebuilt(tmp_path: Path) -> None:
+    import shutil
+
+    from mlarchitect.knowledge.embedders.minilm import ID_MAP, MODEL_DIR, build_id_map, id_map
+    from mlarchitect.knowledge.embedders.static import StaticEmbedder
+
+    static = StaticEmbedder()
+    built = build_id_map(MODEL_DIR, static.model.tokenizer)
+    shipped = id_map(MODEL_DIR, static.model_dir, static.model.tokenizer)
+    assert np.array_equal(shipped[0], built[0]) and shipped[1:] == built[1:] == (101, 102)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    shutil.copy(MODEL_DIR / "vocab.txt", folder)
+    shutil.copy(MODEL_DIR / ID_MAP, folder)
+    other_static = tmp_path / "static"
+    other_static.mkdir()
+    (other_static / "tokenizer.json").write_text("{}")  # another tokenizer: the shipped map is not used
+    rebuilt = id_map(folder, other_static, static.model.tokenizer)
+    assert np.array_equal(rebuilt[0], built[0])

@@ -8,7 +8,9 @@ router uses it next to the static embedder (``agents/routing.py``).
 The weights ship in ``minilm-l6/`` (Apache-2.0; made by
 ``benchmarks/quantize_minilm.py``): every matrix as int8 with a float32 scale per
 row, 23 MB instead of 90, and no torch. They are mapped from the safetensors file,
-not read into memory, and a matrix is widened to float32 only for its product. The
+not read into memory, and a matrix is widened to float32 only for its product, in one
+reused buffer. Text is tokenised by the static embedder's tokenizer (the same WordPiece
+vocabulary less the unused and special tokens), its ids mapped through `vocab.txt`. The
 arithmetic is BERT's, with mean pooling and L2 normalisation as sentence-transformers
 does; GELU uses the tanh form (numpy has no ``erf``). A test compares the vectors
 with the original model's (cosine > 0.999).
@@ -63,20 +65,78 @@ def _map_safetensors(path: Path) -> dict[str, Any]:
     return out
 
 
+ID_MAP = "static_ids.npz"
+
+
+def _vocab(folder: Path) -> dict[str, int]:
+    return {t: i for i, t in enumerate((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())}
+
+
+def build_id_map(folder: Path, tokenizer: Any) -> tuple[Any, int, int]:
+    """(this model's id for each static-tokenizer id, [CLS] id, [SEP] id), from the two vocabularies."""
+    import numpy as np
+
+    vocab = _vocab(folder)
+    static_vocab = tokenizer.get_vocab()
+    ids = np.full(max(static_vocab.values()) + 1, vocab["[UNK]"], dtype=np.int64)
+    for token, static_id in static_vocab.items():
+        ids[static_id] = vocab.get(token, vocab["[UNK]"])
+    return ids, vocab["[CLS]"], vocab["[SEP]"]
+
+
+def id_map(folder: Path, static_dir: Path, tokenizer: Any) -> tuple[Any, int, int]:
+    """:func:`build_id_map`, read from ``static_ids.npz`` when it was made for this very static
+    tokenizer (its SHA-256): building the two 30k-entry dicts leaves ~5 MB behind in a process."""
+    import numpy as np
+
+    from mlarchitect.knowledge.embedders.static import _tokenizer_digest
+
+    try:
+        with np.load(folder / ID_MAP) as data:
+            if str(data["static_tokenizer_sha256"]) == _tokenizer_digest(static_dir):
+                return data["ids"].astype(np.int64), int(data["cls"]), int(data["sep"])
+    except (OSError, KeyError, ValueError):
+        pass
+    return build_id_map(folder, tokenizer)
+
+
+def write_id_map(folder: Path = MODEL_DIR) -> None:
+    """Write ``static_ids.npz`` (run again when the static model's tokenizer changes)."""
+    import numpy as np
+
+    from mlarchitect.knowledge.embedders.static import StaticEmbedder, _tokenizer_digest
+
+    static = StaticEmbedder()
+    ids, cls, sep = build_id_map(folder, static.model.tokenizer)
+    with (folder / ID_MAP).open("wb") as f:
+        np.savez_compressed(f, ids=ids.astype(np.int32), cls=cls, sep=sep,
+                            static_tokenizer_sha256=np.array(_tokenizer_digest(static.model_dir)))
+
+
 class _Model:
     def __init__(self, folder: Path) -> None:
-        from tokenizers import Tokenizer
+        import numpy as np
+
+        from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
         self.w = _map_safetensors(folder / "model.safetensors")
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of a batch
+        # The static embedder's tokenizer has this model's WordPiece vocabulary without the
+        # [unusedN] and special tokens, so it tokenises text alike: it is loaded once per
+        # process anyway, and its ids are mapped to this model's (id_map).
+        static = StaticEmbedder()
+        self.tokenizer = static.model.tokenizer
+        self.ids, self.cls, self.sep = id_map(folder, static.model_dir, self.tokenizer)
+        largest = max(v.size for k, v in self.w.items() if k.startswith("encoder.") and v.ndim == 2)
+        self._buffer = np.empty(largest, dtype=np.float32)  # a matrix widened, reused
+        self._lock = threading.Lock()
 
     def _linear(self, x: Any, name: str) -> Any:
         import numpy as np
 
         weight = self.w[f"{name}.weight"]  # int8, one scale per output row
-        return (x @ weight.astype(np.float32).T) * self.w[f"{name}.weight.scale"] + self.w[f"{name}.bias"]
+        wide = self._buffer[:weight.size].reshape(weight.shape)
+        np.copyto(wide, weight, casting="unsafe")  # no new 2 MB array per product
+        return (x @ wide.T) * self.w[f"{name}.weight.scale"] + self.w[f"{name}.bias"]
 
     def _norm(self, x: Any, name: str) -> Any:
         import numpy as np
@@ -88,10 +148,14 @@ class _Model:
     def encode(self, texts: list[str]) -> Any:
         import numpy as np
 
-        encodings = self.tokenizer.encode_batch_fast(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
-        batch, length = ids.shape
+        rows = [[self.cls, *self.ids[e.ids[:MAX_TOKENS - 2]].tolist(), self.sep]
+                for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+        batch, length = len(rows), max(len(r) for r in rows)
+        ids = np.zeros((batch, length), dtype=np.int64)  # [PAD] is 0
+        mask = np.zeros((batch, length), dtype=np.float32)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)] = row
+            mask[i, :len(row)] = 1.0
         words = self.w["embeddings.word_embeddings.weight"][ids] * self.w["embeddings.word_embeddings.weight.scale"][ids][..., None]
         x = (words
              + self.w["embeddings.position_embeddings.weight"][:length]
@@ -151,5 +215,11 @@ class MiniLMEncoder:
         with threadpool_limits(limits=1, user_api="blas"):
             for start in range(0, len(order), BATCH):
                 chunk = order[start:start + BATCH]
-                out[chunk] = model.encode([texts[i] for i in chunk])
+                with model._lock:  # one widened-matrix buffer per model
+                    out[chunk] = model.encode([texts[i] for i in chunk])
         return out
+
+
+if __name__ == "__main__":
+    write_id_map()
+    print(f"{MODEL_DIR / ID_MAP} written")
