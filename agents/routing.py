@@ -12,16 +12,19 @@ A request is scored against each workflow of the architect with three terms:
 (c) **keywords**: the skills' ``triggers`` (strong) and ``hints`` (weak), a
     smaller term.
 
-(a) and (b) use the bundled static embedder (model2vec, offline), loaded once per
-process on first use. The combined scores go through a softmax with a
-``general`` class, so ``Route.scores`` are probabilities and
-``Route.confidence`` is the chosen class's probability. When two parts of the
+(a) and (b) are computed in two embedding spaces: the bundled static embedder
+(model2vec, a bag of token vectors) and, for the whole request, the contextual
+encoder (all-MiniLM-L6-v2 in numpy, ``agents/context_vectors.py``), which reads
+word order. Each space's scores go through a softmax with a ``general`` class and
+the two are averaged (``W_CONTEXT``), so ``Route.scores`` are probabilities and
+``Route.confidence`` is the chosen class's probability. Without the encoder's
+files, the static space alone decides. When two parts of the
 request (clauses; constraints such as "latency under 2 s" excluded) are each
 clearly about a different workflow and both workflows are above noise for the
 whole request, the one the request opens with is the primary and the other
 becomes ``Route.secondary`` (its leading skill joins ``Route.skills``).
 
-If the embedder cannot be loaded, routing falls back to keywords alone.
+If the static embedder cannot be loaded, routing falls back to keywords alone.
 """
 
 from __future__ import annotations
