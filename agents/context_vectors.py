@@ -47,13 +47,15 @@ def _tables() -> tuple[dict[str, Any], dict[str, Any], str]:
     import numpy as np
 
     path = table_path()
-    if not path.is_file():
+    try:
+        with np.load(path) as data:
+            keys = data["keys"].tolist()
+            context = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
+            static = dict(zip(keys, data["static"], strict=True)) if "static" in data else {}
+            name = str(data["static_name"]) if "static_name" in data else ""
+    except Exception as exc:  # noqa: BLE001 - missing or damaged: every text is encoded instead
+        log.info("routing vectors not read from %s (%s): encoding the texts", path, exc)
         return {}, {}, ""
-    with np.load(path) as data:
-        keys = data["keys"].tolist()
-        context = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
-        static = dict(zip(keys, data["static"], strict=True)) if "static" in data else {}
-        name = str(data["static_name"]) if "static_name" in data else ""
     return context, static, name
 
 
@@ -71,16 +73,17 @@ def shipped_static(texts: Sequence[str], embedder_name: str) -> dict[str, Any]:
 
 
 def _encoder() -> Any:
-    if _state["encoder"] is None and not _state["failed"]:
-        try:
-            from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder, model_dir
+    with _lock:
+        if _state["encoder"] is None and not _state["failed"]:
+            try:
+                from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder, model_dir
 
-            model_dir()  # raises when the package is missing
-            _state["encoder"] = MiniLMEncoder()
-        except Exception as exc:  # noqa: BLE001 - no model: the static embedder alone
-            log.info("contextual encoder unavailable (%s): routing uses the static embedder", exc)
-            _state["failed"] = True
-    return _state["encoder"]
+                model_dir()  # raises when the model files are missing
+                _state["encoder"] = MiniLMEncoder()
+            except Exception as exc:  # noqa: BLE001 - no model: the static embedder alone
+                log.info("contextual encoder unavailable (%s): routing uses the static embedder", exc)
+                _state["failed"] = True
+        return _state["encoder"]
 
 
 def context_embed(texts: Sequence[str]) -> Any | None:

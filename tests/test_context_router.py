@@ -135,3 +135,16 @@ def test_the_shipped_id_map_is_current_and_a_stale_one_is_rebuilt(tmp_path: Path
     (other_static / "tokenizer.json").write_text("{}")  # another tokenizer: the shipped map is not used
     rebuilt = id_map(folder, other_static, static.model.tokenizer)
     assert np.array_equal(rebuilt[0], built[0])
+
+
+def test_a_damaged_table_means_encoding_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    damaged = tmp_path / "routing_vectors.npz"
+    damaged.write_bytes(b"not a zip file")
+    monkeypatch.setattr(context_vectors, "table_path", lambda: damaged)
+    context_vectors._tables.cache_clear()
+    try:
+        assert shipped_table() == {}
+        vectors = context_embed(["a request about serving", builtin_texts()[0]])
+        assert vectors is not None and vectors.shape == (2, 384)
+    finally:
+        context_vectors._tables.cache_clear()
