@@ -93,6 +93,8 @@ def context_embed(texts: Sequence[str]) -> Any | None:
         return None
     import numpy as np
 
+    from mlarchitect.knowledge.embedders.minilm import DIMS
+
     table = shipped_table()
     found: dict[str, Any] = {}
     for text in dict.fromkeys(texts):
@@ -112,7 +114,7 @@ def context_embed(texts: Sequence[str]) -> Any | None:
             for text, vector in zip(missing, fresh, strict=True):
                 _encoded[text_key(text)] = found[text] = vector
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, DIMS), dtype=np.float32)
     return np.stack([found[t] for t in texts])
 
 

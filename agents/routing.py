@@ -52,35 +52,27 @@ ALWAYS_SKILLS = ("observability",)
 COST_WORDS = re.compile(r"\$|\bbudget\b|\bcosts?\b|\bcheap|\bspend|\bbill\b|per month|a month", re.I)
 GENERAL = "general"
 
-# --- scorer parameters (tuned on the bank by leave-one-out and on tests/data/routing_dev.jsonl) ---
-K_NEIGHBOURS = 13
-VOTE_SHARPNESS = 8.0  # neighbour weight = exp(sharpness * similarity)
-SECONDARY_VOTE = 0.5  # a mixed example's vote for its secondary workflow
-W_BANK = 2.0
-W_DESC = 6.0
-W_KEYWORDS = 1.2
-KEYWORD_SCALE = 4.0  # keyword term = 1 - exp(-score / scale)
-GENERAL_BIAS = 0.6  # general's score on top of its bank votes
-FLOOR_SIMILARITY = 0.4  # nearest example below this similarity: the request is about nothing we know
-CLAUSE_MIN = 0.45  # a part of the request is clearly about a workflow at this probability
-SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request: above noise
-FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
-
-
 @dataclass(frozen=True)
 class Space:
     """How one embedding space's similarities enter the raw scores."""
 
     sharpness: float  # neighbour weight = exp(sharpness * similarity)
-    w_bank: float
-    w_desc: float
+    w_bank: float  # weight of the k nearest examples' votes
+    w_desc: float  # weight of the similarity to each workflow's own texts
     floor: float  # nearest example below this similarity: the request is about nothing we know
     general_bias: float  # general's score on top of its bank votes
 
 
-STATIC = Space(sharpness=VOTE_SHARPNESS, w_bank=W_BANK, w_desc=W_DESC, floor=FLOOR_SIMILARITY,
-               general_bias=GENERAL_BIAS)
-# the contextual encoder's similarities are lower and spread differently (tuned on the dev sets)
+# --- scorer parameters (tuned on the bank by leave-one-out and on the dev sets) ---
+K_NEIGHBOURS = 13
+SECONDARY_VOTE = 0.5  # a mixed example's vote for its secondary workflow
+W_KEYWORDS = 1.2
+KEYWORD_SCALE = 4.0  # keyword term = 1 - exp(-score / scale)
+CLAUSE_MIN = 0.45  # a part of the request is clearly about a workflow at this probability
+SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request: above noise
+FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
+STATIC = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.4, general_bias=0.6)
+# the contextual encoder's similarities are lower and spread differently
 CONTEXT = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.25, general_bias=0.4)
 W_CONTEXT = 0.5  # the contextual encoder's share of the whole request's probabilities
 
@@ -278,7 +270,7 @@ class _Scorer:
         base[GENERAL] = 0.0
         vector = embed([request])
         if vector is None or self.bank_vectors is None:
-            probs = _softmax({**base, GENERAL: GENERAL_BIAS})
+            probs = _softmax({**base, GENERAL: STATIC.general_bias})
         else:
             terms = self._similarity_terms(vector[0], self.bank_vectors, self.desc_vectors, STATIC)
             probs = _softmax({k: v + terms[k] for k, v in base.items()})

@@ -26,18 +26,15 @@ from pathlib import Path
 from typing import Any
 
 MODEL_DIR = Path(__file__).resolve().parent / "minilm-l6"
-MAX_TOKENS = 256  # the model's max_seq_length
+DIMS = 384
 BATCH = 32
-LAYERS = 6
-HEADS = 12
-EPS = 1e-12
 
 _MODEL: dict[Path, Any] = {}
 _LOCK = threading.Lock()
 
 
 class EncoderUnavailable(RuntimeError):
-    """The model package is not installed or its files are unreadable."""
+    """The model's files are missing or unreadable."""
 
 
 def model_dir() -> Path:
@@ -120,6 +117,9 @@ class _Model:
         from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
         self.w = _map_safetensors(folder / "model.safetensors")
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.layers, self.heads = int(config["num_hidden_layers"]), int(config["num_attention_heads"])
+        self.eps, self.max_tokens = float(config["layer_norm_eps"]), int(config["max_seq_length"])
         # The static embedder's tokenizer has this model's WordPiece vocabulary without the
         # [unusedN] and special tokens, so it tokenises text alike: it is loaded once per
         # process anyway, and its ids are mapped to this model's (id_map).
@@ -143,12 +143,16 @@ class _Model:
 
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + EPS) * self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+        return (x - mean) / np.sqrt(var + self.eps) * self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
 
     def encode(self, texts: list[str]) -> Any:
+        with self._lock:  # one widened-matrix buffer per model
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> Any:
         import numpy as np
 
-        rows = [[self.cls, *self.ids[e.ids[:MAX_TOKENS - 2]].tolist(), self.sep]
+        rows = [[self.cls, *self.ids[e.ids[:self.max_tokens - 2]].tolist(), self.sep]
                 for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
         batch, length = len(rows), max(len(r) for r in rows)
         ids = np.zeros((batch, length), dtype=np.int64)  # [PAD] is 0
@@ -162,12 +166,12 @@ class _Model:
              + self.w["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x.astype(np.float32), "embeddings.LayerNorm")
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]  # padding is never attended to
-        head = x.shape[-1] // HEADS
-        for i in range(LAYERS):
+        head = x.shape[-1] // self.heads
+        for i in range(self.layers):
             p = f"encoder.layer.{i}"
 
             def heads(t: Any) -> Any:
-                return t.reshape(batch, length, HEADS, head).transpose(0, 2, 1, 3)
+                return t.reshape(batch, length, self.heads, head).transpose(0, 2, 1, 3)
 
             q = heads(self._linear(x, f"{p}.attention.self.query"))
             k = heads(self._linear(x, f"{p}.attention.self.key"))
@@ -187,8 +191,6 @@ class _Model:
 class MiniLMEncoder:
     """Sentence vectors (384 dims, unit length) from all-MiniLM-L6-v2, numpy only."""
 
-    name = "all-MiniLM-L6-v2"
-
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder
 
@@ -205,18 +207,17 @@ class MiniLMEncoder:
         from threadpoolctl import threadpool_limits
 
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, DIMS), dtype=np.float32)
         model = self.model
         # batches of similar length pad less
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out = np.zeros((len(texts), DIMS), dtype=np.float32)
         # one BLAS thread: these matrices are small, and threads that wait for each other
         # on a busy machine made a request 4x slower
         with threadpool_limits(limits=1, user_api="blas"):
             for start in range(0, len(order), BATCH):
                 chunk = order[start:start + BATCH]
-                with model._lock:  # one widened-matrix buffer per model
-                    out[chunk] = model.encode([texts[i] for i in chunk])
+                out[chunk] = model.encode([texts[i] for i in chunk])
         return out
 
 
