@@ -14,7 +14,7 @@ import click
 
 
 @click.command("eval")
-@click.option("--set", "set_ref", default="dev", show_default=True, metavar="dev|dev3|val4|heldout|heldout2|heldout3|all|PATH",
+@click.option("--set", "set_ref", default="dev", show_default=True, metavar="dev|dev3|val4|heldout|heldout2|heldout3|heldout5|all|PATH",
               help="The case set: a name or a designs-*.jsonl file (queries-*.jsonl next to it is used too).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON instead of the table.")
 @click.option("--compare", "compare_ref", default=None, metavar="RUN_FILE_OR_ID",
