@@ -104,6 +104,10 @@ class Requirements(BaseModel):
     data_sources: list[Fact[str]] = Field(default_factory=list, description="Where the data comes from: database, "
                                           "files, api, events (each quoting the source named).")
     stack_only: Fact[bool] | None = Field(default=None, description="Only the existing stack: no new datastore or service.")
+    open_source_only: Fact[bool] | None = Field(default=None, description="Only open-source software: no "
+                                                "proprietary product or hosted vendor API.")
+    live_traffic: Fact[bool] | None = Field(default=None, description="Real users or traffic reach the system "
+                                            "(in production, customers use it, A/B tests, click-through).")
     mode: Fact[Mode] | None = None
     model_kind: Fact[ModelKind] | None = None
     model_family: Fact[str] | None = Field(default=None, description="xgboost, lightgbm, llama, bert ...")
@@ -134,6 +138,12 @@ class Requirements(BaseModel):
 
     def stack(self) -> set[str]:
         return {f.value for f in self.existing_stack}
+
+    def has_live_traffic(self) -> bool:
+        """Whether the request says real users or traffic reach the system: a stated load,
+        user count or daily volume, or words such as "in production" or "A/B test"."""
+        facts = (self.live_traffic, self.peak_rps, self.requests_per_day, self.users)
+        return any(f is not None and f.stated and f.value for f in facts)
 
     @property
     def self_hosted_only(self) -> bool:

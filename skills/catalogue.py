@@ -32,6 +32,8 @@ class Option(BaseModel):
     name: str = Field(description="What the design names: the technology.")
     summary: str = ""
     hosted: bool = Field(default=False, description="A hosted API or SaaS: data leaves the network.")
+    licence: Literal["open", "proprietary"] | None = Field(default=None, description="Its software licence; unset: "
+                                                             "open source unless hosted (a vendor's service).")
     datastore: str = Field(default="none", description="The datastore it adds or reuses (postgres, redis ...).")
     needs: list[Need] = Field(default_factory=list)
     gpu_memory_gb: float = Field(default=0, description="GPU memory it needs in total (0 = none).")
@@ -55,6 +57,10 @@ class Option(BaseModel):
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
     strengths: str = ""
     weaknesses: str = ""
+
+    @property
+    def proprietary(self) -> bool:
+        return self.licence == "proprietary" or (self.hosted and self.licence != "open")
 
 
 class Slot(BaseModel):
@@ -100,6 +106,9 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     out: list[str] = []
     if option.hosted and req.self_hosted_only:
         out.append(f"a hosted service, and {_quote(req.no_external_apis or req.deployment)} rules those out")
+    if req.open_source_only is not None and req.open_source_only.value and option.proprietary:
+        out.append(f"proprietary{' (a vendor service)' if option.hosted else ''}, and "
+                   f"{_quote(req.open_source_only)} allows open-source software only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
     if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":

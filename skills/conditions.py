@@ -5,7 +5,8 @@ hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``document_types: [scanned]``, ``deployment: [air_gapped]``,
 ``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
 ``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
-``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``.
+``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
+``live: true`` (the request says real users or traffic reach the system).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
+    "live": lambda v, r, _: r.has_live_traffic() == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
 }
 

@@ -1096,6 +1096,16 @@ def _flag(name: str, pattern: re.Pattern[str]) -> Callable[[Reading], None]:
     return step
 
 
+def _affirmed_flag(name: str, pattern: re.Pattern[str]) -> Callable[[Reading], None]:
+    """Like :func:`_flag`, but a match under a negation ("not in production yet") does not count."""
+    def step(acc: Reading) -> None:
+        found = _first_positive(acc, pattern, negation=_NEGATION)
+        if found:
+            acc.put(name, True, acc.quote(*found[0].span(found[1])))
+
+    return step
+
+
 _STACK_ONLY = _rx(
     r"\b(?:(?:existing|current)\s+(?:[\w-]+\s+){0,2}?only|only (?:use|reuse|allowed to use)\b|can only use|"
     r"(?:no|without)\s+(?:any\s+)?(?:adding\s+|introducing\s+|deploying\s+)?(?:an?\s+|any\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
@@ -1104,6 +1114,22 @@ _STACK_ONLY = _rx(
     r"(?:with|using) (?:only|just) (?:our )?(?:existing|current))\b"
 )
 
+
+_OPEN_SOURCE_ONLY = _rx(
+    r"\b(?:open[- ]?source(?: software| tools?| components?| stack| tech(?:nology)?)? only|(?:only|just|exclusively|strictly|100\s?%) "
+    r"(?:use\s+)?(?:open[- ]?source|oss|foss)\b|foss only|oss only|(?:no|nothing|without (?:any )?)\s*proprietary|"
+    r"(?:must|has to|have to|needs? to) be (?:fully |entirely |all )?open[- ]?source)"
+)
+
+# real users or traffic reach the system today: an online test is possible
+_LIVE = _rx(
+    r"\b(?:in production|in prod|on prod|production (?:traffic|users|system|model|chatbot|assistant)|live (?:traffic|users|system)|"
+    r"(?:is|are|already|now|been|went|gone) live|(?:our|its|their|the app's|the site's) (?:users|customers|clients|shoppers|visitors|players|members)|"
+    r"(?:real|paying|active|end) (?:users|customers)|customers (?:use|ask|chat|search|see)|"
+    r"a/b[- ]?tests?|ab[- ]tests?|a/b[- ]testing|split[- ]tests?|online (?:tests?|experiments?|evaluation)|champion|challenger|"
+    r"shadow (?:mode|tests?|traffic|deployments?)|canary|interleav\w*|click[- ]?through|\bctr\b|conversion rates?|"
+    r"thumbs[- ]?(?:up|down)|user (?:feedback|ratings|clicks)|users? (?:rate|rating|click|complain)\w*)"
+)
 
 
 # --------------------------------------------------------------------------- data rules
@@ -1444,6 +1470,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
     (_corpus, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
+                     _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
 

@@ -85,6 +85,8 @@ class SampleSizeArgs(BaseModel):
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.80, gt=0.5, lt=1)
     units_per_day: float | None = Field(default=None, gt=0, description="Traffic available for an online test, per day.")
+    live_traffic: bool = Field(default=True, description="Whether real users or traffic reach the system today, "
+                               "so an online test is possible.")
     stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
 
 
@@ -124,7 +126,10 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         recommendations=[
             f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
             "(paired tests need fewer examples than this unpaired bound).",
-            f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance.",
+            f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance."
+            if args.live_traffic else
+            f"Online A/B once real users reach the system: at least {n:,} scored sessions per arm, "
+            "with the duration fixed in advance.",
         ],
         calculations=calcs,
         data={"per_variant": n},
@@ -161,7 +166,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, re
     if task in ("generation", "chat") and req.model_kind is not None and req.model_kind.value == "classic_ml":
         task = "classification"  # a tabular model (XGBoost credit scores, churn): no text to judge
     calls = [PlannedCall(name="eval_recommend_metrics", args={"task": task}, phase=1)]
-    args: dict[str, object] = {"stated_inputs": []}
+    args: dict[str, object] = {"stated_inputs": [], "live_traffic": req.has_live_traffic()}
     baseline = req.baseline_rate.value if req.baseline_rate is not None else None
     if baseline is not None:
         args["baseline_rate"] = baseline

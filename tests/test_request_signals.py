@@ -1,0 +1,94 @@
+"""Two request signals that change which components a design has: whether real users
+or traffic reach the system (an online test needs them), and "open source only"."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.requirements import Fact, Requirements
+from mlarchitect.skills.architecture import adapt_architecture
+from mlarchitect.skills.catalogue import hard_violations, load_catalogue
+
+EVAL = "mlarchitect.skills.evaluation_metrics"
+PACKAGES = [EVAL, "mlarchitect.skills.rag_design", "mlarchitect.skills.model_serving",
+            "mlarchitect.skills.experiment_tracking", "mlarchitect.skills.data_pipeline"]
+
+
+@pytest.mark.parametrize("text", [
+    "Our support bot has been in production since March; how do we compare prompt versions?",
+    "we want to A/B test the new ranking model",
+    "Customers use the assistant every day and we log thumbs-up/down",
+])
+def test_live_traffic_is_read_from_the_request(text: str) -> None:
+    req = extract_requirements(text)
+    assert req.live_traffic is not None and req.live_traffic.stated and req.live_traffic.quote
+    assert req.has_live_traffic()
+
+
+@pytest.mark.parametrize("text", [
+    "evaluation for our translation model",
+    "The summariser is not in production yet; how do we know v2 beats v1?",
+])
+def test_no_live_traffic_without_users_or_production(text: str) -> None:
+    assert not extract_requirements(text).has_live_traffic()
+
+
+def test_a_stated_load_counts_as_live_traffic() -> None:
+    req = extract_requirements("evaluate our chatbot, it gets about 4,000 requests a day")
+    assert req.live_traffic is None and req.has_live_traffic()
+
+
+def _names(req: Requirements) -> set[str]:
+    return {c["name"] for c in adapt_architecture(EVAL, req)["components"]}
+
+
+def test_online_experimentation_only_with_live_traffic() -> None:
+    offline = _names(extract_requirements("how do I tell if my fine-tuned story model v2 is better than v1"))
+    live = _names(extract_requirements("our story-writing app is live with 30,000 users; is model v2 better than v1?"))
+    assert "Online experimentation" not in offline and "Feedback collector" not in offline
+    assert {"Online experimentation", "Feedback collector"} <= live
+    assert {"Eval dataset registry", "Offline eval runner"} <= offline & live
+
+
+def test_no_live_traffic_says_why_there_is_no_online_test() -> None:
+    arch = adapt_architecture(EVAL, extract_requirements("how do I tell if my fine-tuned story model v2 is better"))
+    online = " ".join(arch["evaluation"]["online_evaluation"])
+    assert "No live traffic is stated" in online and "A/B test with" not in online
+    assert "Once real users reach the system" in online  # the online plan for later
+
+
+@pytest.mark.parametrize("text", ["RAG over our wiki, open source only", "we only use open-source tools",
+                                  "it must be fully open source", "no proprietary software, please"])
+def test_open_source_only_is_read(text: str) -> None:
+    fact = extract_requirements(text).open_source_only
+    assert fact is not None and fact.value and fact.quote
+
+
+def test_liking_open_source_is_not_a_constraint() -> None:
+    assert extract_requirements("we like open source and use Python").open_source_only is None
+
+
+OPEN_ONLY = Requirements(open_source_only=Fact.said(True, "open source only"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_open_source_only_rules_out_vendor_services_and_proprietary_software(package: str) -> None:
+    catalogue = load_catalogue(package)
+    arch = adapt_architecture(package, OPEN_ONLY)
+    by_id = {o.id: o for slot in catalogue.slots.values() for o in slot.options}
+    for chosen in arch["chosen"]:
+        assert not by_id[chosen].proprietary, chosen
+    for choice in arch["choices"]:
+        for rejected in choice["rejected"]:
+            option = next(o for o in by_id.values() if o.name == rejected["option"])
+            if option.proprietary:
+                assert "open source only" in rejected["why"]
+
+
+def test_self_hosted_proprietary_software_is_ruled_out_too() -> None:
+    wandb = next(o for o in load_catalogue("mlarchitect.skills.experiment_tracking").slots["tracking_server"].options
+                 if o.id == "wandb-server")
+    assert not wandb.hosted and wandb.proprietary
+    assert hard_violations(wandb, OPEN_ONLY)
+    assert not hard_violations(wandb, Requirements())
