@@ -1,5 +1,5 @@
 """The example bank (``routing_examples.yaml``): per-workflow, out-of-scope, mixed and
-handoff examples, the domain words, the glossary and the spelling vocabulary."""
+handoff examples (and parts that are no handoff), the domain words, the glossary and the spelling vocabulary."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def example_bank() -> dict[str, Any]:
             for m in data.get("mixed") or []
         ],
         "handoffs": {k: [str(s) for s in v] for k, v in (data.get("handoffs") or {}).items()},
+        "not_handoffs": [str(s) for s in data.get("not_handoffs") or []],
         "vocabulary": [str(s) for s in data.get("vocabulary") or []],
         "domain_terms": [t for line in data.get("domain_terms") or [] for t in str(line).split()],
         "glossary": {str(k).lower(): str(v) for k, v in (data.get("glossary") or {}).items()},

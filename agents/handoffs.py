@@ -94,7 +94,8 @@ def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog) -> list
     candidates = [*agent.handoff_targets, *named]
     candidates += _user_agents(agent, catalog, candidates)
     candidates = [n for n in dict.fromkeys(candidates) if n in catalog.agents and n != agent.name]
-    found = {e.agent: e for e in _evidence(request, agent, catalog, [n for n in candidates if n not in named])}
+    # named agents compete for the request's parts too: the part that names one is its evidence
+    found = {e.agent: e for e in _evidence(request, agent, catalog, candidates)}
     plans = []
     for name in candidates:
         target = catalog.agents[name]
@@ -152,7 +153,8 @@ _SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
 # "our CISO team runs its own security review separately", "we already have unit tests":
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
-    r"\b(?:separately|already\s+(?:have|has|had|exists?|done|covered|in\s+place|written|got)|"
+    r"\b(?:separately|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
+    r"reviewed|tested|approved|signed|mock(?:s|ed)?|at)|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need)\b", re.I)
@@ -210,6 +212,8 @@ def _noun_trigger(phrase: str) -> bool:
     return len(words) == 1 or all(not w.isalpha() or w.isupper() for w in words)
 
 
+USER_AGENT_PREFERENCE = 0.1  # a user's agent wins a part unless a built-in one is this much closer
+TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity keeps the part
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
 LEXICAL_CAP = 0.2
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
@@ -289,6 +293,12 @@ def _design_texts() -> list[str]:
     return [s for texts in bank["workflows"].values() for s in texts] + [m["request"] for m in bank["mixed"]]
 
 
+def _counter_texts() -> list[str]:
+    """What a part of a request is compared with before it counts as a handoff: the design
+    requests of the bank and the parts that name a sibling's topic without asking for its work."""
+    return [*_design_texts(), *example_bank()["not_handoffs"]]
+
+
 def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list[str]) -> list[_Evidence]:
     """Agents among ``names`` the request asks for, with the phrases that show it."""
     found: dict[str, list[str]] = {}
@@ -302,13 +312,15 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 if (not _noun_trigger(phrase) or _asked_about(phrase, request)) and not _done_elsewhere(phrase, request)]
         if hits:
             found[name] = hits
+    triggered = set(found)
     remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part
     if parts and remaining:
         vectors = embed(parts)
-        design = embed(_design_texts())
+        design = embed(_counter_texts())
         if vectors is not None and design is not None:
             design_best = (design @ vectors.T).max(axis=0)
             best: dict[int, tuple[float, str]] = {}
+            scores: dict[str, list[float]] = {}
             distinctive = _distinctive_words(remaining, catalog)
             for name in remaining:
                 texts = _agent_texts(catalog.agents[name], owner)
@@ -316,13 +328,35 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 for i, part in enumerate(parts):
                     shared = distinctive[name] & _words(part)
                     top = float(sims[:, i].max()) + min(LEXICAL_CAP, LEXICAL_BONUS * len(shared))
+                    scores.setdefault(name, []).append(top)
                     if top >= HANDOFF_MIN_SIMILARITY and top - float(design_best[i]) >= HANDOFF_MARGIN:
-                        if i not in best or top > best[i][0]:
-                            best[i] = (top, name)
-            for i, (_, name) in sorted(best.items()):
+                        # an agent of the user's pack is a specialist: it takes the part from a
+                        # built-in generalist that is only a little closer ("add a Streamlit chat UI")
+                        bonus = 0.0 if catalog.agents[name].builtin else USER_AGENT_PREFERENCE
+                        if i not in best or top + bonus > best[i][0]:
+                            best[i] = (top + bonus, name)
+            for i, (top, name) in sorted(best.items()):
+                # a part about as close to an agent the request already asks for by a trigger phrase
+                # ("... write the REST contract: endpoints, error codes") is more evidence for that
+                # agent, not a second handoff
+                if any(other != name and scores[other][i] >= top - TRIGGER_TIE for other in triggered):
+                    continue
+                if not _asks_beyond(parts[i], [parts[j] for j, (_, a) in best.items() if a != name and j != i]):
+                    continue
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
+
+
+def _asks_beyond(part: str, others: list[str]) -> bool:
+    """Whether ``part`` still asks for an action once the smaller parts it holds that are
+    evidence for other agents are taken out ("We have a FastAPI service. Design the serving
+    and write the unit tests" asks only for the tests)."""
+    rest = part
+    for other in sorted(others, key=len, reverse=True):
+        if other != part and len(other) < len(part):
+            rest = rest.replace(other, " ")
+    return rest == part or _asks(rest)
 
 
 def build_brief(request: str, workflow: str, from_agent: str, question: str, reason: str,

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 MIN_LENGTH = 5  # shorter words are too ambiguous to correct
+MIN_STEM = 4  # "desing" is no inflection of "des"
+MIN_PLURAL_STEM = 3  # but "fixes" is "fix" + "es", not a typo of "files"
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _WORD = re.compile(r"[a-z]{3,}")
 
@@ -115,7 +117,7 @@ class Speller:
     def _inflected(self, low: str) -> bool:
         """A known word with an inflection ("plugs", "tagged", "rerankers") is spelt right."""
         for suffix in _SUFFIXES:
-            if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+            if low.endswith(suffix) and len(low) - len(suffix) >= (MIN_PLURAL_STEM if suffix in ("s", "es") else MIN_STEM):
                 stem = low[: -len(suffix)]
                 if self._known(stem) or self._known(stem + "e") or (
                         len(stem) > 4 and stem[-1] == stem[-2] and stem[:-1] in self.english):  # "planned"

@@ -230,3 +230,32 @@ def test_work_done_elsewhere_is_no_handoff(text: str, agents: list[str]) -> None
 ])
 def test_asking_how_it_fits_the_landscape_reaches_the_system_architect(text: str) -> None:
     assert [p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)] == ["system-architect"]
+
+
+# --- one ask, one agent ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "agents"), [
+    # the part "write the REST contract" is about as close to the implementation engineer as to the
+    # backend architect the request asks for ("error codes"): one handoff, not two
+    ("Plan the inference service for our fraud model and write the REST contract: endpoints, payloads and error codes.",
+     ["backend-architect"]),
+    # the whole request is close to the implementation engineer only through what it already has
+    # (a FastAPI service); its one ask is the tests
+    ("We have a FastAPI service wrapping our ranking model. Design the serving and write the unit tests for it.",
+     ["write-unit-tests"]),
+    # both asks are there: two handoffs
+    ("Wrap our intent classifier in a FastAPI service: implement it in Python and write pytest tests that mock the model.",
+     ["llm-app-engineer", "write-unit-tests"]),
+])
+def test_a_part_asks_for_one_agent(text: str, agents: list[str]) -> None:
+    assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
+
+
+def test_the_bank_has_counter_examples_for_handoffs() -> None:
+    from mlarchitect.agents.example_bank import example_bank
+
+    bank = example_bank()
+    assert len(bank["not_handoffs"]) >= 50
+    # none of them is itself a handoff
+    asked = [t for t in bank["not_handoffs"] if plan_handoffs(t, ARCHITECT, CATALOG)]
+    assert len(asked) <= len(bank["not_handoffs"]) // 10, asked

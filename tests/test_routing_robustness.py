@@ -38,10 +38,11 @@ def test_edit_distance_counts_a_transposition_as_one_edit() -> None:
 
 
 def test_speller_corrects_domain_words_and_keeps_english_and_inflections() -> None:
-    speller = Speller(["retrieval pipeline kubernetes evaluation", "plus"], known_words=["plug", "the", "into"])
+    speller = Speller(["retrieval pipeline kubernetes evaluation", "plus", "files"], known_words=["plug", "the", "into", "fix"])
     assert speller.normalise("retreival pipline on kubernets") == "retrieval pipeline on kubernetes"
     assert speller.normalise("Evalution") == "evaluation"
     assert speller.normalise("it plugs into") == "it plugs into"  # an inflection of a known word
+    assert speller.normalise("ranked fixes") == "ranked fixes"  # "fix" + "es", not a typo of "files"
     assert speller.normalise("abcdefgh qwerty") == "abcdefgh qwerty"  # nothing close: unchanged
     assert speller.normalise("3rd v2 k8s") == "3rd v2 k8s"
 
