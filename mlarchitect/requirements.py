@@ -106,6 +106,8 @@ class Requirements(BaseModel):
     stack_only: Fact[bool] | None = Field(default=None, description="Only the existing stack: no new datastore or service.")
     open_source_only: Fact[bool] | None = Field(default=None, description="Only open-source software: no "
                                                 "proprietary product or hosted vendor API.")
+    european_providers_only: Fact[bool] | None = Field(default=None, description="Only European providers: no "
+                                                       "US vendor's API or hyperscaler service, even in an EU region.")
     live_traffic: Fact[bool] | None = Field(default=None, description="Real users or traffic reach the system "
                                             "(in production, customers use it, A/B tests, click-through).")
     mode: Fact[Mode] | None = None

@@ -32,6 +32,8 @@ class Option(BaseModel):
     name: str = Field(description="What the design names: the technology.")
     summary: str = ""
     hosted: bool = Field(default=False, description="A hosted API or SaaS: data leaves the network.")
+    hyperscaler: bool = Field(default=False, description="A US hyperscaler's managed service by its name (Cloud Run, "
+                              "MWAA, S3): not for a request that allows European providers only.")
     licence: Literal["open", "proprietary"] | None = Field(default=None, description="Its software licence; unset: "
                                                              "open source unless hosted (a vendor's service).")
     datastore: str = Field(default="none", description="The datastore it adds or reuses (postgres, redis ...).")
@@ -109,6 +111,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     if req.open_source_only is not None and req.open_source_only.value and option.proprietary:
         out.append(f"proprietary{' (a vendor service)' if option.hosted else ''}, and "
                    f"{_quote(req.open_source_only)} allows open-source software only")
+    if req.european_providers_only is not None and req.european_providers_only.value and (option.hosted or option.hyperscaler):
+        out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
     if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":

@@ -1,7 +1,10 @@
-"""Two request signals that change which components a design has: whether real users
-or traffic reach the system (an online test needs them), and "open source only"."""
+"""Request signals that change which components a design has: whether real users or
+traffic reach the system (an online test needs them), "open source only", "European
+providers only", and a model's size named beside its job ("our 7B support model")."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -92,3 +95,41 @@ def test_self_hosted_proprietary_software_is_ruled_out_too() -> None:
     assert not wandb.hosted and wandb.proprietary
     assert hard_violations(wandb, OPEN_ONLY)
     assert not hard_violations(wandb, Requirements())
+
+
+@pytest.mark.parametrize("text", ["Contract search, and we may only use European cloud providers",
+                                  "EU providers only, no US hyperscalers", "no US cloud vendors because of the CLOUD Act",
+                                  "it has to run on a sovereign cloud"])
+def test_european_providers_only_is_read(text: str) -> None:
+    fact = extract_requirements(text).european_providers_only
+    assert fact is not None and fact.value and fact.quote
+
+
+def test_eu_residency_alone_is_not_a_provider_rule() -> None:
+    req = extract_requirements("all data must stay in the EU")
+    assert req.data_residency is not None and req.european_providers_only is None
+
+
+EU_ONLY = Requirements(european_providers_only=Fact.said(True, "European providers only"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_european_providers_only_rules_out_us_vendor_and_hyperscaler_services(package: str) -> None:
+    catalogue = load_catalogue(package)
+    by_id = {o.id: o for slot in catalogue.slots.values() for o in slot.options}
+    arch = adapt_architecture(package, EU_ONLY)
+    for chosen in arch["chosen"]:
+        assert not by_id[chosen].hosted and not by_id[chosen].hyperscaler, chosen
+    assert not re.search(r"Cloud Run|Fargate|MWAA|Composer|SageMaker|Vertex|OpenAI|Pinecone|Datadog|Snowflake",
+                         " ".join(c["technology"] for c in arch["components"]))
+
+
+def test_a_model_size_beside_its_job_makes_it_an_llm_to_self_host() -> None:
+    req = extract_requirements("Serve our 7B support model for 30 requests per second; European providers only")
+    assert req.model_params_b is not None and req.model_params_b.value == 7
+    assert req.model_kind is not None and req.model_kind.value == "llm"
+    arch = adapt_architecture("mlarchitect.skills.model_serving", req)
+    assert {"vllm", "llama-cpp-server"} & set(arch["chosen"])  # a self-hosted LLM runtime
+    assert not {"hosted-llm", "fastapi-onnx"} & set(arch["chosen"])
+    rows = extract_requirements("we score 2B rows with the churn model every night")
+    assert rows.model_params_b is None  # "2B rows" counts rows, not parameters

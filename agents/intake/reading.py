@@ -923,6 +923,10 @@ _FAMILY_WORDS = r"llama|mistral|mixtral|qwen|gemma|phi-?\d|falcon|deepseek|olmo|
 _PARAMS = [
     _rx(rf"\b(?:{_FAMILY_WORDS})(?:[\s-]*\d+(?:\.\d+)?)?[\s-]+(?P<n>\d+(?:\.\d+)?)\s?b\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b(?:[\s-]+(?:parameters?|params?|model|llm|instruct|chat|base))\b"),
+    # "our 7B support model": a word or two naming its job in between, not a unit ("2B rows")
+    _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b[\s-]+(?!(?:rows?|records?|tokens?|events?|documents?|docs|requests?|users?|"
+        r"parameters?|params?|images?|pages?|items?|vectors?|embeddings?|samples?|examples?|predictions?|calls?|queries|"
+        r"dollars?|usd|eur|bytes?)\b)(?:[a-z]+[\s-]+){1,2}?(?:model|llm)\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)[\s-]billion[\s-]param\w*"),
     _rx(rf"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)\s?b[\s-]+(?:{_FAMILY_WORDS})\b"),
     _rx(r"(?<![\w.$€£])(?P<n>\d+(?:\.\d+)?)b(?=\s*(?:$|[,.;)?!]|\s(?:or|and|is|would|should|model)\b))"),
@@ -1119,6 +1123,16 @@ _OPEN_SOURCE_ONLY = _rx(
     r"\b(?:open[- ]?source(?: software| tools?| components?| stack| tech(?:nology)?)? only|(?:only|just|exclusively|strictly|100\s?%) "
     r"(?:use\s+)?(?:open[- ]?source|oss|foss)\b|foss only|oss only|(?:no|nothing|without (?:any )?)\s*proprietary|"
     r"(?:must|has to|have to|needs? to) be (?:fully |entirely |all )?open[- ]?source)"
+)
+
+# sovereignty: not only EU data residency, but no US company's service at all (the CLOUD Act)
+_EUROPEAN_PROVIDERS = _rx(
+    r"\b(?:(?:only|just|exclusively|strictly)\s+(?:use\s+)?(?:eu|european|eu-based|europe-based)\s+(?:cloud\s+|hosting\s+|saas\s+)?"
+    r"(?:providers?|vendors?|clouds?|hosters?|companies|suppliers)|"
+    r"(?:eu|european|eu-based)\s+(?:cloud\s+|hosting\s+)?(?:providers?|vendors?|clouds?|hosters?|companies|suppliers)\s+only|"
+    r"no\s+(?:us|u\.s\.|american|us-based)\s+(?:cloud\s+|saas\s+|tech\s+)?(?:providers?|vendors?|hyperscalers?|clouds?|companies|services|suppliers)|"
+    r"no\s+hyperscalers?|(?:data\s+)?sovereign(?:ty)?\s+cloud|(?:digital|data)\s+sovereignty|cloud act|"
+    r"(?:ovh(?:cloud)?|scaleway|hetzner|ionos|stackit|open telekom cloud)\s+only)"
 )
 
 # real users or traffic reach the system today: an online test is possible
@@ -1471,6 +1485,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
+                     _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
 

@@ -343,6 +343,13 @@ def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Ri
             risk=f"A {lat.percentile} target of {lat.seconds:g} s leaves little room for rewriting, reranking and generation",
             mitigation="Stream the first tokens, rerank only the top 20, cache frequent questions and measure each stage's p95",
             severity="high"))
+    if req.european_providers_only is not None and req.european_providers_only.value:
+        risks.append(Risk(
+            risk="European providers (OVHcloud, Scaleway, Hetzner, IONOS, STACKIT) offer fewer managed ML services "
+                 "than the US clouds, so more of the stack is run by the team",
+            mitigation="Prefer components with low operations (managed Kubernetes and Postgres of the provider, "
+                       "self-hosted open models); check each provider's GPU availability and region before committing",
+            severity="medium"))
     return risks
 
 
