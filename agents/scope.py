@@ -38,9 +38,34 @@ def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]] | None:
 
 def gloss(request: str) -> str:
     """The request with the common words of other languages read as English (the bank's
-    ``glossary``: "servir un modelo" → "serve un model"), for scoring only."""
+    ``glossary``: "servir un modelo" → "serve un model"; compounds of them too:
+    "Datenpipeline" → "data pipeline"), for scoring only."""
     found = _glossary_pattern()
     if found is None:
         return request
     pattern, glossary = found
+    request = _COMPOUND_WORD.sub(lambda m: _split_compound(m.group(0), glossary) or m.group(0), request)
     return pattern.sub(lambda m: glossary[m.group(0).lower()], request)
+
+
+_COMPOUND_WORD = re.compile(r"(?<![\w-])[^\W\d_]{8,}(?![\w-])")
+_LINKS = ("", "s", "es", "n", "en")  # German linking letters: "Sicherheit-s-prüfung", "Kunde-n-daten"
+MIN_PART = 4
+
+
+def _split_compound(word: str, glossary: dict[str, str]) -> str | None:
+    """A compound of two known words, at least one of them a glossary word ("Modellbereitstellung"
+    → "model deployment"), read as its two parts; ``None`` when it is not one."""
+    low = word.lower()
+    if low in glossary:
+        return None
+    domain = _domain_pattern()
+    for i in range(MIN_PART, len(low) - MIN_PART + 1):
+        head, tail = low[:i], low[i:]
+        if not (tail in glossary or domain.fullmatch(tail)):
+            continue
+        for link in _LINKS:
+            left = head[: len(head) - len(link)] if link and head.endswith(link) else (head if not link else "")
+            if len(left) >= MIN_PART and (left in glossary or domain.fullmatch(left)) and (left in glossary or tail in glossary):
+                return f"{glossary.get(left, left)} {glossary.get(tail, tail)}"
+    return None

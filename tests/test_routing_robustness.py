@@ -136,3 +136,21 @@ def test_two_very_different_designs_of_one_workflow_share_a_bounded_part(setting
     assert len(a & b) / min(len(a), len(b)) <= 0.6
     flows = [f"{f.source} → {f.target}: {f.description}" for f in large.data_flows]
     assert any("3,000,000" in f for f in flows)  # the flows carry this request's volumes
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("Wir brauchen eine Datenpipeline", "data pipeline"),
+    ("Modellbereitstellung auf Kubernetes", "model deployment"),
+    ("ein Vorhersagemodell für die Filialen", "prediction model"),
+])
+def test_compounds_of_glossary_words_are_read_as_their_parts(typed: str, read: str) -> None:
+    from mlarchitect.agents.scope import gloss
+
+    assert read in gloss(typed)
+
+
+@pytest.mark.parametrize("word", ["databases", "internationalization", "Datenbank", "understanding"])
+def test_other_long_words_are_not_split(word: str) -> None:
+    from mlarchitect.agents.scope import gloss
+
+    assert gloss(word) == word
