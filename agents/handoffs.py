@@ -144,6 +144,10 @@ _ACTION = re.compile(
     r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify|"
     r"give|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
     r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover|explain|describe|outline|sketch|"
+    r"map\s+out|lay\s+out|spell\s+out|walk\s+(?:me|us)\s+through|make\s+sure|ensure|hook\s+(?:it\s+|this\s+)?up|"
+    r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
+    # words that are nouns as often as verbs count only with an object: "test it", not "test data"
+    r"(?:test|package|document|secure|prototype|scale)\s+(?:it|this|that|them|the|our|whether|if|on|against)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk))\b",
     re.I)
 # "we are not allowed to add another database", "without building a parallel platform": a

@@ -259,3 +259,16 @@ def test_the_bank_has_counter_examples_for_handoffs() -> None:
     # none of them is itself a handoff
     asked = [t for t in bank["not_handoffs"] if plan_handoffs(t, ARCHITECT, CATALOG)]
     assert len(asked) <= len(bank["not_handoffs"]) // 10, asked
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Design a churn scoring service and map out how it consumes events from the Kafka bus the billing team owns.",
+     ["system-architect"]),
+    ("Plan the document QA assistant, then walk us through how it hooks into our Okta SSO and the ServiceNow "
+     "ticketing we already run.", ["system-architect"]),
+    # a verb that is as often a noun counts only with an object: "test data" asks for nothing
+    ("Design the evaluation for our self-hosted model; test data may not leave the building.", []),
+    ("Design the RAG system over our policies and make sure it answers only from approved documents.", []),
+])
+def test_more_ways_of_asking_for_work(text: str, agents: list[str]) -> None:
+    assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
