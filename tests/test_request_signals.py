@@ -133,3 +133,27 @@ def test_a_model_size_beside_its_job_makes_it_an_llm_to_self_host() -> None:
     assert not {"hosted-llm", "fastapi-onnx"} & set(arch["chosen"])
     rows = extract_requirements("we score 2B rows with the churn model every night")
     assert rows.model_params_b is None  # "2B rows" counts rows, not parameters
+
+
+@pytest.mark.parametrize("text", [
+    "Our fraud team scores 1.5M card transactions a day; each needs a decision in under 100 ms at 400 TPS peak",
+    "We score 300k loan applications a day and need each decision in under 200 ms",
+])
+def test_a_daily_volume_with_a_request_latency_is_served_in_real_time(text: str) -> None:
+    req = extract_requirements(text)
+    assert req.mode is not None and req.mode.value == "real_time"
+
+
+def test_a_daily_volume_with_batch_words_stays_batch() -> None:
+    req = extract_requirements("We score 40M rows nightly; the job must finish within 2 hours")
+    assert req.mode is not None and req.mode.value == "batch"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Our fraud team scores card transactions as they arrive", "classic_ml"),
+    ("predict churn for 2M subscribers every month", "classic_ml"),
+    ("a RAG assistant for our fraud analysts over the case notes", "llm"),
+])
+def test_the_task_alone_names_the_model_kind(text: str, kind: str) -> None:
+    req = extract_requirements(text)
+    assert req.model_kind is not None and req.model_kind.value == kind
