@@ -32,6 +32,8 @@ class Option(BaseModel):
     name: str = Field(description="What the design names: the technology.")
     summary: str = ""
     hosted: bool = Field(default=False, description="A hosted API or SaaS: data leaves the network.")
+    online: bool | None = Field(default=None, description="Serves live reads (an online store): only when the request "
+                                "has an online consumer; False: batch reads only, ruled out when it has one.")
     hyperscaler: bool = Field(default=False, description="A US hyperscaler's managed service by its name (Cloud Run, "
                               "MWAA, S3): not for a request that allows European providers only.")
     licence: Literal["open", "proprietary"] | None = Field(default=None, description="Its software licence; unset: "
@@ -113,6 +115,12 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
                    f"{_quote(req.open_source_only)} allows open-source software only")
     if req.european_providers_only is not None and req.european_providers_only.value and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
+    live_reads = (req.online_features is not None and req.online_features.value) or (
+        req.mode is not None and req.mode.value in ("real_time", "streaming"))
+    if option.online is True and not live_reads:
+        out.append("an online store, and nothing in the request reads features at request time")
+    if option.online is False and req.online_features is not None and req.online_features.value:
+        out.append(f"no online store; {_quote(req.online_features)} needs one")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
     if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":

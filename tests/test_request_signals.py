@@ -157,3 +157,19 @@ def test_a_daily_volume_with_batch_words_stays_batch() -> None:
 def test_the_task_alone_names_the_model_kind(text: str, kind: str) -> None:
     req = extract_requirements(text)
     assert req.model_kind is not None and req.model_kind.value == kind
+
+
+def test_an_online_lookup_gets_an_online_feature_store_and_keeps_batch_ingestion() -> None:
+    text = ("Our ranking model retrains weekly on a year of clickstream in S3. We need the feature pipeline, "
+            "point-in-time correct, feeding training and a 20 ms online lookup at scoring time.")
+    req = extract_requirements(text)
+    assert req.online_features is not None and req.online_features.value
+    assert req.mode is None or req.mode.value == "batch"  # the lookup's latency is not the pipeline's
+    arch = adapt_architecture("mlarchitect.skills.data_pipeline", req)
+    assert {"feast-redis", "feast-postgres"} & set(arch["chosen"])
+
+
+def test_batch_features_only_get_no_online_store() -> None:
+    arch = adapt_architecture("mlarchitect.skills.data_pipeline",
+                              extract_requirements("nightly feature pipeline for the churn model, batch scoring only"))
+    assert not {"feast-redis", "feast-postgres"} & set(arch["chosen"])

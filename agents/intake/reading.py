@@ -422,7 +422,7 @@ _TIME_UNIT = r"(?P<u>ms|msec|milliseconds?|s|secs?|seconds?|minutes?|mins?)"
 _LATENCY_NUMBER = _rx(rf"(?P<n>{_NUM})\s?{_TIME_UNIT}\b")
 _LATENCY_CUE = _rx(
     r"\b(?:latency|latencies|response|respond\w*|answer\w*|repl(?:y|ies)|returns?|p\d{2,3}|median|ttft|"
-    r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in)\b"
+    r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in|lookups?|look-ups?)\b"
 )
 _COMPARATOR = _rx(r"(?:\b(?:under|below|within|less than|at most|no more than|no slower than|max(?:imum)?|sub)\b|<=?|≤|sub-)\s*~?$")
 _NOT_LATENCY = _rx(
@@ -1139,6 +1139,13 @@ _EUROPEAN_PROVIDERS = _rx(
     r"(?:ovh(?:cloud)?|scaleway|hetzner|ionos|stackit|open telekom cloud)\s+only)"
 )
 
+# features read by a live model at request time: the pipeline needs an online store
+_ONLINE_FEATURES = _rx(
+    r"\b(?:online (?:feature )?(?:lookups?|look-ups?|features?|feature store|store|serving)|"
+    r"features? (?:served|available|looked up|fetched|read) (?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
+    r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving))"
+)
+
 # real users or traffic reach the system today: an online test is possible
 _LIVE = _rx(
     r"\b(?:in production|in prod|on prod|production (?:traffic|users|system|model|chatbot|assistant)|live (?:traffic|users|system)|"
@@ -1395,6 +1402,9 @@ def _mode(acc: Reading) -> None:
         candidates.append((acc.text.find(hint), "streaming", hint))
     for name, value in (("latency", "real_time"), ("peak_rps", "real_time")):
         fact = acc.facts.get(name)
+        if name == "latency" and fact is not None and "online_features" in acc.facts and _LOOKUP.search(
+                acc.low[acc.text.find(fact.quote):][:60]):
+            continue  # "a 50 ms online lookup" times the feature store's reads, not the pipeline's runs
         if fact is not None and fact.quote and not re.search(r"\bminutes?\b", fact.quote):
             candidates.append((acc.text.find(fact.quote), value, fact.quote))
     if candidates:
@@ -1405,6 +1415,9 @@ def _mode(acc: Reading) -> None:
     served = [c for c in candidates if c[1] == "real_time" and c[2] in _fact_quotes(acc, ("latency", "peak_rps"))]
     if "batch_by_volume" in acc.notes and served and not any(c[1] == "batch" for c in candidates):
         acc.put("mode", "real_time", served[0][2], replace=True)
+
+
+_LOOKUP = _rx(r"^[^.;]*?\b(?:lookups?|look-ups?|reads?|online)\b")
 
 
 def _fact_quotes(acc: Reading, names: tuple[str, ...]) -> set[str]:
@@ -1499,6 +1512,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
+                     _affirmed_flag("online_features", _ONLINE_FEATURES),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
 
