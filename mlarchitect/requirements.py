@@ -99,6 +99,8 @@ class Requirements(BaseModel):
     hardware: Fact[Hardware] | None = None
     deployment: Fact[Deployment] | None = None
     cloud: Fact[str] | None = Field(default=None, description="aws, gcp, azure when named.")
+    cloud_only: Fact[bool] | None = Field(default=None, description="Only the named cloud's own services: no "
+                                          "third-party SaaS or API outside it (\"Azure only\").")
     no_external_apis: Fact[bool] | None = Field(default=None, description="No hosted model, embedding or SaaS APIs.")
     existing_stack: list[Fact[str]] = Field(default_factory=list, description="postgres, kubernetes, spark ... to reuse.")
     data_sources: list[Fact[str]] = Field(default_factory=list, description="Where the data comes from: database, "

@@ -115,12 +115,15 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
                    f"{_quote(req.open_source_only)} allows open-source software only")
     if req.european_providers_only is not None and req.european_providers_only.value and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
+    cloud = _cloud(req)
     live_reads = (req.online_features is not None and req.online_features.value) or (
         req.mode is not None and req.mode.value in ("real_time", "streaming"))
     if option.online is True and not live_reads:
         out.append("an online store, and nothing in the request reads features at request time")
     if option.online is False and req.online_features is not None and req.online_features.value:
         out.append(f"no online store; {_quote(req.online_features)} needs one")
+    if req.cloud_only is not None and req.cloud_only.value and option.hosted and cloud and cloud not in option.per_cloud:
+        out.append(f"a third-party service outside {cloud.upper()}, and {_quote(req.cloud_only)} allows that cloud's services only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
     if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":
@@ -158,7 +161,6 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         from mlarchitect.render_markdown import human_number
 
         out.append(f"suits up to {human_number(option.max_scale)}; this design needs {human_number(scale)}")
-    cloud = _cloud(req)
     if option.clouds and cloud and cloud not in option.clouds:
         out.append(f"runs on {' / '.join(c.upper() for c in option.clouds)} only; {_quote(req.cloud)} names {cloud.upper()}")
     if option.residency and req.data_residency is not None:

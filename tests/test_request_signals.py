@@ -173,3 +173,23 @@ def test_batch_features_only_get_no_online_store() -> None:
     arch = adapt_architecture("mlarchitect.skills.data_pipeline",
                               extract_requirements("nightly feature pipeline for the churn model, batch scoring only"))
     assert not {"feast-redis", "feast-postgres"} & set(arch["chosen"])
+
+
+@pytest.mark.parametrize(("text", "cloud"), [("Microsoft shop, Azure only.", "azure"), ("we are AWS-only", "aws"),
+                                             ("only GCP services are allowed", "gcp")])
+def test_a_cloud_named_as_the_only_one_is_read(text: str, cloud: str) -> None:
+    req = extract_requirements(text)
+    assert req.cloud is not None and req.cloud.value == cloud
+    assert req.cloud_only is not None and req.cloud_only.value
+
+
+def test_naming_a_cloud_is_not_yet_only_that_cloud() -> None:
+    assert extract_requirements("we host most things on Azure").cloud_only is None
+
+
+def test_only_that_clouds_services_are_chosen() -> None:
+    req = extract_requirements("Assistant over our SharePoint price lists for 200 sales reps; Azure only")
+    arch = adapt_architecture("mlarchitect.skills.rag_design", req)
+    tech = " ".join(c["technology"] for c in arch["components"])
+    assert not re.search(r"Cohere|LangSmith|Pinecone|via the OpenAI API|\(hosted API\)", tech)
+    assert "Azure OpenAI" in tech  # the cloud's own model service stays allowed

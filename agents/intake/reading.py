@@ -1041,12 +1041,20 @@ def _first_positive(acc: Reading, pattern: re.Pattern[str], *, negation: re.Patt
     return None
 
 
+_ONLY_AFTER = _rx(r"[\s-]*only\b|\s+(?:and nothing else|exclusively)\b")
+_ONLY_BEFORE = _rx(r"\b(?:only|exclusively|solely|everything (?:runs?|must run|has to run|stays?) (?:on|in))\s+(?:on\s+|in\s+|use\s+)?(?:the\s+)?$")
+
+
 def _deployment(acc: Reading) -> None:
     provider = _first_positive(acc, _PROVIDER, negation=_NEGATION)
     if provider:
         clause, match = provider
         name = next(n for n, _ in _PROVIDERS if match.group(n))
         acc.put("cloud", name, acc.quote(*clause.span(match)))
+        only = _ONLY_AFTER.match(clause.text, match.end()) or _ONLY_BEFORE.search(clause.text[: match.start()])
+        if only:
+            start, end = clause.span(match)
+            acc.put("cloud_only", True, acc.quote(min(start, clause.start + only.start()), max(end, clause.start + only.end())))
     air = _first_positive(acc, _AIR_GAPPED, negation=_OFF_NEGATION)
     ranked: list[tuple[str, tuple[_Clause, re.Match[str]] | None]] = [
         # one machine decides more of the design than its network does; "no internet" stays
