@@ -193,3 +193,14 @@ def test_only_that_clouds_services_are_chosen() -> None:
     tech = " ".join(c["technology"] for c in arch["components"])
     assert not re.search(r"Cohere|LangSmith|Pinecone|via the OpenAI API|\(hosted API\)", tech)
     assert "Azure OpenAI" in tech  # the cloud's own model service stays allowed
+
+
+@pytest.mark.parametrize(("text", "peak"), [
+    ("about 20 rps on average and 300 rps at peak", 300),
+    ("5 requests per second on average, spikes to 200 during campaigns", 200),
+    ("we get 40 QPS, with bursts to 400", 400),
+    ("30 rps. Peaks of 300 users in the morning", 30),  # 300 users is not a rate
+])
+def test_the_peak_rate_comes_from_the_words_around_it(text: str, peak: float) -> None:
+    req = extract_requirements(text)
+    assert req.peak_rps is not None and req.peak_rps.value == peak

@@ -659,6 +659,11 @@ def _users_before(acc: Reading, clause: _Clause, limit: int) -> re.Match[str] | 
     return found
 
 
+def _next_clause(acc: Reading, clause: _Clause) -> _Clause | None:
+    later = [c for c in acc.clauses if c.start > clause.start]
+    return min(later, key=lambda c: c.start) if later else None
+
+
 def _previous_clause(acc: Reading, clause: _Clause) -> _Clause | None:
     index = acc.clauses.index(clause)
     return acc.clauses[index - 1] if index > 0 else None
@@ -666,8 +671,9 @@ def _previous_clause(acc: Reading, clause: _Clause) -> _Clause | None:
 
 def _requests(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _RPS_SHORT):
-        per_second = parse_number(match.group("n")) / (60.0 if match.group("u").lower() in ("rpm", "qpm", "requests/min") else 1.0)
-        _put_rps(acc, clause, match, per_second, acc.quote(*clause.span(match)))
+        seconds = 60.0 if match.group("u").lower() in ("rpm", "qpm", "requests/min") else 1.0
+        _put_rps(acc, clause, match, parse_number(match.group("n")) / seconds, acc.quote(*clause.span(match)))
+        _bare_peak(acc, clause, match, seconds)
     for match in _free_matches(acc, clause, _RATE):
         _one_rate(acc, clause, match)
 
@@ -697,24 +703,43 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
 
 _BARE_PEAK = _rx(
     rf"(?:(?P<n>{_NUM})\s+(?:at|during|in)\s+(?:the\s+)?peaks?\b"
-    rf"|\bpeaks?\s+(?:of|at|around|near|up to|is|:)?\s*(?:~\s*)?(?P<m>{_NUM})(?!\s*(?:[a-z%$/]|\.\d)))"
+    rf"|\b(?:peaks?|spikes?|bursts?|spiking|bursting)\s+(?:of|at|around|near|up to|to|is|:)?\s*(?:~\s*)?(?P<m>{_NUM})"
+    # a bare number: not one with its own unit ("peaks of 300 users"), but "spikes to 200 during campaigns"
+    r"(?!\d|[,.]\d|\s*(?:[%$/]|(?!(?:during|when|in|on|at|around|while|before|after|if|for)\b)[a-z])))"
 )
 
 
 def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: float) -> None:
-    """"10 requests per second on average and 50 at peak": the unit is the clause's rate."""
-    for match in _BARE_PEAK.finditer(clause.text, rate.end()):
+    """"10 requests per second on average and 50 at peak" (or "..., spikes to 200" in the next
+    clause): the unit is the rate's."""
+    following = _next_clause(acc, clause)
+    if not any(_BARE_PEAK.finditer(clause.text, rate.end())) and following is not None:
+        clause, rate = following, None
+    for match in _BARE_PEAK.finditer(clause.text, rate.end() if rate else 0):
         group = "n" if match.group("n") else "m"
         if acc.free(clause.span(match, group)):
-            quote = acc.quote(clause.span(rate)[0], clause.span(match)[1])
+            quote = acc.quote(clause.span(rate)[0] if rate else clause.span(match)[0], clause.span(match)[1])
             acc.put("peak_rps", parse_number(match.group(group)) / seconds, quote, replace=True)
             acc.notes["peak"] = quote
             acc.use(clause.span(match, group))
             return
 
 
+_LOCAL_STOP = re.compile(r",|;|\d|\s(?:and|but|with|while)\s", re.I)
+
+
+def _local(text: str, match: re.Match[str]) -> str:
+    """The words around ``match`` up to the nearest comma, conjunction or other number:
+    in "20 rps on average and 300 rps at peak" the peak belongs to the 300 alone."""
+    before = text[: match.start()]
+    cuts = [m.end() for m in _LOCAL_STOP.finditer(before)]
+    after = text[match.end():]
+    stop = _LOCAL_STOP.search(after)
+    return before[cuts[-1] if cuts else 0:] + " " + after[: stop.start() if stop else len(after)]
+
+
 def _put_rps(acc: Reading, clause: _Clause, match: re.Match[str], per_second: float, quote: str) -> None:
-    peak = bool(_PEAK.search(clause.text))
+    peak = bool(_PEAK.search(_local(clause.text, match)))
     previous = acc.facts.get("peak_rps")
     replace = peak and previous is not None and not _PEAK.search(previous.quote) and "peak" not in acc.notes
     if acc.put("peak_rps", per_second, quote, replace=replace) or replace:
