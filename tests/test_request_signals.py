@@ -204,3 +204,20 @@ def test_only_that_clouds_services_are_chosen() -> None:
 def test_the_peak_rate_comes_from_the_words_around_it(text: str, peak: float) -> None:
     req = extract_requirements(text)
     assert req.peak_rps is not None and req.peak_rps.value == peak
+
+
+@pytest.mark.parametrize("text", ["A translation quality check for 9 language pairs", "support answers in 14 languages"])
+def test_several_unnamed_languages_make_a_multilingual_request(text: str) -> None:
+    assert "multilingual" in extract_requirements(text).languages
+
+
+def test_a_multilingual_translation_check_is_scored_with_translation_metrics() -> None:
+    req = extract_requirements("A translation quality check for 9 language pairs with reference translations")
+    assert "mt-metrics" in adapt_architecture(EVAL, req)["chosen"]
+
+
+def test_a_german_classification_request_is_in_scope() -> None:
+    from mlarchitect.agents.scope import gloss, in_domain
+
+    text = "Schadensmeldungen sollen automatisch vorklassifiziert werden. On-Premises, keine Cloud."
+    assert in_domain(gloss(text)) or in_domain(text)

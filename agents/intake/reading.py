@@ -1364,7 +1364,15 @@ def _languages(acc: Reading) -> list[str]:
         for code in re.findall(rf"\b(?:{_CODE})\b", match.group(0)):
             if _CODES[code] not in found:
                 found.append(_CODES[code])
+    if len(found) < 2 and "multilingual" not in found and _MANY_LANGUAGES.search(acc.low):
+        found.append("multilingual")  # "9 language pairs", "in 14 languages": several, unnamed
     return found
+
+
+_MANY_LANGUAGES = _rx(
+    rf"\b(?:(?:{_NUM}|several|many|multiple|all (?:our|the))\s+(?:language pairs|languages|locales)|language pairs|"
+    r"multilingual|multi-lingual|mehrsprachig\w*)\b"
+)
 
 
 _DOCUMENT_TYPES = [
