@@ -221,3 +221,13 @@ def test_a_german_classification_request_is_in_scope() -> None:
 
     text = "Schadensmeldungen sollen automatisch vorklassifiziert werden. On-Premises, keine Cloud."
     assert in_domain(gloss(text)) or in_domain(text)
+
+
+def test_a_team_on_databricks_keeps_its_managed_mlflow() -> None:
+    req = extract_requirements("Our 12 data scientists work on Databricks and need a model registry and promotion flow")
+    arch = adapt_architecture("mlarchitect.skills.experiment_tracking", req)
+    assert {"databricks-mlflow", "uc-registry"} <= set(arch["chosen"])
+    assert "Artifact store" not in {c["name"] for c in arch["components"]}  # the workspace stores them
+    other = adapt_architecture("mlarchitect.skills.experiment_tracking",
+                               extract_requirements("experiment tracking for 6 data scientists on AWS"))
+    assert not {"databricks-mlflow", "uc-registry"} & set(other["chosen"])
