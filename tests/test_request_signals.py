@@ -231,3 +231,20 @@ def test_a_team_on_databricks_keeps_its_managed_mlflow() -> None:
     other = adapt_architecture("mlarchitect.skills.experiment_tracking",
                                extract_requirements("experiment tracking for 6 data scientists on AWS"))
     assert not {"databricks-mlflow", "uc-registry"} & set(other["chosen"])
+
+
+@pytest.mark.parametrize(("text", "amount"), [("120k technical drawings and specs, many scanned", 120_000),
+                                              ("our 2,000 SOPs and 300 work instructions", 2_000)])
+def test_more_kinds_of_documents_are_a_corpus(text: str, amount: float) -> None:
+    corpus = extract_requirements(text).corpus
+    assert corpus is not None and corpus.value.amount == amount
+
+
+def test_a_meeting_length_is_not_a_corpus() -> None:
+    assert extract_requirements("the weekly review meeting lasts 30 minutes").corpus is None
+
+
+@pytest.mark.parametrize("text", ["We run everything on one Mac Studio (128 GB)", "it all runs on my gaming PC"])
+def test_desktop_machines_are_one_machine(text: str) -> None:
+    req = extract_requirements(text)
+    assert req.deployment is not None and req.deployment.value == "single_machine"

@@ -851,6 +851,10 @@ _CORPUS_UNITS = {
     "forms": "forms", "cases": "cases", "products": "products", "items": "items", "listings": "listings",
     "skus": "products", "videos": "videos", "recordings": "recordings", "messages": "messages",
     "chats": "conversations", "threads": "threads", "posts": "posts", "reviews": "reviews",
+    "drawings": "drawings", "specs": "documents", "specifications": "documents", "sops": "documents",
+    "procedures": "documents", "guidelines": "documents", "standards": "documents", "datasheets": "documents",
+    "regulations": "documents", "judgments": "documents", "rulings": "documents", "filings": "documents",
+    "letters": "documents", "memos": "documents",
 }
 _CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
 _CORPUS = _rx(
@@ -1041,6 +1045,7 @@ _SINGLE_MACHINE = _rx(
     r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|"
+    r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
     r"raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge devices?|mini[- ]pc|intel nuc|"
     r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
 )
