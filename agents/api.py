@@ -178,6 +178,15 @@ def price(provenance: Provenance, settings: Settings) -> None:
     provenance.cost_note = "; ".join(dict.fromkeys(why))
 
 
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mlarchitect")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def design_cache_key(request: str, workflow: str | None, settings: Settings) -> tuple[str, list[Any], list[Any]]:
     """The response-cache key, cheaply (no LangGraph, no Chroma client, no model): the
     request, the workflow hint, the model and server, the prompt templates, the knowledge
@@ -216,6 +225,7 @@ def design_cache_key(request: str, workflow: str | None, settings: Settings) -> 
         prompts=_templates_version(),
         kb_version=kb.version,
         schema_version=SCHEMA_VERSION,
+        package=package_version(),  # an upgrade's designs are its own, not the old release's
         agents=digest((a.name, f"{a.model}\n{a.body}") for a in agents.agents.values()),
         skills=digest((sk.name, sk.body) for sk in skills.skills.values()),
         settings=settings.model_dump(mode="json", include={

@@ -68,6 +68,17 @@ def test_cache_key_covers_workflow_and_model(tmp_path: Path, shared_kb_dir: Path
     assert not design(REQUEST, settings=settings, max_steps=5).provenance.cached
 
 
+def test_an_upgraded_package_does_not_serve_the_old_releases_designs(tmp_path: Path, shared_kb_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlarchitect.agents.api as api
+
+    settings = Settings(data_dir=tmp_path / "data", kb_dir=shared_kb_dir)
+    design(REQUEST, settings=settings)
+    assert design(REQUEST, settings=settings).provenance.cached
+    monkeypatch.setattr(api, "package_version", lambda: "99.0.0")
+    assert not design(REQUEST, settings=settings).provenance.cached
+
+
 def test_threads_and_follow_ups_never_come_from_the_cache(tmp_path: Path, shared_kb_dir: Path) -> None:
     behaviour = sc.Behaviour()
     with FakeOpenAI("threads", [], responder=behaviour, models=behaviour.served) as api:
