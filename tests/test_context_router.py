@@ -148,3 +148,40 @@ def test_a_damaged_table_means_encoding_not_a_crash(tmp_path: Path, monkeypatch:
         assert vectors is not None and vectors.shape == (2, 384)
     finally:
         context_vectors._tables.cache_clear()
+
+
+def _mapped(path: Path) -> bool:
+    """Whether this process maps ``path`` (Linux: /proc/self/maps)."""
+    return str(path.resolve()) in Path("/proc/self/maps").read_text()
+
+
+def test_the_encoder_holds_no_weights_between_calls() -> None:
+    """Each call reads the int8 matrices into buffers of its own: afterwards the model keeps only
+    its biases, norms, scales and id map (under 1 MB), and maps no model file."""
+    from mlarchitect.knowledge.embedders.minilm import MODEL_DIR
+
+    encoder = MiniLMEncoder()
+    text = "serve a ranking model at 2k requests per second with p99 under 50 ms"
+    first = encoder.embed_array([text])
+    model = encoder.model
+    arrays = [v for v in vars(model).values() if isinstance(v, np.ndarray)]
+    arrays += [v for v in model.kept.values()]
+    assert sum(a.nbytes for a in arrays) < 1_000_000
+    assert not [v for v in vars(model).values() if isinstance(v, np.memmap)]
+    if Path("/proc/self/maps").exists():
+        assert not _mapped(MODEL_DIR / "model.safetensors")
+    assert np.array_equal(encoder.embed_array([text]), first)
+
+
+def test_after_routing_no_model_file_stays_mapped_and_a_second_route_is_the_same(catalogs) -> None:
+    from mlarchitect.knowledge.embedders.minilm import MODEL_DIR
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR as STATIC_DIR
+
+    architect, skills = catalogs
+    request = "we can't tell which of last quarter's training runs produced the model in production, and it drifts"
+    first = routing.route_request(request, architect, skills)
+    if Path("/proc/self/maps").exists():
+        assert not _mapped(MODEL_DIR / "model.safetensors")
+        assert not _mapped(STATIC_DIR / "model.safetensors")
+    context_vectors._encoded.clear()  # encoded afresh, not taken from the process's cache
+    assert routing.route_request(request, architect, skills) == first
