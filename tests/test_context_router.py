@@ -173,6 +173,23 @@ def test_the_encoder_holds_no_weights_between_calls() -> None:
     assert np.array_equal(encoder.embed_array([text]), first)
 
 
+def test_the_encoder_computes_in_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every product takes float32 activations (a float64 one would cast the widened matrix to a
+    float64 copy, 4.7 MB for the feed-forward layers)."""
+    from mlarchitect.knowledge.embedders import minilm
+
+    seen: set[str] = set()
+    linear = minilm._Model._linear
+
+    def recording(self, x, name, call):  # noqa: ANN001, ANN202
+        seen.add(str(x.dtype))
+        return linear(self, x, name, call)
+
+    monkeypatch.setattr(minilm._Model, "_linear", recording)
+    vectors = MiniLMEncoder().embed_array(["a retrieval system over 30,000 support tickets", "x"])
+    assert seen == {"float32"} and vectors.dtype == np.float32
+
+
 def test_after_routing_no_model_file_stays_mapped_and_a_second_route_is_the_same(catalogs) -> None:
     from mlarchitect.knowledge.embedders.minilm import MODEL_DIR
     from mlarchitect.knowledge.embedders.static import MODEL_DIR as STATIC_DIR

@@ -22,6 +22,7 @@ with the original model's (cosine > 0.999).
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,7 +183,9 @@ class _Model:
             q = heads(self._linear(x, f"{p}.attention.self.query", call))
             k = heads(self._linear(x, f"{p}.attention.self.key", call))
             v = heads(self._linear(x, f"{p}.attention.self.value", call))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
+            # math.sqrt: a Python float keeps float32 (np.sqrt gives a float64 scalar, which NumPy 2
+            # promotes the scores to, and every later product with them)
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(head) + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
