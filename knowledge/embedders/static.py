@@ -112,7 +112,7 @@ class _StaticModel:
             sentences = [s[:limit] for s in sentences]
         encodings = self.tokenizer.encode_batch_fast(sentences, add_special_tokens=False)
         ids = [[t for t in encoding.ids if t != self.unk_token_id] for encoding in encodings]
-        used = np.unique(np.fromiter((t for row in ids for t in row), dtype=np.int64))
+        used = np.array(sorted({t for row in ids for t in row}), dtype=np.int64)
         with self.vectors.reader() as reader:
             rows = reader.rows(TABLE, used)  # the rows of the tokens used, in the order of `used`
         out = np.zeros((len(sentences), self.dims), dtype=np.float32)

@@ -309,3 +309,17 @@ def test_a_design_imports_no_hub_client() -> None:
             "StaticEmbedder().embed(['warm']); print('huggingface_hub' in sys.modules, 'model2vec' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_embedding_imports_neither_numpy_ma_nor_safetensors() -> None:
+    """Both embedders read their tensors with tensor_file.py; np.unique would import numpy.ma
+    (~1 MB and ~14 ms a process) for nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlarchitect.knowledge.embedders.static import StaticEmbedder; "
+            "from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder; "
+            "StaticEmbedder().embed(['warm', 'a retrieval system']); MiniLMEncoder().embed_array(['warm']); "
+            "print('numpy.ma' in sys.modules, 'safetensors' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
