@@ -202,3 +202,28 @@ def test_after_routing_no_model_file_stays_mapped_and_a_second_route_is_the_same
         assert not _mapped(STATIC_DIR / "model.safetensors")
     context_vectors._encoded.clear()  # encoded afresh, not taken from the process's cache
     assert routing.route_request(request, architect, skills) == first
+
+
+def test_the_table_is_held_as_shipped_and_read_as_float32() -> None:
+    """The contextual vectors stay one float16 matrix (no float32 copy, no array per row);
+    a row reads as the float32 of its shipped value."""
+    table = shipped_table()
+    key = text_key(builtin_texts()[0])
+    with np.load(context_vectors.table_path()) as data:
+        shipped = data["vectors"][data["keys"].tolist().index(key)]
+    assert table[key].dtype == np.float32 and np.array_equal(table[key], shipped.astype(np.float32))
+    assert [m.dtype for m in vars(table).values() if isinstance(m, np.ndarray)] == [np.float16]
+
+
+def test_a_table_whose_keys_and_vectors_disagree_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with np.load(context_vectors.table_path()) as data:
+        parts = {name: data[name] for name in data.files}
+    parts["keys"] = parts["keys"][:-1]
+    short = tmp_path / "routing_vectors.npz"
+    np.savez(short, **parts)
+    monkeypatch.setattr(context_vectors, "table_path", lambda: short)
+    context_vectors._tables.cache_clear()
+    try:
+        assert shipped_table() == {} and context_vectors.shipped_static(builtin_texts()[:1], "any") == {}
+    finally:
+        context_vectors._tables.cache_clear()
