@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -41,17 +41,40 @@ def table_path() -> Path:
     return Path(str(resources.files("mlarchitect.agents") / TABLE_FILE))
 
 
+class _Rows(Mapping[str, Any]):
+    """{text key: float32 vector} over one shipped matrix, kept as shipped (the contextual
+    vectors in float16: half the memory of a float32 copy); a row is widened when read, and
+    no object per row is kept."""
+
+    def __init__(self, rows: dict[str, int], matrix: Any) -> None:
+        if len(matrix) != len(rows):
+            raise ValueError(f"{len(rows)} keys for {len(matrix)} vectors")
+        self._rows = rows
+        self._matrix = matrix
+
+    def __getitem__(self, key: str) -> Any:
+        import numpy as np
+
+        return self._matrix[self._rows[key]].astype(np.float32, copy=False)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, Any], dict[str, Any], str]:
+def _tables() -> tuple[Mapping[str, Any], Mapping[str, Any], str]:
     """({key: contextual vector}, {key: static vector}, the static embedder's name)."""
     import numpy as np
 
     path = table_path()
     try:
         with np.load(path) as data:
-            keys = data["keys"].tolist()
-            context = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
-            static = dict(zip(keys, data["static"], strict=True)) if "static" in data else {}
+            rows = {key: i for i, key in enumerate(data["keys"].tolist())}
+            context = _Rows(rows, data["vectors"])
+            static = _Rows(rows, data["static"]) if "static" in data else {}
             name = str(data["static_name"]) if "static_name" in data else ""
     except Exception as exc:  # noqa: BLE001 - missing or damaged: every text is encoded instead
         log.info("routing vectors not read from %s (%s): encoding the texts", path, exc)
@@ -59,7 +82,7 @@ def _tables() -> tuple[dict[str, Any], dict[str, Any], str]:
     return context, static, name
 
 
-def shipped_table() -> dict[str, Any]:
+def shipped_table() -> Mapping[str, Any]:
     """{text key: contextual unit vector} of the built-in texts; empty when the file is missing."""
     return _tables()[0]
 

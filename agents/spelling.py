@@ -34,6 +34,18 @@ def _deletes(word: str) -> set[str]:
     return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
 
 
+def _delete_index(words: Iterable[str], suspects: list[str]) -> dict[str, list[str]]:
+    """{deletion key: the words that have it}, for the keys of ``suspects`` only (symmetric
+    delete: two words within one edit share a key). Indexing every word's keys instead held
+    ~25,000 short strings at once, and the memory they left behind stayed with the process."""
+    wanted = {key for word in suspects for key in _deletes(word)}
+    index: dict[str, list[str]] = {}
+    for word in words:
+        for key in _deletes(word) & wanted:
+            index.setdefault(key, []).append(word)
+    return index
+
+
 def max_distance(word: str) -> int:
     """Edits allowed for a word of this length: 1 up to 7 letters, 2 from 8."""
     return 1 if len(word) < 8 else 2
@@ -75,11 +87,9 @@ class Speller:
                 self._by_length.setdefault(len(word), []).append(word)
         # the example bank is typed like requests ("pipline"): a rare word one edit from a
         # commoner domain word is a misspelling, not vocabulary
-        deletes: dict[str, list[str]] = {}
-        for word in counts:
-            for key in _deletes(word):
-                deletes.setdefault(key, []).append(word)
-        typos = {w for w in counts if w not in english and len(w) >= MIN_LENGTH and self._commoner(w, deletes) != w}
+        suspects = [w for w in counts if w not in english and len(w) >= MIN_LENGTH]
+        deletes = _delete_index(counts, suspects)
+        typos = {w for w in suspects if self._commoner(w, deletes) != w}
         self.domain = frozenset(counts) - typos
         for length, words in self._by_length.items():
             self._by_length[length] = [w for w in words if w not in typos]

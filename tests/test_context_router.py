@@ -148,3 +148,82 @@ def test_a_damaged_table_means_encoding_not_a_crash(tmp_path: Path, monkeypatch:
         assert vectors is not None and vectors.shape == (2, 384)
     finally:
         context_vectors._tables.cache_clear()
+
+
+def _mapped(path: Path) -> bool:
+    """Whether this process maps ``path`` (Linux: /proc/self/maps)."""
+    return str(path.resolve()) in Path("/proc/self/maps").read_text()
+
+
+def test_the_encoder_holds_no_weights_between_calls() -> None:
+    """Each call reads the int8 matrices into buffers of its own: afterwards the model keeps only
+    its biases, norms, scales and id map (under 1 MB), and maps no model file."""
+    from mlarchitect.knowledge.embedders.minilm import MODEL_DIR
+
+    encoder = MiniLMEncoder()
+    text = "serve a ranking model at 2k requests per second with p99 under 50 ms"
+    first = encoder.embed_array([text])
+    model = encoder.model
+    arrays = [v for v in vars(model).values() if isinstance(v, np.ndarray)]
+    arrays += [v for v in model.kept.values()]
+    assert sum(a.nbytes for a in arrays) < 1_000_000
+    assert not [v for v in vars(model).values() if isinstance(v, np.memmap)]
+    if Path("/proc/self/maps").exists():
+        assert not _mapped(MODEL_DIR / "model.safetensors")
+    assert np.array_equal(encoder.embed_array([text]), first)
+
+
+def test_the_encoder_computes_in_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every product takes float32 activations (a float64 one would cast the widened matrix to a
+    float64 copy, 4.7 MB for the feed-forward layers)."""
+    from mlarchitect.knowledge.embedders import minilm
+
+    seen: set[str] = set()
+    linear = minilm._Model._linear
+
+    def recording(self, x, name, call):  # noqa: ANN001, ANN202
+        seen.add(str(x.dtype))
+        return linear(self, x, name, call)
+
+    monkeypatch.setattr(minilm._Model, "_linear", recording)
+    vectors = MiniLMEncoder().embed_array(["a retrieval system over 30,000 support tickets", "x"])
+    assert seen == {"float32"} and vectors.dtype == np.float32
+
+
+def test_after_routing_no_model_file_stays_mapped_and_a_second_route_is_the_same(catalogs) -> None:
+    from mlarchitect.knowledge.embedders.minilm import MODEL_DIR
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR as STATIC_DIR
+
+    architect, skills = catalogs
+    request = "we can't tell which of last quarter's training runs produced the model in production, and it drifts"
+    first = routing.route_request(request, architect, skills)
+    if Path("/proc/self/maps").exists():
+        assert not _mapped(MODEL_DIR / "model.safetensors")
+        assert not _mapped(STATIC_DIR / "model.safetensors")
+    context_vectors._encoded.clear()  # encoded afresh, not taken from the process's cache
+    assert routing.route_request(request, architect, skills) == first
+
+
+def test_the_table_is_held_as_shipped_and_read_as_float32() -> None:
+    """The contextual vectors stay one float16 matrix (no float32 copy, no array per row);
+    a row reads as the float32 of its shipped value."""
+    table = shipped_table()
+    key = text_key(builtin_texts()[0])
+    with np.load(context_vectors.table_path()) as data:
+        shipped = data["vectors"][data["keys"].tolist().index(key)]
+    assert table[key].dtype == np.float32 and np.array_equal(table[key], shipped.astype(np.float32))
+    assert [m.dtype for m in vars(table).values() if isinstance(m, np.ndarray)] == [np.float16]
+
+
+def test_a_table_whose_keys_and_vectors_disagree_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with np.load(context_vectors.table_path()) as data:
+        parts = {name: data[name] for name in data.files}
+    parts["keys"] = parts["keys"][:-1]
+    short = tmp_path / "routing_vectors.npz"
+    np.savez(short, **parts)
+    monkeypatch.setattr(context_vectors, "table_path", lambda: short)
+    context_vectors._tables.cache_clear()
+    try:
+        assert shipped_table() == {} and context_vectors.shipped_static(builtin_texts()[:1], "any") == {}
+    finally:
+        context_vectors._tables.cache_clear()

@@ -14,7 +14,7 @@ from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.routing import normalise, route_request
-from mlarchitect.agents.spelling import Speller, edit_distance
+from mlarchitect.agents.spelling import Speller, _delete_index, _deletes, edit_distance
 from mlarchitect.skills.registry import load_skill_catalog
 
 CATALOG = load_catalog()
@@ -45,6 +45,39 @@ def test_speller_corrects_domain_words_and_keeps_english_and_inflections() -> No
     assert speller.normalise("ranked fixes") == "ranked fixes"  # "fix" + "es", not a typo of "files"
     assert speller.normalise("abcdefgh qwerty") == "abcdefgh qwerty"  # nothing close: unchanged
     assert speller.normalise("3rd v2 k8s") == "3rd v2 k8s"
+
+
+def test_rare_misspellings_in_the_domain_texts_are_not_domain_words() -> None:
+    speller = Speller(["pipeline pipeline pipeline pipline", "retrieval retrieval retreival", "kubernetes"],
+                      known_words=["the"])
+    assert {"pipeline", "retrieval", "kubernetes"} <= speller.domain
+    assert not {"pipline", "retreival"} & speller.domain
+    assert speller.normalise("the pipline") == "the pipeline"
+
+
+def test_the_delete_index_holds_the_suspects_keys_and_every_word_that_shares_one() -> None:
+    index = _delete_index(["pipeline", "pipline", "piper", "retrieval"], ["pipline"])
+    assert set(index) <= _deletes("pipline")
+    assert index["pipline"] == ["pipeline", "pipline"]
+    assert {w for words in index.values() for w in words} == {"pipeline", "pipline"}
+
+
+def test_the_domain_vocabulary_is_what_a_full_delete_index_gives() -> None:
+    """Typos among the bank's words are found with an index of the suspects' keys only: the
+    same as indexing every word's keys."""
+    from mlarchitect.agents.example_bank import example_bank
+    from mlarchitect.agents.spelling import MIN_LENGTH, tokenizer_words
+
+    bank = example_bank()
+    texts = [s for ts in bank["workflows"].values() for s in ts] + bank["general"] + bank["vocabulary"] * 3
+    speller = Speller(texts, tokenizer_words())
+    full: dict[str, list[str]] = {}
+    for word in speller.frequency:
+        for key in _deletes(word):
+            full.setdefault(key, []).append(word)
+    typos = {w for w in speller.frequency if w not in speller.english and len(w) >= MIN_LENGTH
+             and speller._commoner(w, full) != w}
+    assert typos and speller.domain == frozenset(speller.frequency) - typos
 
 
 @pytest.mark.parametrize(("typed", "meant"), [

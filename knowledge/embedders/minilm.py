@@ -7,10 +7,13 @@ router uses it next to the static embedder (``agents/routing.py``).
 
 The weights ship in ``minilm-l6/`` (Apache-2.0; made by
 ``benchmarks/quantize_minilm.py``): every matrix as int8 with a float32 scale per
-row, 23 MB instead of 90, and no torch. They are mapped from the safetensors file,
-not read into memory, and a matrix is widened to float32 only for its product, in one
-reused buffer. Text is tokenised by the static embedder's tokenizer (the same WordPiece
-vocabulary less the unused and special tokens), its ids mapped through `vocab.txt`. The
+row, 23 MB instead of 90, and no torch. Each call reads them from the safetensors file
+(``tensor_file.py``): the token rows its texts use, and one matrix at a time into a
+buffer of the call, widened to float32 for its product. Between calls the encoder holds
+only its biases, norms and scales (under 1 MB); the file is left to the page cache, so a
+design's memory does not carry the weights after its request is encoded. Text is
+tokenised by the static embedder's tokenizer (the same WordPiece vocabulary less the
+unused and special tokens), its ids mapped through `vocab.txt`. The
 arithmetic is BERT's, with mean pooling and L2 normalisation as sentence-transformers
 does; GELU uses the tanh form (numpy has no ``erf``). A test compares the vectors
 with the original model's (cosine > 0.999).
@@ -19,11 +22,14 @@ with the original model's (cosine > 0.999).
 from __future__ import annotations
 
 import json
-import struct
+import math
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mlarchitect.knowledge.embedders.tensor_file import TensorFile, TensorReader
 
 MODEL_DIR = Path(__file__).resolve().parent / "minilm-l6"
 DIMS = 384
@@ -42,24 +48,6 @@ def model_dir() -> Path:
     if not (MODEL_DIR / "model.safetensors").is_file():
         raise EncoderUnavailable(f"no model.safetensors in {MODEL_DIR}")
     return MODEL_DIR
-
-
-def _map_safetensors(path: Path) -> dict[str, Any]:
-    """Every tensor of a safetensors file as a read-only numpy view of one memory map."""
-    import numpy as np
-
-    dtypes = {"F32": np.float32, "F16": np.float16, "I8": np.int8, "I64": np.int64}
-    with path.open("rb") as f:
-        (size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(size))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__" or info["dtype"] not in dtypes:
-            continue
-        start, end = info["data_offsets"]
-        out[name] = data[start:end].view(dtypes[info["dtype"]]).reshape(info["shape"])
-    return out
 
 
 ID_MAP = "static_ids.npz"
@@ -110,13 +98,23 @@ def write_id_map(folder: Path = MODEL_DIR) -> None:
                             static_tokenizer_sha256=np.array(_tokenizer_digest(static.model_dir)))
 
 
+KEEP_BYTES = 256 * 1024  # float32 tensors up to this size stay in memory between calls
+
+
+@dataclass
+class _Call:
+    """What one call reads the weights with: the open file and its two buffers."""
+
+    reader: TensorReader
+    narrow: Any  # int8, one matrix as stored
+    wide: Any  # float32, the same matrix widened
+
+
 class _Model:
     def __init__(self, folder: Path) -> None:
-        import numpy as np
-
         from mlarchitect.knowledge.embedders.static import StaticEmbedder
 
-        self.w = _map_safetensors(folder / "model.safetensors")
+        self.file = TensorFile(folder / "model.safetensors")
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.layers, self.heads = int(config["num_hidden_layers"]), int(config["num_attention_heads"])
         self.eps, self.max_tokens = float(config["layer_norm_eps"]), int(config["max_seq_length"])
@@ -126,30 +124,38 @@ class _Model:
         static = StaticEmbedder()
         self.tokenizer = static.model.tokenizer
         self.ids, self.cls, self.sep = id_map(folder, static.model_dir, self.tokenizer)
-        largest = max(v.size for k, v in self.w.items() if k.startswith("encoder.") and v.ndim == 2)
-        self._buffer = np.empty(largest, dtype=np.float32)  # a matrix widened, reused
-        self._lock = threading.Lock()
+        tensors = self.file.tensors
+        with self.file.reader() as reader:  # biases, norms, scales: read once
+            self.kept = {name: reader.read(name) for name, info in tensors.items()
+                         if info.dtype == "float32" and info.nbytes <= KEEP_BYTES
+                         and name.startswith(("embeddings.", "encoder."))}
+        self.largest = max(info.size for name, info in tensors.items()
+                           if name.startswith("encoder.") and info.dtype == "int8")
 
-    def _linear(self, x: Any, name: str) -> Any:
+    def _linear(self, x: Any, name: str, call: _Call) -> Any:
         import numpy as np
 
-        weight = self.w[f"{name}.weight"]  # int8, one scale per output row
-        wide = self._buffer[:weight.size].reshape(weight.shape)
-        np.copyto(wide, weight, casting="unsafe")  # no new 2 MB array per product
-        return (x @ wide.T) * self.w[f"{name}.weight.scale"] + self.w[f"{name}.bias"]
+        weight = call.reader.read(f"{name}.weight", out=call.narrow)  # int8, one scale per output row
+        wide = call.wide[:weight.size].reshape(weight.shape)
+        np.copyto(wide, weight, casting="unsafe")
+        return (x @ wide.T) * self.kept[f"{name}.weight.scale"] + self.kept[f"{name}.bias"]
 
     def _norm(self, x: Any, name: str) -> Any:
         import numpy as np
 
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self.eps) * self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+        return (x - mean) / np.sqrt(var + self.eps) * self.kept[f"{name}.weight"] + self.kept[f"{name}.bias"]
 
     def encode(self, texts: list[str]) -> Any:
-        with self._lock:  # one widened-matrix buffer per model
-            return self._encode(texts)
+        """Unit vectors of ``texts``; the file is open and the buffers exist for this call only."""
+        import numpy as np
 
-    def _encode(self, texts: list[str]) -> Any:
+        with self.file.reader() as reader:
+            call = _Call(reader, np.empty(self.largest, dtype=np.int8), np.empty(self.largest, dtype=np.float32))
+            return self._encode(texts, call)
+
+    def _encode(self, texts: list[str], call: _Call) -> Any:
         import numpy as np
 
         rows = [[self.cls, *self.ids[e.ids[:self.max_tokens - 2]].tolist(), self.sep]
@@ -160,10 +166,11 @@ class _Model:
         for i, row in enumerate(rows):
             ids[i, :len(row)] = row
             mask[i, :len(row)] = 1.0
-        words = self.w["embeddings.word_embeddings.weight"][ids] * self.w["embeddings.word_embeddings.weight.scale"][ids][..., None]
+        words = (call.reader.rows("embeddings.word_embeddings.weight", ids)
+                 * self.kept["embeddings.word_embeddings.weight.scale"][ids][..., None])
         x = (words
-             + self.w["embeddings.position_embeddings.weight"][:length]
-             + self.w["embeddings.token_type_embeddings.weight"][0])
+             + call.reader.head("embeddings.position_embeddings.weight", length)
+             + self.kept["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x.astype(np.float32), "embeddings.LayerNorm")
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]  # padding is never attended to
         head = x.shape[-1] // self.heads
@@ -173,17 +180,20 @@ class _Model:
             def heads(t: Any) -> Any:
                 return t.reshape(batch, length, self.heads, head).transpose(0, 2, 1, 3)
 
-            q = heads(self._linear(x, f"{p}.attention.self.query"))
-            k = heads(self._linear(x, f"{p}.attention.self.key"))
-            v = heads(self._linear(x, f"{p}.attention.self.value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
+            q = heads(self._linear(x, f"{p}.attention.self.query", call))
+            k = heads(self._linear(x, f"{p}.attention.self.key", call))
+            v = heads(self._linear(x, f"{p}.attention.self.value", call))
+            # math.sqrt: a Python float keeps float32 (np.sqrt gives a float64 scalar, which NumPy 2
+            # promotes the scores to, and every later product with them)
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(head) + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
-            x = self._norm(x + self._linear(context, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm")
-            h = self._linear(x, f"{p}.intermediate.dense")
+            x = self._norm(x + self._linear(context, f"{p}.attention.output.dense", call),
+                           f"{p}.attention.output.LayerNorm")
+            h = self._linear(x, f"{p}.intermediate.dense", call)
             h = 0.5 * h * (1.0 + np.tanh(0.7978845608028654 * (h + 0.044715 * h**3)))
-            x = self._norm(x + self._linear(h, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+            x = self._norm(x + self._linear(h, f"{p}.output.dense", call), f"{p}.output.LayerNorm")
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 

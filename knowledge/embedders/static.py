@@ -1,9 +1,11 @@
 """The default embedder: a static model2vec model shipped with the package.
 
-The model is read with ``tokenizers`` and ``safetensors`` directly (numpy only):
-the ``model2vec`` package imports ``huggingface_hub`` at start-up, which a design
-does not need. The arithmetic is model2vec's (mean of token vectors, L2
-normalised), and a test checks that both give the same vectors.
+The model is read with ``tokenizers`` and numpy directly: the ``model2vec`` package
+imports ``huggingface_hub`` at start-up, which a design does not need. The arithmetic
+is model2vec's (mean of token vectors, L2 normalised), and a test checks that both
+give the same vectors. The token table (11 MB) is not loaded: each call reads the rows
+of the tokens its texts use (``tensor_file.py``), so a design holds the few hundred
+rows of its queries, not the table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "minilm-static"
 # one loaded model per folder and process, shared by every embedder (knowledge base, routing)
 _MODELS: dict[Path, Any] = {}
 _MODELS_LOCK = threading.Lock()
+TABLE = "embeddings"  # the token vectors' tensor in model.safetensors
 
 
 class StaticEmbedder:
@@ -76,11 +79,13 @@ class _StaticModel:
     """A model2vec static model read from its folder: tokenizer, int8 token vectors, config."""
 
     def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
+        from mlarchitect.knowledge.embedders.tensor_file import TensorFile
+
         config = json.loads((folder / "config.json").read_text())
-        self.embedding = load_file(str(folder / "model.safetensors"))["embeddings"]
+        self.vectors = TensorFile(folder / "model.safetensors")
+        self.dims: int = self.vectors.info(TABLE).shape[1]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         padding = self.tokenizer.padding
         if padding is not None:  # never pad: every token counts in the mean
@@ -106,11 +111,14 @@ class _StaticModel:
             limit = self.max_length * self.median_token_length
             sentences = [s[:limit] for s in sentences]
         encodings = self.tokenizer.encode_batch_fast(sentences, add_special_tokens=False)
-        out = np.zeros((len(sentences), self.embedding.shape[1]), dtype=np.float32)
-        for i, encoding in enumerate(encodings):
-            ids = [t for t in encoding.ids if t != self.unk_token_id]
-            if ids:
-                out[i] = self.embedding[np.asarray(ids, dtype=np.int64)].mean(axis=0)
+        ids = [[t for t in encoding.ids if t != self.unk_token_id] for encoding in encodings]
+        used = np.array(sorted({t for row in ids for t in row}), dtype=np.int64)
+        with self.vectors.reader() as reader:
+            rows = reader.rows(TABLE, used)  # the rows of the tokens used, in the order of `used`
+        out = np.zeros((len(sentences), self.dims), dtype=np.float32)
+        for i, row in enumerate(ids):
+            if row:
+                out[i] = rows[np.searchsorted(used, np.asarray(row, dtype=np.int64))].mean(axis=0)
         if self.normalize:
             out = out / (np.linalg.norm(out, axis=1, keepdims=True) + 1e-32)
         return out

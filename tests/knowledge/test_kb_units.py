@@ -241,6 +241,33 @@ def test_the_bundled_embedder_reads_the_model_as_model2vec_does() -> None:
     assert np.abs(ours - reference).max() < 1e-6
 
 
+def test_the_bundled_embedder_reads_only_the_rows_its_texts_use() -> None:
+    """The token table (11 MB) is not held in memory: each call reads its tokens' rows, and the
+    vectors equal those of the whole table as safetensors reads it, text by text and in a batch
+    (one with most of the vocabulary reads the table whole, alike)."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from mlarchitect.knowledge.embedders.static import MODEL_DIR, TABLE, _StaticModel
+
+    model = _StaticModel(MODEL_DIR)
+    assert not [name for name, value in vars(model).items() if isinstance(value, np.ndarray)]
+    table = load_file(str(MODEL_DIR / "model.safetensors"))[TABLE]
+    words = sorted(model.words)
+    texts = ["hybrid search with BM25 and dense vectors", "", "[UNK] zzz", "canary release of a ranking model",
+             *(" ".join(words[i:i + 300]) for i in range(0, 3000, 300))]
+    cut = [t[:model.max_length * model.median_token_length] for t in texts]  # as encode cuts long texts
+    expected = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+    for i, encoding in enumerate(model.tokenizer.encode_batch_fast(cut, add_special_tokens=False)):
+        ids = [t for t in encoding.ids if t != model.unk_token_id]
+        if ids:
+            expected[i] = table[np.asarray(ids)].mean(axis=0)
+    if model.normalize:
+        expected = expected / (np.linalg.norm(expected, axis=1, keepdims=True) + 1e-32)
+    assert np.array_equal(model.encode(texts), expected)
+    assert np.array_equal(np.stack([model.encode([t])[0] for t in texts]), expected)
+
+
 def test_the_shipped_vocabulary_stats_are_those_of_the_shipped_tokenizer() -> None:
     """``vocab_stats.json`` (read instead of building the vocabulary's dict) must be current:
     run ``write_vocab_stats(MODEL_DIR)`` again when ``tokenizer.json`` changes."""
@@ -280,5 +307,19 @@ def test_a_design_imports_no_hub_client() -> None:
 
     code = ("import sys; from mlarchitect.knowledge.embedders.static import StaticEmbedder; "
             "StaticEmbedder().embed(['warm']); print('huggingface_hub' in sys.modules, 'model2vec' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_embedding_imports_neither_numpy_ma_nor_safetensors() -> None:
+    """Both embedders read their tensors with tensor_file.py; np.unique would import numpy.ma
+    (~1 MB and ~14 ms a process) for nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlarchitect.knowledge.embedders.static import StaticEmbedder; "
+            "from mlarchitect.knowledge.embedders.minilm import MiniLMEncoder; "
+            "StaticEmbedder().embed(['warm', 'a retrieval system']); MiniLMEncoder().embed_array(['warm']); "
+            "print('numpy.ma' in sys.modules, 'safetensors' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
