@@ -248,3 +248,24 @@ def test_a_meeting_length_is_not_a_corpus() -> None:
 def test_desktop_machines_are_one_machine(text: str) -> None:
     req = extract_requirements(text)
     assert req.deployment is not None and req.deployment.value == "single_machine"
+
+
+def test_a_horizon_forecast_is_a_classic_batch_model() -> None:
+    req = extract_requirements("forecast water demand per district for the next 7 days, retrained daily, on Azure only")
+    assert req.model_kind is not None and req.model_kind.value == "classic_ml"
+    assert req.mode is not None and req.mode.value == "batch"
+    arch = adapt_architecture("mlarchitect.skills.model_serving", req)
+    assert "hosted-llm" not in arch["chosen"]
+
+
+@pytest.mark.parametrize(("text", "deployment"), [("We have 4 A10 GPUs and want to serve an 8B model", "on_prem"),
+                                                  ("our 8 H100s sit idle at night", "on_prem"),
+                                                  ("we have 2 A100s on AWS", "cloud")])
+def test_gpus_the_team_has_mean_its_own_servers_unless_a_cloud_is_named(text: str, deployment: str) -> None:
+    req = extract_requirements(text)
+    assert req.deployment is not None and req.deployment.value == deployment
+
+
+def test_ndas_are_a_corpus() -> None:
+    corpus = extract_requirements("our lawyers want to search 25k NDAs").corpus
+    assert corpus is not None and corpus.value.amount == 25_000

@@ -854,7 +854,8 @@ _CORPUS_UNITS = {
     "drawings": "drawings", "specs": "documents", "specifications": "documents", "sops": "documents",
     "procedures": "documents", "guidelines": "documents", "standards": "documents", "datasheets": "documents",
     "regulations": "documents", "judgments": "documents", "rulings": "documents", "filings": "documents",
-    "letters": "documents", "memos": "documents",
+    "letters": "documents", "memos": "documents", "ndas": "contracts", "agreements": "contracts",
+    "leases": "contracts", "claims": "documents", "resumes": "documents", "cvs": "documents", "receipts": "documents",
 }
 _CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
 _CORPUS = _rx(
@@ -991,7 +992,7 @@ _CLASSIC_WEAK = _rx(
     r"two[- ]tower|dcn(?:-v2)?|tensorflow|keras|time[- ]series|recommender systems?|recsys|"
     r"anomaly detection|demand forecast\w*|random forest|decision trees?|svm|prophet|arima|"
     # the task alone, when nothing names an LLM: "scores card transactions for fraud"
-    r"fraud|churn|credit[- ]risk|credit scor\w*|propensity|click[- ]?through|ctr|lead scoring|default risk|"
+    r"fraud|churn|credit[- ]risk|credit scor\w*|propensity|click[- ]?through|ctr|lead scoring|default risk|forecast\w*|"
     r"(?:card|payment) transactions)\b"
 )
 
@@ -1055,6 +1056,11 @@ _ON_PREM = _rx(
     r"bare[- ]metal|private cloud|no (?:public )?cloud|(?:can't|cannot|can not|not allowed to|must not|mustn't) use (?:the |a |any )?(?:public )?cloud)\b"
 )
 _SELF_HOSTED = _rx(r"\bself[- ]hosted\b")
+# GPUs the team has (not rents from a named cloud): its own servers
+_OWN_GPUS = _rx(
+    rf"\b(?:we (?:have|own|bought)|we've got|our(?: own)?|in-house|on[- ]site)\s+(?:(?:{_WNUM}|\d+)\s*(?:x\s*)?)?"
+    r"(?:nvidia\s+)?(?:[ahlt]\d{2,3}s?|h100s?|h200s?|rtx ?\d{4}s?|gpus?|gpu servers?)\b"
+)
 _PROVIDERS = [("aws", r"aws|amazon web services"), ("gcp", r"gcp|google cloud(?: platform)?"), ("azure", r"azure")]
 _PROVIDER = _rx(r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in _PROVIDERS) + r")\b")
 _GENERIC_CLOUD = _rx(r"\b(?:in the cloud|cloud[- ]based|cloud[- ]native|on the cloud|public cloud|managed cloud services)\b")
@@ -1093,6 +1099,7 @@ def _deployment(acc: Reading) -> None:
         ("air_gapped", air),
         ("on_prem", _first_positive(acc, _ON_PREM, negation=_OFF_NEGATION)),
         ("cloud", provider or _first_positive(acc, _GENERIC_CLOUD, negation=_NEGATION)),
+        ("on_prem", _first_positive(acc, _OWN_GPUS, negation=_NEGATION)),
         ("on_prem", _first_positive(acc, _SELF_HOSTED, negation=_NEGATION)),
     ]
     for value, found in ranked:
@@ -1427,7 +1434,9 @@ _STREAMING = _rx(
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
-    r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch)\b"
+    r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch|"
+    # a forecast over a horizon is produced ahead of time, not per request
+    r"forecast\w*\s+(?:[\w-]+\s+){0,5}?(?:for|over) the next \d+ (?:hours|days|weeks|months))\b"
 )
 _TRAINING = _rx(r"\b(?:re-?train\w*|train\w*|fine-?tun\w*|re-?index\w*|ingest\w*)\b")
 
