@@ -32,6 +32,8 @@ class Option(BaseModel):
     name: str = Field(description="What the design names: the technology.")
     summary: str = ""
     hosted: bool = Field(default=False, description="A hosted API or SaaS: data leaves the network.")
+    english_only: bool = Field(default=False, description="Trained for English only: ruled out when the request "
+                               "names several languages.")
     online: bool | None = Field(default=None, description="Serves live reads (an online store): only when the request "
                                 "has an online consumer; False: batch reads only, ruled out when it has one.")
     hyperscaler: bool = Field(default=False, description="A US hyperscaler's managed service by its name (Cloud Run, "
@@ -115,6 +117,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
                    f"{_quote(req.open_source_only)} allows open-source software only")
     if req.european_providers_only is not None and req.european_providers_only.value and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
+    if option.english_only and _multilingual(req):
+        out.append(f"English only; the request needs {', '.join(req.languages)}")
     cloud = _cloud(req)
     live_reads = (req.online_features is not None and req.online_features.value) or (
         req.mode is not None and req.mode.value in ("real_time", "streaming"))

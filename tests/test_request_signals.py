@@ -269,3 +269,27 @@ def test_gpus_the_team_has_mean_its_own_servers_unless_a_cloud_is_named(text: st
 def test_ndas_are_a_corpus() -> None:
     corpus = extract_requirements("our lawyers want to search 25k NDAs").corpus
     assert corpus is not None and corpus.value.amount == 25_000
+
+
+def test_a_multilingual_corpus_gets_a_multilingual_embedder() -> None:
+    req = extract_requirements("Answer questions from our German and English service manuals, on-prem, no GPU")
+    arch = adapt_architecture("mlarchitect.skills.rag_design", req)
+    assert "e5-multi-cpu" in arch["chosen"]
+    assert not {"bge-small-cpu", "static-local", "minilm-reranker-cpu"} & set(arch["chosen"])
+    english = adapt_architecture("mlarchitect.skills.rag_design", extract_requirements("RAG over our policies on a laptop"))
+    assert "e5-multi-cpu" not in english["chosen"]
+
+
+def test_one_named_gpu_is_one_gpu_and_a_zero_budget_is_a_budget() -> None:
+    req = extract_requirements("solo project: I train CNNs on my RTX 4090 and track 200 runs without paying for anything")
+    assert req.hardware is not None and req.hardware.value.gpus == 1
+    assert req.deployment is not None and req.deployment.value == "single_machine"
+    assert req.team_size is not None and req.team_size.value == 1
+    assert req.monthly_budget_usd is not None and req.monthly_budget_usd.value == 0
+    arch = adapt_architecture("mlarchitect.skills.experiment_tracking", req)
+    assert not {"wandb-saas", "wandb-registry"} & set(arch["chosen"])
+
+
+def test_technicians_are_users() -> None:
+    req = extract_requirements("a manuals assistant for 40 technicians")
+    assert req.users is not None and req.users.value == 40

@@ -413,6 +413,8 @@ def _hardware_fact(acc: Reading) -> Fact[Hardware] | None:
     values = {k: v for k, v in acc.hardware.items() if v is not None}
     if values.get("cpu_only"):
         values["gpus"] = 0
+    elif values.get("gpu_model") and not values.get("gpus"):
+        values["gpus"] = 1  # "my RTX 4090", "an L4": one GPU of that model
     return Fact.said(Hardware(**values), " … ".join(acc.hardware_quotes))
 
 
@@ -632,7 +634,9 @@ _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD
 _USER_NOUN = (
     r"(?P<unoun>users|employees|customers|agents|analysts|doctors|clinicians|physicians|nurses|lawyers|students|"
     r"members|subscribers|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
-    r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers|sres)"
+    r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers|sres|"
+    r"technicians|mechanics|operators|underwriters|adjusters|auditors|accountants|pharmacists|caseworkers|officers|"
+    r"salespeople|recruiters|teammates|workers|volunteers|residents|citizens|passengers|guests|tenants)"
 )
 _USERS = _rx(
     rf"(?:(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_USER_NOUN}\b"
@@ -779,7 +783,7 @@ _TEAM = [
 _SOLO = _rx(
     r"\b(?:solo (?:developer|dev|engineer|founder|data scientist)|just me|only me|one-person|one person (?:team|shop)|"
     r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself|"
-    r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle)\b"
+    r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle|solo project|kaggle-style solo)\b"
 )
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
 _FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|across)\s+(?:\w+\s+)?[~≈]?\s*$")
@@ -1047,6 +1051,7 @@ _SINGLE_MACHINE = _rx(
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
+    r"my (?:own )?(?:rtx|gtx) ?\d{4}|"
     r"raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge devices?|mini[- ]pc|intel nuc|"
     r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
 )
@@ -1190,6 +1195,21 @@ _ONLINE_FEATURES = _rx(
     r"features? (?:served|available|looked up|fetched|read) (?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
     r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving))"
 )
+
+# nothing may cost money: a budget of zero
+_NO_SPEND = _rx(
+    r"\b(?:without paying(?: (?:for )?anything)?|zero budget|\$0 budget|budget (?:is|of) \$?0\b|"
+    r"(?:don't|do not|can't|cannot|won't) (?:want to )?(?:pay|spend) (?:anything|a (?:cent|penny|dime)|money)|"
+    r"must (?:be|stay) free|free of charge|(?:only|just) free (?:tools|software|tiers?|options))"
+)
+
+
+def _no_spend(acc: Reading) -> None:
+    if "monthly_budget_usd" in acc.facts:
+        return
+    found = _first_positive(acc, _NO_SPEND, negation=_NEGATION)
+    if found:
+        acc.put("monthly_budget_usd", 0.0, acc.quote(*found[0].span(found[1])))
 
 # real users or traffic reach the system today: an online test is possible
 _LIVE = _rx(
@@ -1566,7 +1586,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
-                     _flag("european_providers_only", _EUROPEAN_PROVIDERS),
+                     _flag("european_providers_only", _EUROPEAN_PROVIDERS), _no_spend,
                      _affirmed_flag("online_features", _ONLINE_FEATURES),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
