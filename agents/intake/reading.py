@@ -1154,12 +1154,13 @@ def _flag(name: str, pattern: re.Pattern[str]) -> Callable[[Reading], None]:
     return step
 
 
-def _affirmed_flag(name: str, pattern: re.Pattern[str]) -> Callable[[Reading], None]:
-    """Like :func:`_flag`, but a match under a negation ("not in production yet") does not count."""
+def _affirmed_flag(name: str, pattern: re.Pattern[str], value: Any = True) -> Callable[[Reading], None]:
+    """Like :func:`_flag`, but a match under a negation ("not in production yet") does not count;
+    ``value`` is what a match sets (a zero budget for "without paying for anything")."""
     def step(acc: Reading) -> None:
         found = _first_positive(acc, pattern, negation=_NEGATION)
         if found:
-            acc.put(name, True, acc.quote(*found[0].span(found[1])))
+            acc.put(name, value, acc.quote(*found[0].span(found[1])))
 
     return step
 
@@ -1203,13 +1204,6 @@ _NO_SPEND = _rx(
     r"must (?:be|stay) free|free of charge|(?:only|just) free (?:tools|software|tiers?|options))"
 )
 
-
-def _no_spend(acc: Reading) -> None:
-    if "monthly_budget_usd" in acc.facts:
-        return
-    found = _first_positive(acc, _NO_SPEND, negation=_NEGATION)
-    if found:
-        acc.put("monthly_budget_usd", 0.0, acc.quote(*found[0].span(found[1])))
 
 # real users or traffic reach the system today: an online test is possible
 _LIVE = _rx(
@@ -1586,7 +1580,8 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
-                     _flag("european_providers_only", _EUROPEAN_PROVIDERS), _no_spend,
+                     _flag("european_providers_only", _EUROPEAN_PROVIDERS),
+                     _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
