@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,7 @@ def price(provenance: Provenance, settings: Settings) -> None:
     provenance.cost_note = "; ".join(dict.fromkeys(why))
 
 
+@lru_cache(maxsize=1)
 def package_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -64,8 +64,8 @@ def _split_compound(word: str, glossary: dict[str, str]) -> str | None:
         head, tail = low[:i], low[i:]
         if not (tail in glossary or domain.fullmatch(tail)):
             continue
-        for link in _LINKS:
-            left = head[: len(head) - len(link)] if link and head.endswith(link) else (head if not link else "")
+        for link in (x for x in _LINKS if head.endswith(x)):
+            left = head[: len(head) - len(link)]
             if len(left) >= MIN_PART and (left in glossary or domain.fullmatch(left)) and (left in glossary or tail in glossary):
                 return f"{glossary.get(left, left)} {glossary.get(tail, tail)}"
     return None

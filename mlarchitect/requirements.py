@@ -9,7 +9,7 @@ the model may correct them through structured output.
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,6 +65,11 @@ class Hardware(BaseModel):
     gpu_memory_gb: float | None = None
     ram_gb: float | None = None
     cpu_only: bool = False
+
+
+def affirmed(fact: Fact[Any] | None) -> bool:
+    """Whether a yes/no requirement ("open source only", "Azure only" ...) is set and true."""
+    return fact is not None and bool(fact.value)
 
 
 class Requirements(BaseModel):

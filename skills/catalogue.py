@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import Requirements, affirmed
 
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud"]
 
@@ -112,20 +112,20 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     out: list[str] = []
     if option.hosted and req.self_hosted_only:
         out.append(f"a hosted service, and {_quote(req.no_external_apis or req.deployment)} rules those out")
-    if _yes(req.open_source_only) and option.proprietary:
+    if affirmed(req.open_source_only) and option.proprietary:
         out.append(f"proprietary{' (a vendor service)' if option.hosted else ''}, and "
                    f"{_quote(req.open_source_only)} allows open-source software only")
-    if _yes(req.european_providers_only) and (option.hosted or option.hyperscaler):
+    if affirmed(req.european_providers_only) and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
     if option.english_only and _multilingual(req):
         out.append(f"English only; the request needs {', '.join(req.languages)}")
     cloud = _cloud(req)
-    live_reads = _yes(req.online_features) or (req.mode is not None and req.mode.value in ("real_time", "streaming"))
+    live_reads = affirmed(req.online_features) or (req.mode is not None and req.mode.value in ("real_time", "streaming"))
     if option.online is True and not live_reads:
         out.append("an online store, and nothing in the request reads features at request time")
-    if option.online is False and _yes(req.online_features):
+    if option.online is False and affirmed(req.online_features):
         out.append(f"no online store; {_quote(req.online_features)} needs one")
-    if _yes(req.cloud_only) and option.hosted and cloud and cloud not in option.per_cloud:
+    if affirmed(req.cloud_only) and option.hosted and cloud and cloud not in option.per_cloud:
         out.append(f"a third-party service outside {cloud.upper()}, and {_quote(req.cloud_only)} allows that cloud's services only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
         out.append(f"needs internet access; {_quote(req.deployment)}")
@@ -133,7 +133,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append(f"a public-cloud service; {_quote(req.deployment)}")
     stack = req.stack()
     adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack
-    if _yes(req.stack_only) and adds_store:
+    if affirmed(req.stack_only) and adds_store:
         out.append(f"adds {option.datastore}, and {_quote(req.stack_only)} allows no new datastore")
     single = req.deployment is not None and req.deployment.value == "single_machine"
     for need in option.needs:
@@ -195,11 +195,6 @@ def _gpu_memory(req: Requirements) -> float | None:
 def _cloud(req: Requirements) -> str | None:
     """The cloud the request names (aws, gcp, azure ...), lower case."""
     return req.cloud.value.lower() if req.cloud else None
-
-
-def _yes(fact: object) -> bool:
-    """Whether a yes/no requirement is set and true."""
-    return bool(getattr(fact, "value", False))
 
 
 def _quote(fact: object) -> str:

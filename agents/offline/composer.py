@@ -26,7 +26,7 @@ from mlarchitect.deliverable import (
 )
 from mlarchitect.mermaid import build_flowchart
 from mlarchitect.render_markdown import human_number
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import Requirements, affirmed
 from mlarchitect.tool_result import ToolResult, find_result
 from mlarchitect.skills.registry import SkillCatalog
 
@@ -343,7 +343,7 @@ def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Ri
             risk=f"A {lat.percentile} target of {lat.seconds:g} s leaves little room for rewriting, reranking and generation",
             mitigation="Stream the first tokens, rerank only the top 20, cache frequent questions and measure each stage's p95",
             severity="high"))
-    if req.european_providers_only is not None and req.european_providers_only.value:
+    if affirmed(req.european_providers_only):
         risks.append(Risk(
             risk="European providers (OVHcloud, Scaleway, Hetzner, IONOS, STACKIT) offer fewer managed ML services "
                  "than the US clouds, so more of the stack is run by the team",
