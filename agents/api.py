@@ -141,7 +141,12 @@ def _run(request: str | None, settings: Settings, thread_id: str | None, workflo
             key = None  # a resumed run or a follow-up turn is never stored as the answer to its text
         if workflow is not None and payload is not None:
             payload["workflow_hint"] = workflow
-        stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True)
+        # a step that cost model calls is checkpointed as it ends, so a crash never pays for it twice;
+        # an offline run (about a second, nothing to pay for) is checkpointed once, when it exits
+        # (also on an error or an interrupt): 11 state serialisations fewer, ~60 ms of a one-shot design
+        durability = "exit" if runtime.calls_no_model else "async"
+        stream = graph.stream(payload, config, stream_mode=["updates", "messages"], subgraphs=True,
+                              durability=durability)
         try:
             yield from translate(stream)
         finally:

@@ -77,6 +77,11 @@ class DesignRuntime:
         if self.deadline is None and self.settings.timeout_s:
             self.deadline = time.monotonic() + self.settings.timeout_s
 
+    @property
+    def calls_no_model(self) -> bool:
+        """Every agent of this run is played by the offline engine: no step costs a model call."""
+        return self.offline and not self.sibling_models
+
     def for_new_run(self) -> DesignRuntime:
         """A runtime over the same models, tools and knowledge base with fresh bookkeeping."""
         return type(self)(**{f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name in _SHARED})

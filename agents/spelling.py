@@ -88,7 +88,8 @@ class Speller:
         # the example bank is typed like requests ("pipline"): a rare word one edit from a
         # commoner domain word is a misspelling, not vocabulary
         suspects = [w for w in counts if w not in english and len(w) >= MIN_LENGTH]
-        deletes = _delete_index(counts, suspects)
+        # a word seen once is never commoner than a suspect: half the vocabulary stays out of the index
+        deletes = _delete_index([w for w, n in counts.items() if n > 1], suspects)
         typos = {w for w in suspects if self._commoner(w, deletes) != w}
         self.domain = frozenset(counts) - typos
         for length, words in self._by_length.items():

@@ -82,3 +82,29 @@ def test_checkpoint_growth(settings: Settings) -> None:
 def test_prune_without_tables_is_harmless(tmp_path: Path) -> None:
     with checkpointer(tmp_path / "c.sqlite", keep_threads=1) as saver:
         assert prune(saver, 1) == 0
+
+
+def _checkpoints(path: Path, thread: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = ?", (thread,)).fetchone()[0])
+
+
+def test_an_offline_run_is_checkpointed_when_it_ends_and_still_takes_a_followup(settings: Settings) -> None:
+    """No step of an offline run costs a model call, so it is checkpointed once, on exit,
+    not after every step; the thread still resumes and takes a follow-up turn."""
+    first = design(REQUEST, settings=settings, thread_id="off")
+    assert _checkpoints(settings.checkpoint_path, "off") == 1
+    assert design(None, settings=settings, thread_id="off").request == first.request
+    followup = design("make it run on one laptop", settings=settings, thread_id="off")
+    assert followup.request == first.request and _checkpoints(settings.checkpoint_path, "off") == 2
+
+
+def test_a_run_with_a_model_is_checkpointed_after_every_step(settings: Settings) -> None:
+    """A sibling played by a (fake) model: its steps cost calls, so each step is saved as it ends."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    sibling = FakeMessagesListChatModel(responses=[AIMessage(content="A short security review.")] * 4)
+    design(f"{REQUEST}, then threat-model it", settings=settings, thread_id="model",
+           sibling_models={"security-and-privacy-engineer-ml": sibling})
+    assert _checkpoints(settings.checkpoint_path, "model") > 3
