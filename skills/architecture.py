@@ -136,8 +136,10 @@ def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]
     return _flow_label(str(item), values)
 
 
-def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None) -> dict[str, Any]:
-    """The blueprint of ``package`` adapted to ``req`` (pure: no I/O beyond the package data)."""
+def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None,
+                       request: str = "") -> dict[str, Any]:
+    """The blueprint of ``package`` adapted to ``req`` (pure: no I/O beyond the package data);
+    ``request``: its text, so that what it asks for by name is preferred."""
     blueprint = load_blueprint(package)
     catalogue = load_catalogue(package)
     scales = scales or {}
@@ -145,7 +147,7 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
     for slot_id, slot in catalogue.slots.items():  # in file order: later slots may pair with earlier choices
         picked = [c.chosen for c in choices.values() if c.chosen is not None]
         choices[slot_id] = choose(slot_id, slot, req, scales.get(slot.unit), frozenset(o.id for o in picked),
-                                  frozenset(o.datastore for o in picked))
+                                  frozenset(o.datastore for o in picked), request)
     chosen_ids = {c.chosen.id for c in choices.values() if c.chosen is not None}
     values = template_vars(req, choices)
     components: list[dict[str, Any]] = []
@@ -213,7 +215,7 @@ class ArchitectureArgs(BaseModel):
 def run_architecture(skill_id: str, prefix: str, package: str, state: dict[str, Any],
                      scale_fn: ScaleFn | None = None) -> ToolResult:
     req = Requirements.model_validate(state.get("requirements") or {})
-    data = adapt_architecture(package, req, scale_fn(req) if scale_fn else None)
+    data = adapt_architecture(package, req, scale_fn(req) if scale_fn else None, str(state.get("request") or ""))
     chosen = ", ".join(f"{c['title'].lower()}: {c['chosen']['name']}" for c in data["choices"] if c.get("chosen"))
     recs = [f"{c['title']}: {c['chosen']['name']} ({c['why']})" for c in data["choices"] if c.get("chosen")]
     recs += [f"Unresolved: {u}" for u in data["unsatisfied"]]

@@ -11,6 +11,7 @@ the reason it lost, for the deliverable's "Alternatives and trade-offs".
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -61,6 +62,9 @@ class Option(BaseModel):
     per_cloud: dict[str, str] = Field(default_factory=dict, description="The name on a cloud the request names "
                                       "(its native service); the option is then native to that cloud.")
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
+    named_by: list[str] = Field(default_factory=list, description="Regexes (lower case, whole words) that ask for it "
+                                "by name or by technique (\"debezium\", \"change data capture\"): preferred when the "
+                                "request uses one, unless a hard constraint rules it out.")
     strengths: str = ""
     weaknesses: str = ""
 
@@ -107,8 +111,33 @@ def load_catalogue(package: str) -> Catalogue:
     return Catalogue.model_validate(safe_load(text))
 
 
-def hard_violations(option: Option, req: Requirements, scale: float | None = None) -> list[str]:
-    """Why ``option`` breaks a hard constraint of ``req`` (empty: it is allowed)."""
+# words just before a name that ask for something else ("no Kafka", "moving off Airflow")
+_NOT_WANTED = re.compile(r"\b(?:no|not|without|instead of|rather than|avoid(?:ing)?|except|replac(?:e|ing)|"
+                         r"drop(?:ping)?|ditch(?:ing)?|off|away from|migrat(?:e|ing) from|mov(?:e|ing) from|"
+                         r"other than|nor|kein(?:e|en)?|ohne|sin)\b[^.;,:()]*$")
+NAMED_BONUS = 4.0  # above reusing the existing stack (3): what the request asks for by name wins
+
+
+@lru_cache(maxsize=512)
+def _name_rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])")
+
+
+def named_in(option: Option, text: str) -> str | None:
+    """The words of ``text`` that ask for ``option`` (see :attr:`Option.named_by`), or None
+    when it is not named, or named only to be excluded ("no Kafka", "instead of Airflow")."""
+    low = text.lower()
+    for pattern in option.named_by:
+        for match in _name_rx(pattern).finditer(low):
+            if not _NOT_WANTED.search(low[max(0, match.start() - 30):match.start()]):
+                return text[match.start():match.end()]
+    return None
+
+
+def hard_violations(option: Option, req: Requirements, scale: float | None = None, *, named: bool = False) -> list[str]:
+    """Why ``option`` breaks a hard constraint of ``req`` (empty: it is allowed). An option
+    the request ``named`` is not ruled out by an assumed mode or model kind (the request's
+    own words say more than a default)."""
     out: list[str] = []
     if option.hosted and req.self_hosted_only:
         out.append(f"a hosted service, and {_quote(req.no_external_apis or req.deployment)} rules those out")
@@ -154,10 +183,11 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     if option.deployments and (req.deployment is None or req.deployment.value not in option.deployments):
         where = req.deployment.value.replace("_", " ") if req.deployment else "a server deployment"
         out.append(f"only suits {' / '.join(d.replace('_', ' ') for d in option.deployments)}, not {where}")
-    if option.modes and req.mode is not None and req.mode.value not in option.modes:
+    if option.modes and req.mode is not None and req.mode.value not in option.modes and not (named and not req.mode.stated):
         out.append(f"serves {'/'.join(m.replace('_', '-') for m in option.modes)} workloads; "
                    f"{_quote(req.mode)} is {req.mode.value.replace('_', '-')}")
-    if option.kinds and req.model_kind is not None and req.model_kind.value not in option.kinds:
+    if (option.kinds and req.model_kind is not None and req.model_kind.value not in option.kinds
+            and not (named and not req.model_kind.stated)):
         kind = "an LLM" if req.model_kind.value == "llm" else "a classic ML model"
         out.append(f"does not apply to {kind} ({_quote(req.model_kind)})")
     if option.max_scale is not None and scale is not None and scale > option.max_scale:
@@ -203,12 +233,16 @@ def _quote(fact: object) -> str:
 
 
 def soft_score(option: Option, req: Requirements, scale: float | None = None,
-               chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset()
+               chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset(), named: str | None = None
                ) -> tuple[float, list[str]]:
     """Preference among allowed options, with the reasons that moved it. ``stores`` are
-    the datastores the design already has (an option that reuses one adds nothing to run)."""
+    the datastores the design already has (an option that reuses one adds nothing to run);
+    ``named``: the request's words that ask for this option."""
     score = option.fit
     why: list[str] = []
+    if named:
+        score += NAMED_BONUS
+        why.append(f"the request asks for it (“{named}”)")
     if option.datastore not in EMBEDDED_STORES and option.datastore not in req.stack():
         if option.datastore in stores:
             score += 0.5
@@ -268,18 +302,21 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
 
 
 def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None,
-           chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset()) -> Choice:
-    """The best option for ``slot`` under ``req``; every other option with why it lost."""
+           chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset(), text: str = "") -> Choice:
+    """The best option for ``slot`` under ``req``; every other option with why it lost.
+    ``text``: the request, for the options it asks for by name."""
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
     for option in slot.options:
         if option.multilingual and not _multilingual(req):
             continue  # an option for another task than this request's, not an alternative to it
-        problems = hard_violations(option, req, scale)
+        named = named_in(option, text) if text else None
+        problems = hard_violations(option, req, scale, named=named is not None)
         if problems:
-            rejected.append(Rejected(option=option.name, why=problems[0]))
+            why = problems[0] if named is None else f"asked for (“{named}”), but {problems[0]}"
+            rejected.append(Rejected(option=option.name, why=why))
             continue
-        score, why = soft_score(option, req, scale, chosen, stores)
+        score, why = soft_score(option, req, scale, chosen, stores, named)
         allowed.append((score, option, why))
     if not allowed:
         reasons = "; ".join(f"{r.option}: {r.why}" for r in rejected)

@@ -1194,7 +1194,9 @@ _EUROPEAN_PROVIDERS = _rx(
 _ONLINE_FEATURES = _rx(
     r"\b(?:online (?:feature )?(?:lookups?|look-ups?|features?|feature store|store|serving)|"
     r"features? (?:served|available|looked up|fetched|read) (?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
-    r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving))"
+    r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving)|"
+    r"features?\b[^.;]{0,60}?\b(?:served|available|looked up|fetched|read) (?:\w+ )?(?:online|in real[- ]time|at request time)|"
+    r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product))"
 )
 
 # nothing may cost money: a budget of zero
@@ -1410,6 +1412,8 @@ _DOCUMENT_TYPES = [
     ("spreadsheets", r"\bspreadsheets?\b|\bcsvs?\b|\bexcel\b|\bxlsx\b"), ("manuals", r"\bmanuals?\b"),
     ("contracts", r"\bcontracts?\b"), ("transcripts", r"\btranscripts?\b|\bcall recordings?\b"),
     ("notes", r"\bnotes\b"),
+    ("invoices", r"\binvoices?\b|\breceipts?\b|\bpurchase orders?\b|\bbills? of lading\b|\bdelivery notes\b"),
+    ("forms", r"\b(?:claim|application|tax|intake|insurance|paper) forms?\b"),
 ]
 _DOCUMENT_TYPE_RX = [(name, _rx(p)) for name, p in _DOCUMENT_TYPES]
 

@@ -1,0 +1,110 @@
+"""What a request asks for by name or by technique ("change data capture", "an A/B test",
+"Debezium", "vLLM") is the option a design chooses, unless a hard constraint rules it out,
+and then the design says so. Requests here are written for these tests (not taken from any
+evaluation set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.requirements import Fact, Requirements
+from mlarchitect.skills.architecture import adapt_architecture
+from mlarchitect.skills.catalogue import load_catalogue, named_in
+
+PIPELINE = "mlarchitect.skills.data_pipeline"
+EVALUATION = "mlarchitect.skills.evaluation_metrics"
+SERVING = "mlarchitect.skills.model_serving"
+PACKAGES = [PIPELINE, EVALUATION, SERVING, "mlarchitect.skills.experiment_tracking", "mlarchitect.skills.rag_design"]
+
+
+def _option(package: str, option_id: str):  # noqa: ANN202 - an Option
+    return next(o for s in load_catalogue(package).slots.values() for o in s.options if o.id == option_id)
+
+
+def _chosen(package: str, request: str) -> dict[str, str]:
+    arch = adapt_architecture(package, extract_requirements(request), request=request)
+    return {c["slot"]: c["chosen"]["id"] for c in arch["choices"] if c.get("chosen")}
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("stream the orders table with Debezium", "Debezium"),
+    ("we want change data capture from MySQL", "change data capture"),
+    ("CDC every five minutes", "CDC"),
+    ("replace the CDC feed with nightly dumps", None),  # named to be dropped
+    ("no CDC please, nightly extracts are fine", None),
+    ("moving off Debezium", None),
+    ("the ABCDC project", None),  # inside another word
+])
+def test_an_option_is_named_by_its_words_unless_they_exclude_it(text: str, named: str | None) -> None:
+    assert named_in(_option(PIPELINE, "cdc"), text) == named
+
+
+@pytest.mark.parametrize(("package", "request_text", "slot", "option"), [
+    (PIPELINE, "CDC from our Postgres orders database into the lakehouse every few minutes", "ingestion", "cdc"),
+    (PIPELINE, "nightly loads from the ERP, transformed with Polars", "processing", "polars-duckdb"),
+    (EVALUATION, "an A/B testing framework for the search ranking model, 80k searches a day", "experiments", "homegrown-ab"),
+    (EVALUATION, "run the new recommender in shadow mode next to the current one before any user sees it",
+     "experiments", "shadow-challenger"),
+    (SERVING, "serve our fraud model with Triton on Kubernetes, 300 requests per second", "inference_runtime", "triton"),
+])
+def test_the_named_option_is_chosen(package: str, request_text: str, slot: str, option: str) -> None:
+    assert _chosen(package, request_text)[slot] == option
+
+
+def test_without_the_name_the_default_stands() -> None:
+    """The preference comes from the words: the same request without them keeps the usual ingestion."""
+    assert _chosen(PIPELINE, "load our Postgres orders database into the lakehouse every night")["ingestion"] != "cdc"
+
+
+def test_a_named_option_that_breaks_a_hard_constraint_loses_and_the_design_says_why() -> None:
+    request = "air-gapped site, no internet: extract fields from scanned invoices with Textract"
+    arch = adapt_architecture(PIPELINE, extract_requirements(request), request=request)
+    extraction = next(c for c in arch["choices"] if c["slot"] == "extraction")
+    assert extraction["chosen"]["id"] != "managed-doc-ai"
+    lost = next(r for r in extraction["rejected"] if "Textract" in r["option"])
+    assert lost["why"].startswith("asked for (“Textract”), but")
+
+
+def test_an_assumed_mode_does_not_rule_out_a_named_option_but_a_stated_one_does() -> None:
+    cdc = "we want change data capture from the orders database"
+    assumed = Requirements(mode=Fact.assumed("batch", "no latency stated"))
+    stated = Requirements(mode=Fact.said("batch", "nightly batch only"))
+    assert _choose_ingestion(assumed, cdc) == "cdc"
+    assert _choose_ingestion(stated, cdc) != "cdc"
+
+
+def _choose_ingestion(req: Requirements, text: str) -> str:
+    arch = adapt_architecture(PIPELINE, req, request=text)
+    return next(c["chosen"]["id"] for c in arch["choices"] if c["slot"] == "ingestion")
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_named_by_pattern_compiles_and_names_no_common_word(package: str) -> None:
+    """A pattern that matched everyday words would push its option into every design."""
+    everyday = ("We need a system for our team that answers questions, scores data and runs every night "
+                "on our servers with tests, dashboards, alerts, a model, users and a database.")
+    for slot in load_catalogue(package).slots.values():
+        for option in slot.options:
+            assert named_in(option, everyday) is None, option.id
+
+
+def test_scanned_invoices_get_a_document_extraction_step_and_other_pipelines_do_not() -> None:
+    invoices = "Extract line items from 20k scanned supplier invoices a month into our Postgres ERP tables"
+    events = "Clickstream events from the web shop into the warehouse for the churn model, hourly"
+    names = {c["name"] for c in adapt_architecture(PIPELINE, extract_requirements(invoices), request=invoices)["components"]}
+    assert "Document extraction" in names
+    names = {c["name"] for c in adapt_architecture(PIPELINE, extract_requirements(events), request=events)["components"]}
+    assert "Document extraction" not in names
+
+
+@pytest.mark.parametrize(("text", "online"), [
+    ("a feature store for the churn model; features from Snowflake, served online to the app", True),
+    ("features are looked up at request time by the pricing service", True),
+    ("features are computed nightly for training only", False),
+])
+def test_features_served_to_an_application_need_an_online_store(text: str, online: bool) -> None:
+    req = extract_requirements(text)
+    assert (req.online_features is not None and req.online_features.value) is online
+    chosen = _chosen(PIPELINE, text)["feature_store"]
+    assert (chosen in ("feast-redis", "feast-postgres")) is online
