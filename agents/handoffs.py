@@ -148,7 +148,9 @@ _ACTION = re.compile(
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
     r"(?:test|package|document|secure|prototype|scale)\s+(?:it|this|that|them|the|our|whether|if|on|against)|"
-    r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk))\b",
+    r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
+    # a later sentence that plans more work: "Then plan the Kubernetes rollout"
+    r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out))\b",
     re.I)
 # "we are not allowed to add another database", "without building a parallel platform": a
 # prohibition, not an ask
@@ -161,7 +163,9 @@ _ELSEWHERE = re.compile(
     r"reviewed|tested|approved|signed|mock(?:s|ed)?|at)|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
-    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need)\b", re.I)
+    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need|"
+    r"(?:is|are)\s+(?:fine|ok|okay|under\s+control)|already\s+optimi[sz]ed|optimi[sz]ed\s+\w+\s+last\s+(?:week|month|quarter|year)|"
+    r"(?:has|have)\s+(?:good\s+|decent\s+|its\s+own\s+)?(?:unit\s+)?tests)\b", re.I)
 
 
 def _action_parts(request: str) -> list[str]:

@@ -169,8 +169,6 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         if need in ("kubernetes", "cluster") and single:
             out.append(f"needs {'a Kubernetes cluster' if need == 'kubernetes' else 'several machines'}; "
                        f"{_quote(req.deployment)}")
-        if need == "service" and single and option.datastore not in stack:
-            out.append(f"runs as a separate server; {_quote(req.deployment)} calls for one process")
     if option.gpu_memory_gb:
         hw = req.hardware.value if req.hardware else None
         available = _gpu_memory(req)
@@ -203,6 +201,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     return out
 
 
+SINGLE_MACHINE_SERVICE_PENALTY = 1.5
 SMALL_TEAM_COST_PREFERENCE = {"free": 0.3, "low": 0.2, "medium": 0.0, "high": -1.0}
 
 
@@ -288,6 +287,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1
         why.append("runs inside one process")
+    elif single and "service" in option.needs and option.datastore not in stack:
+        score -= SINGLE_MACHINE_SERVICE_PENALTY  # allowed (a server on the same box), but one more process to run
     if option.hosted and req.compliance:
         score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
     if option.multilingual:

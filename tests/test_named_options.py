@@ -108,3 +108,13 @@ def test_features_served_to_an_application_need_an_online_store(text: str, onlin
     assert (req.online_features is not None and req.online_features.value) is online
     chosen = _chosen(PIPELINE, text)["feature_store"]
     assert (chosen in ("feast-redis", "feast-postgres")) is online
+
+
+def test_one_box_may_run_a_server_but_not_a_cluster() -> None:
+    """A single GPU box serving an endpoint runs vLLM on it; a laptop keeps the model in process."""
+    box = ("Llama 3.1 70B (AWQ) with vLLM on a single box with 2x L40S for ~50 internal users, "
+           "an OpenAI-compatible endpoint; on-prem, no external APIs")
+    laptop = "a demo model served on my 16 GB laptop, nothing else to run"
+    assert _chosen(SERVING, box)["inference_runtime"] == "vllm"
+    assert _chosen(SERVING, box)["platform"] == "local-machine"
+    assert _chosen(SERVING, laptop)["inference_runtime"] == "in-process-model"
