@@ -379,6 +379,8 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
             add("model_serving", FACT_WEIGHT)
     if req.events_per_day is not None or req.data_volume_gb_per_day is not None:
         add("data_pipeline", FACT_WEIGHT)
+    if req.training_runs_per_month is not None:  # "3,000 training runs a week": runs to keep track of
+        add("experiment_tracking", FACT_WEIGHT)
     if req.labelled_examples is not None or req.min_detectable_effect is not None or req.baseline_rate is not None:
         add("evaluation_system", FACT_WEIGHT)
     return prior

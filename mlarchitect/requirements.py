@@ -84,6 +84,8 @@ class Requirements(BaseModel):
     data_volume_gb: Fact[float] | None = Field(default=None, description="A stated total size (2 TB of logs).")
     events_per_day: Fact[float] | None = None
     labelled_examples: Fact[int] | None = Field(default=None, description="Labelled/golden examples available.")
+    training_runs_per_month: Fact[float] | None = Field(default=None, description="Training/fine-tuning runs or "
+                                                        "trials launched per month (\"3,000 runs a week\").")
     metric_targets: list[Fact[str]] = Field(default_factory=list, description="Quality targets the request sets "
                                             "(\"recall@10 ≥ 0.8\", \"faithfulness ≥ 0.9\").")
     # load

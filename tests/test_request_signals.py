@@ -298,3 +298,50 @@ def test_one_named_gpu_is_one_gpu_and_a_zero_budget_is_a_budget() -> None:
 def test_technicians_are_users() -> None:
     req = extract_requirements("a manuals assistant for 40 technicians")
     assert value(req.users) == 40
+
+
+# --- numbers and names read from the right words --------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "gpus"), [
+    ("about 2,500 GPU training runs a month across the lab", None),  # runs that use GPUs, not GPUs
+    ("we spent 800 GPU hours on the last sweep", None),
+    ("fine-tuning on 4 GPUs in our own rack", 4),
+    ("8x H100 for the big jobs", 8),
+])
+def test_a_count_of_what_gpus_do_is_not_a_count_of_gpus(text: str, gpus: int | None) -> None:
+    hardware = extract_requirements(text).hardware
+    assert (hardware.value.gpus if hardware is not None else None) == gpus
+
+
+@pytest.mark.parametrize(("text", "team"), [
+    ("a model registry and run tracking for 18 data scientists", 18),  # the users of an ML tool are its team
+    ("a tracking server for 6 researchers and their fine-tuning jobs", 6),
+    ("a coding assistant for 300 developers", None),  # users of a product, not the team
+])
+def test_practitioners_an_ml_tool_is_for_are_its_team(text: str, team: int | None) -> None:
+    assert value(extract_requirements(text).team_size) == team
+
+
+def test_a_negation_does_not_reach_past_a_colon() -> None:
+    """"no SaaS: Postgres as the store" excludes SaaS and names Postgres."""
+    req = extract_requirements("Self-hosted tracking, no SaaS: Postgres as the backend store, MinIO for files.")
+    assert {"postgres", "minio"} <= req.stack()
+
+
+@pytest.mark.parametrize(("text", "per_month"), [
+    ("about 2,500 GPU training runs a month across the lab", 2500),
+    ("we launch ~300 fine-tuning jobs per week", 1300),
+    ("Optuna: 40 trials a day on the pricing model", 1200),
+    ("we serve 300 requests per second", None),
+])
+def test_training_runs_a_period_are_read_per_month(text: str, per_month: float | None) -> None:
+    assert value(extract_requirements(text).training_runs_per_month) == per_month
+
+
+def test_the_stated_run_rate_sizes_the_checkpoint_storage() -> None:
+    from mlarchitect.skills.experiment_tracking.tools import offline_plan
+
+    many = offline_plan(extract_requirements("tracking for 1,000 training runs a month"), [], "experiment_tracking")
+    few = offline_plan(extract_requirements("tracking for our training runs"), [], "experiment_tracking")
+    assert many[0].args["runs_per_month"] == 1000 and few[0].args.get("runs_per_month") is None

@@ -184,7 +184,7 @@ def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group
 
 _NEGATION = _rx(
     r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
-    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.]){0,20}$"
+    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.:]){0,20}$"
 )
 
 
@@ -207,6 +207,20 @@ def _labelled(acc: Reading, clause: _Clause) -> None:
             if acc.put("labelled_examples", int(parse_number(match.group("n"))), acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
             return
+
+
+_RUNS = _rx(rf"(?P<n>{_ANY})\s+(?:(?:gpu|training|fine-?tuning|experiment|tracked|sweep|hpo|tuning)\s+){{0,2}}"
+            rf"(?:runs|jobs|trials|experiments)\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b")
+_PER_MONTH = {"day": 30.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
+
+
+def _runs(acc: Reading, clause: _Clause) -> None:
+    """Training runs (or trials) a period: how fast run records and checkpoints pile up."""
+    for match in _free_matches(acc, clause, _RUNS):
+        per_month = parse_number(match.group("n")) * _PER_MONTH[match.group("p")]
+        if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
+        return
 
 
 # --------------------------------------------------------------------------- quality targets
@@ -339,12 +353,14 @@ _GPU_MEMORY = {"h100": 80.0, "h200": 141.0, "l4": 24.0, "a10": 24.0, "a10g": 24.
                "rtx 3090": 24.0, "mi300x": 192.0}
 _GPU_MODEL = r"(?P<model>h100|h200|a100|a10g|a10|l40s|l40|l4|t4|v100|rtx\s?a6000|a6000|rtx\s?\d{4}(?:\s?ti)?|[34]0[789]0(?:\s?ti)?(?!\d)|mi300x?|mi250|b200|gh200|a40|a30|p100)"
 _COUNT = rf"(?P<n>{_NUM}|{_WNUM}|\ba single\b|\bsingle\b|\ban?\b)"
+# "3,000 GPU training runs", "500 A100 hours": a count of something GPUs do, not of GPUs
+_NOT_DEVICES = r"(?!\s*-?\s*(?:hours?|hrs?|h\b|days?|minutes?|(?:training\s+|fine-tuning\s+)?(?:runs?|jobs?)|time|budget|spend|bills?|costs?|credits?|quota|utili[sz]ation))"
 _GPU_WITH_MODEL = _rx(
-    rf"{_COUNT}\s*(?:x|×)?\s*(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?{_GPU_MODEL}"
-    rf"(?:[\s-]?(?P<mem2>\d+)\s?gb)?(?:s\b|\s?gpus?\b|\s?cards?\b)?"
+    rf"{_COUNT}\s*(?:x|×)?\s*(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?{_GPU_MODEL}(?=s\b|\b)"
+    rf"(?:[\s-]?(?P<mem2>\d+)\s?gb)?(?:s\b|\s?gpus?\b|\s?cards?\b)?{_NOT_DEVICES}"
 )
 _GPU_GENERIC = _rx(rf"{_COUNT}\s*(?:x\s*)?(?:(?:on-?prem(?:ise)?s?|local|dedicated|shared|own|beefy|big|small)\s+)?"
-                   rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b")
+                   rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b{_NOT_DEVICES}")
 _GPU_BARE = _rx(rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?\b{_GPU_MODEL}\b(?:[\s-]?(?P<mem2>\d+)\s?gb)?")
 _VRAM = _rx(rf"(?P<n>{_NUM})\s?gb\s+(?:of\s+)?(?:vram|gpu memory)")
 _RAM = _rx(rf"(?:(?P<n>{_NUM})\s?(?P<u>gb|tb)\s+(?:of\s+)?(?:ram|memory|system memory|ddr\d?)\b|\b(?:ram|memory)\s*(?::|of|is)?\s*(?P<n2>{_NUM})\s?(?P<u2>gb|tb)\b)")
@@ -785,6 +801,7 @@ _SOLO = _rx(
     r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself|"
     r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle|solo project|kaggle-style solo)\b"
 )
+_PRACTITIONERS = _rx(r"\b(?:(?:data|research|applied|ml|ai)\s+scientists?|researchers?|ml\s+engineers?|mles?|ds)\b")
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
 _FOR_BEFORE = _rx(r"\b(?:for|by|serv\w*|support\w*|help\w*|to|across)\s+(?:\w+\s+)?[~≈]?\s*$")
 
@@ -815,8 +832,9 @@ def _team(acc: Reading, clause: _Clause) -> None:
         return
     for index, pattern in enumerate(_TEAM):
         for match in _free_matches(acc, clause, pattern):
-            if index == 3 and (_FOR_BEFORE.search(clause.text[: match.start()]) or parse_number(match.group("n")) > 50):
-                continue
+            if index == 3 and (parse_number(match.group("n")) > 50 or (
+                    _FOR_BEFORE.search(clause.text[: match.start()]) and not _PRACTITIONERS.search(match.group(0)))):
+                continue  # "for 400 developers" are users; "for 25 data scientists" of an ML tool are its team
             size = parse_number(match.group("n"))
             if match.groupdict().get("m"):
                 size += parse_number(match.group("m"))
@@ -1577,7 +1595,7 @@ _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_runs, _DIGIT), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),

@@ -72,7 +72,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["retention_months"] = max(1, round(req.retention_days.value / 30))
     if req.data_volume_gb is not None and req.data_volume_gb.stated:  # "we keep 50 TB of checkpoints"
         args["stored_gb"] = req.data_volume_gb.value
-    if req.team_size is not None and req.team_size.stated:  # runs scale with the people launching them
+    if req.training_runs_per_month is not None:  # "3,000 training runs a week"
+        args["runs_per_month"] = max(1, round(req.training_runs_per_month.value))
+    elif req.team_size is not None and req.team_size.stated:  # runs scale with the people launching them
         args["runs_per_month"] = max(1, req.team_size.value * RUNS_PER_PERSON_PER_MONTH)
     return [PlannedCall(name="exp_estimate_storage", args=args, phase=1)]
 
