@@ -117,6 +117,8 @@ class Requirements(BaseModel):
                                                 "proprietary product or hosted vendor API.")
     european_providers_only: Fact[bool] | None = Field(default=None, description="Only European providers: no "
                                                        "US vendor's API or hyperscaler service, even in an EU region.")
+    edge_devices: Fact[bool] | None = Field(default=None, description="The model runs on devices in the field (edge "
+                                          "boxes, robots, cameras, vehicles), not on servers.")
     online_features: Fact[bool] | None = Field(default=None, description="Features are read by a live model at "
                                                "request time (an online store), not only by batch jobs.")
     live_traffic: Fact[bool] | None = Field(default=None, description="Real users or traffic reach the system "

@@ -37,6 +37,8 @@ class Option(BaseModel):
                                "names several languages.")
     online: bool | None = Field(default=None, description="Serves live reads (an online store): only when the request "
                                 "has an online consumer; False: batch reads only, ruled out when it has one.")
+    edge: bool | None = Field(default=None, description="True: runs on devices in the field, only for a request whose "
+                              "model runs there; False: a server-side option, ruled out for one.")
     hyperscaler: bool = Field(default=False, description="A US hyperscaler's managed service by its name (Cloud Run, "
                               "MWAA, S3): not for a request that allows European providers only.")
     licence: Literal["open", "proprietary"] | None = Field(default=None, description="Its software licence; unset: "
@@ -154,6 +156,11 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append("an online store, and nothing in the request reads features at request time")
     if option.online is False and affirmed(req.online_features):
         out.append(f"no online store; {_quote(req.online_features)} needs one")
+    on_devices = affirmed(req.edge_devices)
+    if option.edge is True and not on_devices:
+        out.append("runs on devices in the field, and the request serves from servers")
+    if option.edge is False and on_devices:
+        out.append(f"a server-side option; {_quote(req.edge_devices)} runs the model on the devices")
     if affirmed(req.cloud_only) and option.hosted and cloud and cloud not in option.per_cloud:
         out.append(f"a third-party service outside {cloud.upper()}, and {_quote(req.cloud_only)} allows that cloud's services only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":

@@ -6,7 +6,8 @@ hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
 ``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
-``live: true`` (the request says real users or traffic reach the system).
+``live: true`` (the request says real users or traffic reach the system), ``edge: true`` (the model runs
+on devices in the field).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
+    "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
 }
 

@@ -118,3 +118,31 @@ def test_one_box_may_run_a_server_but_not_a_cluster() -> None:
     assert _chosen(SERVING, box)["inference_runtime"] == "vllm"
     assert _chosen(SERVING, box)["platform"] == "local-machine"
     assert _chosen(SERVING, laptop)["inference_runtime"] == "in-process-model"
+
+
+# --- models that run on devices in the field ------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "edge"), [
+    ("Our crop-disease classifier must run on Raspberry Pis in the greenhouses", True),
+    ("ship the detector to the fleet of 80 inspection drones", True),
+    ("the speech model runs on-device in the car", True),
+    ("serve the detector from our data centre to the mobile app", False),
+    ("400 buses stream GPS positions to our servers for an arrival-time model", False),
+])
+def test_a_model_that_runs_on_devices_is_read_as_edge(text: str, edge: bool) -> None:
+    req = extract_requirements(text)
+    assert (req.edge_devices is not None and req.edge_devices.value) is edge
+
+
+def test_an_edge_design_runs_on_the_devices_and_rolls_out_over_the_air() -> None:
+    text = "a defect detector on 120 Jetson boxes along the packing lines, connectivity is poor"
+    arch = adapt_architecture(SERVING, extract_requirements(text), request=text)
+    chosen = {c["slot"]: c["chosen"]["id"] for c in arch["choices"] if c.get("chosen")}
+    assert chosen["inference_runtime"] == "on-device" and chosen["platform"] == "edge-fleet"
+    assert chosen["monitoring"] == "fleet-telemetry"
+    assert "API gateway" not in {c["name"] for c in arch["components"]}
+    assert any("roll" in r["risk"].lower() or "rollback" in r["mitigation"].lower() for r in arch["risks"])
+    server = "serve the defect detector behind an API for the packing-line PCs"
+    chosen = _chosen(SERVING, server)
+    assert chosen["inference_runtime"] != "on-device" and chosen["platform"] != "edge-fleet"

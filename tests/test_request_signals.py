@@ -345,3 +345,12 @@ def test_the_stated_run_rate_sizes_the_checkpoint_storage() -> None:
     many = offline_plan(extract_requirements("tracking for 1,000 training runs a month"), [], "experiment_tracking")
     few = offline_plan(extract_requirements("tracking for our training runs"), [], "experiment_tracking")
     assert many[0].args["runs_per_month"] == 1000 and few[0].args.get("runs_per_month") is None
+
+
+@pytest.mark.parametrize(("text", "only"), [
+    ("constraint: the only database we may use is our existing Postgres", True),
+    ("MySQL is our only approved datastore", True),
+    ("Postgres is our main database", False),
+])
+def test_the_only_database_allowed_is_a_stack_only_constraint(text: str, only: bool) -> None:
+    assert bool(value(extract_requirements(text).stack_only)) is only

@@ -1188,7 +1188,9 @@ _STACK_ONLY = _rx(
     r"(?:no|without)\s+(?:any\s+)?(?:adding\s+|introducing\s+|deploying\s+)?(?:an?\s+|any\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
     r"(?:must|have to|need to|has to)\s+reuse|reuse (?:only )?(?:what we (?:already )?have|our existing)|"
     r"stick (?:to|with) (?:what we have|our (?:existing|current))|nothing new|"
-    r"(?:with|using) (?:only|just) (?:our )?(?:existing|current))\b"
+    r"(?:with|using) (?:only|just) (?:our )?(?:existing|current)|"
+    # "the only database we may use is our Postgres", "Postgres is our only allowed datastore"
+    r"(?:the|our) only (?:allowed |permitted |approved )?(?:databases?|datastores?|data stores?|dbs?|storage)\b(?:\s+(?:we|you)\s+(?:may|can|are allowed to)\s+use)?)\b"
 )
 
 
@@ -1215,6 +1217,15 @@ _ONLINE_FEATURES = _rx(
     r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving)|"
     r"features?\b[^.;]{0,60}?\b(?:served|available|looked up|fetched|read) (?:\w+ )?(?:online|in real[- ]time|at request time)|"
     r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product))"
+)
+
+# the model runs on devices in the field, not on servers
+_EDGE = _rx(
+    r"\b(?:jetson(?: \w+)?|raspberry pis?|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
+    r"on[- ]device|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?)|in[- ]vehicle|in[- ]car|"
+    r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
+    r"(?: (?:it|them|the \w+|our \w+|this \w+|new \w+|\w+ (?:model )?updates))? (?:to|on(?:to)?) (?:the |our |each |every |all )?(?:\w+ )?(?:fleet|robots|drones|cameras|devices|vehicles|kiosks|boxes|gateways|terminals|scanners|tablets|phones|sensors))\b|"
+    r"(?:runs?|deployed|installed) (?:locally )?(?:in|at) (?:each|every|all (?:the |our )?)\s*(?:stores?|shops?|sites?|factor(?:y|ies)|plants?|branches?|vehicles?|trucks?)\b"
 )
 
 # nothing may cost money: a budget of zero
@@ -1604,7 +1615,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
-                     _affirmed_flag("online_features", _ONLINE_FEATURES),
+                     _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _residency, _compliance, _stack, _sources, _languages_and_types)
 
 
