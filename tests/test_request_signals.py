@@ -354,3 +354,25 @@ def test_the_stated_run_rate_sizes_the_checkpoint_storage() -> None:
 ])
 def test_the_only_database_allowed_is_a_stack_only_constraint(text: str, only: bool) -> None:
     assert bool(value(extract_requirements(text).stack_only)) is only
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("classify 20k complaints a month with a classical model, no LLM", "classic_ml"),
+    ("clasificar reclamaciones con un modelo clásico", "classic_ml"),
+    ("our recommender costs too much to serve", "classic_ml"),
+    ("we want an LLM for this, no classic models", "llm"),
+])
+def test_the_model_kind_said_outright(text: str, kind: str) -> None:
+    assert value(extract_requirements(text).model_kind) == kind
+
+
+def test_one_workstation_is_a_single_machine() -> None:
+    req = extract_requirements("nightly scoring on one workstation with 128 GB RAM")
+    assert value(req.deployment) == "single_machine"
+
+
+def test_a_mysql_only_pipeline_keeps_its_tables_in_mysql() -> None:
+    text = "Our only database is MySQL and nothing else may be added; build the churn feature pipeline."
+    arch = adapt_architecture("mlarchitect.skills.data_pipeline", extract_requirements(text), request=text)
+    storage = next(c for c in arch["choices"] if c["slot"] == "storage")
+    assert storage["chosen"]["datastore"] == "mysql"

@@ -1003,7 +1003,10 @@ _LLM_WORDS = _rx(
 )
 _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
-    r"gbdt|sklearn|scikit-learn)\b"
+    r"gbdt|sklearn|scikit-learn|"
+    # said outright: "a classic model (no LLM)", "modelo clásico"
+    r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no llms?|not an? llm|"
+    r"modelos? cl[aá]sicos?)\b"
 )
 _CLASSIC_WEAK = _rx(
     r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular|"
@@ -1015,7 +1018,7 @@ _CLASSIC_WEAK = _rx(
     r"anomaly detection|demand forecast\w*|random forest|decision trees?|svm|prophet|arima|"
     # the task alone, when nothing names an LLM: "scores card transactions for fraud"
     r"fraud|churn|credit[- ]risk|credit scor\w*|propensity|click[- ]?through|ctr|lead scoring|default risk|forecast\w*|"
-    r"(?:card|payment) transactions)\b"
+    r"(?:card|payment) transactions|recommenders?)\b"
 )
 
 
@@ -1067,7 +1070,7 @@ _AIR_GAPPED = _rx(
 _SINGLE_MACHINE = _rx(
     r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
-    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|"
+    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
     r"my (?:own )?(?:rtx|gtx) ?\d{4}|"
     r"raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge devices?|mini[- ]pc|intel nuc|"
