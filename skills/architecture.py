@@ -18,7 +18,7 @@ from langgraph.prebuilt import InjectedState
 from pydantic import BaseModel, Field
 
 from mlarchitect.requirements import Requirements
-from mlarchitect.skills.catalogue import Choice, load_catalogue, choose
+from mlarchitect.skills.catalogue import Choice, Option, choose, load_catalogue
 from mlarchitect.skills.conditions import holds
 from mlarchitect.tool_result import ToolResult
 
@@ -136,6 +136,47 @@ def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]
     return _flow_label(str(item), values)
 
 
+# the region of each cloud that keeps data in a country or area the request names
+REGION_ZONES: dict[str, dict[str, str]] = {
+    "EU": {"aws": "eu-central-1, Frankfurt", "gcp": "europe-west3, Frankfurt", "azure": "West Europe"},
+    "France": {"aws": "eu-west-3, Paris", "gcp": "europe-west9, Paris", "azure": "France Central"},
+    "Germany": {"aws": "eu-central-1, Frankfurt", "gcp": "europe-west3, Frankfurt", "azure": "Germany West Central"},
+    "UK": {"aws": "eu-west-2, London", "gcp": "europe-west2, London", "azure": "UK South"},
+    "Switzerland": {"aws": "eu-central-2, Zurich", "gcp": "europe-west6, Zurich", "azure": "Switzerland North"},
+    "Spain": {"aws": "eu-south-2, Spain", "gcp": "europe-southwest1, Madrid", "azure": "Spain Central"},
+    "Italy": {"aws": "eu-south-1, Milan", "gcp": "europe-west8, Milan", "azure": "Italy North"},
+    "Sweden": {"aws": "eu-north-1, Stockholm", "gcp": "europe-north2, Stockholm", "azure": "Sweden Central"},
+    "Netherlands": {"gcp": "europe-west4, Netherlands", "azure": "West Europe, Netherlands"},
+    "Ireland": {"aws": "eu-west-1, Ireland", "azure": "North Europe, Ireland"},
+    "Poland": {"gcp": "europe-central2, Warsaw", "azure": "Poland Central"},
+    "US": {"aws": "us-east-1", "gcp": "us-central1", "azure": "East US"},
+    "Canada": {"aws": "ca-central-1", "gcp": "northamerica-northeast1", "azure": "Canada Central"},
+    "Australia": {"aws": "ap-southeast-2, Sydney", "gcp": "australia-southeast1, Sydney", "azure": "Australia East"},
+    "India": {"aws": "ap-south-1, Mumbai", "gcp": "asia-south1, Mumbai", "azure": "Central India"},
+    "Japan": {"aws": "ap-northeast-1, Tokyo", "gcp": "asia-northeast1, Tokyo", "azure": "Japan East"},
+    "Singapore": {"aws": "ap-southeast-1", "gcp": "asia-southeast1", "azure": "Southeast Asia"},
+    "Brazil": {"aws": "sa-east-1, São Paulo", "gcp": "southamerica-east1, São Paulo", "azure": "Brazil South"},
+}
+_PLACELESS = frozenset({"in-process", "none"})
+
+
+def placement(option: Option, req: Requirements) -> str:
+    """Where a chosen option keeps or processes data when the request names a residency
+    (" — in France (AWS eu-west-3, Paris)"); empty for what runs inside another component."""
+    if req.data_residency is None or (option.datastore in _PLACELESS and not option.needs and not option.hosted):
+        return ""
+    cloud = req.cloud.value.lower() if req.cloud is not None else None
+    if option.hosted and not (cloud and cloud in option.per_cloud) and not option.residency:
+        return ""  # a vendor's service: where it keeps data is the vendor's region, not ours to state
+    region = req.data_residency.value
+    zone = REGION_ZONES.get(region, {}).get(cloud or "")
+    where = "the EU" if region == "EU" else region
+    return f" — in {where} ({_CLOUD_NAMES.get(cloud or '', '')} {zone})" if cloud and zone else f" — in {where}"
+
+
+_CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
+
+
 def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None,
                        request: str = "") -> dict[str, Any]:
     """The blueprint of ``package`` adapted to ``req`` (pure: no I/O beyond the package data);
@@ -168,7 +209,7 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
                 entry["technology"] = "no option satisfies the constraints"
                 entry["decisions"].append(choice.why)
             else:
-                entry["technology"] = choice.chosen.name
+                entry["technology"] = choice.chosen.name + placement(choice.chosen, req)
                 entry["hosted"] = choice.chosen.hosted
                 entry["decisions"].append(f"Chosen because {choice.why}.")
             used[slot] = choice

@@ -209,6 +209,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
 
 
 SINGLE_MACHINE_SERVICE_PENALTY = 1.5
+RESIDENCY_UNKNOWN_PENALTY = 1.5
 SMALL_TEAM_COST_PREFERENCE = {"free": 0.3, "low": 0.2, "medium": 0.0, "high": -1.0}
 
 
@@ -298,6 +299,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         score -= SINGLE_MACHINE_SERVICE_PENALTY  # allowed (a server on the same box), but one more process to run
     if option.hosted and req.compliance:
         score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
+    if option.hosted and req.data_residency is not None and not option.residency and not (cloud and cloud in option.per_cloud):
+        score -= RESIDENCY_UNKNOWN_PENALTY  # a vendor's service with no stated region for data that must stay put
     if option.multilingual:
         score += 1.0
         why.append(f"scores each language ({', '.join(lang.capitalize() for lang in req.languages)}) against its own references")

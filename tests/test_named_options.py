@@ -146,3 +146,24 @@ def test_an_edge_design_runs_on_the_devices_and_rolls_out_over_the_air() -> None
     server = "serve the defect detector behind an API for the packing-line PCs"
     chosen = _chosen(SERVING, server)
     assert chosen["inference_runtime"] != "on-device" and chosen["platform"] != "edge-fleet"
+
+
+# --- where the data stays -------------------------------------------------------------------
+
+
+def test_a_stated_residency_places_the_components_that_hold_or_process_data() -> None:
+    text = "Serve the churn model on AWS; customer data must stay in France"
+    arch = adapt_architecture(SERVING, extract_requirements(text), request=text)
+    placed = [c["technology"] for c in arch["components"] if "France" in c["technology"]]
+    assert placed and all("eu-west-3" in t for t in placed)
+    assert not any("France" in c["technology"] for c in arch["components"] if "in-process" in c["technology"])
+    plain = "Serve the churn model on AWS"
+    assert not any(" — in " in c["technology"]
+                   for c in adapt_architecture(SERVING, extract_requirements(plain), request=plain)["components"])
+
+
+def test_a_vendor_service_is_not_placed_in_our_region_and_loses_to_one_that_can_be() -> None:
+    text = "RAG over our contracts on AWS; the data must stay in Germany"
+    arch = adapt_architecture("mlarchitect.skills.rag_design", extract_requirements(text), request=text)
+    chosen = {c["slot"]: c["chosen"] for c in arch["choices"] if c.get("chosen")}
+    assert not chosen["reranker"]["hosted"] and not chosen["tracing"]["hosted"]

@@ -1257,7 +1257,8 @@ _REGIONS = [
     ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|frankfurt|berlin|munich"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
     ("Switzerland", r"switzerland|zurich"), ("Australia", r"australia|sydney"), ("India", r"india|mumbai"), ("Japan", r"japan|tokyo"),
     ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|amsterdam"),
-    ("Ireland", r"ireland|dublin"),
+    ("Ireland", r"ireland|dublin"), ("Spain", r"spain|madrid"), ("Italy", r"italy|milan"), ("Sweden", r"sweden|stockholm"),
+    ("Austria", r"austria|vienna"), ("Poland", r"poland|warsaw"), ("Norway", r"norway|oslo"), ("Belgium", r"belgium|brussels"),
 ]
 _REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)) + ")"
 _RESIDENCY = [
