@@ -167,3 +167,13 @@ def test_a_vendor_service_is_not_placed_in_our_region_and_loses_to_one_that_can_
     arch = adapt_architecture("mlarchitect.skills.rag_design", extract_requirements(text), request=text)
     chosen = {c["slot"]: c["chosen"] for c in arch["choices"] if c.get("chosen")}
     assert not chosen["reranker"]["hosted"] and not chosen["tracing"]["hosted"]
+
+
+def test_an_edge_design_is_written_for_devices_not_replicas() -> None:
+    from mlarchitect.skills.model_serving.tools import offline_plan
+
+    text = "a pest detector on 150 Raspberry Pi boxes in greenhouses, 2 images a second each at peak"
+    req = extract_requirements(text)
+    components = {c["name"]: c["responsibility"] for c in adapt_architecture(SERVING, req, request=text)["components"]}
+    assert "device" in components["Inference service"] and "device" in components["Compute platform"]
+    assert "serving_size_replicas" not in [c.name for c in offline_plan(req, [], "model_serving")]

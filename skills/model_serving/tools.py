@@ -153,7 +153,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
                 "stated_inputs": ["rows"] if req.batch_volume.stated else []}))
         return calls
     llm = req.model_kind is not None and req.model_kind.value == "llm"
-    if req.peak_rps is not None:
+    on_devices = req.edge_devices is not None and bool(req.edge_devices.value)
+    if req.peak_rps is not None and not on_devices:  # each device serves itself: no replicas to size
         latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
         calls.append(PlannedCall(name="serving_size_replicas", phase=1, args={
             "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5) if llm else latency,
