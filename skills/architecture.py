@@ -158,6 +158,7 @@ REGION_ZONES: dict[str, dict[str, str]] = {
     "Brazil": {"aws": "sa-east-1, São Paulo", "gcp": "southamerica-east1, São Paulo", "azure": "Brazil South"},
 }
 _PLACELESS = frozenset({"in-process", "none"})
+_CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 
 
 def placement(option: Option, req: Requirements) -> str:
@@ -173,8 +174,6 @@ def placement(option: Option, req: Requirements) -> str:
     where = "the EU" if region == "EU" else region
     return f" — in {where} ({_CLOUD_NAMES.get(cloud or '', '')} {zone})" if cloud and zone else f" — in {where}"
 
-
-_CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 
 
 def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None,

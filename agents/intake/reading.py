@@ -211,13 +211,12 @@ def _labelled(acc: Reading, clause: _Clause) -> None:
 
 _RUNS = _rx(rf"(?P<n>{_ANY})\s+(?:(?:gpu|training|fine-?tuning|experiment|tracked|sweep|hpo|tuning)\s+){{0,2}}"
             rf"(?:runs|jobs|trials|experiments)\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b")
-_PER_MONTH = {"day": 30.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
 
 
 def _runs(acc: Reading, clause: _Clause) -> None:
     """Training runs (or trials) a period: how fast run records and checkpoints pile up."""
     for match in _free_matches(acc, clause, _RUNS):
-        per_month = parse_number(match.group("n")) * _PER_MONTH[match.group("p")]
+        per_month = parse_number(match.group("n")) * _MONTHS[match.group("p")]  # the money rates' table
         if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
             acc.use(clause.span(match, "n"))
         return
@@ -680,8 +679,8 @@ def _users_before(acc: Reading, clause: _Clause, limit: int) -> re.Match[str] | 
 
 
 def _next_clause(acc: Reading, clause: _Clause) -> _Clause | None:
-    later = [c for c in acc.clauses if c.start > clause.start]
-    return min(later, key=lambda c: c.start) if later else None
+    index = acc.clauses.index(clause)
+    return acc.clauses[index + 1] if index + 1 < len(acc.clauses) else None
 
 
 def _previous_clause(acc: Reading, clause: _Clause) -> _Clause | None:
@@ -1216,9 +1215,9 @@ _EUROPEAN_PROVIDERS = _rx(
 # features read by a live model at request time: the pipeline needs an online store
 _ONLINE_FEATURES = _rx(
     r"\b(?:online (?:feature )?(?:lookups?|look-ups?|features?|feature store|store|serving)|"
-    r"features? (?:served|available|looked up|fetched|read) (?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
     r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving)|"
-    r"features?\b[^.;]{0,60}?\b(?:served|available|looked up|fetched|read) (?:\w+ )?(?:online|in real[- ]time|at request time)|"
+    r"features?\b[^.;]{0,60}?\b(?:served|available|looked up|fetched|read) (?:\w+ )?"
+    r"(?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
     r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product))"
 )
 
