@@ -80,15 +80,17 @@ def eligible_targets(agent: AgentSpec, catalog: AgentCatalog, request: str) -> l
     return [catalog.agents[n] for n in dict.fromkeys(names) if n in catalog.agents and n != agent.name]
 
 
-def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog) -> list[HandoffPlan]:
-    """Handoffs the request asks for (the offline engine's routing).
+def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog, *,
+                  named_only: bool = False) -> list[HandoffPlan]:
+    """Handoffs the request asks for (the offline engine's routing); with ``named_only``
+    (a request routed to no workflow: there is no design to hand on) only the agents it names.
 
     A handoff needs clear evidence: the request names the agent, uses one of its
     trigger phrases, or has a part that asks for an action outside ``agent``'s own
     work (its Boundaries) and is closer to the target's description, triggers and
     examples than to any design request of the example bank."""
     named = set(mentioned_agents(request, catalog))
-    if not in_domain(request) and not in_domain(_speller(catalog).normalise(request)):  # out of scope:
+    if named_only or (not in_domain(request) and not in_domain(_speller(catalog).normalise(request))):  # out of scope:
         # only an agent the request names
         return [HandoffPlan(agent=n, reason=f"The request names {n}.") for n in sorted(named) if n != agent.name]
     candidates = [*agent.handoff_targets, *named]
@@ -127,6 +129,14 @@ def _builtin_agent_names() -> frozenset[str]:
 
 HANDOFF_MIN_SIMILARITY = 0.6  # a request part must be at least this close to the target's texts ...
 HANDOFF_MARGIN = 0.1  # ... and closer by this much than to any design request of the bank
+BEYOND_MIN_SIMILARITY = 0.5  # a part that says it asks for more than the design needs only this
+# a part that says outright it asks for work beyond the design: "beyond the architecture, we need
+# ...", "after the design, ...", "have somebody write ...", "built, not just designed"
+_BEYOND_DESIGN = re.compile(
+    r"\b(?:(?:beyond|besides|apart\s+from|on\s+top\s+of|in\s+addition\s+to|after|once\s+(?:we\s+have\s+)?)\s+(?:the|your|this)\s+"
+    r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
+    r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
+    r"(?:need|want|have|get)\s+(?:\w+\s+){0,4}?(?:implemented|coded|built|written|deployed)\b)", re.I)
 _DESIGN_LEAD = re.compile(
     r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?|help\s+(?:me|us)\s+)?"
     r"(?:re)?(?:design|architect|plan|propose|outline|sketch)\b", re.I)
@@ -146,6 +156,12 @@ _ACTION = re.compile(
     r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover|explain|describe|outline|sketch|"
     r"map\s+out|lay\s+out|spell\s+out|walk\s+(?:me|us)\s+through|make\s+sure|ensure|hook\s+(?:it\s+|this\s+)?up|"
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
+    r"produce|deliver|prepare|put\s+together|come\s+up\s+with|dig\s+into|break\s+down|rank|"
+    # work someone else does: "have the harness built", "get the consumer job coded"
+    r"(?:have|get)\s+(?:\w+\s+){1,5}?(?:built|coded|written|implemented|set\s+up|deployed|automated|reviewed|tested)|"
+    # a work product asked for by name: "we need the concrete deployment plan", "I want a threat model"
+    r"(?:need|want|like|get|see|expect|require)\s+(?:\w+\s+){0,4}?(?:plan|contract|specification|test\s+suite|"
+    r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook|code)|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
     r"(?:test|package|document|secure|prototype|scale)\s+(?:it|this|that|them|the|our|whether|if|on|against)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
@@ -164,7 +180,8 @@ _ELSEWHERE = re.compile(
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need|"
-    r"(?:is|are)\s+(?:fine|ok|okay|under\s+control)|already\s+optimi[sz]ed|optimi[sz]ed\s+\w+\s+last\s+(?:week|month|quarter|year)|"
+    r"(?:costs?|spend|bill|latency|speed|performance|security|tests?|coverage|retrieval|deployment|rollout)\s+(?:is|are)\s+"
+    r"(?:already\s+)?(?:fine|ok|okay|under\s+control)|already\s+optimi[sz]ed|optimi[sz]ed\s+\w+\s+last\s+(?:week|month|quarter|year)|"
     r"(?:has|have)\s+(?:good\s+|decent\s+|its\s+own\s+)?(?:unit\s+)?tests)\b", re.I)
 
 
@@ -192,6 +209,7 @@ def _asks(part: str) -> bool:
     return any(not _NEGATION.search(part[:m.start()]) for m in _ACTION.finditer(part))
 
 
+_COORDINATED = re.compile(r"[.;:!?]\s*|\s+[-–—]\s+|,\s*(?:but\s+)?", re.I)
 _UNIT_SPLIT = re.compile(r"[.;:!?()]\s*|\s+[-–—]\s+|,\s*(?:and\s+|but\s+)?|\s+and\s+", re.I)
 
 
@@ -203,6 +221,12 @@ def _asked_about(phrase: str, request: str) -> bool:
     units = [u for u in _UNIT_SPLIT.split(request) if u.strip()]
     if any(match_phrases(u, [phrase]) and _asks(u) for u in units):
         return True
+    # "I need the service implemented and a pytest suite": the ask runs over the coordination
+    pairs = [u for u in _COORDINATED.split(request) if u.strip()]
+    for unit in pairs:
+        found = match_phrases(unit, [phrase])
+        if found and " and " in unit[: found[0][0]] and _asks(unit[: found[0][0]]):
+            return True
     return any(match_phrases(p, [phrase]) for p in _later_design_parts(request))
 
 
@@ -312,6 +336,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     found: dict[str, list[str]] = {}
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     parts = _action_parts(request)
+    whole = request.strip(" ,.;:")
     for name in names:
         target = catalog.agents.get(name)
         if target is None:
@@ -337,7 +362,9 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                     shared = distinctive[name] & _words(part)
                     top = float(sims[:, i].max()) + min(LEXICAL_CAP, LEXICAL_BONUS * len(shared))
                     scores.setdefault(name, []).append(top)
-                    if top >= HANDOFF_MIN_SIMILARITY and top - float(design_best[i]) >= HANDOFF_MARGIN:
+                    beyond = part != whole and bool(_BEYOND_DESIGN.search(part))  # the sentence that says so
+                    if (top >= HANDOFF_MIN_SIMILARITY and top - float(design_best[i]) >= HANDOFF_MARGIN) or (
+                            beyond and top >= BEYOND_MIN_SIMILARITY):
                         # an agent of the user's pack is a specialist: it takes the part from a
                         # built-in generalist that is only a little closer ("add a Streamlit chat UI")
                         bonus = 0.0 if catalog.agents[name].builtin else USER_AGENT_PREFERENCE

@@ -70,6 +70,8 @@ W_KEYWORDS = 1.2
 KEYWORD_SCALE = 4.0  # keyword term = 1 - exp(-score / scale)
 CLAUSE_MIN = 0.45  # a part of the request is clearly about a workflow at this probability
 SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request: above noise
+LEAD_RATIO = 0.5  # the opening part's workflow leads when the whole request gives it at least this share of the best's
+QUESTION_WEIGHT = 2.0  # what a question about a concept adds to general's raw score
 FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
 STATIC = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.4, general_bias=0.6)
 # the contextual encoder's similarities are lower and spread differently
@@ -267,7 +269,7 @@ class _Scorer:
         keywords = self.keyword_scores(request)
         base = {w: W_KEYWORDS * (1 - math.exp(-keywords[w][0] / KEYWORD_SCALE)) + (prior or {}).get(w, 0.0)
                 for w in self.workflows}
-        base[GENERAL] = 0.0
+        base[GENERAL] = (prior or {}).get(GENERAL, 0.0)
         vector = embed([request])
         if vector is None or self.bank_vectors is None:
             probs = _softmax({**base, GENERAL: STATIC.general_bias})
@@ -358,6 +360,26 @@ _DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|pape
                              r"book|guide|sop|record|entr|faq|transcript|slide|wiki|spec", re.I)
 
 
+_QUESTION = re.compile(
+    r"^\W*(?:(?:a\s+)?(?:quick|honest|simple|dumb|stupid|general|short)\s+(?:question|opinion)\W+)?"
+    r"(?:what(?:'s|s| is| are| was| does| do)\b|explain\b|(?:can|could) you (?:please )?explain\b|how (?:does|do|did) (?!we\b|i\b|you\b)|"
+    r"why (?:do|does|is|are|did)\b|is it (?:true|worth|possible)\b|will\b|would\b|does\b|do (?!we\b|i\b)|"
+    r"(?:is|are) (?:an?|the)?\s*\w+\s+(?:better|worse|dead|overrated|needed)\b|eli5\b)", re.I)
+# a system of the asker's: "our support bot", "my training runs", "we have 3 GPUs"
+_OWNED = re.compile(r"\b(?:our|my|we|we're|we've|us|i'm building|i have|i run)\b(?!\s+(?:manager|boss|team lead|cto|ceo|colleague))", re.I)
+_DESIGN_ASK = re.compile(r"\b(?:design|architect\w*|build|set up|deploy|serve|host|implement|migrate|pipeline for|system for|"
+                         r"platform for|for (?:a|an) \w+ (?:with|that|of)|\d[\d,.]*\s*(?:k|m)?\s+(?:docs|documents|users|requests|rows|qps|rps))\b", re.I)
+
+
+def concept_question(request: str) -> bool:
+    """Whether the request asks about a concept or an opinion ("can you explain what an
+    embedding is?", "will GPT-5 replace data scientists?") rather than for a system: a question
+    that names no system of the asker's and asks for no design."""
+    text = request.strip()
+    return (bool(_QUESTION.match(text)) and "?" in text and not _OWNED.search(text)
+            and not _DESIGN_ASK.search(text))
+
+
 def fact_prior(req: Requirements | None) -> dict[str, float]:
     """What the request's stated facts say about its workflow, as additions to the raw
     scores: a corpus of documents points to retrieval, a load or latency target on a
@@ -400,7 +422,10 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
-    probs, _ = scorer.scores(about, fact_prior(requirements), context=True)
+    prior = fact_prior(requirements)
+    if concept_question(request):  # "what's the difference between LoRA and QLoRA?": a question, not a system
+        prior[GENERAL] = QUESTION_WEIGHT
+    probs, _ = scorer.scores(about, prior, context=True)
     ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
     best = ranked[0]
     chosen = best if probs[best] >= probs[GENERAL] else GENERAL
@@ -416,8 +441,10 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
             if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL] and top not in decisive:
                 decisive.append(top)
         if len(decisive) >= 2 and probs[decisive[0]] >= SECONDARY_MIN:
-            chosen = decisive[0]  # the workflow the request opens with leads
-            candidates = [w for w in decisive[1:] if probs[w] >= SECONDARY_MIN]
+            if probs[decisive[0]] >= LEAD_RATIO * probs[best]:
+                chosen = decisive[0]  # the workflow the request opens with leads, unless the
+                # whole request is clearly about another ("RAG bot in prod; want nightly faithfulness scores")
+            candidates = [w for w in decisive if w != chosen and probs[w] >= SECONDARY_MIN]
             if candidates:
                 secondary = [max(candidates, key=lambda w: probs[w])]
     route_skills = skills_for(chosen, request, architect, skills)

@@ -19,10 +19,17 @@ def _domain_pattern() -> re.Pattern[str]:
 _DENIED = re.compile(r"\b(?:no|without|not|zero|never)\s+(?:\w+\s+)?$", re.I)
 
 
+# the request says outright that no ML or AI is involved: "nothing ML", "no AI at all"
+_NO_ML = re.compile(r"\b(?:nothing|no|not|zero|without(?: any)?)\s+(?:an?\s+)?(?:ml|ai|machine[- ]learning|artificial intelligence)\b"
+                    r"(?!\s*[-/]?\s*(?:team|engineers?|experts?|experience|background|budget|skills|people|staff|department))", re.I)
+
+
 def in_domain(request: str) -> bool:
     """Whether the request is about ML, AI or data systems at all (a ``domain_terms`` word
     of the bank that is not denied: "no AI whatsoever"); one that is not ("my printer
-    jams") is out of scope."""
+    jams") or that says it involves no ML or AI ("nothing ML") is out of scope."""
+    if _NO_ML.search(request):
+        return False
     return any(not _DENIED.search(request[max(0, m.start() - 30):m.start()])
                for m in _domain_pattern().finditer(request))
 

@@ -314,10 +314,13 @@ def _requirements_section(d: ArchitectureDesign) -> list[str]:
     if d.changes:
         lines += ["## What changed in this revision", "", *_bullets(d.changes), ""]
     stated = d.requirements.stated_facts()
-    if stated or d.requirements.other_figures:
+    languages = [lang for lang in d.requirements.languages if lang != "multilingual"]
+    if stated or d.requirements.other_figures or languages:
         lines += ["## Requirements", "", "| Requirement | Value | Stated as |", "|---|---|---|"]
         for name, fact in stated:
             lines.append(f"| {name.replace('_', ' ')} | {_cell(describe_value(fact.value))} | “{_cell(fact.quote)}” |")
+        if languages:
+            lines.append(f"| languages | {_cell(', '.join(lang.capitalize() for lang in languages))} | named in the request |")
         lines += [f"| other figure | | “{_cell(q)}” |" for q in d.requirements.other_figures]
         lines.append("")
     return lines

@@ -86,6 +86,8 @@ class Requirements(BaseModel):
     labelled_examples: Fact[int] | None = Field(default=None, description="Labelled/golden examples available.")
     training_runs_per_month: Fact[float] | None = Field(default=None, description="Training/fine-tuning runs or "
                                                         "trials launched per month (\"3,000 runs a week\").")
+    quality_criteria: list[Fact[str]] = Field(default_factory=list, description="What the request wants judged or "
+                                              "scored (\"lore consistency\", \"character voice\", \"toxicity\").")
     metric_targets: list[Fact[str]] = Field(default_factory=list, description="Quality targets the request sets "
                                             "(\"recall@10 ≥ 0.8\", \"faithfulness ≥ 0.9\").")
     # load
@@ -117,6 +119,8 @@ class Requirements(BaseModel):
                                                 "proprietary product or hosted vendor API.")
     european_providers_only: Fact[bool] | None = Field(default=None, description="Only European providers: no "
                                                        "US vendor's API or hyperscaler service, even in an EU region.")
+    serverless_only: Fact[bool] | None = Field(default=None, description="Only managed serverless compute: no "
+                                               "servers, VMs or clusters the team runs (\"serverless only\").")
     edge_devices: Fact[bool] | None = Field(default=None, description="The model runs on devices in the field (edge "
                                           "boxes, robots, cameras, vehicles), not on servers.")
     online_features: Fact[bool] | None = Field(default=None, description="Features are read by a live model at "

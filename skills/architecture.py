@@ -67,6 +67,8 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["retention"] = f"{req.retention_days.value:,.0f} days"
     if req.metric_targets:
         out["targets"] = "; ".join(f.value for f in req.metric_targets)
+    if req.quality_criteria:
+        out["criteria"] = ", ".join(f.value for f in req.quality_criteria)
     if req.data_sources:
         out["sources"] = ", ".join(dict.fromkeys(f"“{f.quote}”" for f in req.data_sources))
     if req.batch_volume is not None:
@@ -156,6 +158,11 @@ REGION_ZONES: dict[str, dict[str, str]] = {
     "Japan": {"aws": "ap-northeast-1, Tokyo", "gcp": "asia-northeast1, Tokyo", "azure": "Japan East"},
     "Singapore": {"aws": "ap-southeast-1", "gcp": "asia-southeast1", "azure": "Southeast Asia"},
     "Brazil": {"aws": "sa-east-1, São Paulo", "gcp": "southamerica-east1, São Paulo", "azure": "Brazil South"},
+    "South Korea": {"aws": "ap-northeast-2, Seoul", "gcp": "asia-northeast3, Seoul", "azure": "Korea Central"},
+    "UAE": {"aws": "me-central-1, UAE", "gcp": "me-central1, Doha", "azure": "UAE North"},
+    "Saudi Arabia": {"gcp": "me-central2, Dammam"},
+    "Mexico": {"aws": "mx-central-1, Mexico", "gcp": "northamerica-south1, Querétaro", "azure": "Mexico Central"},
+    "South Africa": {"aws": "af-south-1, Cape Town", "gcp": "africa-south1, Johannesburg", "azure": "South Africa North"},
 }
 _PLACELESS = frozenset({"in-process", "none"})
 _CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}

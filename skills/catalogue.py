@@ -20,9 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.requirements import Requirements, affirmed
 
-Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud"]
+Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
 
 # datastores that need no new service (in-process or plain files)
+CLOSED_REGIONS = frozenset({"China"})  # where the US providers' hosted APIs and clouds are not offered
+SERVER_NEEDS = frozenset({"kubernetes", "cluster", "vm"})  # what "serverless only" rules out (with self-run GPUs)
 EMBEDDED_STORES = frozenset({"none", "in-process", "files", "sqlite", "object-storage"})
 
 
@@ -63,6 +65,8 @@ class Option(BaseModel):
                                "events): preferred when the request names one.")
     per_cloud: dict[str, str] = Field(default_factory=dict, description="The name on a cloud the request names "
                                       "(its native service); the option is then native to that cloud.")
+    per_stack: dict[str, str] = Field(default_factory=dict, description="The name when the existing stack has this "
+                                      "product (\"elasticsearch\": the team's Elasticsearch cluster, not a new OpenSearch).")
     pairs_with: list[str] = Field(default_factory=list, description="Options it works best beside (chosen earlier).")
     named_by: list[str] = Field(default_factory=list, description="Regexes (lower case, whole words) that ask for it "
                                 "by name or by technique (\"debezium\", \"change data capture\"): preferred when the "
@@ -136,6 +140,28 @@ def named_in(option: Option, text: str) -> str | None:
     return None
 
 
+# a name the request rules out: "no Kafka", "we can't run Kubernetes", "moving off Airflow",
+# "something like wandb but we can't pay for it"
+_RULED_OUT_BEFORE = re.compile(
+    r"\b(?:no|not|without|never|avoid(?:ing)?|instead of|rather than|other than|replac(?:e|ing)|drop(?:ping)?|"
+    r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|off|away from|kein(?:e|en)?|ohne|sin|"
+    r"(?:can'?t|cannot|can not|won'?t|don'?t|do not|mustn'?t|must not|not allowed to|unable to) (?:\w+ )?(?:use|run|have|operate|afford|add|pay for))"
+    r"\s+(?:(?:a|an|any|the|our|another|more|new|managed|self-hosted|hosted)\s+)?(?:\w+\s+)?$")
+_RULED_OUT_AFTER = re.compile(r"^[^.;:]{0,12}\b(?:but|though|however),?\s+(?:we\s+|i\s+)?(?:can'?t|cannot|can not|won'?t|"
+                              r"don'?t|do not)\s+(?:\w+\s+)?(?:pay|afford|use|run)\b|^\s+(?:is|are)\s+(?:too expensive|not allowed|banned|out)\b")
+
+
+def ruled_out_in(option: Option, text: str) -> str | None:
+    """The words of ``text`` that rule ``option`` out by name ("no Kafka"), or None."""
+    low = text.lower()
+    for pattern in option.named_by:
+        for match in _name_rx(pattern).finditer(low):
+            before, after = low[max(0, match.start() - 40):match.start()], low[match.end():match.end() + 60]
+            if _RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after):
+                return text[match.start():match.end()]
+    return None
+
+
 def hard_violations(option: Option, req: Requirements, scale: float | None = None, *, named: bool = False) -> list[str]:
     """Why ``option`` breaks a hard constraint of ``req`` (empty: it is allowed). An option
     the request ``named`` is not ruled out by an assumed mode or model kind (the request's
@@ -148,8 +174,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
                    f"{_quote(req.open_source_only)} allows open-source software only")
     if affirmed(req.european_providers_only) and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
-    if option.english_only and _multilingual(req):
-        out.append(f"English only; the request needs {', '.join(req.languages)}")
+    if option.english_only and _beyond_english(req):
+        out.append(f"English only; the request needs {', '.join(lang.capitalize() for lang in req.languages)}")
     cloud = _cloud(req)
     live_reads = affirmed(req.online_features) or (req.mode is not None and req.mode.value in ("real_time", "streaming"))
     if option.online is True and not live_reads:
@@ -167,13 +193,16 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append(f"needs internet access; {_quote(req.deployment)}")
     if "cloud" in option.needs and req.deployment is not None and req.deployment.value != "cloud":
         out.append(f"a public-cloud service; {_quote(req.deployment)}")
+    if affirmed(req.serverless_only) and (SERVER_NEEDS & set(option.needs) or (option.gpu_memory_gb and not option.hosted)):
+        out.append(f"runs on servers the team operates; {_quote(req.serverless_only)}")
     stack = req.stack()
-    adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack
+    adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack and not stack & set(option.stack)
     if affirmed(req.stack_only) and adds_store:
         out.append(f"adds {option.datastore}, and {_quote(req.stack_only)} allows no new datastore")
     single = req.deployment is not None and req.deployment.value == "single_machine"
+    on_own_cluster = "kubernetes" in option.needs and "kubernetes" in stack  # a one-node cluster the team runs
     for need in option.needs:
-        if need in ("kubernetes", "cluster") and single:
+        if need in ("kubernetes", "cluster") and single and not on_own_cluster:
             out.append(f"needs {'a Kubernetes cluster' if need == 'kubernetes' else 'several machines'}; "
                        f"{_quote(req.deployment)}")
     if option.gpu_memory_gb:
@@ -201,6 +230,10 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append(f"suits up to {human_number(option.max_scale)}; this design needs {human_number(scale)}")
     if option.clouds and cloud and cloud not in option.clouds:
         out.append(f"runs on {' / '.join(c.upper() for c in option.clouds)} only; {_quote(req.cloud)} names {cloud.upper()}")
+    if (req.data_residency is not None and req.data_residency.value in CLOSED_REGIONS and (option.hosted or option.hyperscaler)
+            and req.data_residency.value not in option.residency):
+        out.append(f"a foreign provider's service, not offered for data that must stay in {req.data_residency.value} "
+                   f"({_quote(req.data_residency)})")
     if option.residency and req.data_residency is not None:
         region = req.data_residency.value.lower()
         if not any(region.startswith(r.lower()) or r.lower() == "any" for r in option.residency):
@@ -219,6 +252,11 @@ def budget_unstated(req: Requirements) -> bool:
 
 def _multilingual(req: Requirements) -> bool:
     return len(req.languages) > 1 or "multilingual" in req.languages
+
+
+def _beyond_english(req: Requirements) -> bool:
+    """Whether the request names a language other than English (an English-only model will not do)."""
+    return any(lang != "english" for lang in req.languages)
 
 
 def _gpu_memory(req: Requirements) -> float | None:
@@ -250,7 +288,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if named:
         score += NAMED_BONUS
         why.append(f"the request asks for it (“{named}”)")
-    if option.datastore not in EMBEDDED_STORES and option.datastore not in req.stack():
+    if option.datastore not in EMBEDDED_STORES and option.datastore not in req.stack() and not req.stack() & set(option.stack):
         if option.datastore in stores:
             score += 0.5
             why.append(f"reuses the design's {option.datastore}")
@@ -301,7 +339,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
     if option.hosted and req.data_residency is not None and not option.residency and not (cloud and cloud in option.per_cloud):
         score -= RESIDENCY_UNKNOWN_PENALTY  # a vendor's service with no stated region for data that must stay put
-    if option.multilingual:
+    if option.multilingual and _multilingual(req):
         score += 1.0
         why.append(f"scores each language ({', '.join(lang.capitalize() for lang in req.languages)}) against its own references")
     if option.kinds and req.model_kind is None:
@@ -318,11 +356,16 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     ``text``: the request, for the options it asks for by name."""
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
+    # a slot with English-only options offers its multilingual one for a single other language too
+    slot_flags = {"english_only"} if any(o.english_only for o in slot.options) else set()
     for option in slot.options:
-        if option.multilingual and not _multilingual(req):
+        if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and "english_only" in slot_flags)):
             continue  # an option for another task than this request's, not an alternative to it
-        named = named_in(option, text) if text else None
+        ruled_out = ruled_out_in(option, text) if text else None
+        named = named_in(option, text) if text and not ruled_out else None
         problems = hard_violations(option, req, scale, named=named is not None)
+        if ruled_out:
+            problems = [f"the request rules out “{ruled_out}”", *problems]
         if problems:
             why = problems[0] if named is None else f"asked for (“{named}”), but {problems[0]}"
             rejected.append(Rejected(option=option.name, why=why))
@@ -347,7 +390,11 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
 
 
 def on_cloud(option: Option, req: Requirements) -> Option:
-    """``option`` named as the service of the cloud the request names, when it has one there."""
+    """``option`` named as what the team already runs (its existing stack), else as the
+    service of the cloud the request names, when it has one there."""
+    reused = next((name for product, name in option.per_stack.items() if product in req.stack()), None)
+    if reused:
+        return option.model_copy(update={"name": reused})
     cloud = _cloud(req)
     if cloud and cloud in option.per_cloud:
         return option.model_copy(update={"name": option.per_cloud[cloud]})

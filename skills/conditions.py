@@ -53,6 +53,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
+    "criteria": lambda v, r, _: bool(r.quality_criteria) == bool(v),
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),

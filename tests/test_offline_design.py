@@ -66,6 +66,15 @@ def test_budget_is_checked_and_latency_target_carried(settings: Settings) -> Non
     assert "≤ 2 s" in result.summary
 
 
+def test_a_big_bill_against_a_small_estimate_on_an_assumed_load_says_so(settings: Settings) -> None:
+    text = "Our LLM bill went from $3k to $11k a month for the support bot over our help center; redesign it."
+    assumed = design(text, settings=settings)
+    notes = [*assumed.cost_analysis.assumptions, *assumed.cost_analysis.optimizations]
+    assert any("assumed load" in r for r in notes), notes
+    stated = design(text.replace("; redesign", ", 500,000 questions a day; redesign"), settings=settings)
+    assert not any("assumed load" in r for r in [*stated.cost_analysis.assumptions, *stated.cost_analysis.optimizations])
+
+
 def test_serving_replicas_follow_the_traffic(settings: Settings) -> None:
     low = design("Serving architecture for an LLM classification endpoint at 20 requests per second", settings=settings)
     high = design("Serving architecture for an LLM classification endpoint at 2,000 requests per second", settings=settings)

@@ -89,10 +89,12 @@ def test_a_model_that_is_not_an_llm_gets_no_llm_serving(text: str, settings: Set
     assert not re.search(r"\bLLM\b|prompt|tokens|gpt-", chosen_text(d)), chosen_text(d)
 
 
-def test_an_edge_device_is_one_machine_without_a_load_balancer(settings: Settings) -> None:
+def test_an_edge_fleet_is_not_one_machine_and_gets_no_load_balancer(settings: Settings) -> None:
     text = "Detect weeds in camera frames on a Jetson Orin mounted on each tractor; the fields have no network."
     req = extract_requirements(text)
-    assert req.deployment.value == "single_machine" and req.no_external_apis.value is True
+    assert req.edge_devices.value is True and req.no_external_apis.value is True
+    assert req.deployment.value != "single_machine"  # a Jetson on each tractor: a fleet
+    assert extract_requirements("run the wake-word model on a Raspberry Pi 4 at home").deployment.value == "single_machine"
     d = design(text, settings=settings)
     assert not re.search(r"load balancer|kubernetes|autoscal|two VMs|hosted", chosen_text(d), re.I), chosen_text(d)
 

@@ -256,6 +256,41 @@ def _metric_targets(acc: Reading, clause: _Clause) -> None:
         acc.use(clause.span(match, "v"))
 
 
+# what the request wants judged: "evaluate lore consistency, character voice and toxicity"
+_CRITERIA_LEAD = _rx(
+    # "score every reply for politeness", "judge the answers on accuracy" (tried first), "evaluate toxicity"
+    r"\b(?:(?:scor|judg|rat|grad|evaluat|assess)\w*\s+(?:[\w']+\s+){1,4}?(?:for|on)|"
+    r"evaluat(?:e|ing)|measur(?:e|ing)|scor(?:e|ing)|scores? for|judg(?:e|ing)|assess(?:ing)?|grad(?:e|ing)|rat(?:e|ing)|"
+    r"(?:check|test)(?:ing)? (?:for|on)|metrics? (?:for|like|such as)|criteria(?: like| such as)?)\s*:?\s+"
+    r"(?P<list>[^.;:!?\n]{3,160})")
+_CRITERION_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or|plus|as well as)\s+", re.I)
+_NOT_A_CRITERION = re.compile(
+    r"^(?:our|the|a|an|it|its|them|this|that|these|those|each|every|all|how|whether|if|new|which|what|when|with|"
+    r"correlat\w*|compar\w*|see|get|make|know|run|use|keep|add|build|track|alert|send|show|flag|catch|detect|"
+    r"automatically|nightly|daily|weekly|before|after|against|per|on|in|for|by|from|to|we|i|you|they|"
+    r"models?|versions?|outputs?|answers?|responses?|replies|results?|prompts?|systems?|quality|performance|"
+    r"changes?|releases?|candidates?|runs?|data|datasets?|it's|there)\b", re.I)
+
+
+_CRITERION_END = frozenset("before after on in for per by from to with against across every each when so using "
+                           "between of at nightly daily weekly".split())
+
+
+def _quality_criteria(acc: Reading) -> None:
+    text = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), acc.low)  # asides blanked, offsets kept
+    for lead in _CRITERIA_LEAD.finditer(text):
+        start = lead.start("list")
+        for item in _CRITERION_SPLIT.split(lead.group("list")):
+            words = item.strip(" -").split()
+            cut = next((i for i, w in enumerate(words) if i and w in _CRITERION_END), len(words))
+            words = words[:cut]  # "pii leaks before release" -> "pii leaks"
+            if not 1 <= len(words) <= 4 or _NOT_A_CRITERION.match(item.strip()) or not all(re.fullmatch(r"[a-z][a-z-]*", w, re.I) for w in words):
+                break  # the list ends where something else begins
+            phrase = " ".join(words)
+            at = text.find(phrase, start)
+            acc.add("quality_criteria", phrase.lower(), acc.quote(at, at + len(phrase)) if at >= 0 else phrase)
+
+
 # --------------------------------------------------------------------------- money
 
 _CURRENCY = r"(?:[$€£]|usd\s?|eur\s?|gbp\s?)"
@@ -998,7 +1033,8 @@ _LLM_WORDS = _rx(
     r"\b(?:llms?|large language models?|gpt[\w.-]*|chatgpt|llama|mistral|mixtral|qwen|gemma|claude|gemini|openai|"
     r"anthropic|rag|retrieval[- ]augmented|chat ?bots?|copilots?|prompts?|prompting|generative|gen ?ai|"
     r"summari[sz]\w+|text generation|generate (?:text|answers|summaries|descriptions|responses)|"
-    r"\d+(?:\.\d+)?\s?b (?:model|parameter|llm)s?)(?:\d[\d.]*)?\b"
+    r"code[- ]completion|code assistants?|chat models?|instruct(?:ion)?[- ]tuned|instruct models?|"
+    r"\d+(?:\.\d+)?\s?b (?:instruct |chat )?(?:model|parameter|llm)s?)(?:\d[\d.]*)?\b"
 )
 _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
@@ -1071,9 +1107,16 @@ _SINGLE_MACHINE = _rx(
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
-    r"my (?:own )?(?:rtx|gtx) ?\d{4}|"
-    r"raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge devices?|mini[- ]pc|intel nuc|"
+    r"my (?:own )?(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|"
     r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
+)
+# one small device is one machine; a fleet of them is not ("300 Jetson boxes", "on each tractor")
+_ONE_DEVICE = _rx(r"\b(?:raspberry ?pi(?: \d)?|jetson(?: (?:nano|orin|xavier))?|on[- ]device|on the device|edge device)\b")
+_MANY_DEVICES = _rx(
+    r"\b(?:fleets?|each|every|per (?:device|site|store|vehicle|robot)|all (?:the |our )?(?:devices|sites|stores|robots|vehicles)|"
+    r"raspberry ?pis|jetsons|edge devices|(?:devices|robots|drones|cameras|vehicles|kiosks|boxes|gateways|terminals|tablets|phones)\b|"
+    r"(?:\d[\d,]*|dozens|hundreds|thousands)\s+(?:[\w-]+\s+){0,3}?(?:devices|units|boxes|robots|drones|cameras|pis|jetsons|"
+    r"tractors|vehicles|trucks|stores|shops|sites|factories|plants|kiosks|machines|sensors))"
 )
 _ON_PREM = _rx(
     r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?(?:[a-z]+\s+)?"
@@ -1083,8 +1126,9 @@ _ON_PREM = _rx(
 _SELF_HOSTED = _rx(r"\bself[- ]hosted\b")
 # GPUs the team has (not rents from a named cloud): its own servers
 _OWN_GPUS = _rx(
-    rf"\b(?:we (?:have|own|bought)|we've got|our(?: own)?|in-house|on[- ]site)\s+(?:(?:{_WNUM}|\d+)\s*(?:x\s*)?)?"
-    r"(?:nvidia\s+)?(?:[ahlt]\d{2,3}s?|h100s?|h200s?|rtx ?\d{4}s?|gpus?|gpu servers?)\b"
+    rf"\b(?:we (?:have|own|bought)|we've got|our(?: own)?|in-house|on[- ]site)\s+(?:(?:exactly|only|just|about|around|roughly)\s+)?"
+    rf"(?:(?:{_WNUM}|\d+)\s*(?:x\s*)?)?"
+    r"(?:nvidia\s+)?(?:[ahlt]\d{2,3}g?s?|h100s?|h200s?|rtx ?\d{4}s?|gpus?|gpu servers?)\b"
 )
 _PROVIDERS = [("aws", r"aws|amazon web services"), ("gcp", r"gcp|google cloud(?: platform)?"), ("azure", r"azure")]
 _PROVIDER = _rx(r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in _PROVIDERS) + r")\b")
@@ -1120,7 +1164,8 @@ def _deployment(acc: Reading) -> None:
     ranked: list[tuple[str, tuple[_Clause, re.Match[str]] | None]] = [
         # one machine decides more of the design than its network does; "no internet" stays
         # a constraint through ``no_external_apis`` below
-        ("single_machine", _first_positive(acc, _SINGLE_MACHINE, negation=_NEGATION)),
+        ("single_machine", _first_positive(acc, _SINGLE_MACHINE, negation=_NEGATION)
+         or (None if _MANY_DEVICES.search(acc.low) else _first_positive(acc, _ONE_DEVICE, negation=_NEGATION))),
         ("air_gapped", air),
         ("on_prem", _first_positive(acc, _ON_PREM, negation=_OFF_NEGATION)),
         ("cloud", provider or _first_positive(acc, _GENERIC_CLOUD, negation=_NEGATION)),
@@ -1221,6 +1266,13 @@ _ONLINE_FEATURES = _rx(
     r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product))"
 )
 
+# managed serverless compute only: no servers, VMs or clusters to run
+_SERVERLESS = _rx(
+    r"\b(?:serverless(?:[- ]only| everything)?|(?:no|zero) (?:servers?|vms|virtual machines) (?:to (?:manage|run|maintain|patch)|for us)|"
+    r"(?:can't|cannot|can not|won't|don't want to|do not want to|not able to|unable to) (?:run|manage|maintain|operate|patch|babysit)"
+    r" (?:any |our own )?(?:servers?|vms|virtual machines|machines|(?:kubernetes|k8s|clusters?) or servers?))\b"
+)
+
 # the model runs on devices in the field, not on servers
 _EDGE = _rx(
     r"\b(?:jetson(?: \w+)?|raspberry pis?|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
@@ -1258,6 +1310,9 @@ _REGIONS = [
     ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|amsterdam"),
     ("Ireland", r"ireland|dublin"), ("Spain", r"spain|madrid"), ("Italy", r"italy|milan"), ("Sweden", r"sweden|stockholm"),
     ("Austria", r"austria|vienna"), ("Poland", r"poland|warsaw"), ("Norway", r"norway|oslo"), ("Belgium", r"belgium|brussels"),
+    ("China", r"mainland china|china|the prc|beijing|shanghai"), ("South Korea", r"south korea|korea|seoul"),
+    ("UAE", r"the uae|uae|united arab emirates|dubai|abu dhabi"), ("Saudi Arabia", r"saudi arabia|ksa|riyadh"),
+    ("Mexico", r"mexico"), ("South Africa", r"south africa|johannesburg"),
 ]
 _REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)) + ")"
 _RESIDENCY = [
@@ -1378,21 +1433,28 @@ _SOURCES = [
               r"uploads?|json files|parquet files|s3 bucket|a bucket|shared drive|network share"),
     ("api", r"(?:rest |vendor |partner |third[- ]party |external |public |market[- ]data )?apis?\b|webhooks?|salesforce|hubspot|"
             r"stripe|zendesk|shopify|fhir"),
-    ("events", r"kafka|kinesis|pub/?sub|event hubs?|clickstream|telemetry|sensors?|iot|hl7|event streams?|cdc"),
+    # a named feed is quoted before a generic one ("sensors publish over MQTT": MQTT)
+    ("events", r"kafka|kinesis|pub/?sub|event hubs?|hl7|cdc|mqtt|opc[- ]?ua|modbus"),
+    ("events", r"clickstream|telemetry|sensors?|iot|event streams?"),
 ]
 _SOURCE_RX = [(kind, _rx(rf"\b(?:{pattern})")) for kind, pattern in _SOURCES]
 _FROM = _rx(r"\b(?:from|out of|pull\w*|extract\w*|ingest\w*|sync\w*|export\w*|land\w*|arriv\w*|comes? in|come from|"
-            r"coming from|send\w*|e-?mail\w*|drop\w*|upload\w*|read\w* from|sourced from|fed by|feeds? from)\b")
+            r"coming from|send\w*|e-?mail\w*|drop\w*|upload\w*|read\w* from|sourced from|fed by|feeds? from|receiv\w*|"
+            r"publish\w*|over|via)\b")
 
 
 def _sources(acc: Reading) -> None:
     for clause in acc.clauses:
         if not _FROM.search(clause.text):
             continue
+        kinds: set[str] = set()
         for kind, pattern in _SOURCE_RX:
+            if kind in kinds:
+                continue  # a generic word after a named feed of its kind ("sensors ... over MQTT")
             for match in pattern.finditer(clause.text):
                 if not _negated(clause, match):
                     acc.add("data_sources", kind, acc.quote(*clause.span(match)))
+                    kinds.add(kind)
                     break
 
 
@@ -1619,7 +1681,8 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
-                     _residency, _compliance, _stack, _sources, _languages_and_types)
+                     _affirmed_flag("serverless_only", _SERVERLESS),
+                     _residency, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:

@@ -181,7 +181,7 @@ def plan_tool_calls(messages: list[BaseMessage], model: OfflineChatModel) -> lis
             calls.append(PlannedCall(name=f"{lead.tool_prefix}_search_patterns", args={"query": query, "k": 3}))
     for skill in route.skills:
         calls.extend(skill_plan(model.skills, skill, req, results, route.workflow, request))
-    for plan in plan_handoffs(request, model.architect, model.agents):
+    for plan in plan_handoffs(request, model.architect, model.agents, named_only=route.workflow == "general"):
         question = (f"Produce the {model.agents.agents[plan.agent].contribution_title or 'section'} "
                     f"for this {route.workflow.replace('_', ' ')} design, specific to its components and figures.")
         calls.append(PlannedCall(name=transfer_tool_name(plan.agent),

@@ -32,6 +32,7 @@ class DesignCostArgs(BaseModel):
     replicas: int = Field(default=2, ge=0, description="CPU replicas of the serving components.")
     owned_gpus: int = Field(default=0, ge=0, description="GPUs the request says it already has.")
     owned_machine: SkipJsonSchema[bool] = False  # the request runs on one machine it already has (offline plan)
+    existing: SkipJsonSchema[list[str]] = Field(default_factory=list)  # chosen options the team already runs: no new bill
     batch_hours_per_day: float = Field(default=0, ge=0, description="Hours a batch job runs each day.")
     seats: int = Field(default=5, ge=0, description="People using per-seat services.")
     storage_gb: float = Field(default=0, ge=0, description="Data kept in object storage, GB.")
@@ -45,7 +46,7 @@ def price_design(args: DesignCostArgs, table: PricingTable) -> list[Calculation]
     gpu_options = [o for o in args.chosen if table.options.get(o) and table.options[o].kind == "gpu"]
     for option in args.chosen:
         price = table.options.get(option)
-        if price is None:
+        if price is None or option in args.existing:
             continue
         item = _item(args.names.get(option, option), price.kind, price, args, table, stated)
         if item is not None:

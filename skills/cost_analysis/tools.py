@@ -92,6 +92,9 @@ def estimate_llm_cost(args: LLMCostArgs, ctx: SkillContext) -> ToolResult:
     )
 
 
+BILL_GAP = 0.2  # an estimate below this share of today's bill, on an assumed load, says so
+
+
 class DesignBudgetArgs(DesignCostArgs):
     monthly_budget_usd: float | None = Field(default=None, ge=0, description="Only a budget the request states.")
     current_monthly_spend_usd: float | None = Field(default=None, ge=0, description="Today's bill, if stated.")
@@ -115,6 +118,10 @@ def estimate_design_cost(args: DesignBudgetArgs, ctx: SkillContext) -> ToolResul
         data["current_spend_usd"] = args.current_monthly_spend_usd
         recs.append(f"Against today's bill of ${args.current_monthly_spend_usd:,.0f}/month this design costs "
                     f"${total:,.0f}/month ({'saves' if saving >= 0 else 'adds'} ${abs(saving):,.0f}/month).")
+        if "requests_per_day" not in args.stated_inputs and total < BILL_GAP * args.current_monthly_spend_usd:
+            recs.append(f"The estimate rests on an assumed load of {args.requests_per_day:,.0f} requests/day; a bill of "
+                        f"${args.current_monthly_spend_usd:,.0f}/month points to more traffic than that, so state the "
+                        "real volume before reading the saving as real.")
     return ToolResult(skill=SKILL, tool="cost_estimate_design",
                       summary=f"≈ ${total:,.2f}/month for the chosen components", recommendations=recs,
                       calculations=items, data=data)
@@ -162,6 +169,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     picked = [c["chosen"] for r in archs for c in r.data.get("choices", []) if c.get("chosen")]
     gpu_memory = {c["id"]: c["gpu_memory_gb"] for c in picked if c.get("gpu_memory_gb")}
     names = {c["id"]: c["name"] for c in picked if c.get("name")}
+    stack = req.stack()
+    existing = sorted({c["id"] for c in picked if stack & ({c.get("datastore", "")} | set(c.get("stack", [])))})
     index = find_result(results, "rag_size_index")
     replicas = find_result(results, "serving_size_replicas")
     stated: list[str] = []
@@ -172,7 +181,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         stated += ["corpus_tokens", "pages"]
     tokens_in, tokens_out = TOKENS_PER_REQUEST.get(workflow, (800, 200))
     args: dict[str, object] = {
-        "chosen": chosen, "names": names, "gpu_memory_gb": gpu_memory, "requests_per_day": round(per_day, 2),
+        "chosen": chosen, "names": names, "existing": existing, "gpu_memory_gb": gpu_memory, "requests_per_day": round(per_day, 2),
         "input_tokens": tokens_in, "output_tokens": tokens_out,
         "cache_hit_rate": 0.2 if any(o in chosen for o in ("redis", "pg-cache", "lru")) else 0.0,
         "replicas": int(replicas.data["replicas"]) if replicas else _service_replicas(req, chosen),

@@ -159,7 +159,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         calls.append(PlannedCall(name="serving_size_replicas", phase=1, args={
             "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5) if llm else latency,
             "concurrency_per_replica": 16 if llm else 8}))
-    if chosen & {"vllm"} or (llm and req.model_params_b is not None):
+    if chosen & {"vllm", "vllm-multi-lora"} or (llm and req.model_params_b is not None):
         params = req.model_params_b.value if req.model_params_b is not None else 8.0
         args: dict[str, object] = {"params_b": params, "stated_inputs": []}
         if req.model_params_b is not None and req.model_params_b.stated:
