@@ -147,7 +147,7 @@ _BUILD_LEAD = re.compile(r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:
 # Actions the architect does not do itself (its Boundaries: code, deploy, audit, tune,
 # optimise, test, integrate); a part of the request without one is design wording.
 _ACTION = re.compile(
-    r"\b(?:write|written|implement\w*|code|coding|scaffold|add|build|give\s+me|turn|"
+    r"\b(?:write|written|implement\w*|coding|scaffold|add|build|give\s+me|turn|"
     r"deploy|ship|containeri[sz]e|provision|automate|wire|roll\s+(?:it\s+)?out|"
     r"tune|optimi[sz]e|improve|fix|diagnose|speed\s+up|cut|reduce|lower|shrink|raise|make\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+(?:faster|cheaper|quicker)|"
     r"profile|find|review|audit|assess|check|verify|certify|threat-model|red-team|pen-?test|"
@@ -161,9 +161,9 @@ _ACTION = re.compile(
     r"(?:have|get)\s+(?:\w+\s+){1,5}?(?:built|coded|written|implemented|set\s+up|deployed|automated|reviewed|tested)|"
     # a work product asked for by name: "we need the concrete deployment plan", "I want a threat model"
     r"(?:need|want|like|get|see|expect|require)\s+(?:\w+\s+){0,4}?(?:plan|contract|specification|test\s+suite|"
-    r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook|code)|"
+    r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook)|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
-    r"(?:test|package|document|secure|prototype|scale)\s+(?:it|this|that|them|the|our|whether|if|on|against)|"
+    r"(?:test|package|document|secure|prototype|scale|code)\s+(?:it|this|that|them|the|our|whether|if|on|against|up)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
     # a later sentence that plans more work: "Then plan the Kubernetes rollout"
     r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out))\b",
@@ -175,7 +175,7 @@ _SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
 # "our CISO team runs its own security review separately", "we already have unit tests":
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
-    r"\b(?:separately|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
+    r"\b(?:separately(?=\s*(?:[.;,)]|$))|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
     r"reviewed|tested|approved|signed|mock(?:s|ed)?|at)|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
@@ -209,7 +209,8 @@ def _asks(part: str) -> bool:
     return any(not _NEGATION.search(part[:m.start()]) for m in _ACTION.finditer(part))
 
 
-_COORDINATED = re.compile(r"[.;:!?]\s*|\s+[-–—]\s+|,\s*(?:but\s+)?", re.I)
+_COORDINATION = re.compile(r"\s*(?:,|&|and\b|then\b|plus\b|as\s+well\s+as\b)", re.I)
+_COORDINATED = re.compile(r"[.;:!?]\s*|\s+[-–—]\s+|,\s*but\s+", re.I)
 _UNIT_SPLIT = re.compile(r"[.;:!?()]\s*|\s+[-–—]\s+|,\s*(?:and\s+|but\s+)?|\s+and\s+", re.I)
 
 
@@ -241,9 +242,12 @@ def _noun_trigger(phrase: str) -> bool:
     """A trigger that names a technology or regulation ("HIPAA", "Kubernetes", "SOC 2") rather
     than asking for work: stated as a constraint it is no handoff, asked about it is."""
     words = phrase.split()
-    return len(words) == 1 or all(not w.isalpha() or w.isupper() for w in words)
+    return (len(words) == 1 or all(not w.isalpha() or w.isupper() for w in words)
+            or bool(_THING.search(phrase) and not _ACTION.search(phrase)))
 
 
+# a trigger that names a thing the team may simply have ("GPU cluster", "CI pipeline", "Helm chart")
+_THING = re.compile(r"\b(?:cluster|chart|pipeline)s?$", re.I)
 USER_AGENT_PREFERENCE = 0.1  # a user's agent wins a part unless a built-in one is this much closer
 TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity keeps the part
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
@@ -377,6 +381,11 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 if any(other != name and scores[other][i] >= top - TRIGGER_TIE for other in triggered):
                     continue
                 if not _asks_beyond(parts[i], [parts[j] for j, (_, a) in best.items() if a != name and j != i]):
+                    continue
+                # a clipped span of a clause that is clearly about another agent ("write up the REST contract
+                # the integration team should code" inside "... code against: schemas, error codes")
+                if any(j != i and parts[j].startswith(parts[i]) and parts[j] != whole and a != name and t > top
+                       and not _COORDINATION.match(parts[j][len(parts[i]):]) for j, (t, a) in best.items()):
                     continue
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])

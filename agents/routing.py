@@ -21,8 +21,12 @@ the two are averaged (``W_CONTEXT``), so ``Route.scores`` are probabilities and
 files, the static space alone decides. When two parts of the
 request (clauses; constraints such as "latency under 2 s" excluded) are each
 clearly about a different workflow and both workflows are above noise for the
-whole request, the one the request opens with is the primary and the other
-becomes ``Route.secondary`` (its leading skill joins ``Route.skills``).
+whole request, the first part that asks for something ("we need ...", "I'd like the
+design of ...") decides the primary, else the part the request opens with, unless the
+whole request gives that workflow less than half the best one's probability
+(``LEAD_RATIO``); the other becomes ``Route.secondary`` (its leading skill joins
+``Route.skills``). A question about a concept ("what is an embedding?") leans to
+``general`` (``QUESTION_WEIGHT``).
 
 If the static embedder cannot be loaded, routing falls back to keywords alone.
 """
@@ -342,6 +346,14 @@ _CONSTRAINT = re.compile(
     re.I)
 
 
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# a part that asks for something: "we need ...", "I'd like the design of ...", "design ..."
+_ASK_CLAUSE = re.compile(
+    r"^\W*(?:(?:so|but|and|now|then|also|please)\s+)*(?:(?:we|i)(?:'d|\s+would)?\s+(?:really\s+)?(?:need|want|like|"
+    r"are\s+looking\s+for|am\s+looking\s+for|have\s+to)|need|want|looking\s+for|design|build|set\s+up|create|give\s+me|"
+    r"help\s+(?:me|us)|(?:can|could)\s+you\s+(?:design|build|set\s+up))\b", re.I)
+
+
 def subject(request: str) -> str:
     """The request without its constraint clauses (figures, latency, budget): what it is about."""
     parts = [p for p in (x.strip(" ,.;:") for x in _CLAUSE_SPLIT.split(request)) if p]
@@ -432,17 +444,23 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     secondary: list[str] = []
     if chosen != GENERAL:
         # a request about two workflows: two of its parts are each clearly about one
-        decisive = []
+        decisive: list[str] = []
+        asked: list[str] = []  # workflows of the parts that ask for something ("I'd like the design of the eval system")
+        asking = [x for x in _SENTENCE_SPLIT.split(request) if _ASK_CLAUSE.match(x.strip())]  # a clause asks with its sentence
         for part in parts:
             if _CONSTRAINT.match(part):  # "latency under 2 s", "a budget of $500": about the whole system
                 continue
             part_probs, _ = scorer.scores(part)
             top = max(scorer.workflows, key=lambda w: (part_probs[w], -scorer.workflows.index(w)))
-            if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL] and top not in decisive:
-                decisive.append(top)
-        if len(decisive) >= 2 and probs[decisive[0]] >= SECONDARY_MIN:
-            if probs[decisive[0]] >= LEAD_RATIO * probs[best]:
-                chosen = decisive[0]  # the workflow the request opens with leads, unless the
+            if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL]:
+                if top not in decisive:
+                    decisive.append(top)
+                if (_ASK_CLAUSE.match(part) or any(part in x for x in asking)) and top not in asked:
+                    asked.append(top)
+        lead = asked[0] if asked else (decisive[0] if decisive else None)
+        if len(decisive) >= 2 and lead is not None and probs[lead] >= SECONDARY_MIN:
+            if probs[lead] >= LEAD_RATIO * probs[best]:
+                chosen = lead  # the workflow the request asks for (else opens with) leads, unless the
                 # whole request is clearly about another ("RAG bot in prod; want nightly faithfulness scores")
             candidates = [w for w in decisive if w != chosen and probs[w] >= SECONDARY_MIN]
             if candidates:

@@ -67,6 +67,10 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["retention"] = f"{req.retention_days.value:,.0f} days"
     if req.metric_targets:
         out["targets"] = "; ".join(f.value for f in req.metric_targets)
+    if req.training_runs_per_month is not None:
+        from mlarchitect.render_markdown import human_number
+
+        out["runs"] = f"{human_number(req.training_runs_per_month.value)} runs a month"
     if req.quality_criteria:
         out["criteria"] = ", ".join(f.value for f in req.quality_criteria)
     if req.data_sources:
@@ -205,7 +209,7 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
             continue
         slot = comp.get("slot")
         entry = {"name": comp["name"], "responsibility": _text(comp["responsibility"], req, chosen_ids, values) or "",
-                 "technology": comp.get("technology", ""), "decisions": []}
+                 "technology": _text(comp.get("technology", ""), req, chosen_ids, values) or "", "decisions": []}
         if slot:
             choice = choices[slot]
             if choice.chosen is None:

@@ -54,6 +54,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "criteria": lambda v, r, _: bool(r.quality_criteria) == bool(v),
+    "runs_min": lambda v, r, _: r.training_runs_per_month is not None and r.training_runs_per_month.value >= v,
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),

@@ -253,3 +253,21 @@ def test_health_data_is_de_identified_not_just_redacted() -> None:
 def test_evaluation_runs_on_the_teams_cluster_when_it_has_one() -> None:
     text = "Nightly LLM eval suite of 3,000 cases; we run everything on our EKS cluster with Argo Workflows."
     assert _chosen("mlarchitect.skills.evaluation_metrics", text)["harness"] == "k8s-eval-jobs"
+
+
+def test_the_part_that_asks_decides_the_workflow_over_the_opening_scene() -> None:
+    text = ("We launched a claims-triage chatbot over 5,000 policy documents last spring. Customers like it. "
+            "Now we need one place to log and compare our fine-tuning runs, their configs and checkpoints.")
+    route = route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
+    assert route.workflow == "experiment_tracking"
+
+
+def test_thousands_of_small_models_a_week_are_tracked_as_batches_not_one_chart_each() -> None:
+    text = "We refit about 2,000 demand models every week, one per store, with scikit-learn; how should we track them?"
+    req = extract_requirements(text)
+    assert req.training_runs_per_month is not None and req.training_runs_per_month.value > 8000
+    arch = adapt_architecture(TRACKING, with_assumptions(req, "experiment_tracking"), request=text)
+    components = {c["name"]: c for c in arch["components"]}
+    assert "parent run per retrain batch" in components["Tracking server"]["responsibility"]
+    assert "degraded" in components["Comparison and reporting"]["responsibility"]
+    assert "GPU" not in " ".join(arch["tracking"]["run_record"])  # a CPU model: no GPU hours in its run record

@@ -209,17 +209,23 @@ def _labelled(acc: Reading, clause: _Clause) -> None:
             return
 
 
-_RUNS = _rx(rf"(?P<n>{_ANY})\s+(?:(?:gpu|training|fine-?tuning|experiment|tracked|sweep|hpo|tuning)\s+){{0,2}}"
-            rf"(?:runs|jobs|trials|experiments)\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b")
+_RUNS = [
+    _rx(rf"(?P<n>{_ANY})\s+(?:(?:gpu|training|fine-?tuning|experiment|tracked|sweep|hpo|tuning)\s+){{0,2}}"
+        rf"(?:runs|jobs|trials|experiments)\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
+    # "we retrain ~3,000 small forecasting models every week": one run per model
+    _rx(rf"\b(?:re-?)?(?:train|fit|fine-?tune)(?:s|ing)?\s+(?:~\s*|about\s+|around\s+|roughly\s+|some\s+)?(?P<n>{_ANY})"
+        rf"\s+(?:[\w-]+\s+){{0,3}}?(?:models|variants)\s+(?:\([^)]*\)\s+)?(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
+]
 
 
 def _runs(acc: Reading, clause: _Clause) -> None:
     """Training runs (or trials) a period: how fast run records and checkpoints pile up."""
-    for match in _free_matches(acc, clause, _RUNS):
-        per_month = parse_number(match.group("n")) * _MONTHS[match.group("p")]  # the money rates' table
-        if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
-            acc.use(clause.span(match, "n"))
-        return
+    for pattern in _RUNS:
+        for match in _free_matches(acc, clause, pattern):
+            per_month = parse_number(match.group("n")) * _MONTHS[match.group("p")]  # the money rates' table
+            if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
+                acc.use(clause.span(match, "n"))
+            return
 
 
 # --------------------------------------------------------------------------- quality targets
