@@ -359,6 +359,8 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
             best: dict[int, tuple[float, str]] = {}
             scores: dict[str, list[float]] = {}
             distinctive = _distinctive_words(remaining, catalog)
+            # a part that says it asks for more than the design (not the whole request, which holds every part)
+            beyond = [part != whole and bool(_BEYOND_DESIGN.search(part)) for part in parts]
             for name in remaining:
                 texts = _agent_texts(catalog.agents[name], owner)
                 sims = embed(texts) @ vectors.T  # texts x parts
@@ -366,9 +368,8 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                     shared = distinctive[name] & _words(part)
                     top = float(sims[:, i].max()) + min(LEXICAL_CAP, LEXICAL_BONUS * len(shared))
                     scores.setdefault(name, []).append(top)
-                    beyond = part != whole and bool(_BEYOND_DESIGN.search(part))  # the sentence that says so
                     if (top >= HANDOFF_MIN_SIMILARITY and top - float(design_best[i]) >= HANDOFF_MARGIN) or (
-                            beyond and top >= BEYOND_MIN_SIMILARITY):
+                            beyond[i] and top >= BEYOND_MIN_SIMILARITY):
                         # an agent of the user's pack is a specialist: it takes the part from a
                         # built-in generalist that is only a little closer ("add a Streamlit chat UI")
                         bonus = 0.0 if catalog.agents[name].builtin else USER_AGENT_PREFERENCE

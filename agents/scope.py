@@ -20,8 +20,8 @@ _DENIED = re.compile(r"\b(?:no|without|not|zero|never)\s+(?:\w+\s+)?$", re.I)
 
 
 # the request says outright that no ML or AI is involved: "nothing ML", "no AI at all"
-_NO_ML = re.compile(r"\b(?:nothing|no|not|zero|without(?: any)?)\s+(?:an?\s+)?(?:ml|ai|machine[- ]learning|artificial intelligence)\b"
-                    r"(?!\s*[-/]?\s*(?:team|engineers?|experts?|experience|background|budget|skills|people|staff|department))", re.I)
+_NO_ML = re.compile(r"\b(?:nothing|no|not|zero|without(?: any)?)\s+(?:an?\s+)?(?:ml|ai|machine[- ]learning|artificial intelligence)"
+                    r"(?=\s*(?:$|[.,;:)!?]|at all|whatsoever|involved|needed|required|here|stuff|please|project|in it))", re.I)
 
 
 def in_domain(request: str) -> bool:

@@ -23,9 +23,9 @@ from mlarchitect.requirements import Requirements, affirmed
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
 
 # datastores that need no new service (in-process or plain files)
+EMBEDDED_STORES = frozenset({"none", "in-process", "files", "sqlite", "object-storage"})
 CLOSED_REGIONS = frozenset({"China"})  # where the US providers' hosted APIs and clouds are not offered
 SERVER_NEEDS = frozenset({"kubernetes", "cluster", "vm"})  # what "serverless only" rules out (with self-run GPUs)
-EMBEDDED_STORES = frozenset({"none", "in-process", "files", "sqlite", "object-storage"})
 
 
 class Option(BaseModel):
@@ -196,8 +196,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     if affirmed(req.serverless_only) and (SERVER_NEEDS & set(option.needs) or (option.gpu_memory_gb and not option.hosted)):
         out.append(f"runs on servers the team operates; {_quote(req.serverless_only)}")
     stack = req.stack()
-    adds_store = option.datastore not in EMBEDDED_STORES and option.datastore not in stack and not stack & set(option.stack)
-    if affirmed(req.stack_only) and adds_store:
+    if affirmed(req.stack_only) and adds_datastore(option, stack):
         out.append(f"adds {option.datastore}, and {_quote(req.stack_only)} allows no new datastore")
     single = req.deployment is not None and req.deployment.value == "single_machine"
     on_own_cluster = "kubernetes" in option.needs and "kubernetes" in stack  # a one-node cluster the team runs
@@ -250,6 +249,12 @@ def budget_unstated(req: Requirements) -> bool:
     return req.monthly_budget_usd is None
 
 
+def adds_datastore(option: Option, stack: set[str]) -> bool:
+    """Whether ``option`` brings a datastore the team does not run yet (its own, or the
+    product it reuses: the team's Elasticsearch cluster is no new store)."""
+    return option.datastore not in EMBEDDED_STORES and option.datastore not in stack and not stack & set(option.stack)
+
+
 def _multilingual(req: Requirements) -> bool:
     return len(req.languages) > 1 or "multilingual" in req.languages
 
@@ -288,7 +293,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if named:
         score += NAMED_BONUS
         why.append(f"the request asks for it (“{named}”)")
-    if option.datastore not in EMBEDDED_STORES and option.datastore not in req.stack() and not req.stack() & set(option.stack):
+    if adds_datastore(option, req.stack()):
         if option.datastore in stores:
             score += 0.5
             why.append(f"reuses the design's {option.datastore}")
@@ -357,9 +362,9 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     allowed: list[tuple[float, Option, list[str]]] = []
     rejected: list[Rejected] = []
     # a slot with English-only options offers its multilingual one for a single other language too
-    slot_flags = {"english_only"} if any(o.english_only for o in slot.options) else set()
+    has_english_only = any(o.english_only for o in slot.options)
     for option in slot.options:
-        if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and "english_only" in slot_flags)):
+        if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and has_english_only)):
             continue  # an option for another task than this request's, not an alternative to it
         ruled_out = ruled_out_in(option, text) if text else None
         named = named_in(option, text) if text and not ruled_out else None

@@ -271,3 +271,27 @@ def test_thousands_of_small_models_a_week_are_tracked_as_batches_not_one_chart_e
     assert "parent run per retrain batch" in components["Tracking server"]["responsibility"]
     assert "degraded" in components["Comparison and reporting"]["responsibility"]
     assert "GPU" not in " ".join(arch["tracking"]["run_record"])  # a CPU model: no GPU hours in its run record
+
+
+@pytest.mark.parametrize(("text", "residency", "gdpr", "language"), [
+    ("Ein Assistent für unsere deutschen Wartungsberichte; die Daten bleiben in der EU, DSGVO.", "EU", True, "german"),
+    ("Un assistant pour nos contrats en français ; les données restent en France.", "France", False, "french"),
+    ("Un buscador para nuestros manuales en español; los datos deben permanecer en la UE.", "EU", False, "spanish"),
+])
+def test_residency_gdpr_and_language_written_in_german_french_or_spanish(text: str, residency: str, gdpr: bool,
+                                                                         language: str) -> None:
+    req = extract_requirements(text)
+    assert req.data_residency is not None and req.data_residency.value == residency
+    assert ("gdpr" in [c.value for c in req.compliance]) is gdpr
+    assert language in req.languages
+
+
+def test_a_request_in_another_language_self_hosted_gets_a_multilingual_reranker_on_cpu() -> None:
+    text = "Self-hosted search over 12,000 Italian tax circulars, CPU only, no external APIs."
+    chosen = _chosen(RAG, text)
+    assert chosen["reranker"] == "mmarco-reranker-cpu" and chosen["embedder"] == "e5-multi-cpu"
+
+
+def test_running_on_a_cloud_does_not_swap_the_default_model_for_that_clouds_dearer_one() -> None:
+    assert _chosen(RAG, "Q&A over 5,000 support articles, hosted on AWS.")["generator"] == "gpt-5-mini"
+    assert _chosen(RAG, "Q&A over 5,000 support articles, AWS services only.")["generator"] == "bedrock-llm"

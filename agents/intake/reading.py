@@ -1152,7 +1152,7 @@ def _first_positive(acc: Reading, pattern: re.Pattern[str], *, negation: re.Patt
     return None
 
 
-_ONLY_AFTER = _rx(r"[\s-]*only\b|\s+(?:and nothing else|exclusively)\b")
+_ONLY_AFTER = _rx(r"(?:\s+(?:native |managed )?(?:services|stack|tools|products))?[\s-]*only\b|\s+(?:and nothing else|exclusively)\b")
 _ONLY_BEFORE = _rx(r"\b(?:only|exclusively|solely|everything (?:runs?|must run|has to run|stays?) (?:on|in))\s+(?:on\s+|in\s+|use\s+)?(?:the\s+)?$")
 
 
@@ -1310,8 +1310,8 @@ _LIVE = _rx(
 # --------------------------------------------------------------------------- data rules
 
 _REGIONS = [
-    ("EU", r"eu|europe|the european union|european union|eea"), ("US", r"us|usa|united states|the us|the united states"),
-    ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|frankfurt|berlin|munich"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
+    ("EU", r"eu|europe|europa|the european union|european union|eea|ue"), ("US", r"us|usa|united states|the us|the united states"),
+    ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|deutschland|frankfurt|berlin|munich|münchen"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
     ("Switzerland", r"switzerland|zurich"), ("Australia", r"australia|sydney"), ("India", r"india|mumbai"), ("Japan", r"japan|tokyo"),
     ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|amsterdam"),
     ("Ireland", r"ireland|dublin"), ("Spain", r"spain|madrid"), ("Italy", r"italy|milan"), ("Sweden", r"sweden|stockholm"),
@@ -1331,6 +1331,11 @@ _RESIDENCY = [
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
     _rx(rf"\b{_REGION}\s+(?:regions?|data ?cent(?:er|re)s?)\b"),
+    # German, French, Spanish: "Daten bleiben in der EU", "les données restent en France", "permanecer en la UE"
+    _rx(rf"\b(?:bleiben|bleibt|verbleiben|verbleibt|gespeichert werden|liegen)\s+(?:\w+\s+)?in\s+(?:der\s+|den\s+)?{_REGION}\b"),
+    _rx(rf"\bin\s+(?:der\s+|den\s+)?{_REGION}\s+(?:bleiben|bleibt|verbleiben|verbleibt|gespeichert|gehostet|liegen)\b"),
+    _rx(rf"\b(?:rester|restent|reste|hébergées?|stockées?)\s+(?:\w+\s+)?(?:en|dans l'|dans l’)\s*{_REGION}\b"),
+    _rx(rf"\b(?:quedarse|quedan|permanecer|permanecen|alojad[oa]s?|almacenad[oa]s?)\s+(?:\w+\s+)?en\s+(?:la\s+)?{_REGION}\b"),
 ]
 
 
@@ -1361,7 +1366,7 @@ def _residency(acc: Reading) -> None:
 
 
 _COMPLIANCE = [
-    ("gdpr", r"\bgdpr\b"), ("hipaa", r"\bhipaa\b|protected health information"),
+    ("gdpr", r"\bgdpr\b|\bdsgvo\b|\brgpd\b|\bavg\b(?= |,|\.|$)"), ("hipaa", r"\bhipaa\b|protected health information"),
     ("pii", r"\bpii\b|personal data|personally identifiable|personal information"),
     ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
     ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
@@ -1481,11 +1486,22 @@ _CODE = "|".join(_CODES)
 _CODE_LIST = lazy_compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\s*(?:{_CODE})\b)+")
 
 
+_ENDONYMS = {"deutsch": "german", "françai": "french", "español": "spanish", "espanol": "spanish", "castellano": "spanish",
+             "italian": "italian", "portugu": "portuguese", "nederlands": "dutch", "polsk": "polish", "svensk": "swedish"}
+_ENDONYM = _rx(r"\b(?:deutsch(?:e[nrms]?)?|françai(?:s|se|ses)|espa[ñn]ol(?:a|es|as)?|castellano|italian[oa]|"
+               r"portugu[eê]s(?:a)?|nederlandse?|polski|svenska)\b")
+
+
 def _languages(acc: Reading) -> list[str]:
     found: list[str] = []
     for clause in acc.clauses:
         for match in _LANGUAGE.finditer(clause.text):
             name = match.group(0).replace("-", "")
+            if name not in found and not _negated(clause, match):
+                found.append(name)
+    for clause in acc.clauses:  # a language named in its own tongue: "deutschen Handbücher", "en español"
+        for match in _ENDONYM.finditer(clause.text):
+            name = next(n for stem, n in _ENDONYMS.items() if match.group(0).startswith(stem))
             if name not in found and not _negated(clause, match):
                 found.append(name)
     for match in _CODE_LIST.finditer(acc.text):
