@@ -8,8 +8,8 @@ taken from any evaluation set)."""
 from __future__ import annotations
 
 import pytest
-
 from mlarchitect.agents.agent_files import load_catalog
+from mlarchitect.agents.api import design
 from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
@@ -19,12 +19,16 @@ from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.catalogue import load_catalogue, ruled_out_in
 from mlarchitect.skills.registry import load_skill_catalog
 
+from mlarchitect.config import Settings
+from mlarchitect.render_markdown import render_markdown
+
 RAG = "mlarchitect.skills.rag_design"
 SERVING = "mlarchitect.skills.model_serving"
 TRACKING = "mlarchitect.skills.experiment_tracking"
 CATALOG = load_catalog()
 ARCHITECT = CATALOG.agents["ml-system-architect"]
 SKILLS = load_skill_catalog()
+OFFLINE = Settings(offline=True, cache=False, design_log=False)
 
 
 def _chosen(package: str, request: str) -> dict[str, str]:
@@ -35,7 +39,7 @@ def _chosen(package: str, request: str) -> dict[str, str]:
     return {c["slot"]: c["chosen"]["id"] for c in arch["choices"] if c.get("chosen")}
 
 
-def _option(package: str, option_id: str):  # noqa: ANN202 - an Option
+def _option(package: str, option_id: str):  # an Option
     return next(o for s in load_catalogue(package).slots.values() for o in s.options if o.id == option_id)
 
 
@@ -178,10 +182,7 @@ def test_an_existing_search_cluster_is_reused_named_as_such_and_not_billed_again
     chosen = {c["slot"]: c["chosen"] for c in arch["choices"] if c.get("chosen")}
     assert "Elasticsearch" in chosen["vector_store"]["name"] and "OpenSearch" not in chosen["vector_store"]["name"]
     assert "Elasticsearch" in chosen["keyword_index"]["name"]
-    from mlarchitect.agents.api import design
-    from mlarchitect.config import Settings
-
-    d = design(text, settings=Settings(offline=True, cache=False, design_log=False))
+    d = design(text, settings=OFFLINE)
     assert not any("Elasticsearch" in i.item for i in d.cost_analysis.items), [i.item for i in d.cost_analysis.items]
 
 
@@ -222,11 +223,7 @@ def test_the_qualities_a_request_wants_judged_are_read_and_get_a_scorer_each(tex
     req = extract_requirements(text)
     assert [f.value for f in req.quality_criteria] == criteria
     if criteria:
-        from mlarchitect.agents.api import design
-        from mlarchitect.config import Settings
-        from mlarchitect.render_markdown import render_markdown
-
-        markdown = render_markdown(design(text, settings=Settings(offline=True, cache=False, design_log=False)))
+        markdown = render_markdown(design(text, settings=OFFLINE))
         assert all(c in markdown for c in criteria)
         assert "One scorer per criterion" in markdown
 

@@ -1366,7 +1366,7 @@ def _residency(acc: Reading) -> None:
 
 
 _COMPLIANCE = [
-    ("gdpr", r"\bgdpr\b|\bdsgvo\b|\brgpd\b|\bavg\b(?= |,|\.|$)"), ("hipaa", r"\bhipaa\b|protected health information"),
+    ("gdpr", r"\bgdpr\b|\bdsgvo\b|\brgpd\b"), ("hipaa", r"\bhipaa\b|protected health information"),
     ("pii", r"\bpii\b|personal data|personally identifiable|personal information"),
     ("soc2", r"\bsoc[\s-]?(?:2|ii)\b"), ("pci", r"\bpci(?:[\s-]?dss)?\b|card ?holder data"),
     ("iso27001", r"\biso[\s/-]?27001\b"), ("ccpa", r"\bccpa\b"), ("fedramp", r"\bfedramp\b"),
