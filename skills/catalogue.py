@@ -57,6 +57,8 @@ class Option(BaseModel):
     ops: Literal["low", "medium", "high"] = "medium"
     cost: Literal["free", "low", "medium", "high"] = "medium"
     fit: float = Field(default=1.0, description="Default preference when nothing else decides.")
+    task_words: list[str] = Field(default_factory=list, description="Regexes (lower case) of which the request must "
+                                  "use one for the option to apply at all (translation metrics need a translation task).")
     multilingual: bool = Field(default=False, description="Made for several languages (translation, per-language "
                                "scoring): only offered when the request names more than one language.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
@@ -233,7 +235,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
             and req.data_residency.value not in option.residency):
         out.append(f"a foreign provider's service, not offered for data that must stay in {req.data_residency.value} "
                    f"({_quote(req.data_residency)})")
-    if option.residency and req.data_residency is not None:
+    if option.residency and req.data_residency is not None and not _in_cloud_region(option, req):
         region = req.data_residency.value.lower()
         if not any(region.startswith(r.lower()) or r.lower() == "any" for r in option.residency):
             out.append(f"cannot keep data in {req.data_residency.value} ({_quote(req.data_residency)})")
@@ -257,6 +259,16 @@ def adds_datastore(option: Option, stack: set[str]) -> bool:
 
 def _multilingual(req: Requirements) -> bool:
     return len(req.languages) > 1 or "multilingual" in req.languages
+
+
+def _in_cloud_region(option: Option, req: Requirements) -> bool:
+    """Whether ``option`` runs as the named cloud's own service in a region of that cloud where
+    the data must stay (gpt-5-mini on Azure OpenAI in Canada Central)."""
+    from mlarchitect.skills.architecture import REGION_ZONES
+
+    cloud = _cloud(req)
+    region = req.data_residency.value if req.data_residency is not None else ""
+    return bool(cloud and cloud in option.per_cloud and REGION_ZONES.get(region, {}).get(cloud))
 
 
 def _beyond_english(req: Requirements) -> bool:
@@ -366,6 +378,8 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     for option in slot.options:
         if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and has_english_only)):
             continue  # an option for another task than this request's, not an alternative to it
+        if option.task_words and text and not any(_name_rx(w).search(text.lower()) for w in option.task_words):
+            continue  # made for a task the request does not name (translation metrics for a summarizer)
         ruled_out = ruled_out_in(option, text) if text else None
         named = named_in(option, text) if text and not ruled_out else None
         problems = hard_violations(option, req, scale, named=named is not None)

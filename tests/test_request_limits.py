@@ -292,3 +292,19 @@ def test_a_request_in_another_language_self_hosted_gets_a_multilingual_reranker_
 def test_running_on_a_cloud_does_not_swap_the_default_model_for_that_clouds_dearer_one() -> None:
     assert _chosen(RAG, "Q&A over 5,000 support articles, hosted on AWS.")["generator"] == "gpt-5-mini"
     assert _chosen(RAG, "Q&A over 5,000 support articles, AWS services only.")["generator"] == "bedrock-llm"
+
+
+def test_translation_metrics_only_for_a_translation_task() -> None:
+    summary = "Evaluate our support-ticket summarizer in Dutch and German against 1,500 reviewed summaries."
+    assert _chosen("mlarchitect.skills.evaluation_metrics", summary)["scorer"] != "mt-metrics"
+    translation = "Evaluate our Dutch-German translation model against 1,500 reference translations."
+    assert _chosen("mlarchitect.skills.evaluation_metrics", translation)["scorer"] == "mt-metrics"
+
+
+def test_a_cloud_model_can_stay_in_the_stated_region_of_that_cloud() -> None:
+    text = "Policy Q&A for our staff over 6,000 PDFs, inside our Azure tenant only; data stays in Canada."
+    chosen = _chosen(RAG, text)
+    assert chosen["generator"] == "gpt-5-mini"  # served by Azure OpenAI in Canada, not a self-hosted GPU model
+    arch = adapt_architecture(RAG, with_assumptions(extract_requirements(text), "rag_system"), request=text)
+    generator = next(c for c in arch["components"] if c["name"] == "Generation")
+    assert "Azure OpenAI" in generator["technology"] and "Canada" in generator["technology"]
