@@ -308,3 +308,9 @@ def test_a_cloud_model_can_stay_in_the_stated_region_of_that_cloud() -> None:
     arch = adapt_architecture(RAG, with_assumptions(extract_requirements(text), "rag_system"), request=text)
     generator = next(c for c in arch["components"] if c["name"] == "Generation")
     assert "Azure OpenAI" in generator["technology"] and "Canada" in generator["technology"]
+
+
+def test_a_text_classifier_on_an_encoder_is_no_llm() -> None:
+    text = "Ticket routing: support tickets are classified by a fine-tuned DeBERTa model into 40 queues, 6 languages."
+    assert extract_requirements(text).model_kind.value == "classic_ml"
+    assert _chosen("mlarchitect.skills.evaluation_metrics", text)["scorer"] not in ("judge-hosted", "judge-local")

@@ -1055,6 +1055,8 @@ _CLASSIC_WEAK = _rx(
     r"anomaly[- ]detection|detection|vision|image|time[- ]series|regression|uplift|survival|"
     r"segmentation|sentiment|intent|tabular|ml)\s+(?:[\w-]+\s+)?models?|"
     r"forecasting|classifiers?|image classification|object detection|computer vision|cnns?|resnet\w*|yolo\w*|"
+    # an encoder that classifies or tags text is no LLM: "intents are classified by a DistilBERT model"
+    r"(?:distil)?bert|roberta|deberta|electra|setfit|(?:intent|text|document) classification|classified by|"
     r"two[- ]tower|dcn(?:-v2)?|tensorflow|keras|time[- ]series|recommender systems?|recsys|"
     r"anomaly detection|demand forecast\w*|random forest|decision trees?|svm|prophet|arima|"
     # the task alone, when nothing names an LLM: "scores card transactions for fraud"
