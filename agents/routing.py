@@ -89,7 +89,9 @@ class Route(BaseModel):
     skills: list[str] = Field(default_factory=list)
     secondary: list[str] = Field(default_factory=list)
     confidence: float = 0.0
-    in_scope: bool = Field(default=True, description="False: the request is about no ML, AI or data system.")
+    in_scope: bool = Field(default=True, description="False: nothing to design (no ML, AI or data system, or a "
+                           "question about a concept: see question).")
+    question: bool = Field(default=False, description="True: a question about a concept, not a system to design.")
 
 
 # --- keyword matching ------------------------------------------------------------
@@ -435,12 +437,16 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
     prior = fact_prior(requirements)
-    if concept_question(request):  # "what's the difference between LoRA and QLoRA?": a question, not a system
+    question = concept_question(request)  # "what's the difference between LoRA and QLoRA?": not a system
+    if question:
         prior[GENERAL] = QUESTION_WEIGHT
     probs, _ = scorer.scores(about, prior, context=True)
     ranked = sorted(scorer.workflows, key=lambda w: (-probs[w], scorer.workflows.index(w)))
     best = ranked[0]
     chosen = best if probs[best] >= probs[GENERAL] else GENERAL
+    if question and chosen == GENERAL:  # nothing to design: the graph says so instead of drawing a system
+        return Route(workflow=GENERAL, scores={w: round(probs[w], 4) for w in [*scorer.workflows, GENERAL]},
+                     confidence=round(probs[GENERAL], 4), in_scope=False, question=True)
     secondary: list[str] = []
     if chosen != GENERAL:
         # a request about two workflows: two of its parts are each clearly about one

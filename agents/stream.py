@@ -49,7 +49,8 @@ def _update(agent: str, node: str, values: dict[str, Any], nested: bool) -> Iter
     if node == "intake" and "route" in values:
         route = values["route"]
         yield Routed(workflow=route["workflow"], skills=list(route.get("skills", [])),
-                     secondary=list(route.get("secondary", [])), in_scope=bool(route.get("in_scope", True)))
+                     secondary=list(route.get("secondary", [])), in_scope=bool(route.get("in_scope", True)),
+                     question=bool(route.get("question", False)))
     for message in values.get("messages") or []:
         if isinstance(message, AIMessage):
             for call in message.tool_calls:

@@ -45,7 +45,9 @@ class Routed(_Event):
     workflow: str
     skills: list[str] = Field(default_factory=list)
     secondary: list[str] = Field(default_factory=list)
-    in_scope: bool = Field(default=True, description="False: the request is about no ML, AI or data system.")
+    in_scope: bool = Field(default=True, description="False: nothing to design (the request is about no ML, AI or "
+                           "data system, or asks about a concept: see question).")
+    question: bool = Field(default=False, description="True: a question about a concept, not a system to design.")
 
 
 class ToolCalled(_Event):
@@ -107,6 +109,8 @@ def describe(event: BaseModel) -> str:
     """One human line for an event (the CLI's progress, the chat's activity log)."""
     if isinstance(event, StepStarted):
         return f"{event.step}: {event.message}" if event.message else event.step
+    if isinstance(event, Routed) and event.question:
+        return "a question about a concept, not a system to design: nothing designed"
     if isinstance(event, Routed) and not event.in_scope:
         return "out of scope: the request is about no ML, AI or data system"
     if isinstance(event, Routed):

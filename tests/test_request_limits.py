@@ -314,3 +314,11 @@ def test_a_text_classifier_on_an_encoder_is_no_llm() -> None:
     text = "Ticket routing: support tickets are classified by a fine-tuned DeBERTa model into 40 queues, 6 languages."
     assert extract_requirements(text).model_kind.value == "classic_ml"
     assert _chosen("mlarchitect.skills.evaluation_metrics", text)["scorer"] not in ("judge-hosted", "judge-local")
+
+
+def test_a_concept_question_gets_no_design_and_says_why() -> None:
+    events: list[str] = []
+    d = design("Could you explain how a reranker differs from an embedding model?", settings=OFFLINE,
+               on_event=lambda e: events.append(type(e).__name__ + ":" + str(getattr(e, "question", ""))))
+    assert d.workflow == "general" and not d.components and d.cost_analysis.monthly_total_usd == 0
+    assert "question" in d.title.lower() and "Routed:True" in events
