@@ -136,7 +136,7 @@ def build_graph(
         """A request about no ML, AI or data system, or a question about a concept: say so,
         design nothing, call no model."""
         question = Route.model_validate(state["route"]).question
-        design = finalize(question_content(runtime) if question else out_of_scope_content(runtime), state, runtime, [])
+        design = finalize(declined_content(runtime, question=question), state, runtime, [])
         stamp(runtime, design, state, method="none", calls=0, tokens=0)
         return {"design": design.model_dump(mode="json"), "llm_calls": 0, "tokens": 0, **runtime.mirror()}
 
@@ -162,32 +162,29 @@ def build_graph(
     return graph.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="ml-system-architect")
 
 
-def _what_it_designs(runtime: DesignRuntime) -> str:
+# what a declined request is told: (title, why nothing was designed, the question back)
+_DECLINED = {
+    False: ("Outside what this architect designs",
+            "This request is not about an ML, LLM or data system, so there is nothing to design and no model was asked.",
+            "Which ML, LLM or data system do you need, and what should it do for its users?"),
+    True: ("A question, not a system to design",
+           "This reads as a question about a concept rather than a system to design, so nothing was designed and "
+           "no model was asked.",
+           "Is there a system behind the question (its data, users and limits) that you want designed?"),
+}
+
+
+def declined_content(runtime: DesignRuntime, *, question: bool = False) -> DesignContent:
+    """The deliverable's content for a request outside the architect's work, or a question
+    about a concept ("what is an embedding?")."""
+    title, why, ask = _DECLINED[question]
     titles = [WORKFLOWS[w.id].title for w in runtime.architect.workflows if w.id in WORKFLOWS]
-    return ("The architect designs these kinds of system: "
-            + ", ".join(t if t[:2].isupper() else t[0].lower() + t[1:] for t in titles)
-            + ". Describe the system you need in those terms.")
-
-
-def out_of_scope_content(runtime: DesignRuntime) -> DesignContent:
-    """The deliverable's content for a request outside the architect's work."""
+    kinds = ", ".join(t if t[:2].isupper() else t[0].lower() + t[1:] for t in titles)
     return DesignContent(
-        title="Outside what this architect designs",
-        summary=("This request is not about an ML, LLM or data system, so there is nothing to design and no "
-                 "model was asked. " + _what_it_designs(runtime)),
+        title=title,
+        summary=f"{why} The architect designs these kinds of system: {kinds}. Describe the system you need in those terms.",
         cost_analysis=CostAnalysis(monthly_total_usd=0.0, assumptions=["Nothing was designed, so nothing runs."]),
-        open_questions=["Which ML, LLM or data system do you need, and what should it do for its users?"],
-    )
-
-
-def question_content(runtime: DesignRuntime) -> DesignContent:
-    """The deliverable's content for a question about a concept ("what is an embedding?")."""
-    return DesignContent(
-        title="A question, not a system to design",
-        summary=("This reads as a question about a concept rather than a system to design, so nothing was "
-                 "designed and no model was asked. " + _what_it_designs(runtime)),
-        cost_analysis=CostAnalysis(monthly_total_usd=0.0, assumptions=["Nothing was designed, so nothing runs."]),
-        open_questions=["Is there a system behind the question (its data, users and limits) that you want designed?"],
+        open_questions=[ask],
     )
 
 
