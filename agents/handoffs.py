@@ -210,7 +210,8 @@ def _asks(part: str) -> bool:
 
 
 _COORDINATION = re.compile(r"\s*(?:,|&|and\b|then\b|plus\b|as\s+well\s+as\b)", re.I)
-_COORDINATED = re.compile(r"[.;:!?]\s*|\s+[-–—]\s+|,\s*but\s+", re.I)
+# sentences and dash-separated asides, commas kept: "I need it implemented, and a pytest suite"
+_SENTENCE_UNITS = re.compile(r"[.;:!?]\s*|\s+[-–—]\s+|,\s*but\s+", re.I)
 _UNIT_SPLIT = re.compile(r"[.;:!?()]\s*|\s+[-–—]\s+|,\s*(?:and\s+|but\s+)?|\s+and\s+", re.I)
 
 
@@ -223,7 +224,7 @@ def _asked_about(phrase: str, request: str) -> bool:
     if any(match_phrases(u, [phrase]) and _asks(u) for u in units):
         return True
     # "I need the service implemented and a pytest suite": the ask runs over the coordination
-    pairs = [u for u in _COORDINATED.split(request) if u.strip()]
+    pairs = [u for u in _SENTENCE_UNITS.split(request) if u.strip()]
     for unit in pairs:
         found = match_phrases(unit, [phrase])
         if found and " and " in unit[: found[0][0]] and _asks(unit[: found[0][0]]):

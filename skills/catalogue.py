@@ -261,14 +261,45 @@ def _multilingual(req: Requirements) -> bool:
     return len(req.languages) > 1 or "multilingual" in req.languages
 
 
+# the region of each cloud that keeps data in a country or area the request names
+REGION_ZONES: dict[str, dict[str, str]] = {
+    "EU": {"aws": "eu-central-1, Frankfurt", "gcp": "europe-west3, Frankfurt", "azure": "West Europe"},
+    "France": {"aws": "eu-west-3, Paris", "gcp": "europe-west9, Paris", "azure": "France Central"},
+    "Germany": {"aws": "eu-central-1, Frankfurt", "gcp": "europe-west3, Frankfurt", "azure": "Germany West Central"},
+    "UK": {"aws": "eu-west-2, London", "gcp": "europe-west2, London", "azure": "UK South"},
+    "Switzerland": {"aws": "eu-central-2, Zurich", "gcp": "europe-west6, Zurich", "azure": "Switzerland North"},
+    "Spain": {"aws": "eu-south-2, Spain", "gcp": "europe-southwest1, Madrid", "azure": "Spain Central"},
+    "Italy": {"aws": "eu-south-1, Milan", "gcp": "europe-west8, Milan", "azure": "Italy North"},
+    "Sweden": {"aws": "eu-north-1, Stockholm", "gcp": "europe-north2, Stockholm", "azure": "Sweden Central"},
+    "Netherlands": {"gcp": "europe-west4, Netherlands", "azure": "West Europe, Netherlands"},
+    "Ireland": {"aws": "eu-west-1, Ireland", "azure": "North Europe, Ireland"},
+    "Poland": {"gcp": "europe-central2, Warsaw", "azure": "Poland Central"},
+    "US": {"aws": "us-east-1", "gcp": "us-central1", "azure": "East US"},
+    "Canada": {"aws": "ca-central-1", "gcp": "northamerica-northeast1", "azure": "Canada Central"},
+    "Australia": {"aws": "ap-southeast-2, Sydney", "gcp": "australia-southeast1, Sydney", "azure": "Australia East"},
+    "India": {"aws": "ap-south-1, Mumbai", "gcp": "asia-south1, Mumbai", "azure": "Central India"},
+    "Japan": {"aws": "ap-northeast-1, Tokyo", "gcp": "asia-northeast1, Tokyo", "azure": "Japan East"},
+    "Singapore": {"aws": "ap-southeast-1", "gcp": "asia-southeast1", "azure": "Southeast Asia"},
+    "Brazil": {"aws": "sa-east-1, São Paulo", "gcp": "southamerica-east1, São Paulo", "azure": "Brazil South"},
+    "South Korea": {"aws": "ap-northeast-2, Seoul", "gcp": "asia-northeast3, Seoul", "azure": "Korea Central"},
+    "UAE": {"aws": "me-central-1, UAE", "azure": "UAE North"},
+    "Saudi Arabia": {"gcp": "me-central2, Dammam"},
+    "Mexico": {"aws": "mx-central-1, Mexico", "gcp": "northamerica-south1, Querétaro", "azure": "Mexico Central"},
+    "South Africa": {"aws": "af-south-1, Cape Town", "gcp": "africa-south1, Johannesburg", "azure": "South Africa North"},
+}
+
+
+def cloud_zone(region: str, cloud: str | None) -> str | None:
+    """The zone of ``cloud`` that keeps data in ``region`` ("eu-west-3, Paris"), if it has one."""
+    return REGION_ZONES.get(region, {}).get(cloud or "")
+
+
 def _in_cloud_region(option: Option, req: Requirements) -> bool:
     """Whether ``option`` runs as the named cloud's own service in a region of that cloud where
     the data must stay (gpt-5-mini on Azure OpenAI in Canada Central)."""
-    from mlarchitect.skills.architecture import REGION_ZONES
-
     cloud = _cloud(req)
     region = req.data_residency.value if req.data_residency is not None else ""
-    return bool(cloud and cloud in option.per_cloud and REGION_ZONES.get(region, {}).get(cloud))
+    return bool(cloud and cloud in option.per_cloud and cloud_zone(region, cloud))
 
 
 def _beyond_english(req: Requirements) -> bool:

@@ -322,3 +322,10 @@ def test_a_concept_question_gets_no_design_and_says_why() -> None:
                on_event=lambda e: events.append(type(e).__name__ + ":" + str(getattr(e, "question", ""))))
     assert d.workflow == "general" and not d.components and d.cost_analysis.monthly_total_usd == 0
     assert "question" in d.title.lower() and "Routed:True" in events
+
+
+def test_a_region_a_cloud_does_not_have_is_not_placed_in_a_neighbouring_country() -> None:
+    from mlarchitect.skills.catalogue import cloud_zone
+
+    assert cloud_zone("UAE", "aws") and cloud_zone("UAE", "gcp") is None  # GCP's nearest region is in Qatar
+    assert cloud_zone("France", "gcp") == "europe-west9, Paris"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
-from mlarchitect.skills.catalogue import EMBEDDED_STORES
+from mlarchitect.skills.catalogue import EMBEDDED_STORES, Option, adds_datastore
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.cost_analysis.design_cost import DesignCostArgs, price_design
 from mlarchitect.tool_result import PlannedCall, find_result
@@ -171,9 +171,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     gpu_memory = {c["id"]: c["gpu_memory_gb"] for c in picked if c.get("gpu_memory_gb")}
     names = {c["id"]: c["name"] for c in picked if c.get("name")}
     # a datastore the team already runs (its Elasticsearch, its SQL Server) adds no line to the bill
-    stack = req.stack()
     existing = sorted({c["id"] for c in picked if c.get("datastore", "none") not in EMBEDDED_STORES
-                       and (c.get("datastore") in stack or stack & set(c.get("stack", [])))})
+                       and not adds_datastore(Option.model_validate(c), req.stack())})
     index = find_result(results, "rag_size_index")
     replicas = find_result(results, "serving_size_replicas")
     stated: list[str] = []
