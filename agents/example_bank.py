@@ -26,5 +26,7 @@ def example_bank() -> dict[str, Any]:
         "not_handoffs": [str(s) for s in data.get("not_handoffs") or []],
         "vocabulary": [str(s) for s in data.get("vocabulary") or []],
         "domain_terms": [t for line in data.get("domain_terms") or [] for t in str(line).split()],
+        "system_terms": [t for line in data.get("system_terms") or [] for t in str(line).split()],
+        "non_ml_subjects": [t for line in data.get("non_ml_subjects") or [] for t in str(line).split()],
         "glossary": {str(k).lower(): str(v) for k, v in (data.get("glossary") or {}).items()},
     }

@@ -136,6 +136,8 @@ _BEYOND_DESIGN = re.compile(
     r"\b(?:(?:beyond|besides|apart\s+from|on\s+top\s+of|in\s+addition\s+to|after|once\s+(?:we\s+have\s+)?)\s+(?:the|your|this)\s+"
     r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
     r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
+    r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to)\b|"
+    r"why\s+(?:is|are|does|do|did)\s+(?:our|the|my)?\s*[\w-]+\s+(?:\w+\s+)?\w+ing\b(?=[^?]*\?)|"  # a diagnosis: "why is retrieval missing ...?"
     r"(?:need|want|have|get)\s+(?:\w+\s+){0,4}?(?:implemented|coded|built|written|deployed)\b)", re.I)
 _DESIGN_LEAD = re.compile(
     r"^(?:please\s+|we\s+(?:need|want)\s+(?:to\s+)?|i\s+(?:need|want)\s+(?:to\s+)?|help\s+(?:me|us)\s+)?"
@@ -158,13 +160,17 @@ _ACTION = re.compile(
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
     r"produce|deliver|prepare|put\s+together|come\s+up\s+with|dig\s+into|break\s+down|rank|"
     # work someone else does: "have the harness built", "get the consumer job coded"
-    r"(?:have|get)\s+(?:\w+\s+){1,5}?(?:built|coded|written|implemented|set\s+up|deployed|automated|reviewed|tested)|"
+    r"(?:have|get)\s+(?:\w+\s+){1,5}?(?:built|coded|written|implemented|set\s+up|deployed|automated|reviewed|tested|"
+    r"threat-?modell?ed|audited|pen-?tested|red-?teamed|hardened|load-?tested|containeri[sz]ed|optimi[sz]ed)|"
     # a work product asked for by name: "we need the concrete deployment plan", "I want a threat model"
     r"(?:need|want|like|get|see|expect|require)\s+(?:\w+\s+){0,4}?(?:plan|contract|specification|test\s+suite|"
     r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook)|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
     r"(?:test|package|document|secure|prototype|scale|code)\s+(?:it|this|that|them|the|our|whether|if|on|against|up)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
+    # a diagnosis asked as a question: "why is retrieval missing the right clause and what do we change?"
+    r"why\s+(?:is|are|does|do|did)\b(?=[^?]*\?)|"
+    r"what\s+(?:do|should|must)\s+we\s+(?:change|fix|tune)|"
     # a later sentence that plans more work: "Then plan the Kubernetes rollout"
     r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out))\b",
     re.I)
@@ -176,7 +182,8 @@ _SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
     r"\b(?:separately(?=\s*(?:[.;,)]|$))|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
-    r"reviewed|tested|approved|signed|mock(?:s|ed)?|at)|"
+    r"reviewed|tested|approved|signed|mock(?:s|ed)?|at|built|set\s+up|(?:been\s+)?[\w-]+ed)|"
+    r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need|"
@@ -191,7 +198,10 @@ def _action_parts(request: str) -> list[str]:
     sentences = [p.strip(" ,.;:") for p in _SENTENCE_SPLIT.split(request)]
     spans = [sentence[m.end():].strip(" ,.;:") for sentence in sentences for m in _CLAUSE_SPLIT.finditer(sentence)]
     whole = request.strip(" ,.;:")
-    parts = [p for p in dict.fromkeys([whole, *sentences, *clauses(request), *spans]) if len(p.split()) >= 3]
+    # the whole request is a part only when it is one sentence: several hold every topic it names,
+    # and each of them is a part of its own
+    parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
+             if len(p.split()) >= 3]
     opening = whole[:40].lower()
     return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _ELSEWHERE.search(p)
             and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))]
@@ -244,11 +254,14 @@ def _noun_trigger(phrase: str) -> bool:
     than asking for work: stated as a constraint it is no handoff, asked about it is."""
     words = phrase.split()
     return (len(words) == 1 or all(not w.isalpha() or w.isupper() for w in words)
-            or bool(_THING.search(phrase) and not _ACTION.search(phrase)))
+            or bool(_THING.search(phrase) and not _ACTION.search(phrase)) or bool(_DONE_WORK.search(phrase)))
 
 
-# a trigger that names a thing the team may simply have ("GPU cluster", "CI pipeline", "Helm chart")
-_THING = re.compile(r"\b(?:cluster|chart|pipeline)s?$", re.I)
+# a trigger that names a thing the team may simply have ("GPU cluster", "CI pipeline", "Helm chart",
+# "API contract") ...
+_THING = re.compile(r"\b(?:cluster|chart|pipeline|contract|spec)s?$", re.I)
+# ... or work that may be done already ("threat modelled")
+_DONE_WORK = re.compile(r"\wed$", re.I)
 USER_AGENT_PREFERENCE = 0.1  # a user's agent wins a part unless a built-in one is this much closer
 TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity keeps the part
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition

@@ -77,6 +77,7 @@ SECONDARY_MIN = 0.05  # the second workflow's probability for the whole request:
 LEAD_RATIO = 0.5  # the opening part's workflow leads when the whole request gives it at least this share of the best's
 QUESTION_WEIGHT = 2.0  # what a question about a concept adds to general's raw score
 FACT_WEIGHT = 0.6  # what a stated fact adds to a workflow's raw score (see fact_prior)
+NAME_WEIGHT = 1.5  # what asking for a workflow's system by name adds to its raw score (see named_prior)
 STATIC = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.4, general_bias=0.6)
 # the contextual encoder's similarities are lower and spread differently
 CONTEXT = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.25, general_bias=0.4)
@@ -376,7 +377,7 @@ _DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|pape
 
 _QUESTION = re.compile(
     r"^\W*(?:(?:a\s+)?(?:quick|honest|simple|dumb|stupid|general|short)\s+(?:question|opinion)\W+)?"
-    r"(?:what(?:'s|s| is| are| was| does| do)\b|explain\b|(?:can|could) you (?:please )?explain\b|how (?:does|do|did) (?!we\b|i\b|you\b)|"
+    r"(?:what(?:'s|s| is| are| was| does| do)\b|explain\b|(?:can|could) you (?:please )?explain\b|how (?:does|do|did|is|are) (?!we\b|i\b|you\b)|"
     r"why (?:do|does|is|are|did)\b|is it (?:true|worth|possible)\b|will\b|would\b|does\b|do (?!we\b|i\b)|"
     r"(?:is|are) (?:an?|the)?\s*\w+\s+(?:better|worse|dead|overrated|needed)\b|eli5\b)", re.I)
 # a system of the asker's: "our support bot", "my training runs", "we have 3 GPUs"
@@ -392,6 +393,26 @@ def concept_question(request: str) -> bool:
     text = request.strip()
     return (bool(_QUESTION.match(text)) and "?" in text and not _OWNED.search(text)
             and not _DESIGN_ASK.search(text))
+
+
+# a name the request states as something it has or does without: "we already have an eval
+# pipeline", "not a RAG system", "instead of a feature pipeline", "we have an existing serving layer"
+_NAME_NOT_ASKED = re.compile(r"\b(?:already|existing|current|not|no|without|instead\s+of)\b|"
+                             r"\b(?:have|has|had)\s+(?:an?|the|our|its|their)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def named_prior(request: str, leads: dict[str, SkillSpec]) -> dict[str, float]:
+    """``NAME_WEIGHT`` for each workflow whose system the request asks for by name ("we need an
+    evaluation system", "design the serving setup"): the lead skill's ``names``, not stated as
+    something the request already has or rules out."""
+    prior: dict[str, float] = {}
+    for workflow, lead in leads.items():
+        for pos, _ in match_phrases(request, lead.names):
+            before = re.split(r"[.;:!?,(]", request[max(0, pos - 80):pos])[-1]
+            if not _NAME_NOT_ASKED.search(before):
+                prior[workflow] = NAME_WEIGHT
+                break
+    return prior
 
 
 def fact_prior(req: Requirements | None) -> dict[str, float]:
@@ -437,6 +458,8 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
     prior = fact_prior(requirements)
+    for workflow, weight in named_prior(request, scorer.leads).items():
+        prior[workflow] = prior.get(workflow, 0.0) + weight
     question = concept_question(request)  # "what's the difference between LoRA and QLoRA?": not a system
     if question:
         prior[GENERAL] = QUESTION_WEIGHT
@@ -456,7 +479,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
         for part in parts:
             if _CONSTRAINT.match(part):  # "latency under 2 s", "a budget of $500": about the whole system
                 continue
-            part_probs, _ = scorer.scores(part)
+            part_probs, _ = scorer.scores(part, named_prior(part, scorer.leads))
             top = max(scorer.workflows, key=lambda w: (part_probs[w], -scorer.workflows.index(w)))
             if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL]:
                 if top not in decisive:
@@ -471,6 +494,8 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
             candidates = [w for w in decisive if w != chosen and probs[w] >= SECONDARY_MIN]
             if candidates:
                 secondary = [max(candidates, key=lambda w: probs[w])]
+        elif asked and probs[asked[0]] >= LEAD_RATIO * probs[best]:
+            chosen = asked[0]  # the one clear part is the ask ("I want a sane way to evaluate new versions")
     route_skills = skills_for(chosen, request, architect, skills)
     for workflow in secondary:
         lead = skills.leading(workflow)

@@ -9,11 +9,16 @@ from functools import lru_cache
 from mlarchitect.agents.example_bank import example_bank
 
 
-@lru_cache(maxsize=1)
-def _domain_pattern() -> re.Pattern[str]:
-    terms = sorted(example_bank()["domain_terms"], key=len, reverse=True)
-    alts = [re.escape(t[:-1]) + r"\w*" if t.endswith("*") else re.escape(t) + r"s?" for t in terms]
+@lru_cache(maxsize=4)
+def _terms_pattern(key: str) -> re.Pattern[str]:
+    """One of the bank's word lists ("word*" = any ending, else an optional plural "s") as a pattern."""
+    terms = sorted(example_bank()[key], key=len, reverse=True)
+    alts = [re.escape(t[:-1]) + r"\w*" if t.endswith("*") else re.escape(t).replace(r"\-", r"[\s-]") + r"s?" for t in terms]
     return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I)
+
+
+def _domain_pattern() -> re.Pattern[str]:
+    return _terms_pattern("domain_terms")
 
 
 _DENIED = re.compile(r"\b(?:no|without|not|zero|never)\s+(?:\w+\s+)?$", re.I)
@@ -27,9 +32,12 @@ _NO_ML = re.compile(r"\b(?:nothing|no|not|zero|without(?: any)?)\s+(?:an?\s+)?(?
 def in_domain(request: str) -> bool:
     """Whether the request is about ML, AI or data systems at all (a ``domain_terms`` word
     of the bank that is not denied: "no AI whatsoever"); one that is not ("my printer
-    jams") or that says it involves no ML or AI ("nothing ML") is out of scope."""
+    jams"), that says it involves no ML or AI ("nothing ML"), or that is about software with no ML
+    ("cron jobs of our PHP monolith") and uses no ML word is out of scope."""
     if _NO_ML.search(request):
         return False
+    if _terms_pattern("non_ml_subjects").search(request) and not _terms_pattern("system_terms").search(request):
+        return False  # "Kubernetes vs Nomad for our PHP monolith?": infrastructure words about software with no ML
     return any(not _DENIED.search(request[max(0, m.start() - 30):m.start()])
                for m in _domain_pattern().finditer(request))
 

@@ -108,6 +108,8 @@ class Requirements(BaseModel):
     hardware: Fact[Hardware] | None = None
     deployment: Fact[Deployment] | None = None
     cloud: Fact[str] | None = Field(default=None, description="aws, gcp, azure when named.")
+    cloud_region: Fact[str] | None = Field(default=None, description="A cloud region the request names "
+                                           "(eu-central-1, europe-west1, West Europe).")
     cloud_only: Fact[bool] | None = Field(default=None, description="Only the named cloud's own services: no "
                                           "third-party SaaS or API outside it (\"Azure only\").")
     no_external_apis: Fact[bool] | None = Field(default=None, description="No hosted model, embedding or SaaS APIs.")
@@ -131,6 +133,8 @@ class Requirements(BaseModel):
     model_kind: Fact[ModelKind] | None = None
     model_family: Fact[str] | None = Field(default=None, description="xgboost, lightgbm, llama, bert ...")
     model_params_b: Fact[float] | None = Field(default=None, description="Parameters of a self-hosted model, billions.")
+    fine_tuning: Fact[bool] | None = Field(default=None, description="The request trains or fine-tunes models (weights "
+                                           "change), not only prompts and settings.")
     # experiments (A/B tests)
     baseline_rate: Fact[float] | None = Field(default=None, description="Baseline conversion/CTR as a fraction.")
     min_detectable_effect: Fact[float] | None = Field(default=None, description="Relative effect to detect (0.01 = 1%).")

@@ -149,14 +149,20 @@ _CLOUD_NAMES = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 def placement(option: Option, req: Requirements) -> str:
     """Where a chosen option keeps or processes data when the request names a residency
     (" — in France (AWS eu-west-3, Paris)"); empty for what runs inside another component."""
-    if req.data_residency is None or (option.datastore in _PLACELESS and not option.needs and not option.hosted):
+    if (req.data_residency is None and req.cloud_region is None) or (
+            option.datastore in _PLACELESS and not option.needs and not option.hosted):
         return ""
     cloud = req.cloud.value.lower() if req.cloud is not None else None
     if option.hosted and not (cloud and cloud in option.per_cloud) and not option.residency:
         return ""  # a vendor's service: where it keeps data is the vendor's region, not ours to state
+    zone = req.cloud_region.value if req.cloud_region is not None else None
+    if req.data_residency is None:  # a region named without a residency rule: "AWS, eu-central-1"
+        return f" — in {_CLOUD_NAMES.get(cloud or '', '')} {zone}" if cloud else ""
     region = req.data_residency.value
-    zone = cloud_zone(region, cloud)
     where = "the EU" if region == "EU" else region
+    if option.hosted and not (cloud and cloud in option.per_cloud):  # a vendor's API with a residency option
+        return f" — in {where} (the provider's {region} data residency)"
+    zone = zone or cloud_zone(region, cloud)
     return f" — in {where} ({_CLOUD_NAMES.get(cloud or '', '')} {zone})" if cloud and zone else f" — in {where}"
 
 

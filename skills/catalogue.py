@@ -447,5 +447,22 @@ def on_cloud(option: Option, req: Requirements) -> Option:
         return option.model_copy(update={"name": reused})
     cloud = _cloud(req)
     if cloud and cloud in option.per_cloud:
-        return option.model_copy(update={"name": option.per_cloud[cloud]})
+        option = option.model_copy(update={"name": option.per_cloud[cloud]})
+    return _the_teams(option, req)
+
+
+_GENERIC_NAMES = frozenset({"k8s", "kubernetes", "postgres", "postgresql", "s3"})
+
+
+def _the_teams(option: Option, req: Requirements) -> Option:
+    """``option`` named with the product the team runs when the request names one more
+    specifically than the option does ("on Kubernetes (HPA)" on "our OpenShift", a bucket
+    on "our Ceph S3")."""
+    for fact in req.existing_stack:
+        quote = fact.quote.strip()
+        if not quote or quote.lower() in _GENERIC_NAMES or quote.lower() in option.name.lower():
+            continue
+        if fact.value in option.stack or fact.value in option.needs or any(
+                re.fullmatch(p, fact.value, re.I) for p in option.named_by):
+            return option.model_copy(update={"name": f"{option.name} (the team's {quote})"})
     return option

@@ -31,6 +31,8 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "mode_not": lambda v, r, _: not _in(v, _value(r.mode)),
     "kind": lambda v, r, _: _in(v, _value(r.model_kind)),
     "kind_not": lambda v, r, _: not _in(v, _value(r.model_kind)),
+    # LLM experiments that change prompts and settings only: nothing is trained
+    "prompt_only": lambda v, r, _: (_value(r.model_kind) == "llm" and not _value(r.fine_tuning)) == bool(v),
     "document_types": lambda v, r, _: bool(set(v) & set(r.document_types)),
     "deployment": lambda v, r, _: _in(v, _value(r.deployment)),
     "deployment_not": lambda v, r, _: not _in(v, _value(r.deployment)),

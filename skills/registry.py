@@ -27,13 +27,15 @@ class SkillSpec(BaseModel):
     workflow: str | None = Field(default=None, description="The workflow this skill leads.")
     triggers: list[str] = Field(default_factory=list, description="Strong routing phrases.")
     hints: list[str] = Field(default_factory=list, description="Weak routing words.")
+    names: list[str] = Field(default_factory=list, description="What people call the system the skill's workflow "
+                                                              "designs: a request that asks for one by name.")
     aliases: list[str] = Field(default_factory=list, description="Other names (e.g. the seed's).")
     tool_prefix: str | None = None
     body: str = ""
     path: Path | None = None
     builtin: bool = False
 
-    @field_validator("triggers", "hints", "aliases", mode="before")
+    @field_validator("triggers", "hints", "names", "aliases", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
         if isinstance(value, str):

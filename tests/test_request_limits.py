@@ -270,6 +270,18 @@ def test_thousands_of_small_models_a_week_are_tracked_as_batches_not_one_chart_e
     assert "GPU" not in " ".join(arch["tracking"]["run_record"])  # a CPU model: no GPU hours in its run record
 
 
+def test_classic_models_are_sized_as_small_files_not_llm_checkpoints() -> None:
+    from mlarchitect.skills.experiment_tracking.tools import offline_plan
+
+    def checkpoint_gb(text: str, workflow: str = "experiment_tracking") -> float:
+        req = with_assumptions(extract_requirements(text), workflow)
+        return offline_plan(req, [], workflow)[0].args["checkpoint_gb"]
+
+    small = checkpoint_gb("Track our weekly LightGBM churn retrains: about 300 runs a month, 4 data scientists.")
+    large = checkpoint_gb("Track fine-tuning runs of our 7B model: about 300 runs a month, 4 researchers.")
+    assert small <= 0.1 < 2.0 <= large
+
+
 @pytest.mark.parametrize(("text", "residency", "gdpr", "language"), [
     ("Ein Assistent für unsere deutschen Wartungsberichte; die Daten bleiben in der EU, DSGVO.", "EU", True, "german"),
     ("Un assistant pour nos contrats en français ; les données restent en France.", "France", False, "french"),

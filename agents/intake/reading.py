@@ -1080,6 +1080,7 @@ def _model(acc: Reading) -> None:
         name = next(_FAMILIES[i][0] for i in range(len(_FAMILIES)) if family.group(f"f{i}"))
         acc.put("model_family", name, acc.quote(*family.span()))
     _model_kind(acc)
+    _fine_tuning(acc)
 
 
 def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | None:
@@ -1088,6 +1089,20 @@ def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | N
         return None
     clause, match = found
     return pattern.search(acc.low, clause.start + match.start())
+
+
+# training that changes weights: "fine-tune Llama", "LoRA adapters", "our training runs" (prompt and
+# settings experiments on a hosted model train nothing)
+_WEIGHTS_TRAINED = _rx(
+    r"\b(?:fine[- ]?tun\w*|(?:re|pre)?train(?:s|ed|ing)?\b(?!\s+(?:data|set|examples))|lora|qlora|adapters?|"
+    r"checkpoints?|epochs?|gpu[- ]hours|distil\w*|rlhf|dpo|sft)\b"
+)
+
+
+def _fine_tuning(acc: Reading) -> None:
+    found = _first_affirmed(acc, _WEIGHTS_TRAINED)
+    if found:
+        acc.put("fine_tuning", True, acc.quote(*found.span()))
 
 
 def _model_kind(acc: Reading) -> None:
@@ -1115,7 +1130,8 @@ _SINGLE_MACHINE = _rx(
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
-    r"my (?:own )?(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|"
+    r"my (?:own )?(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|basement|home ?lab|home server|"
+    r"(?:one|a|an|1x?|single)\s+(?:[\w-]+\s+){1,3}?(?:box|rig)|"
     r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
 )
 # one small device is one machine; a fleet of them is not ("300 Jetson boxes", "on each tractor")
@@ -1326,6 +1342,7 @@ _REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)
 _RESIDENCY = [
     _rx(rf"\b(?:stay|stays|remain|remains|reside|resides|be stored|be hosted|be processed|be kept|kept|live|lives|be)\s+(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:must|cannot|can't|must not|mustn't|never|may not|should not)\s+(?:\w+\s+)?leave\s+(?:the\s+)?{_REGION}\b"),
+    _rx(rf"\b(?:nothing|no data|none of it)\s+(?:\w+\s+)?leaves?\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}[- ]only\b"),
     _rx(rf"\b{_REGION}\s+(?:hosting|hosted|storage|data|servers?|regions?|cloud|data ?cent(?:er|re)s?)\s+only\b"),
     _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
@@ -1353,6 +1370,49 @@ def _region_name(acc: Reading, clause: _Clause, match: re.Match[str]) -> str | N
 
 
 _REGION_GATE = _rx(rf"\b{_REGION}\b")
+
+
+# cloud regions named by their id: (pattern, cloud, the country it is in). An id is
+# the provider's own ("eu-central-1", "europe-west1"); an Azure name ("West Europe") counts only
+# when the request names Azure.
+_ZONES: list[tuple[str, str, str]] = [
+    (r"eu-central-1", "aws", "Germany"), (r"eu-central-2", "aws", "Switzerland"), (r"eu-west-1", "aws", "Ireland"),
+    (r"eu-west-2", "aws", "UK"), (r"eu-west-3", "aws", "France"), (r"eu-north-1", "aws", "Sweden"),
+    (r"eu-south-1", "aws", "Italy"), (r"eu-south-2", "aws", "Spain"), (r"us-(?:east|west)-[12]", "aws", "US"),
+    (r"ca-central-1", "aws", "Canada"), (r"ap-southeast-2", "aws", "Australia"), (r"ap-south-1", "aws", "India"),
+    (r"ap-northeast-1", "aws", "Japan"), (r"ap-southeast-1", "aws", "Singapore"), (r"sa-east-1", "aws", "Brazil"),
+    (r"me-central-1", "aws", "UAE"), (r"af-south-1", "aws", "South Africa"),
+    (r"europe-west1", "gcp", "Belgium"), (r"europe-west2", "gcp", "UK"), (r"europe-west3", "gcp", "Germany"),
+    (r"europe-west4", "gcp", "Netherlands"), (r"europe-west6", "gcp", "Switzerland"), (r"europe-west8", "gcp", "Italy"),
+    (r"europe-west9", "gcp", "France"), (r"europe-north1", "gcp", "Finland"), (r"europe-southwest1", "gcp", "Spain"),
+    (r"europe-central2", "gcp", "Poland"), (r"us-(?:central|east|west)\d", "gcp", "US"),
+    (r"northamerica-northeast[12]", "gcp", "Canada"), (r"australia-southeast[12]", "gcp", "Australia"),
+    (r"asia-south1", "gcp", "India"), (r"asia-northeast1", "gcp", "Japan"), (r"asia-southeast1", "gcp", "Singapore"),
+    (r"west europe", "azure", "Netherlands"), (r"north europe", "azure", "Ireland"),
+    (r"germany west central", "azure", "Germany"), (r"france central", "azure", "France"), (r"uk south", "azure", "UK"),
+    (r"switzerland north", "azure", "Switzerland"), (r"sweden central", "azure", "Sweden"),
+    (r"(?:east|west|central) us(?: 2)?", "azure", "US"), (r"canada central", "azure", "Canada"),
+    (r"australia east", "azure", "Australia"), (r"central india", "azure", "India"), (r"japan east", "azure", "Japan"),
+]
+_ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _, _) in enumerate(_ZONES)) + r")\b")
+
+def _cloud_region(acc: Reading) -> None:
+    """A cloud region named by its id ("AWS, eu-central-1"): where the design places what it runs
+    in that cloud (the residency, if any, is read on its own)."""
+    for clause in acc.clauses:
+        for match in _ZONE_RX.finditer(clause.text):
+            i = next(i for i in range(len(_ZONES)) if match.group(f"z{i}"))
+            _, cloud, country = _ZONES[i]
+            named = acc.facts.get("cloud")
+            if cloud == "azure" and (named is None or named.value != "azure"):
+                continue
+            if named is not None and named.value != cloud:
+                continue
+            quote = acc.quote(*clause.span(match))
+            acc.put("cloud_region", acc.text[slice(*clause.span(match))], quote)
+            if named is None:
+                acc.put("cloud", cloud, quote)
+            return
 
 
 def _residency(acc: Reading) -> None:
@@ -1406,7 +1466,7 @@ _STACK = [
     ("prefect", r"prefect"), ("slurm", r"slurm"), ("kafka", r"kafka"), ("kinesis", r"kinesis"), ("flink", r"flink"),
     ("snowflake", r"snowflake"), ("bigquery", r"bigquery|big query"), ("redshift", r"redshift"),
     ("redis", r"redis"), ("elasticsearch", r"elasticsearch|elastic search|elastic"), ("opensearch", r"opensearch"),
-    ("s3", r"s3"), ("gcs", r"gcs"), ("mlflow", r"mlflow"), ("sagemaker", r"sagemaker"), ("vertex", r"vertex(?: ai)?"),
+    ("s3", r"(?:ceph|minio|wasabi|cloudflare r2|netapp storagegrid)\s+s3|s3(?:[- ]compatible)?|ceph(?:\s+object\s+(?:storage|store|gateway))?"), ("gcs", r"gcs"), ("mlflow", r"mlflow"), ("sagemaker", r"sagemaker"), ("vertex", r"vertex(?: ai)?"),
     ("mongodb", r"mongodb|mongo"), ("dynamodb", r"dynamodb"), ("cassandra", r"cassandra"),
     ("clickhouse", r"clickhouse"), ("duckdb", r"duckdb"), ("pinecone", r"pinecone"), ("weaviate", r"weaviate"),
     ("qdrant", r"qdrant"), ("milvus", r"milvus"), ("chroma", r"chroma(?:db)?"), ("faiss", r"faiss"),
@@ -1571,6 +1631,9 @@ _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
     r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch|"
+    # no one waits for the answer: "transcripts not urgent (next morning is fine)", "by the next day is ok"
+    r"not (?:urgent|time[- ]critical|latency[- ]sensitive)|(?:next|the following) (?:morning|day)|within (?:a day|24 ?h(?:ours)?)|"
+    r"(?:overnight|next[- ]day|same[- ]day) (?:is )?(?:fine|ok|okay|enough)|"
     # a forecast over a horizon is produced ahead of time, not per request
     r"forecast\w*\s+(?:[\w-]+\s+){0,5}?(?:for|over) the next \d+ (?:hours|days|weeks|months))\b"
 )
@@ -1706,7 +1769,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _residency, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
+                     _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:

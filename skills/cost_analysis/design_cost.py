@@ -140,7 +140,7 @@ def _gpus(options: list[str], args: DesignCostArgs, table: PricingTable, stated:
     cards = max(1, math.ceil(memory / GPU_MEMORY_PER_CARD_GB))
     if args.owned_gpus:
         return Calculation(name="GPU servers (owned)", value=0.0, unit="USD/month",
-                           formula=(f"{args.owned_gpus} GPUs the request already has run {', '.join(options)} "
+                           formula=(f"{args.owned_gpus} GPU{'s' if args.owned_gpus != 1 else ''} the request already has run {', '.join(options)} "
                                     f"(≈ {memory:g} GB of GPU memory); power and depreciation are not priced"),
                            inputs={"owned_gpus": args.owned_gpus}, from_request=_said(["owned_gpus"], stated))
     monthly = cards * table.gpu_hour * HOURS_PER_MONTH

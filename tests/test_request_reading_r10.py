@@ -1,0 +1,172 @@
+"""How a request is read, routed and handed on, for wordings earlier rounds got wrong: a
+system asked for by name, software with no ML in it, work already done ("we threat-modelled
+it in Q2"), a diagnosis asked as a question, the team's own products (OpenShift, Ceph S3), a
+named cloud region, audio that can wait, prompt experiments that train nothing. Requests are
+written for these tests (not taken from any evaluation set); most cases check both directions."""
+
+from __future__ import annotations
+
+import pytest
+from mlarchitect.agents.agent_files import load_catalog
+from mlarchitect.agents.handoffs import plan_handoffs
+from mlarchitect.agents.intake.assume import with_assumptions
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.agents.routing import concept_question, named_prior, route_request
+from mlarchitect.agents.scope import in_domain
+from mlarchitect.skills.architecture import adapt_architecture
+from mlarchitect.skills.registry import load_skill_catalog
+
+CATALOG = load_catalog()
+ARCHITECT = CATALOG.agents["ml-system-architect"]
+SKILLS = load_skill_catalog()
+
+
+def _route(text: str) -> str:
+    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text)).workflow
+
+
+def _handoffs(text: str) -> list[str]:
+    return sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG))
+
+
+def _components(package: str, workflow: str, text: str) -> dict[str, str]:
+    arch = adapt_architecture(package, with_assumptions(extract_requirements(text), workflow), request=text)
+    return {c["name"]: c["technology"] for c in arch["components"]}
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+def test_a_system_asked_for_by_name_leads_the_route() -> None:
+    leads = {w: SKILLS.leading(w) for w in ("evaluation_system", "model_serving", "data_pipeline")}
+    assert named_prior("Our fraud model runs on GPUs; we need an evaluation framework before each release.", leads) \
+        == {"evaluation_system": 1.5}
+    # a system the team already has is no ask; the one it needs is
+    assert named_prior("We already have an eval pipeline; the scoring service is what we need.", leads) \
+        == {"model_serving": 1.5}
+    text = ("Vision model that grades strawberries on three packing lines, served on a Jetson per line. We need an "
+            "evaluation setup that tells us per line and per variety how often it is wrong.")
+    assert _route(text) == "evaluation_system"
+
+
+def test_the_one_part_that_asks_decides_between_close_workflows() -> None:
+    text = ("Solo analyst here. There's a gradient-boosted churn model in my notebook; I want a simple way to "
+            "evaluate each retrained version against the current one before swapping it in.")
+    assert _route(text) == "evaluation_system"
+
+
+@pytest.mark.parametrize(("text", "scope"), [
+    ("Docker Swarm or Kubernetes for our WordPress site and two cron jobs?", False),
+    ("Why does our COBOL payroll run fail at month end?", False),
+    ("Dozens of cron scripts on one VM load our sales data; move them to an orchestrator with retries.", True),
+    ("Our PHP monolith should call a churn model before each renewal email.", True),
+])
+def test_software_with_no_ml_in_it_is_out_of_scope(text: str, scope: bool) -> None:
+    assert in_domain(text) is scope
+
+
+def test_how_is_one_thing_different_from_another_is_a_question() -> None:
+    assert concept_question("how is a vector index different from a keyword index?")
+    assert not concept_question("how is our vector index going to handle 50M chunks?")
+
+
+# --- handoffs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    # a diagnosis asked as a question is work for the retrieval specialist
+    ("Our manuals bot has 3k pages in pgvector with 512-token chunks. Why is it returning passages from the wrong "
+     "product line, and what should we change?", ["rag-architect"]),
+    ("Design the Q&A assistant for our 2,000 HR policies. Could someone also write the API contract for the "
+     "intranet team?", ["backend-architect"]),
+    ("Design the serving for our claims model, and please have the whole thing threat-modelled before the audit.",
+     ["security-and-privacy-engineer-ml"]),
+    # work that is done already, or owned by another team
+    ("Design the batch scoring for our claims model. The API contract is already fixed by the platform team.", []),
+    ("We threat-modelled the tracking platform last spring. Design the run tracking for 12 researchers.", []),
+    ("Design the nightly feature pipeline for our fraud model; the privacy review was done last quarter.", []),
+    ("Design an eval system for our tagging model. FYI the QA team already built the harness and the CI gates.", []),
+])
+def test_asks_diagnoses_and_work_done_elsewhere(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
+
+
+def test_the_whole_request_of_several_sentences_is_not_itself_evidence() -> None:
+    # every sentence is read on its own; the whole text (which names cost and a migration) asks for no sibling
+    text = ("We're leaving our hosted tracker because the renewal tripled. 18 engineers, mostly PyTorch. "
+            "Need a self-hosted replacement with dashboards and sweeps.")
+    assert _handoffs(text) == []
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "cloud", "region"), [
+    ("Runs on AWS in eu-west-3 like the rest of our stack.", "aws", "eu-west-3"),
+    ("Our landing zone is GCP europe-west4.", "gcp", "europe-west4"),
+    ("Everything lives in our Azure subscription (Sweden Central).", "azure", "Sweden Central"),
+    ("Our office is in West Europe somewhere.", None, None),  # an Azure region name only counts with Azure
+])
+def test_a_named_cloud_region_is_read_with_its_cloud(text: str, cloud: str | None, region: str | None) -> None:
+    req = extract_requirements(text)
+    assert (req.cloud.value if req.cloud else None) == cloud
+    assert (req.cloud_region.value if req.cloud_region else None) == region
+
+
+def test_a_named_region_places_the_components_there_and_a_vendor_api_in_its_own_residency() -> None:
+    text = "Q&A over 5,000 product sheets on AWS, region eu-west-3; nothing leaves the EU."
+    req = extract_requirements(text)
+    assert req.data_residency is not None and req.data_residency.value == "EU"
+    techs = _components("mlarchitect.skills.rag_design", "rag_system", text)
+    placed = [t for t in techs.values() if "eu-west-3" in t]
+    assert placed, techs
+    # a vendor's hosted API is not in the team's AWS region
+    assert not any("hosted API" in t and "AWS" in t for t in techs.values())
+
+
+def test_the_teams_own_product_is_named_in_the_component() -> None:
+    text = ("Search assistant over 300k maintenance manuals for 2,000 technicians, on our on-prem OpenShift, "
+            "artifacts in our Ceph S3.")
+    req = extract_requirements(text)
+    assert {f.quote for f in req.existing_stack} >= {"OpenShift", "Ceph S3"}
+    techs = _components("mlarchitect.skills.rag_design", "rag_system", text)
+    assert any("OpenShift" in t for t in techs.values()), techs
+    plain = _components("mlarchitect.skills.rag_design", "rag_system",
+                        "Search assistant over 300k maintenance manuals for 2,000 technicians on our Kubernetes.")
+    assert not any("the team's" in t for t in plain.values())
+
+
+@pytest.mark.parametrize(("text", "mode"), [
+    ("Transcribe 300 hours of call audio a day; it is not urgent, the next morning is fine.", "batch"),
+    ("Transcribe support calls live while the agent is talking, under 500 ms per chunk.", "real_time"),
+])
+def test_work_nobody_waits_for_is_batch(text: str, mode: str) -> None:
+    req = extract_requirements(text)
+    assert req.mode is not None and req.mode.value == mode
+
+
+def test_audio_that_can_wait_is_transcribed_by_speech_workers_not_an_llm_api() -> None:
+    text = "We need Whisper transcripts of 300 hours of call audio a day; the next morning is fine. Cheapest setup?"
+    techs = _components("mlarchitect.skills.model_serving", "model_serving", text)
+    assert "whisper" in techs["Batch scoring job"].lower()
+    assert not any("LLM API" in t for t in techs.values())
+
+
+@pytest.mark.parametrize(("text", "single"), [
+    ("I have one RTX 3090 in my home lab and want to host an 8B model for my team of four.", True),
+    ("We have a single A100 box in the lab for a 13B model.", True),
+    ("We rent eight H100s across two nodes on AWS for a 70B model.", False),
+])
+def test_one_gpu_box_is_one_machine(text: str, single: bool) -> None:
+    req = extract_requirements(text)
+    assert (req.deployment is not None and req.deployment.value == "single_machine") is single
+
+
+def test_prompt_experiments_are_tracked_as_variants_not_training_runs() -> None:
+    prompts = _components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
+                          "Track our prompt and temperature variants for the GPT-5 support bot with eval scores and cost.")
+    assert "Eval runner" in prompts and "Prompt and config registry" in prompts
+    assert "Training launcher" not in prompts and "Model registry" not in prompts
+    training = _components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
+                           "Track our LoRA fine-tuning runs of Llama 3 8B: 6 researchers, about 200 runs a month.")
+    assert "Training launcher" in training and "Model registry" in training and "Eval runner" not in training
