@@ -73,8 +73,13 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["runs"] = f"{human_number(req.training_runs_per_month.value)} runs a month"
     if req.quality_criteria:
         out["criteria"] = ", ".join(f.value for f in req.quality_criteria)
+    if req.slices:
+        out["slices"] = ", ".join(f.value for f in req.slices)
     if req.data_sources:
         out["sources"] = ", ".join(dict.fromkeys(f"“{f.quote}”" for f in req.data_sources))
+        systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
+        if systems:
+            out["doc_sources"] = " and ".join([", ".join(systems[:-1]), systems[-1]] if len(systems) > 1 else systems)
     if req.batch_volume is not None:
         out["batch"] = f"{req.batch_volume.value.amount:,.0f} {req.batch_volume.value.unit}"
     for slot, choice in choices.items():

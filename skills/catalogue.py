@@ -50,6 +50,8 @@ class Option(BaseModel):
     gpu_memory_gb: float = Field(default=0, description="GPU memory it needs in total (0 = none).")
     modes: list[str] = Field(default_factory=list, description="real_time/batch/streaming it serves; empty = any.")
     kinds: list[str] = Field(default_factory=list, description="llm/classic_ml it serves; empty = any.")
+    predictions: list[str] = Field(default_factory=list, description="What a classic model it scores predicts "
+                                   "(regression, ranking, classification); empty = any.")
     max_scale: float | None = Field(default=None, description="Largest workload it suits, in the slot's unit.")
     min_scale: float | None = Field(default=None, description="Below this it is overkill (soft).")
     residency: list[str] = Field(default_factory=list, description="Regions it can keep data in; empty = anywhere it runs.")
@@ -225,6 +227,11 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
             and not (named and not req.model_kind.stated)):
         kind = "an LLM" if req.model_kind.value == "llm" else "a classic ML model"
         out.append(f"does not apply to {kind} ({_quote(req.model_kind)})")
+    prediction = req.prediction.value if req.prediction is not None else "classification"
+    if option.predictions and req.model_kind is not None and req.model_kind.value == "classic_ml" and (
+            prediction not in option.predictions and not named):
+        out.append(f"scores {' / '.join(option.predictions)} models; this one predicts "
+                   + (f"a {prediction} target ({_quote(req.prediction)})" if req.prediction else "a class"))
     if option.max_scale is not None and scale is not None and scale > option.max_scale:
         from mlarchitect.render_markdown import human_number
 

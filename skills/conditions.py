@@ -54,8 +54,12 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "multilingual": lambda v, r, _: (len(r.languages) > 1 or "multilingual" in r.languages) == bool(v),
     "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
+    "doc_sources": lambda v, r, _: any(f.value == "documents" for f in r.data_sources) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "criteria": lambda v, r, _: bool(r.quality_criteria) == bool(v),
+    "slices": lambda v, r, _: bool(r.slices) == bool(v),
+    # what a classic model predicts (a class unless the request says a quantity or an order)
+    "prediction": lambda v, r, _: _in(v, _value(r.prediction) or "classification"),
     "runs_min": lambda v, r, _: r.training_runs_per_month is not None and r.training_runs_per_month.value >= v,
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),

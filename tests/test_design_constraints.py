@@ -94,7 +94,7 @@ def test_batch_serving_has_no_online_endpoint() -> None:
 
 
 def test_classic_ml_evaluation_has_no_llm_judge() -> None:
-    req = Requirements(model_kind=said("classic_ml", "LightGBM ranker"))
+    req = Requirements(model_kind=said("classic_ml", "LightGBM ranker"), prediction=said("ranking", "ranker"))
     arch = adapt_architecture(EVAL, req)
     assert not re.search(r"LLM-as-judge|promptfoo|Argilla", chosen_text(arch))
     assert not any("LLM-as-judge" in m for m in arch["evaluation"]["offline_metrics"])

@@ -170,3 +170,95 @@ def test_prompt_experiments_are_tracked_as_variants_not_training_runs() -> None:
     training = _components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
                            "Track our LoRA fine-tuning runs of Llama 3 8B: 6 researchers, about 200 runs a month.")
     assert "Training launcher" in training and "Model registry" in training and "Eval runner" not in training
+
+
+# --- evaluation of classic models -----------------------------------------------------------------
+
+
+def _evaluation(text: str) -> dict:
+    req = with_assumptions(extract_requirements(text), "evaluation_system")
+    return adapt_architecture("mlarchitect.skills.evaluation_metrics", req, request=text)
+
+
+def test_a_model_that_predicts_a_quantity_is_judged_by_its_errors_per_named_slice() -> None:
+    arch = _evaluation("Our LightGBM model predicts the repair time of each work order. We need an evaluation "
+                       "setup that shows the error per workshop and per vehicle type.")
+    metrics = " ".join(arch["evaluation"]["offline_metrics"])
+    assert "MAE" in metrics and "NDCG" not in metrics and "AUC" not in metrics
+    assert any("workshop" in d and "vehicle" in d for d in arch["evaluation"]["datasets"])
+    chosen = {c["name"]: c["technology"] for c in arch["components"]}
+    assert "regression" in chosen["Metric library"]
+
+
+@pytest.mark.parametrize(("text", "metric", "absent"), [
+    ("Evaluate our XGBoost fraud classifier before each retrain goes live.", "AUC", "NDCG"),
+    ("Evaluate the LightGBM ranker that orders our search results before each release.", "NDCG", "MAE"),
+])
+def test_a_classifier_and_a_ranker_keep_their_own_metrics(text: str, metric: str, absent: str) -> None:
+    metrics = " ".join(_evaluation(text)["evaluation"]["offline_metrics"])
+    assert metric in metrics and absent not in metrics
+
+
+# --- serving inside a JVM ---------------------------------------------------------------------------
+
+
+def test_a_model_scored_inside_a_java_service_has_no_python_service_or_gateway() -> None:
+    techs = _components("mlarchitect.skills.model_serving", "model_serving",
+                        "Our order service is Kotlin on the JVM; score an XGBoost risk model inside it at 2k TPS, "
+                        "under 3 ms.")
+    assert "JVM" in techs["Inference service"]
+    assert "API gateway" not in techs and "Compute platform" not in techs
+    plain = _components("mlarchitect.skills.model_serving", "model_serving",
+                        "Serve an XGBoost risk model to our apps at 2k TPS, under 20 ms.")
+    assert "JVM" not in plain["Inference service"] and "Compute platform" in plain
+
+
+# --- reading in other languages ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Un modèle de détection d'anomalies (isolation forest) sur nos compteurs. Pas de LLM.", "classic_ml"),
+    ("Un chatbot LLM pour nos clients, pas de budget fixe.", "llm"),
+])
+def test_a_model_denied_in_french_is_not_read_as_wanted(text: str, kind: str) -> None:
+    req = extract_requirements(text)
+    assert req.model_kind is not None and req.model_kind.value == kind
+
+
+@pytest.mark.parametrize(("text", "budget"), [
+    ("Bürger-Chatbot für die Stadt. Budget: max. 350 € pro Monat.", 350.0),
+    ("Asistente para la biblioteca; presupuesto 250 € al mes.", 250.0),
+    ("Each call costs 0.4 € per query today.", None),  # a unit price
+])
+def test_a_euro_budget_per_month_in_other_languages(text: str, budget: float | None) -> None:
+    req = extract_requirements(text)
+    assert (req.monthly_budget_usd.value if req.monthly_budget_usd else None) == budget
+
+
+def test_hosting_in_a_country_is_a_residency() -> None:
+    req = extract_requirements("Ein Assistent für unsere Satzungen; Hosting zwingend in Deutschland.")
+    assert req.data_residency is not None and req.data_residency.value == "Germany"
+
+
+# --- what the team already has ------------------------------------------------------------------------
+
+
+def test_the_document_systems_named_get_their_own_connectors() -> None:
+    techs = _components("mlarchitect.skills.rag_design", "rag_system",
+                        "Answer engineers' questions from our Confluence space and the Jira tickets, with links.")
+    assert "Confluence" in techs["Source connectors"] and "Jira" in techs["Source connectors"]
+    plain = _components("mlarchitect.skills.rag_design", "rag_system", "Answer questions from 2,000 PDF manuals.")
+    assert "Confluence" not in plain["Source connectors"]
+
+
+def test_the_teams_warehouse_is_named_as_theirs() -> None:
+    techs = _components("mlarchitect.skills.data_pipeline", "data_pipeline",
+                        "A weekly pipeline that cleans support feedback into datasets; everything stays in BigQuery.")
+    assert "the team's" in techs["Versioned storage"] and "BigQuery" in techs["Versioned storage"]
+
+
+def test_personal_data_in_logged_samples_gets_an_access_control_risk() -> None:
+    text = "Tracking for our clinical NLP runs; logged samples contain patient text under GDPR."
+    arch = adapt_architecture("mlarchitect.skills.experiment_tracking",
+                              with_assumptions(extract_requirements(text), "experiment_tracking"), request=text)
+    assert any("access control" in r["mitigation"].lower() for r in arch["risks"])

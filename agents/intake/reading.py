@@ -184,7 +184,8 @@ def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group
 
 _NEGATION = _rx(
     r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
-    r"away from|free of)|n't)\b(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.:]){0,20}$"
+    r"away from|free of|pas de|pas d'|sans|kein|keine|keinen|ohne|sin|nessun|nessuna|senza|sem|geen|zonder)|n't)\b"
+    r"(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.:]){0,20}$"
 )
 
 
@@ -302,8 +303,8 @@ def _quality_criteria(acc: Reading) -> None:
 _CURRENCY = r"(?:[$€£]|usd\s?|eur\s?|gbp\s?)"
 _MONEY = _rx(
     rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds))?"
-    rf"|(?P<n2>{_NUM})\s?(?:usd|dollars|eur|euros?|gbp|pounds)\b)"
-    rf"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?P<per>month|mo|year|yr|annum|week|wk|day|run|query|request|user|seat|call|hour|hr|token|1k tokens|document|page)\b"
+    rf"|(?P<n2>{_NUM})\s?(?:(?:usd|dollars|eur|euros?|gbp|pounds)\b|[€£]))"
+    rf"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every|pro|par|al|por|im)\s+)(?P<per>month|mo|monat|mois|mes|maand|mese|year|yr|annum|jahr|week|wk|day|run|query|request|user|seat|call|hour|hr|token|1k tokens|document|page)\b"
     rf"|\s+(?P<per_adj>monthly|annually|yearly|weekly|daily))?"
 )
 _CLAUSE_PERIOD = _rx(r"\b(?P<p>monthly|per month|a month|/month|/mo|annual|annually|yearly|per year|a year|per annum|/year|/yr|weekly|per week|a week)\b")
@@ -318,7 +319,9 @@ _SPEND_CUE = _rx(
 _GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
 _REFERS_BACK = _rx(r"\b(?:that|it|this|those costs|the bill|the spend)\b")
 _REDUCE = _rx(r"\b(?:reduce|cut|lower|bring|get|drop|shrink|halve|decrease)\b")
-_MONTHS = {"month": 1.0, "mo": 1.0, "year": 1 / 12, "yr": 1 / 12, "annum": 1 / 12, "week": 52 / 12, "wk": 52 / 12, "day": 30.0}
+_MONTHS = {"month": 1.0, "mo": 1.0, "year": 1 / 12, "yr": 1 / 12, "annum": 1 / 12, "week": 52 / 12, "wk": 52 / 12, "day": 30.0,
+           # "400 € pro Monat", "300 € al mes", "500 € par mois"
+           "monat": 1.0, "mois": 1.0, "mes": 1.0, "maand": 1.0, "mese": 1.0, "jahr": 1 / 12}
 
 
 def _monthly_factor(match: re.Match[str], clause: _Clause) -> float | None:
@@ -368,7 +371,7 @@ _UNIT_PRICE = _rx(r"\s*(?:per|/|each|an?)\s*(?!(?:month|mo|year|yr|annum|week|wk
 
 
 def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) -> None:
-    if (match.group("per") or "") not in ("", "month", "mo", "year", "yr", "annum", "week", "wk", "day"):
+    if (match.group("per") or "").lower() not in ("", *_MONTHS):
         return  # a unit price ("$0.01 per query") is a figure, not a budget
     if not match.group("per") and _UNIT_PRICE.match(clause.text, match.end()):
         return
@@ -1044,7 +1047,7 @@ _LLM_WORDS = _rx(
 )
 _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
-    r"gbdt|sklearn|scikit-learn|"
+    r"gbdt|sklearn|scikit-learn|isolation forests?|"
     # said outright: "a classic model (no LLM)", "modelo clásico"
     r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no llms?|not an? llm|"
     r"modelos? cl[aá]sicos?)\b"
@@ -1081,6 +1084,8 @@ def _model(acc: Reading) -> None:
         acc.put("model_family", name, acc.quote(*family.span()))
     _model_kind(acc)
     _fine_tuning(acc)
+    _prediction(acc)
+    _slices(acc)
 
 
 def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | None:
@@ -1097,6 +1102,44 @@ _WEIGHTS_TRAINED = _rx(
     r"\b(?:fine[- ]?tun\w*|(?:re|pre)?train(?:s|ed|ing)?\b(?!\s+(?:data|set|examples))|lora|qlora|adapters?|"
     r"checkpoints?|epochs?|gpu[- ]hours|distil\w*|rlhf|dpo|sft)\b"
 )
+
+
+# what a classic model predicts: a quantity ("predicting delivery time", "price forecast", "ETA"),
+# an order ("ranks listings", "recommendations") or, by default, a class
+_REGRESSION = _rx(
+    r"\b(?:regression|eta|forecast\w*|predict\w*\s+(?:the\s+)?(?:\w+\s+)?(?:time|duration|price|prices|demand|sales|revenue|"
+    r"volume|amount|cost|load|consumption|yield|temperature|value|count|number|quantity|delay|lifetime value|ltv|severity)|"
+    r"(?:time|duration|price|demand|sales|revenue|load|delay)\s+(?:prediction|estimation|estimate)s?|"
+    r"how (?:long|much|many)|mae|rmse|mape)\b")
+_RANKING = _rx(r"\b(?:rank\w*|recommend\w*|recsys|learning[- ]to[- ]rank|ltr|click[- ]?through|ctr|search results|feed)\b")
+# the dimensions results are broken down by: "error by depot, by weekday", "per hospital", "for each market"
+_SLICE = _rx(
+    r"\b(?:by|per|for each|for every|across|broken down by|split by|sliced by)\s+(?:each\s+|every\s+)?"
+    r"(?P<s>(?!(?:the|a|an|our|their|day|week|month|hour|minute|second|year|request|query|call|token|run|default|"
+    r"far|hand|then|now|email|design|itself|far|law|mistake|the\s)\b)[a-z][a-z-]{2,})\b")
+_SLICE_CONTEXT = _rx(r"\b(?:errors?|accuracy|metrics?|performance|results?|scores?|evaluat\w*|breakdowns?|sliced?|"
+                     r"precision|recall|recall@|mae|rmse|quality|how often|wrong|bias|drift|fairness)\b")
+
+
+def _prediction(acc: Reading) -> None:
+    kind = acc.facts.get("model_kind")
+    if kind is None or kind.value != "classic_ml":
+        return
+    ranking, regression = _first_affirmed(acc, _RANKING), _first_affirmed(acc, _REGRESSION)
+    if regression and not (ranking and ranking.start() < regression.start()):
+        acc.put("prediction", "regression", acc.quote(*regression.span()))
+    elif ranking:
+        acc.put("prediction", "ranking", acc.quote(*ranking.span()))
+
+
+def _slices(acc: Reading) -> None:
+    """Dimensions named after "by"/"per" near a word about results ("error by depot, by weekday")."""
+    found = acc.lists.setdefault("slices", [])
+    for match in _SLICE.finditer(acc.low):
+        word = match.group("s")
+        near = acc.low[max(0, match.start() - 80):match.start()]
+        if _SLICE_CONTEXT.search(near) and all(f.value != word for f in found) and len(found) < 5:
+            found.append(Fact.said(word, acc.quote(*match.span())))
 
 
 def _fine_tuning(acc: Reading) -> None:
@@ -1347,6 +1390,8 @@ _RESIDENCY = [
     _rx(rf"\b{_REGION}\s+(?:hosting|hosted|storage|data|servers?|regions?|cloud|data ?cent(?:er|re)s?)\s+only\b"),
     _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}\s+data\s+residency"),
+    # "hosting in Germany is mandatory", "Hosting zwingend in Deutschland", "hébergement en France"
+    _rx(rf"\b(?:hosting|hébergement|alojamiento)\s+(?:\w+\s+)?(?:in|im|en|dans)\s+(?:der\s+|the\s+|la\s+)?{_REGION}\b"),
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
     _rx(rf"\b{_REGION}\s+(?:regions?|data ?cent(?:er|re)s?)\b"),
@@ -1516,8 +1561,21 @@ _FROM = _rx(r"\b(?:from|out of|pull\w*|extract\w*|ingest\w*|sync\w*|export\w*|la
             r"publish\w*|over|via)\b")
 
 
+# document systems a corpus lives in: named, they are its source whatever the verb ("4M documents in iManage")
+_DOCUMENT_SYSTEMS = _rx(
+    r"\b(?:confluence|sharepoint|notion|google drive|gdrive|onedrive|dropbox|imanage|netdocuments|documentum|opentext|"
+    r"m-files|alfresco|nextcloud|zendesk|freshdesk|servicenow|jira|github|gitlab|slack|moodle|mediawiki|dokuwiki|"
+    r"bookstack|guru|salesforce knowledge|veeva vault)\b"
+)
+
+
 def _sources(acc: Reading) -> None:
     for clause in acc.clauses:
+        for match in _DOCUMENT_SYSTEMS.finditer(clause.text):
+            found = acc.lists.setdefault("data_sources", [])
+            quote = acc.quote(*clause.span(match))
+            if not _negated(clause, match) and all(f.quote.lower() != quote.lower() for f in found):
+                found.append(Fact.said("documents", quote))  # each system its own source
         if not _FROM.search(clause.text):
             continue
         kinds: set[str] = set()
