@@ -18,7 +18,7 @@ T = TypeVar("T")
 Deployment = Literal["cloud", "on_prem", "air_gapped", "single_machine"]
 Mode = Literal["real_time", "batch", "streaming"]
 ModelKind = Literal["llm", "classic_ml"]
-Prediction = Literal["regression", "ranking", "classification"]
+Prediction = Literal["regression", "ranking", "classification", "detection"]
 
 
 class Fact(BaseModel, Generic[T]):
@@ -135,7 +135,8 @@ class Requirements(BaseModel):
     model_family: Fact[str] | None = Field(default=None, description="xgboost, lightgbm, llama, bert ...")
     model_params_b: Fact[float] | None = Field(default=None, description="Parameters of a self-hosted model, billions.")
     prediction: Fact[Prediction] | None = Field(default=None, description="What a classic model predicts: a "
-                                                "quantity (regression), an order (ranking) or a class.")
+                                                "quantity (regression), an order (ranking), objects in images "
+                                                "(detection) or a class.")
     slices: list[Fact[str]] = Field(default_factory=list, description="What the request wants results broken "
                                     "down by (depot, weekday, hospital ...).")
     fine_tuning: Fact[bool] | None = Field(default=None, description="The request trains or fine-tunes models (weights "

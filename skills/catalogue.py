@@ -101,6 +101,7 @@ class Catalogue(BaseModel):
 class Rejected(BaseModel):
     option: str
     why: str
+    ruled_out: bool = Field(default=True, description="A limit of the request rules it out (False: it ranked lower).")
 
 
 class Choice(BaseModel):
@@ -230,8 +231,11 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     prediction = req.prediction.value if req.prediction is not None else "classification"
     if option.predictions and req.model_kind is not None and req.model_kind.value == "classic_ml" and (
             prediction not in option.predictions and not named):
-        out.append(f"scores {' / '.join(option.predictions)} models; this one predicts "
-                   + (f"a {prediction} target ({_quote(req.prediction)})" if req.prediction else "a class"))
+        what = {"regression": "a quantity", "ranking": "an order", "classification": "a class",
+                "detection": "objects in images"}
+        out.append(f"scores {' / '.join(option.predictions)} models; " + (
+            f"this one predicts {what[prediction]} ({_quote(req.prediction)})" if req.prediction
+            else f"the request names no {' or '.join(what[p] for p in option.predictions)} to predict"))
     if option.max_scale is not None and scale is not None and scale > option.max_scale:
         from mlarchitect.render_markdown import human_number
 
@@ -441,7 +445,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
         reason = option.weaknesses or f"ranked below {winner} for this request"
         if score < best_score and why:
             reason = f"{reason}; lost to {winner} ({why[0]})"
-        rejected.append(Rejected(option=option.name, why=reason))
+        rejected.append(Rejected(option=option.name, why=reason, ruled_out=False))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
     return Choice(slot=slot_id, title=slot.title, chosen=chosen, why=because, rejected=rejected)
 

@@ -6,6 +6,8 @@ written for these tests (not taken from any evaluation set); most cases check bo
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from mlarchitect.agents.agent_files import load_catalog
 from mlarchitect.agents.handoffs import plan_handoffs
@@ -262,3 +264,29 @@ def test_personal_data_in_logged_samples_gets_an_access_control_risk() -> None:
     arch = adapt_architecture("mlarchitect.skills.experiment_tracking",
                               with_assumptions(extract_requirements(text), "experiment_tracking"), request=text)
     assert any("access control" in r["mitigation"].lower() for r in arch["risks"])
+
+
+def test_a_detector_of_objects_in_images_is_judged_by_map_and_rare_class_recall() -> None:
+    arch = _evaluation("Our YOLOv8 model flags cracks on wind-turbine blades from drone photos; cracks are rare. "
+                       "We need an evaluation setup with results per turbine model.")
+    metrics = " ".join(arch["evaluation"]["offline_metrics"])
+    assert "mAP" in metrics and "AUC" not in metrics
+    assert any("turbine" in d for d in arch["evaluation"]["datasets"])
+
+
+def test_a_classic_models_design_steps_leave_out_llm_practices() -> None:
+    from mlarchitect.agents.api import design
+    from mlarchitect.config import Settings
+
+    settings = Settings(offline=True, cache=False, design_log=False)
+    text = "Evaluate our LightGBM credit-default classifier before each quarterly retrain; the regulator reads the results."
+    steps = " ".join(d for s in design(text, settings=settings).steps for d in [*s.decisions, *s.notes])
+    assert not re.search(r"\b(?:prompts?|LLM|RAG|retrieval|ROUGE)\b", steps), steps
+    llm = "Evaluate our RAG support assistant before each release: faithfulness and answer relevance."
+    llm_steps = " ".join(d for s in design(llm, settings=settings).steps for d in [*s.decisions, *s.notes])
+    assert re.search(r"\b(?:prompts?|LLM|RAG|retrieval)\b", llm_steps)
+
+
+def test_thousands_of_runs_a_day_are_read_as_at_least_two_thousand() -> None:
+    req = extract_requirements("Our RL team launches thousands of short runs a day across seeds.")
+    assert req.training_runs_per_month is not None and req.training_runs_per_month.value >= 60_000

@@ -216,14 +216,19 @@ _RUNS = [
     # "we retrain ~3,000 small forecasting models every week": one run per model
     _rx(rf"\b(?:re-?)?(?:train|fit|fine-?tune)(?:s|ing)?\s+(?:~\s*|about\s+|around\s+|roughly\s+|some\s+)?(?P<n>{_ANY})"
         rf"\s+(?:[\w-]+\s+){{0,3}}?(?:models|variants)\s+(?:\([^)]*\)\s+)?(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
+    # "we launch thousands of short runs (5-20 min) a day": the least the word can mean
+    _rx(r"\b(?P<n>thousands|hundreds|dozens)\s+of\s+(?:[\w-]+\s+){0,2}?(?:runs|jobs|trials|experiments)\b"
+        r"(?:\s*\([^)]*\))?\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
 ]
+_AT_LEAST = {"thousands": 2_000.0, "hundreds": 200.0, "dozens": 24.0}
 
 
 def _runs(acc: Reading, clause: _Clause) -> None:
     """Training runs (or trials) a period: how fast run records and checkpoints pile up."""
     for pattern in _RUNS:
         for match in _free_matches(acc, clause, pattern):
-            per_month = parse_number(match.group("n")) * _MONTHS[match.group("p")]  # the money rates' table
+            count = _AT_LEAST.get(match.group("n").lower()) or parse_number(match.group("n"))
+            per_month = count * _MONTHS[match.group("p")]  # the money rates' table
             if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
             return
@@ -1111,10 +1116,14 @@ _REGRESSION = _rx(
     r"volume|amount|cost|load|consumption|yield|temperature|value|count|number|quantity|delay|lifetime value|ltv|severity)|"
     r"(?:time|duration|price|demand|sales|revenue|load|delay)\s+(?:prediction|estimation|estimate)s?|"
     r"how (?:long|much|many)|mae|rmse|mape)\b")
+_DETECTION = _rx(r"\b(?:yolo\w*|object detection|detectron\w*|mask r-?cnn|bounding box(?:es)?|instance segmentation|"
+                 r"semantic segmentation|segmentation masks?|defect detection|visual inspection|"
+                 r"(?:detects?|detecting|flags?|flagging|finds?|spots?)\s+(?:\w+\s+){0,3}?(?:scratches|dents|cracks|defects|objects|"
+                 r"weeds|pests|vehicles|pedestrians|people|faces|lesions|tumou?rs|fractures))\b")
 _RANKING = _rx(r"\b(?:rank\w*|recommend\w*|recsys|learning[- ]to[- ]rank|ltr|click[- ]?through|ctr|search results|feed)\b")
 # the dimensions results are broken down by: "error by depot, by weekday", "per hospital", "for each market"
 _SLICE = _rx(
-    r"\b(?:by|per|for each|for every|across|broken down by|split by|sliced by)\s+(?:each\s+|every\s+)?"
+    r"\b(?:by|per|for each|for every|across|broken down by|split by|sliced by)[\s-]+(?:each\s+|every\s+)?"
     r"(?P<s>(?!(?:the|a|an|our|their|day|week|month|hour|minute|second|year|request|query|call|token|run|default|"
     r"far|hand|then|now|email|design|itself|far|law|mistake|the\s)\b)[a-z][a-z-]{2,})\b")
 _SLICE_CONTEXT = _rx(r"\b(?:errors?|accuracy|metrics?|performance|results?|scores?|evaluat\w*|breakdowns?|sliced?|"
@@ -1126,7 +1135,10 @@ def _prediction(acc: Reading) -> None:
     if kind is None or kind.value != "classic_ml":
         return
     ranking, regression = _first_affirmed(acc, _RANKING), _first_affirmed(acc, _REGRESSION)
-    if regression and not (ranking and ranking.start() < regression.start()):
+    detection = _first_affirmed(acc, _DETECTION)
+    if detection:
+        acc.put("prediction", "detection", acc.quote(*detection.span()))
+    elif regression and not (ranking and ranking.start() < regression.start()):
         acc.put("prediction", "regression", acc.quote(*regression.span()))
     elif ranking:
         acc.put("prediction", "ranking", acc.quote(*ranking.span()))
@@ -1816,7 +1828,7 @@ _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_runs, _DIGIT), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_runs, _rx(rf"\d|{_WNUM}|thousands|hundreds|dozens")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),

@@ -104,7 +104,8 @@ def compose_design(
     said = _words(request) - refused
     steps = _steps(specs, results, prefix=len(specs) > 1, focus=said | chosen_words,
                    asked=said | _fact_words(req), vague=vague,
-                   refused={phrase[0] for phrase in _refusals(request)})
+                   refused={phrase[0] for phrase in _refusals(request)},
+                   classic=req.model_kind is not None and req.model_kind.value == "classic_ml")
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
@@ -112,8 +113,7 @@ def compose_design(
     # a vague request's alternatives depend on the answers to its open questions: the
     # options it beat are not listed until the request says what rules them out
     alternatives = [Alternative(decision=c["title"], chosen=c["chosen"]["name"] if c.get("chosen") else "none",
-                                why=c.get("why", ""),
-                                rejected=[] if vague else [RejectedOption(**x) for x in c.get("rejected", [])])
+                                why=c.get("why", ""), rejected=[] if vague else _considered(c.get("rejected", [])))
                     for b in archs for c in b.get("choices", [])]
     unsatisfied = [u for b in archs for u in b.get("unsatisfied", [])]
     content = DesignContent(
@@ -208,14 +208,20 @@ def _reduce_sections(content: DesignContent) -> None:
                 setattr(section, field, value[:VAGUE_SECTION_LINES])
 
 
+# what only an LLM system has: left out of a classic model's steps
+_LLM_ONLY = re.compile(r"\b(?:llms?|prompts?|rag|retrieval|judges?|rouge(?:-l)?|bleu|tokens?|fine-?tun\w*|lora|citations?|refusals?|"
+                       r"summari[sz]\w*|hallucinat\w*|faithfulness|chunk\w*|embeddings?|generat\w+ answers?)\b", re.I)
+
+
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
            focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False,
-           refused: set[str] = frozenset()) -> list[DesignStep]:
+           refused: set[str] = frozenset(), classic: bool = False) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
     practice naming an option the constraints ruled out is dropped). A practice
     sharing no word with the request (``asked``) is general advice: at most
-    ``GENERAL_PRACTICES_PER_STEP`` of those per step."""
+    ``GENERAL_PRACTICES_PER_STEP`` of those per step. For a ``classic`` model (no LLM), practices
+    and patterns about prompts, judges, retrieval or fine-tuning are left out."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
     ruled_out = _rejected_terms(results)
@@ -224,8 +230,8 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
     for spec in specs:
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
-            allowed = [p for p in step.points
-                       if not any(t in p.lower() for t in ruled_out) and not _refused_label(p, refused)]
+            allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)
+                       and not _refused_label(p, refused) and not (classic and _LLM_ONLY.search(p))]
             ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
             specific = [p for p in ranked if _words(p) & asked]
             general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
@@ -243,19 +249,19 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
     for result in searches:
         index = _best_step(vocab, result.summary + " " + result.data.get("query", ""))
         for hit in result.patterns:
-            if hit.doc_id in seen_docs:
+            sentence = _first_sentences(hit.excerpt)
+            if hit.doc_id in seen_docs or (classic and _LLM_ONLY.search(f"{hit.doc_id} {hit.title} {sentence}")):
                 continue
             seen_docs.add(hit.doc_id)
             target = _best_step(vocab, hit.title + " " + hit.excerpt) if index is None else index
-            sentence = _first_sentences(hit.excerpt)
             steps[target if target is not None else 0].notes.append(f"[{hit.doc_id}] {hit.title}: {sentence}")
     specific: list[list[str]] = [[] for _ in steps]
     for result in results:
         if result.tool.endswith("_search_patterns"):
             continue
+        if result.skill == "cost-analysis":  # its assumptions and optimizations are listed under Cost analysis
+            continue
         for rec in result.recommendations:
-            if rec.startswith("Prices are"):  # a cost assumption, reported under cost analysis
-                continue
             if result.tool.endswith("_design_architecture") and not rec.startswith("Unresolved:"):
                 continue  # a component choice: stated under Components and Alternatives and trade-offs
             target = _best_step(vocab, rec)
@@ -298,6 +304,16 @@ def _first_sentences(text: str, limit: int = 260) -> str:
     if not out.endswith((".", "!", "?", "…")):
         out = out.rstrip(" ,;:-–—") + "…"
     return out
+
+
+RUNNERS_UP = 2  # options that only ranked lower, listed per key choice (the ones the request rules out are all listed)
+
+
+def _considered(rejected: list[dict[str, Any]]) -> list[RejectedOption]:
+    """The options a choice beat that matter for this request: every one a limit of the request
+    rules out, and the best ``RUNNERS_UP`` of those that only ranked lower (in rank order)."""
+    lower = [r for r in rejected if not r.get("ruled_out", True)][:RUNNERS_UP]
+    return [RejectedOption(option=r["option"], why=r["why"]) for r in rejected if r.get("ruled_out", True) or r in lower]
 
 
 def _calculations(results: Iterable[ToolResult]) -> list[Calculation]:
