@@ -449,8 +449,8 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     skills to invoke; ``requirements`` (the stated facts) weigh in when given."""
     scorer = _scorer(architect, skills)
     normalised = scorer.speller.normalise(gloss(request))  # "retreival" → "retrieval", "modelo" → "model"
-    if not (in_domain(request) or in_domain(normalised)):
-        return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False)
+    if not (in_domain(request) or in_domain(normalised)):  # a question still gets the question's answer
+        return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False, question=concept_question(request))
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
     request = normalised

@@ -290,3 +290,12 @@ def test_a_classic_models_design_steps_leave_out_llm_practices() -> None:
 def test_thousands_of_runs_a_day_are_read_as_at_least_two_thousand() -> None:
     req = extract_requirements("Our RL team launches thousands of short runs a day across seeds.")
     assert req.training_runs_per_month is not None and req.training_runs_per_month.value >= 60_000
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("how does attention differ from a convolution?", True),  # no word of the domain list, still a question
+    ("fix my printer, it jams every morning", False),
+])
+def test_a_question_outside_the_domain_words_is_still_answered_as_a_question(text: str, question: bool) -> None:
+    route = route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
+    assert route.workflow == "general" and not route.in_scope and route.question is question
