@@ -428,7 +428,9 @@ def build_brief(request: str, workflow: str, from_agent: str, question: str, rea
     components = [f"{d['name']} ({d['technology']}): {d['responsibility']}" if d["technology"]
                   else f"{d['name']}: {d['responsibility']}" for d in details]
     flows = [f"{f[0]} → {f[1]}" + (f": {f[2]}" if len(f) > 2 else "") for a in archs for f in a.get("data_flows", [])]
-    figures = [f"{c.name}: {c.value:,.4g} {c.unit} ({c.formula})" for r in results for c in r.calculations]
+    from mlarchitect.render_markdown import human_number
+
+    figures = [f"{c.name}: {human_number(c.value)} {c.unit} ({c.formula})" for r in results for c in r.calculations]
     constraints = _constraints(messages)
     return Brief(request=request, workflow=workflow, from_agent=from_agent, question=question, reason=reason,
                  components=components, details=details, flows=flows, constraints=constraints,

@@ -299,3 +299,38 @@ def test_thousands_of_runs_a_day_are_read_as_at_least_two_thousand() -> None:
 def test_a_question_outside_the_domain_words_is_still_answered_as_a_question(text: str, question: bool) -> None:
     route = route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
     assert route.workflow == "general" and not route.in_scope and route.question is question
+
+
+# --- what a sibling writes ------------------------------------------------------------------------
+
+
+def _parts(markdown: str) -> dict[str, str]:
+    parts = re.split(r"^#{4,5} (.+)$", markdown, flags=re.M)
+    return {head.strip(): body.strip() for head, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+@pytest.mark.parametrize("agent", sorted(n for n in CATALOG.agents if n != "ml-system-architect"))
+def test_each_part_of_a_siblings_section_says_something_of_its_own(agent: str) -> None:
+    from mlarchitect.agents.handoffs import Brief
+    from mlarchitect.agents.offline.sibling import compose_contribution
+
+    brief = Brief(request="Q&A over 3,000 manuals with citations", workflow="rag_system", from_agent="ml-system-architect",
+                  question="your part", reason="asked",
+                  details=[{"name": "Source connectors", "technology": "connectors per source (export API)",
+                            "responsibility": "pull documents", "hosted": ""},
+                           {"name": "Vector store", "technology": "Chroma (embedded, on local disk)",
+                            "responsibility": "store vectors", "hosted": ""},
+                           {"name": "Generation", "technology": "gpt-5-mini via the OpenAI API",
+                            "responsibility": "answer with citations", "hosted": "yes"}],
+                  flows=["Source connectors → Vector store: chunks", "Vector store → Generation: context"],
+                  figures=["Corpus tokens: 6,000,000 tokens (3,000 documents × 2,000 tokens)",
+                           "Peak load: 2.5 requests/s (from the request)"])
+    _, markdown = compose_contribution(CATALOG.agents[agent], brief, [])
+    bodies = [b for b in _parts(markdown).values() if b]
+    assert len(bodies) == len(set(bodies)), markdown  # no part repeats another's body
+    assert "e+0" not in markdown
+    if agent == "write-unit-tests":
+        assert "tests/unit/test_vector_store.py" in markdown and "ACL filter" in markdown
+        assert "embedded" not in _parts(markdown)["Units under test, each with the behaviours to check"].split(
+            "test_vector_store.py")[1].split("\n")[0]  # Chroma "embedded" is no embedder
+        assert "load test" in markdown and "2.5 requests/s" in markdown and "Corpus tokens" not in markdown

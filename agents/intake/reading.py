@@ -926,6 +926,12 @@ _CORPUS_UNITS = {
     "regulations": "documents", "judgments": "documents", "rulings": "documents", "filings": "documents",
     "letters": "documents", "memos": "documents", "ndas": "contracts", "agreements": "contracts",
     "leases": "contracts", "claims": "documents", "resumes": "documents", "cvs": "documents", "receipts": "documents",
+    "protocols": "documents", "handbooks": "documents", "guides": "documents", "playbooks": "documents",
+    "runbooks": "documents", "bulletins": "documents", "brochures": "documents", "leaflets": "documents",
+    "textbooks": "books", "chapters": "documents", "statutes": "documents", "bylaws": "documents",
+    "dossiers": "documents", "monographs": "documents", "instructions": "documents", "work instructions": "documents",
+    "proposals": "documents", "tenders": "documents", "briefs": "documents",
+    "notices": "documents", "circulars": "documents", "lectures": "documents", "theses": "documents",
 }
 _CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
 _CORPUS = _rx(
