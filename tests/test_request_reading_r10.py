@@ -334,3 +334,21 @@ def test_each_part_of_a_siblings_section_says_something_of_its_own(agent: str) -
         assert "embedded" not in _parts(markdown)["Units under test, each with the behaviours to check"].split(
             "test_vector_store.py")[1].split("\n")[0]  # Chroma "embedded" is no embedder
         assert "load test" in markdown and "2.5 requests/s" in markdown and "Corpus tokens" not in markdown
+
+
+def test_a_population_scored_on_a_clock_is_a_batch_job_on_the_teams_own_cluster_unbilled() -> None:
+    from mlarchitect.agents.api import design
+    from mlarchitect.config import Settings
+
+    text = ("Serve our XGBoost deterioration model: it re-scores every ward patient every 15 minutes. On-prem only, "
+            "we run our own Kubernetes cluster.")
+    req = extract_requirements(text)
+    assert req.mode is not None and req.mode.value == "batch"
+    result = design(text, settings=Settings(offline=True, cache=False, design_log=False))
+    assert "Batch scoring job" in {c.name for c in result.components}
+    live = "Serve our XGBoost risk model to the claims app at 40 requests/s, on-prem on our own Kubernetes cluster."
+    items = design(live, settings=Settings(offline=True, cache=False, design_log=False)).cost_analysis.items
+    assert any("on the team's cluster" in i.item and i.monthly_usd == 0 for i in items), items
+    cloud = "Serve our XGBoost risk model to the claims app at 40 requests/s on AWS."
+    items = design(cloud, settings=Settings(offline=True, cache=False, design_log=False)).cost_analysis.items
+    assert any(i.item.startswith("Service compute") and i.monthly_usd > 0 for i in items), items

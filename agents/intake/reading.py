@@ -1707,6 +1707,8 @@ _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
     r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch|"
+    # a population scored on a clock: "scores every ICU patient every 5 minutes"
+    r"(?:scor\w*|re-?scor\w*|predict\w*)\s+(?:\w+\s+){0,4}?every\s+(?:\d+|few|five|ten|fifteen|thirty)\s+(?:minutes?|mins?|hours?)|"
     # no one waits for the answer: "transcripts not urgent (next morning is fine)", "by the next day is ok"
     r"not (?:urgent|time[- ]critical|latency[- ]sensitive)|(?:next|the following) (?:morning|day)|within (?:a day|24 ?h(?:ours)?)|"
     r"(?:overnight|next[- ]day|same[- ]day) (?:is )?(?:fine|ok|okay|enough)|"

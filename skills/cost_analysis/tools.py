@@ -210,6 +210,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
             stated.append("owned_gpus")
     if req.deployment is not None and req.deployment.stated and req.deployment.value == "single_machine":
         args["owned_machine"] = True
+    if (req.deployment is not None and req.deployment.stated and req.deployment.value in ("on_prem", "air_gapped")
+            and req.stack() & {"kubernetes", "slurm"}):
+        args["owned_cluster"] = True  # "our on-prem Kubernetes cluster": capacity the team already has
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
     if req.current_monthly_spend_usd is not None:
