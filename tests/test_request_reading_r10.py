@@ -352,3 +352,30 @@ def test_a_population_scored_on_a_clock_is_a_batch_job_on_the_teams_own_cluster_
     cloud = "Serve our XGBoost risk model to the claims app at 40 requests/s on AWS."
     items = design(cloud, settings=Settings(offline=True, cache=False, design_log=False)).cost_analysis.items
     assert any(i.item.startswith("Service compute") and i.monthly_usd > 0 for i in items), items
+
+
+def test_a_fleet_reporting_on_an_interval_is_a_stream_with_its_rate_and_a_stream_processor() -> None:
+    text = ("GPS pings from 600 trams every 10 seconds land in Kinesis; build delay features for an arrival model, "
+            "fresh within 1 minute, plus daily training tables. 2 engineers.")
+    req = extract_requirements(text)
+    assert req.events_per_day is not None and req.events_per_day.value == 600 * 8_640
+    assert req.mode is not None and req.mode.value == "streaming"
+    assert req.fine_tuning is None  # "training tables" are data, not a fine-tuning run
+    techs = _components("mlarchitect.skills.data_pipeline", "data_pipeline", text)
+    assert "Polars" not in techs["Transformation"] and "one machine" not in techs["Transformation"]
+    nightly = _components("mlarchitect.skills.data_pipeline", "data_pipeline",
+                          "Nightly loads of 3 GB from our ERP into features for a churn model; 2 engineers.")
+    assert "stream" not in nightly["Transformation"].lower()
+
+
+def test_option_ids_are_unique_across_skills_and_the_price_table_loads() -> None:
+    from collections import Counter
+
+    from mlarchitect.skills.catalogue import load_catalogue
+    from mlarchitect.skills.cost_analysis.pricing import load_pricing
+
+    packages = ["rag_design", "evaluation_metrics", "model_serving", "experiment_tracking", "data_pipeline"]
+    ids = Counter(o.id for p in packages for s in load_catalogue(f"mlarchitect.skills.{p}").slots.values()
+                  for o in s.options)
+    assert [i for i, n in ids.items() if n > 1] == []  # the price table is keyed by option id
+    assert load_pricing().options

@@ -626,15 +626,29 @@ _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
 # a fleet of sources, each reporting at a fixed interval: "200k sensors sending a reading every 10 seconds"
 _FLEET = _rx(
     rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|cameras|trucks|"
-    rf"phones|stations|trackers|gateways)\b[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
+    rf"phones|stations|trackers|gateways|buses|cars|ships|vessels|robots|drones|turbines|pumps|assets|terminals|"
+    rf"scooters|bikes|lorries|locomotives|trains|aircraft|wells|thermostats|wearables|beacons|tags|robots|inverters|"
+    rf"elevators|lifts|compressors|chillers)\b[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
     r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
+
+
+# ... or any plural noun that reports on an interval, when the clause says it sends something:
+# "pings from 600 trams every 10 seconds", "1,200 pumps report their pressure every minute"
+_FLEET_ANY = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?!(?:seconds|minutes|hours|days|users|people|engineers)\b)[a-z]{{3,}}s\b"
+    rf"[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
+_REPORTING = _rx(r"\b(?:pings?|reports?|sends?|sending|emits?|readings?|positions?|locations?|telemetry|heartbeats?|"
+                 r"events?|messages?|updates?|samples?|measurements?|gps)\b")
 
 
 def _events(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _EVENTS_SHORT):
         _put_events(acc, clause, match, parse_number(match.group("n")) * 86400, per_second=True)
         return
-    for match in _free_matches(acc, clause, _FLEET):
+    fleets = list(_free_matches(acc, clause, _FLEET))
+    if not fleets and _REPORTING.search(clause.text):
+        fleets = list(_free_matches(acc, clause, _FLEET_ANY))
+    for match in fleets:
         seconds = _period_seconds(match) or 86400.0
         every = parse_number(match.group("k")) if match.group("k") else 1.0
         if every > 0:
@@ -1110,7 +1124,8 @@ def _first_affirmed(acc: Reading, pattern: re.Pattern[str]) -> re.Match[str] | N
 # training that changes weights: "fine-tune Llama", "LoRA adapters", "our training runs" (prompt and
 # settings experiments on a hosted model train nothing)
 _WEIGHTS_TRAINED = _rx(
-    r"\b(?:fine[- ]?tun\w*|(?:re|pre)?train(?:s|ed|ing)?\b(?!\s+(?:data|set|examples))|lora|qlora|adapters?|"
+    r"\b(?:fine[- ]?tun\w*|(?:re|pre)?train(?:s|ed|ing)?\b(?!\s+(?:data|sets?|examples|tables?|features?|rows|labels|"
+    r"corpus|snapshots?|pipelines?))|lora|qlora|adapters?|"
     r"checkpoints?|epochs?|gpu[- ]hours|distil\w*|rlhf|dpo|sft)\b"
 )
 
@@ -1702,6 +1717,10 @@ _STREAMING = _rx(
     r"\b(?:streaming|event streams?|real[- ]time streams?|stream processing|data streams?|near[- ]real[- ]time|"
     r"(?:under|within|below|less than|at most)\s+(?:a|one|\d+|a few|\w+)\s+(?:minutes?|mins?|seconds?|secs?)\s+(?:of\s+)?"
     r"(?:freshness|staleness|lag|delay|end-to-end)|(?:freshness|lag|staleness)\s+(?:of\s+)?(?:under|below|within|<)\s*"
+    r"(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b|"
+    # "features fresh within 1 minute", "up to date within 30 seconds"
+    r"(?:fresh|up[- ]to[- ]date|available)\s+(?:within|in|under|after)\s+(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b|"
+    r"(?:freshness|lag|staleness)\s+(?:of\s+)?(?:under|below|within|<)\s*"
     r"(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b)")
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
