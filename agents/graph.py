@@ -22,7 +22,7 @@ from mlarchitect.agents.runtime import check_design, stamp, workflow_section
 from mlarchitect.agents.siblings import SiblingHub
 from mlarchitect.agents.request import validate_request
 from mlarchitect.agents.state import DesignState
-from mlarchitect.agents.tool_results import tool_results
+from mlarchitect.agents.tool_results import failed_tool_notes, tool_results
 from mlarchitect.deliverable import ArchitectureDesign, Calculation, CostAnalysis, DesignContent, Provenance
 from mlarchitect.workflows import WORKFLOWS
 from mlarchitect.prompts.loader import load_prompt, prompt_version, section_prompts
@@ -215,7 +215,8 @@ def finalize(content: DesignContent, state: DesignState, runtime: DesignRuntime,
         skills_used=skills_used,
         handoffs=[h.model_dump() for h in handoffs],
         sources=sources,
-        notes=list(dict.fromkeys([*state.get("notes", []), *handoff_notes, *extra_notes])),
+        notes=list(dict.fromkeys([*state.get("notes", []), *handoff_notes, *failed_tool_notes(state.get("messages", [])),
+                                  *extra_notes])),
         provenance=Provenance(model=runtime.model_name, offline=runtime.offline,
                               prompt_version=prompt_version(runtime.prompts), kb_version=runtime.kb_version),
     )

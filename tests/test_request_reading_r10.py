@@ -379,3 +379,17 @@ def test_option_ids_are_unique_across_skills_and_the_price_table_loads() -> None
                   for o in s.options)
     assert [i for i, n in ids.items() if n > 1] == []  # the price table is keyed by option id
     assert load_pricing().options
+
+
+def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
+    from langchain_core.messages import ToolMessage
+    from mlarchitect.agents.tool_results import failed_tool_notes
+
+    messages = [
+        ToolMessage(content="Error: bad price table", tool_call_id="1", name="cost_estimate_design", status="error"),
+        ToolMessage(content="Error: timeout", tool_call_id="2", name="rag_size_index", status="error"),
+        ToolMessage(content="{}", tool_call_id="3", name="rag_size_index"),  # retried and succeeded
+        ToolMessage(content="Error: no such agent", tool_call_id="4", name="transfer_to_nobody", status="error"),
+    ]
+    notes = failed_tool_notes(messages)
+    assert len(notes) == 1 and "cost_estimate_design" in notes[0] and "bad price table" in notes[0]
