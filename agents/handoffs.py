@@ -204,7 +204,24 @@ def _action_parts(request: str) -> list[str]:
              if len(p.split()) >= 3]
     opening = whole[:40].lower()
     return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _ELSEWHERE.search(p)
-            and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))]
+            and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))
+            and not any(_describes(sentence, p) for sentence in sentences)]
+
+
+# a sentence that says what the team does today: "We score all open claims once a night, ..."
+_WE_DO = re.compile(r"^(?:we|they|our\s+\w+(?:\s+team)?)\s+(?!need|want|would|'d|have\s+to|must|should|plan|are\s+"
+                    r"looking|hope|wish|like|ask|require)[a-z]+(?:s|ed)?\b", re.I)
+_ASK_WORD = re.compile(r"\b(?:need|want|please|should|could\s+you|can\s+you|have\s+to|must|would\s+like|'d\s+like)\b", re.I)
+
+
+def _describes(sentence: str, part: str) -> bool:
+    """Whether ``part`` continues a sentence that says what the team does ("We score all claims
+    nightly and write the scores back to the warehouse"): it shares the sentence's subject
+    through "and", so it states what is done, not an ask."""
+    at = sentence.find(part)
+    if at <= 0 or part == sentence or not _WE_DO.match(sentence) or _ASK_WORD.search(part):
+        return False
+    return bool(re.search(r"\band\s*$", sentence[:at]))
 
 
 def _later_design_parts(request: str) -> list[str]:

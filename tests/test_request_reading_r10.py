@@ -393,3 +393,15 @@ def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
     ]
     notes = failed_tool_notes(messages)
     assert len(notes) == 1 and "cost_estimate_design" in notes[0] and "bad price table" in notes[0]
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    # what the team does today, continued with "and": no ask
+    ("Our churn model runs nightly. We score all 3M customers at 2am and write the scores back to the CRM for the "
+     "sales team. Design the serving for it.", []),
+    # an imperative after a comma is an ask
+    ("We run a FAQ bot over 500 pages, write the pytest suite for its retriever with the model faked.",
+     ["write-unit-tests"]),
+])
+def test_what_the_team_does_is_told_apart_from_what_it_asks(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
