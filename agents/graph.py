@@ -229,7 +229,7 @@ def _honest_provenance(sizing: list[Calculation], req: Requirements) -> None:
     for _, fact in req.stated_facts():
         value = fact.value
         for number in (value, getattr(value, "amount", None), getattr(value, "seconds", None),
-                       getattr(value, "gpus", None)):
+                       getattr(value, "gpus", None), getattr(value, "gpu_memory_gb", None), getattr(value, "ram_gb", None)):
             if isinstance(number, (int, float)) and not isinstance(number, bool):
                 stated_values.add(round(float(number), 6))
     for calc in sizing:

@@ -93,6 +93,8 @@ class Requirements(BaseModel):
                                             "(\"recall@10 ≥ 0.8\", \"faithfulness ≥ 0.9\").")
     # load
     peak_rps: Fact[float] | None = Field(default=None, description="Peak requests per second.")
+    concurrency: Fact[int] | None = Field(default=None, description="Requests or sessions in flight at peak "
+                                          "(\"20 concurrent requests\").")
     requests_per_day: Fact[float] | None = None
     users: Fact[int] | None = None
     # targets and money

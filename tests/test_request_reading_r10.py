@@ -348,7 +348,7 @@ def test_a_population_scored_on_a_clock_is_a_batch_job_on_the_teams_own_cluster_
     assert "Batch scoring job" in {c.name for c in result.components}
     live = "Serve our XGBoost risk model to the claims app at 40 requests/s, on-prem on our own Kubernetes cluster."
     items = design(live, settings=Settings(offline=True, cache=False, design_log=False)).cost_analysis.items
-    assert any("on the team's cluster" in i.item and i.monthly_usd == 0 for i in items), items
+    assert any("on the team's own hardware" in i.item and i.monthly_usd == 0 for i in items), items
     cloud = "Serve our XGBoost risk model to the claims app at 40 requests/s on AWS."
     items = design(cloud, settings=Settings(offline=True, cache=False, design_log=False)).cost_analysis.items
     assert any(i.item.startswith("Service compute") and i.monthly_usd > 0 for i in items), items
@@ -405,3 +405,28 @@ def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
 ])
 def test_what_the_team_does_is_told_apart_from_what_it_asks(text: str, agents: list[str]) -> None:
     assert _handoffs(text) == agents
+
+
+def test_stated_concurrency_sizes_the_kv_cache_and_a_gpus_memory_is_no_data_volume() -> None:
+    from mlarchitect.agents.api import design
+    from mlarchitect.config import Settings
+
+    text = ("Serve Llama 3.1 8B for 90 support agents, peak 24 concurrent requests, p95 time-to-first-token under "
+            "1 s. We have 2x L4 (24 GB) on-prem.")
+    req = extract_requirements(text)
+    assert req.concurrency is not None and req.concurrency.value == 24
+    assert req.data_volume_gb is None  # "24 GB" is the GPUs' memory
+    sizing = {c.name: c for c in design(text, settings=Settings(offline=True, cache=False, design_log=False)).sizing}
+    assert "24 sequences" in sizing["KV cache at full concurrency"].formula
+    assert sizing["Requests in flight (Little's law)"].value >= 24
+    assert "gpu_memory_gb" in sizing["GPUs needed"].from_request  # 24 GB per L4 is the request's own figure
+
+
+@pytest.mark.parametrize(("text", "per_day", "volume"), [
+    ("We ingest 40 GB of logs a day into the lake for anomaly features.", None, 40.0),
+    ("We ingest 2 million events a day into the lake for anomaly features.", 2_000_000.0, None),
+])
+def test_a_volume_of_logs_is_no_count_of_events(text: str, per_day: float | None, volume: float | None) -> None:
+    req = extract_requirements(text)
+    assert (req.events_per_day.value if req.events_per_day else None) == per_day
+    assert (req.data_volume_gb_per_day.value if req.data_volume_gb_per_day else None) == volume

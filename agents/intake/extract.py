@@ -38,7 +38,7 @@ def extract_requirements(text: str) -> Requirements:
 _LABELS = {
     "corpus": "corpus", "document_types": "document types", "batch_volume": "batch volume",
     "data_volume_gb_per_day": "data per day", "data_volume_gb": "data volume", "events_per_day": "events/day",
-    "labelled_examples": "labelled examples", "training_runs_per_month": "training runs/month", "metric_targets": "quality targets", "quality_criteria": "quality criteria", "peak_rps": "peak load", "requests_per_day": "requests/day",
+    "labelled_examples": "labelled examples", "training_runs_per_month": "training runs/month", "metric_targets": "quality targets", "quality_criteria": "quality criteria", "peak_rps": "peak load", "concurrency": "in flight at peak", "requests_per_day": "requests/day",
     "users": "users", "latency": "latency", "monthly_budget_usd": "budget",
     "current_monthly_spend_usd": "current spend", "team_size": "team size", "languages": "languages",
     "retention_days": "retention", "data_residency": "data residency", "compliance": "compliance",

@@ -617,7 +617,8 @@ def _batch(acc: Reading, clause: _Clause) -> None:
 # --------------------------------------------------------------------------- events
 
 _EVENT_NOUN = r"(?P<noun>events|messages|msgs|clicks|impressions|transactions|log lines|logs|records|readings|signals|updates|rows|spans)"
-_EVENTS = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_EVENT_NOUN}{_PERIOD}")
+_EVENTS = _rx(rf"(?P<n>{_NUM})(?!\s?(?:tb|gb|pb|mb|kb|terabytes?|gigabytes?|megabytes?)\b)\s+(?:[a-z][\w-]*\s+){{0,2}}?"
+              rf"{_EVENT_NOUN}{_PERIOD}")  # "40 GB of logs a day" is a volume, not 40 events
 _EVENTS_SHORT = _rx(rf"(?P<n>{_NUM})\s?(?:eps|events/s(?:ec)?|msgs?/s(?:ec)?|messages/s(?:ec)?)\b")
 _SCORING = _rx(r"\b(?:scor\w*|predict\w*|classif\w*|api|endpoint|serv\w*|inference)\b")
 _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
@@ -685,8 +686,17 @@ _SIZE_TO_GB = {"t": 1000.0, "g": 1.0, "p": 1_000_000.0, "m": 0.001}
 _PER_DAY_BEFORE = _rx(r"\b(?:daily|per day|each day|every day|a day)\b[^,;]{0,25}$")
 
 
+# a size that is a machine's memory, not data: "4x L40S (48 GB)", "an A100 80GB", "64 GB of RAM", "24 GB VRAM"
+_MEMORY_BEFORE = _rx(r"(?:\b(?:gpus?|vram|ram|memory|[ahlt]\d{1,3}s?|l40s?|rtx\s?\d{4}|a6000|h200|mi\d{3}x?|jetson\w*|"
+                     r"mac\w*|m\d (?:max|pro|ultra))\b)[ \t(:,x×-]{0,3}(?:\w+[ \t(:,-]{1,3}){0,2}$")
+_MEMORY_AFTER = _rx(r"^\s*(?:of\s+)?(?:gpu\s+)?(?:ram|vram|memory|hbm|unified memory)\b")
+
+
 def _data_volume(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _SIZE):
+        start, end = clause.span(match)
+        if _MEMORY_BEFORE.search(acc.low[max(0, start - 40):start]) or _MEMORY_AFTER.search(acc.low[end:end + 30]):
+            continue  # the hardware's memory (read with the hardware)
         gb = parse_number(match.group("n")) * _SIZE_TO_GB[match.group("u")[0].lower()]
         seconds = _period_seconds(match) if match.group("rest") else None
         if seconds is None and _PER_DAY_BEFORE.search(clause.text[: match.start()]):
@@ -1175,6 +1185,19 @@ def _slices(acc: Reading) -> None:
             found.append(Fact.said(word, acc.quote(*match.span())))
 
 
+_CONCURRENCY = _rx(
+    rf"(?P<n>{_NUM})\s+(?:simultaneous|concurrent|parallel)\s+(?:requests|users|sessions|streams|calls|conversations|chats|"
+    rf"generations|sequences)\b|\b(?:concurrency|in[- ]flight requests?)\s+(?:of\s+|up\s+to\s+|=\s*|:\s*)?(?P<n2>{_NUM})\b")
+
+
+def _concurrency(acc: Reading, clause: _Clause) -> None:
+    for match in _CONCURRENCY.finditer(clause.text):
+        group = "n" if match.group("n") else "n2"
+        if acc.free(clause.span(match, group)):
+            acc.put("concurrency", int(parse_number(match.group(group))), acc.quote(*clause.span(match)))
+            return  # the number stays free: "200 concurrent users" are users too
+
+
 def _fine_tuning(acc: Reading) -> None:
     found = _first_affirmed(acc, _WEIGHTS_TRAINED)
     if found:
@@ -1472,25 +1495,28 @@ _ZONES: list[tuple[str, str, str]] = [
     (r"(?:east|west|central) us(?: 2)?", "azure", "US"), (r"canada central", "azure", "Canada"),
     (r"australia east", "azure", "Australia"), (r"central india", "azure", "India"), (r"japan east", "azure", "Japan"),
 ]
+_ZONE_GATE = _rx(r"\b(?:eu|us|ca|ap|sa|me|af|europe|northamerica|australia|asia)-|\b(?:west|north|east|south|central) "
+                 r"(?:europe|us|india)\b|\b(?:central|west|east|north|south)\b")
 _ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _, _) in enumerate(_ZONES)) + r")\b")
 
 def _cloud_region(acc: Reading) -> None:
     """A cloud region named by its id ("AWS, eu-central-1"): where the design places what it runs
     in that cloud (the residency, if any, is read on its own)."""
-    for clause in acc.clauses:
-        for match in _ZONE_RX.finditer(clause.text):
-            i = next(i for i in range(len(_ZONES)) if match.group(f"z{i}"))
-            _, cloud, country = _ZONES[i]
-            named = acc.facts.get("cloud")
-            if cloud == "azure" and (named is None or named.value != "azure"):
-                continue
-            if named is not None and named.value != cloud:
-                continue
-            quote = acc.quote(*clause.span(match))
-            acc.put("cloud_region", acc.text[slice(*clause.span(match))], quote)
-            if named is None:
-                acc.put("cloud", cloud, quote)
-            return
+    if not _ZONE_GATE.search(acc.low):
+        return
+    for match in _ZONE_RX.finditer(acc.low):
+        i = next(i for i in range(len(_ZONES)) if match.group(f"z{i}"))
+        _, cloud, _country = _ZONES[i]
+        named = acc.facts.get("cloud")
+        if cloud == "azure" and (named is None or named.value != "azure"):
+            continue
+        if named is not None and named.value != cloud:
+            continue
+        quote = acc.quote(*match.span())
+        acc.put("cloud_region", acc.text[slice(*match.span())], quote)
+        if named is None:
+            acc.put("cloud", cloud, quote)
+        return
 
 
 def _residency(acc: Reading) -> None:
@@ -1855,7 +1881,7 @@ _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_runs, _rx(rf"\d|{_WNUM}|thousands|hundreds|dozens")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_concurrency, _DIGIT), (_runs, _rx(rf"\d|{_WNUM}|thousands|hundreds|dozens")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),

@@ -32,7 +32,7 @@ class DesignCostArgs(BaseModel):
     replicas: int = Field(default=2, ge=0, description="CPU replicas of the serving components.")
     owned_gpus: int = Field(default=0, ge=0, description="GPUs the request says it already has.")
     owned_machine: SkipJsonSchema[bool] = False  # the request runs on one machine it already has (offline plan)
-    owned_cluster: SkipJsonSchema[bool] = False  # the services run on an on-prem cluster the team already has
+    owned_cluster: SkipJsonSchema[bool] = False  # the services run on on-prem machines the team already has
     existing: SkipJsonSchema[list[str]] = Field(default_factory=list)  # chosen options the team already runs: no new bill
     batch_hours_per_day: float = Field(default=0, ge=0, description="Hours a batch job runs each day.")
     seats: int = Field(default=5, ge=0, description="People using per-seat services.")
@@ -97,9 +97,9 @@ def _item(option: str, kind: str, price, args: DesignCostArgs, table: PricingTab
                            formula=f"{args.pages:,.0f} pages × ${price.usd}/1,000 = ${once:,.2f} once ÷ 12",
                            inputs={"pages": args.pages}, from_request=_said(["pages"], stated))
     if kind == "replicas" and args.owned_cluster:
-        return Calculation(name=f"Service compute ({option}, on the team's cluster)", value=0.0, unit="USD/month",
-                           formula=f"{args.replicas} CPU replicas on the on-prem cluster the request names: capacity it "
-                                   "already has; power and hardware are not priced",
+        return Calculation(name=f"Service compute ({option}, on the team's own hardware)", value=0.0, unit="USD/month",
+                           formula=f"{args.replicas} CPU replicas on the on-prem machines the request names: capacity "
+                                   "it already has; power and hardware are not priced",
                            inputs={"replicas": args.replicas})
     if kind == "replicas":
         monthly = args.replicas * table.cpu_replica_month

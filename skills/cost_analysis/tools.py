@@ -173,6 +173,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     # a datastore the team already runs (its Elasticsearch, its SQL Server) adds no line to the bill
     existing = sorted({c["id"] for c in picked if c.get("datastore", "none") not in EMBEDDED_STORES
                        and not adds_datastore(Option.model_validate(c), req.stack())})
+    sized = find_result(results, "serving_size_gpu")  # the sized model's memory, where the design sized it
+    if sized is not None:
+        gpu_memory.update({o: round(float(sized.data["total_gb"]), 1) for o in gpu_memory if o.startswith("vllm")})
     index = find_result(results, "rag_size_index")
     replicas = find_result(results, "serving_size_replicas")
     stated: list[str] = []
@@ -211,8 +214,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     if req.deployment is not None and req.deployment.stated and req.deployment.value == "single_machine":
         args["owned_machine"] = True
     if (req.deployment is not None and req.deployment.stated and req.deployment.value in ("on_prem", "air_gapped")
-            and req.stack() & {"kubernetes", "slurm"}):
-        args["owned_cluster"] = True  # "our on-prem Kubernetes cluster": capacity the team already has
+            and (req.stack() & {"kubernetes", "slurm"} or (req.hardware is not None and req.hardware.stated))):
+        args["owned_cluster"] = True  # "our on-prem Kubernetes cluster", "4x L40S on-prem": capacity the team has
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
     if req.current_monthly_spend_usd is not None:

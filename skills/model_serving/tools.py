@@ -25,16 +25,23 @@ class ReplicaArgs(BaseModel):
     concurrency_per_replica: int = Field(default=8, gt=0, description="Requests one replica serves at once.")
     target_utilization: float = Field(default=0.6, gt=0.1, le=0.9)
     peak_factor: float = Field(default=1.0, ge=1.0, description="Peak-to-average multiplier if rps is an average.")
+    concurrent_requests: int = Field(default=0, ge=0, description="Requests in flight at peak, when stated "
+                                                                  "(\"20 concurrent requests\"); 0 = derive it.")
 
 
 def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     peak = args.requests_per_second * args.peak_factor
-    in_flight = peak * args.latency_s
+    little = peak * args.latency_s
+    in_flight = max(little, float(args.concurrent_requests))
     replicas = max(2, math.ceil(in_flight / (args.concurrency_per_replica * args.target_utilization)))
+    formula = f"{peak:,.1f} req/s × {args.latency_s} s = {little:,.1f}"
+    if args.concurrent_requests:
+        formula = f"max({formula}, {args.concurrent_requests} stated in flight) = {in_flight:,.0f}"
     calcs = [
         Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 1), unit="requests",
-                    formula=f"{peak:,.1f} req/s × {args.latency_s} s = {in_flight:,.1f}",
-                    inputs={"requests_per_second": peak, "latency_s": args.latency_s}),
+                    formula=formula, inputs={"requests_per_second": peak, "latency_s": args.latency_s,
+                                             "concurrent_requests": args.concurrent_requests},
+                    from_request=["concurrent_requests"] if args.concurrent_requests else []),
         Calculation(name="Replicas", value=replicas, unit="replicas",
                     formula=(f"max(2, ⌈{in_flight:,.1f} ÷ ({args.concurrency_per_replica} concurrent × "
                              f"{args.target_utilization:.0%} target utilization)⌉) = {replicas}"),
@@ -158,12 +165,16 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
         calls.append(PlannedCall(name="serving_size_replicas", phase=1, args={
             "requests_per_second": round(req.peak_rps.value, 3), "latency_s": min(latency, 1.5) if llm else latency,
-            "concurrency_per_replica": 16 if llm else 8}))
+            "concurrency_per_replica": 16 if llm else 8,
+            "concurrent_requests": req.concurrency.value if req.concurrency is not None else 0}))
     if chosen & {"vllm", "vllm-multi-lora"} or (llm and req.model_params_b is not None):
         params = req.model_params_b.value if req.model_params_b is not None else 8.0
         args: dict[str, object] = {"params_b": params, "stated_inputs": []}
         if req.model_params_b is not None and req.model_params_b.stated:
             args["stated_inputs"].append("params_b")  # type: ignore[union-attr]
+        if req.concurrency is not None:  # the KV cache holds every sequence in flight
+            args["concurrent_sequences"] = max(1, req.concurrency.value)
+            args["stated_inputs"].append("concurrent_sequences")  # type: ignore[union-attr]
         hw = req.hardware.value if req.hardware is not None else None
         if hw is not None and hw.gpu_memory_gb:
             args["gpu_memory_gb"] = hw.gpu_memory_gb
