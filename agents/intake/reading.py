@@ -216,19 +216,26 @@ _RUNS = [
     # "we retrain ~3,000 small forecasting models every week": one run per model
     _rx(rf"\b(?:re-?)?(?:train|fit|fine-?tune)(?:s|ing)?\s+(?:~\s*|about\s+|around\s+|roughly\s+|some\s+)?(?P<n>{_ANY})"
         rf"\s+(?:[\w-]+\s+){{0,3}}?(?:models|variants)\s+(?:\([^)]*\)\s+)?(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
-    # "we launch thousands of short runs (5-20 min) a day": the least the word can mean
-    _rx(r"\b(?P<n>thousands|hundreds|dozens)\s+of\s+(?:[\w-]+\s+){0,2}?(?:runs|jobs|trials|experiments)\b"
-        r"(?:\s*\([^)]*\))?\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b"),
 ]
+# "we launch thousands of short runs (5-20 min) a day": the least the word can mean, read over the
+# whole text (an aside in brackets splits the clause)
+_VAGUE_RUNS = _rx(r"\b(?P<n>thousands|hundreds|dozens)\s+of\s+(?:[\w-]+\s+){0,2}?(?:runs|jobs|trials|experiments)\b"
+                  r"(?:\s*\([^)]*\))?\s+(?:a|per|each|every)\s+(?P<p>day|week|month|year)\b")
 _AT_LEAST = {"thousands": 2_000.0, "hundreds": 200.0, "dozens": 24.0}
+
+
+def _vague_runs(acc: Reading) -> None:
+    match = _VAGUE_RUNS.search(acc.low)
+    if match and "training_runs_per_month" not in acc.facts:
+        acc.put("training_runs_per_month", _AT_LEAST[match.group("n")] * _MONTHS[match.group("p")],
+                acc.quote(*match.span()))
 
 
 def _runs(acc: Reading, clause: _Clause) -> None:
     """Training runs (or trials) a period: how fast run records and checkpoints pile up."""
     for pattern in _RUNS:
         for match in _free_matches(acc, clause, pattern):
-            count = _AT_LEAST.get(match.group("n").lower()) or parse_number(match.group("n"))
-            per_month = count * _MONTHS[match.group("p")]  # the money rates' table
+            per_month = parse_number(match.group("n")) * _MONTHS[match.group("p")]  # the money rates' table
             if acc.put("training_runs_per_month", round(per_month, 1), acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
             return
@@ -1881,7 +1888,7 @@ _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_concurrency, _DIGIT), (_runs, _rx(rf"\d|{_WNUM}|thousands|hundreds|dozens")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _rx(rf"\d|{_WNUM}")), (_concurrency, _DIGIT), (_runs, _rx(rf"\d|{_WNUM}")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
@@ -1892,7 +1899,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
+                     _vague_runs, _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:
