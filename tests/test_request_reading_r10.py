@@ -430,3 +430,17 @@ def test_a_volume_of_logs_is_no_count_of_events(text: str, per_day: float | None
     req = extract_requirements(text)
     assert (req.events_per_day.value if req.events_per_day else None) == per_day
     assert (req.data_volume_gb_per_day.value if req.data_volume_gb_per_day else None) == volume
+
+
+def test_a_laptop_corpus_is_a_watched_folder_with_page_citations_and_its_memory_is_read() -> None:
+    text = "About 1,800 reports as PDFs on my MacBook (M3, 24 GB); ask them questions offline and cite the page."
+    req = extract_requirements(text)
+    assert req.hardware is not None and req.hardware.value.ram_gb == 24
+    arch = adapt_architecture("mlarchitect.skills.rag_design", with_assumptions(req, "rag_system"), request=text)
+    parts = {c["name"]: c for c in arch["components"]}
+    assert "local folder" in parts["Source connectors"]["technology"]
+    assert "page" in parts["Parsing and chunking"]["responsibility"]
+    assert "ACL" not in parts["Query service"]["responsibility"]
+    team = adapt_architecture("mlarchitect.skills.rag_design", with_assumptions(
+        extract_requirements("Q&A over 40k policies in SharePoint for 3,000 staff"), "rag_system"))
+    assert "ACL" in {c["name"]: c for c in team["components"]}["Query service"]["responsibility"]

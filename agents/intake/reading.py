@@ -418,7 +418,11 @@ _GPU_GENERIC = _rx(rf"{_COUNT}\s*(?:x\s*)?(?:(?:on-?prem(?:ise)?s?|local|dedicat
                    rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?gpus?\b{_NOT_DEVICES}")
 _GPU_BARE = _rx(rf"(?:(?P<mem>\d+)\s?gb\s+)?(?:nvidia\s+)?\b{_GPU_MODEL}\b(?:[\s-]?(?P<mem2>\d+)\s?gb)?")
 _VRAM = _rx(rf"(?P<n>{_NUM})\s?gb\s+(?:of\s+)?(?:vram|gpu memory)")
-_RAM = _rx(rf"(?:(?P<n>{_NUM})\s?(?P<u>gb|tb)\s+(?:of\s+)?(?:ram|memory|system memory|ddr\d?)\b|\b(?:ram|memory)\s*(?::|of|is)?\s*(?P<n2>{_NUM})\s?(?P<u2>gb|tb)\b)")
+_RAM = _rx(rf"(?:(?P<n>{_NUM})\s?(?P<u>gb|tb)\s+(?:of\s+)?(?:ram|memory|system memory|unified memory|ddr\d?)\b|"
+           rf"\b(?:ram|memory)\s*(?::|of|is)?\s*(?P<n2>{_NUM})\s?(?P<u2>gb|tb)\b)")
+# an Apple-silicon machine's memory, read over the whole text (the comma splits the clause):
+# "MacBook (M2, 16 GB)", "M3 Max with 64GB"
+_APPLE_MEMORY = _rx(rf"\bm[1-5](?:\s(?:pro|max|ultra))?[,\s]+(?:with\s+)?(?P<n>{_NUM})\s?(?P<u>gb|tb)\b")
 _CPU_ONLY = _rx(
     r"\b(?:cpu[- ]only|only cpus?|cpus? only|no gpus?|without (?:a |any )?gpus?|(?:don't|do not|doesn't) have (?:a |any )?gpus?|no access to (?:a |any )?gpus?)\b"
 )
@@ -457,6 +461,14 @@ def _gpus(acc: Reading, clause: _Clause) -> None:
         for match in pattern.finditer(clause.text):
             if acc.free(clause.span(match)) and (pattern is _GPU_WITH_MODEL or not _negated(clause, match)):
                 _gpu_match(acc, clause, match, counted=counted, named=named)
+
+
+def _apple_memory(acc: Reading) -> None:
+    match = _APPLE_MEMORY.search(acc.low)
+    if match and acc.free(match.span("n")) and "ram_gb" not in acc.hardware:
+        scale = 1000.0 if match.group("u") == "tb" else 1.0
+        acc.set_hardware("ram_gb", parse_number(match.group("n")) * scale, acc.quote(*match.span()))
+        acc.use(match.span("n"))
 
 
 def _memory(acc: Reading, clause: _Clause) -> None:
@@ -1899,7 +1911,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _vague_runs, _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
+                     _vague_runs, _apple_memory, _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:
