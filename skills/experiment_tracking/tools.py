@@ -35,7 +35,7 @@ def estimate_storage(args: StorageArgs, ctx: SkillContext) -> ToolResult:
     kept = f" + {args.stored_gb:,.0f} GB kept today" if args.stored_gb else ""
     calcs = [
         Calculation(name=f"{args.artifact.capitalize()} storage added per month", value=round(per_month, 1), unit="GB",
-                    formula=(f"{args.runs_per_month} runs × {args.checkpoint_gb} GB of {args.artifact} × "
+                    formula=(f"{args.runs_per_month:,} runs × {args.checkpoint_gb} GB of {args.artifact} × "
                              f"{args.checkpoints_kept_per_run} kept = {per_month:,.1f} GB"),
                     inputs=args.model_dump()),
         Calculation(name="Steady-state artifact storage", value=round(steady, 1), unit="GB",
