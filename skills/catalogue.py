@@ -51,7 +51,7 @@ class Option(BaseModel):
     modes: list[str] = Field(default_factory=list, description="real_time/batch/streaming it serves; empty = any.")
     kinds: list[str] = Field(default_factory=list, description="llm/classic_ml it serves; empty = any.")
     predictions: list[str] = Field(default_factory=list, description="What a classic model it scores predicts "
-                                   "(regression, ranking, classification); empty = any.")
+                                   "(regression, ranking, classification, detection); empty = any.")
     max_scale: float | None = Field(default=None, description="Largest workload it suits, in the slot's unit.")
     min_scale: float | None = Field(default=None, description="Below this it is overkill (soft).")
     residency: list[str] = Field(default_factory=list, description="Regions it can keep data in; empty = anywhere it runs.")
