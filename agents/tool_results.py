@@ -39,7 +39,8 @@ def failed_tool_notes(messages: Sequence[BaseMessage]) -> list[str]:
     succeeded = {m.name for m in tools if m.status != "error"}
     notes = []
     for m in tools:
-        if m.status == "error" and m.name and m.name not in succeeded:
+        # a tool the model made up ("... is not a valid tool") computes no part of the design
+        if m.status == "error" and m.name and m.name not in succeeded and "is not a valid tool" not in str(m.content):
             reason = (str(m.content).strip().splitlines() or ["no reason given"])[-1][:200]
             notes.append(f"The {m.name} tool failed, so the part of the design it computes is missing ({reason}).")
     return list(dict.fromkeys(notes))

@@ -390,6 +390,9 @@ def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
         ToolMessage(content="Error: timeout", tool_call_id="2", name="rag_size_index", status="error"),
         ToolMessage(content="{}", tool_call_id="3", name="rag_size_index"),  # retried and succeeded
         ToolMessage(content="Error: no such agent", tool_call_id="4", name="transfer_to_nobody", status="error"),
+        # a tool the model made up is the model's mistake, not a missing part of the design
+        ToolMessage(content="Error: rag_magic is not a valid tool, try one of [rag_size_index].", tool_call_id="5",
+                    name="rag_magic", status="error"),
     ]
     notes = failed_tool_notes(messages)
     assert len(notes) == 1 and "cost_estimate_design" in notes[0] and "bad price table" in notes[0]

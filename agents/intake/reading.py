@@ -1896,11 +1896,12 @@ def _other_figures(acc: Reading) -> list[str]:
 
 _DIGIT = lazy_compile(r"\d")
 _TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b|\bmy (?:own |personal |side[- ]?|hobby |pet )project\b|\bmy kaggle\b")
+_NUMBER_GATE = _rx(rf"\d|{_WNUM}")  # a clause with a number, in digits or in words
 _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 # Each step, with a cheap test a clause must pass before the step's patterns run on it.
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
-    (_labelled, _rx(rf"\d|{_WNUM}")), (_concurrency, _DIGIT), (_runs, _rx(rf"\d|{_WNUM}")), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
+    (_labelled, _NUMBER_GATE), (_concurrency, _DIGIT), (_runs, _NUMBER_GATE), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
