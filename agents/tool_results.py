@@ -32,15 +32,15 @@ def tool_results(messages: Sequence[BaseMessage]) -> list[ToolResult]:
     return results
 
 
-def failed_tool_notes(messages: Sequence[BaseMessage]) -> list[str]:
-    """A note per skill tool that failed and never succeeded later in ``messages`` (a handoff
-    that failed is reported by the handoff itself): the design says which part is missing."""
-    tools = [m for m in messages if isinstance(m, ToolMessage) and not (m.name or "").startswith("transfer_to_")]
-    succeeded = {m.name for m in tools if m.status != "error"}
+def failed_tool_notes(messages: Sequence[BaseMessage], tools: set[str]) -> list[str]:
+    """A note per skill tool of ``tools`` that failed and never succeeded later in ``messages``:
+    the design says which part is missing. A tool the model made up, or a handoff (which reports
+    its own failure), is not one of ``tools``."""
+    ran = [m for m in messages if isinstance(m, ToolMessage) and m.name in tools]
+    succeeded = {m.name for m in ran if m.status != "error"}
     notes = []
-    for m in tools:
-        # a tool the model made up ("... is not a valid tool") computes no part of the design
-        if m.status == "error" and m.name and m.name not in succeeded and "is not a valid tool" not in str(m.content):
+    for m in ran:
+        if m.status == "error" and m.name not in succeeded:
             reason = (str(m.content).strip().splitlines() or ["no reason given"])[-1][:200]
             notes.append(f"The {m.name} tool failed, so the part of the design it computes is missing ({reason}).")
     return list(dict.fromkeys(notes))

@@ -394,7 +394,7 @@ def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
         ToolMessage(content="Error: rag_magic is not a valid tool, try one of [rag_size_index].", tool_call_id="5",
                     name="rag_magic", status="error"),
     ]
-    notes = failed_tool_notes(messages)
+    notes = failed_tool_notes(messages, {"cost_estimate_design", "rag_size_index"})
     assert len(notes) == 1 and "cost_estimate_design" in notes[0] and "bad price table" in notes[0]
 
 

@@ -1492,40 +1492,36 @@ def _region_name(acc: Reading, clause: _Clause, match: re.Match[str]) -> str | N
 _REGION_GATE = _rx(rf"\b{_REGION}\b")
 
 
-# cloud regions named by their id: (pattern, cloud, the country it is in). An id is
+# cloud regions named by their id: (pattern, cloud). An id is
 # the provider's own ("eu-central-1", "europe-west1"); an Azure name ("West Europe") counts only
 # when the request names Azure.
-_ZONES: list[tuple[str, str, str]] = [
-    (r"eu-central-1", "aws", "Germany"), (r"eu-central-2", "aws", "Switzerland"), (r"eu-west-1", "aws", "Ireland"),
-    (r"eu-west-2", "aws", "UK"), (r"eu-west-3", "aws", "France"), (r"eu-north-1", "aws", "Sweden"),
-    (r"eu-south-1", "aws", "Italy"), (r"eu-south-2", "aws", "Spain"), (r"us-(?:east|west)-[12]", "aws", "US"),
-    (r"ca-central-1", "aws", "Canada"), (r"ap-southeast-2", "aws", "Australia"), (r"ap-south-1", "aws", "India"),
-    (r"ap-northeast-1", "aws", "Japan"), (r"ap-southeast-1", "aws", "Singapore"), (r"sa-east-1", "aws", "Brazil"),
-    (r"me-central-1", "aws", "UAE"), (r"af-south-1", "aws", "South Africa"),
-    (r"europe-west1", "gcp", "Belgium"), (r"europe-west2", "gcp", "UK"), (r"europe-west3", "gcp", "Germany"),
-    (r"europe-west4", "gcp", "Netherlands"), (r"europe-west6", "gcp", "Switzerland"), (r"europe-west8", "gcp", "Italy"),
-    (r"europe-west9", "gcp", "France"), (r"europe-north1", "gcp", "Finland"), (r"europe-southwest1", "gcp", "Spain"),
-    (r"europe-central2", "gcp", "Poland"), (r"us-(?:central|east|west)\d", "gcp", "US"),
-    (r"northamerica-northeast[12]", "gcp", "Canada"), (r"australia-southeast[12]", "gcp", "Australia"),
-    (r"asia-south1", "gcp", "India"), (r"asia-northeast1", "gcp", "Japan"), (r"asia-southeast1", "gcp", "Singapore"),
-    (r"west europe", "azure", "Netherlands"), (r"north europe", "azure", "Ireland"),
-    (r"germany west central", "azure", "Germany"), (r"france central", "azure", "France"), (r"uk south", "azure", "UK"),
-    (r"switzerland north", "azure", "Switzerland"), (r"sweden central", "azure", "Sweden"),
-    (r"(?:east|west|central) us(?: 2)?", "azure", "US"), (r"canada central", "azure", "Canada"),
-    (r"australia east", "azure", "Australia"), (r"central india", "azure", "India"), (r"japan east", "azure", "Japan"),
+_ZONES: list[tuple[str, str]] = [
+    (r"eu-central-1", "aws"), (r"eu-central-2", "aws"), (r"eu-west-1", "aws"),
+    (r"eu-west-2", "aws"), (r"eu-west-3", "aws"), (r"eu-north-1", "aws"),
+    (r"eu-south-1", "aws"), (r"eu-south-2", "aws"), (r"us-(?:east|west)-[12]", "aws"),
+    (r"ca-central-1", "aws"), (r"ap-southeast-2", "aws"), (r"ap-south-1", "aws"),
+    (r"ap-northeast-1", "aws"), (r"ap-southeast-1", "aws"), (r"sa-east-1", "aws"),
+    (r"me-central-1", "aws"), (r"af-south-1", "aws"),
+    (r"europe-west1", "gcp"), (r"europe-west2", "gcp"), (r"europe-west3", "gcp"),
+    (r"europe-west4", "gcp"), (r"europe-west6", "gcp"), (r"europe-west8", "gcp"),
+    (r"europe-west9", "gcp"), (r"europe-north1", "gcp"), (r"europe-southwest1", "gcp"),
+    (r"europe-central2", "gcp"), (r"us-(?:central|east|west)\d", "gcp"),
+    (r"northamerica-northeast[12]", "gcp"), (r"australia-southeast[12]", "gcp"),
+    (r"asia-south1", "gcp"), (r"asia-northeast1", "gcp"), (r"asia-southeast1", "gcp"),
+    (r"west europe", "azure"), (r"north europe", "azure"),
+    (r"germany west central", "azure"), (r"france central", "azure"), (r"uk south", "azure"),
+    (r"switzerland north", "azure"), (r"sweden central", "azure"),
+    (r"(?:east|west|central) us(?: 2)?", "azure"), (r"canada central", "azure"),
+    (r"australia east", "azure"), (r"central india", "azure"), (r"japan east", "azure"),
 ]
-_ZONE_GATE = _rx(r"\b(?:eu|us|ca|ap|sa|me|af|europe|northamerica|australia|asia)-|\b(?:west|north|east|south|central) "
-                 r"(?:europe|us|india)\b|\b(?:central|west|east|north|south)\b")
-_ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _, _) in enumerate(_ZONES)) + r")\b")
+_ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _) in enumerate(_ZONES)) + r")\b")
 
 def _cloud_region(acc: Reading) -> None:
     """A cloud region named by its id ("AWS, eu-central-1"): where the design places what it runs
     in that cloud (the residency, if any, is read on its own)."""
-    if not _ZONE_GATE.search(acc.low):
-        return
     for match in _ZONE_RX.finditer(acc.low):
         i = next(i for i in range(len(_ZONES)) if match.group(f"z{i}"))
-        _, cloud, _country = _ZONES[i]
+        _, cloud = _ZONES[i]
         named = acc.facts.get("cloud")
         if cloud == "azure" and (named is None or named.value != "azure"):
             continue

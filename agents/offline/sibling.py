@@ -341,10 +341,6 @@ def _reporting(brief: Brief) -> list[str]:
             "- a trend dashboard per metric across versions, linked from the pull request check"]
 
 
-def _code_sample(brief: Brief) -> list[str]:
-    return _sample_test(brief)
-
-
 def _topology(brief: Brief) -> list[str]:
     lines = [f"- {d['name']}: {d['technology'] or 'as designed'}" + (" (outside provider: egress allowed only to it)"
                                                                     if d.get("hosted") else "") for d in _details(brief)]
@@ -531,8 +527,7 @@ _WRITERS: list[tuple[re.Pattern[str], Writer]] = [(re.compile(rf"\b(?:{p})", re.
     (r"failure scenario", _failure_scenarios),
     (r"test file layout|layout mirroring", _test_layout),
     (r"coverage", _coverage),
-    (r"sample test", _sample_test),
-    (r"code sample", _code_sample),
+    (r"sample test|code sample", _sample_test),
     (r"units? under test|test plan|behaviours", _test_cases),
     (r"streaming|long-running", _streaming),
     (r"entity|entities|tables?\b", _entities),
