@@ -136,7 +136,11 @@ _BEYOND_DESIGN = re.compile(
     r"\b(?:(?:beyond|besides|apart\s+from|on\s+top\s+of|in\s+addition\s+to|after|once\s+(?:we\s+have\s+)?)\s+(?:the|your|this)\s+"
     r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
     r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
-    r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to)\b|"
+    r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to|has\s+to|have\s+to|would\s+(?:need|have)\s+to|ought\s+to)\b|"
+    r"(?:bonus|nice\s+to\s+have|stretch\s+goal)\b|"
+    # a polite ask for a specialist's verb: "please tune the chunking against them"
+    r"^(?:and\s+|also\s+|then\s+)?(?:please|pls|kindly|can\s+you|could\s+you|would\s+you)\s+(?:also\s+)?(?:tune|optimi[sz]e|profile|"
+    r"benchmark|threat-?model|audit|pen-?test|implement|code|deploy|containeri[sz]e|diagnose|debug|fix|measure|load-?test|harden|red-?team)\b|"
     r"why\s+(?:is|are|does|do|did)\s+(?:our|the|my)?\s*[\w-]+\s+(?:\w+\s+)?\w+ing\b(?=[^?]*\?)|"  # a diagnosis: "why is retrieval missing ...?"
     r"(?:need|want|have|get)\s+(?:\w+\s+){0,4}?(?:implemented|coded|built|written|deployed)\b)", re.I)
 _DESIGN_LEAD = re.compile(
@@ -159,15 +163,22 @@ _ACTION = re.compile(
     r"map\s+out|lay\s+out|spell\s+out|walk\s+(?:me|us)\s+through|make\s+sure|ensure|hook\s+(?:it\s+|this\s+)?up|"
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
     r"produce|deliver|prepare|put\s+together|come\s+up\s+with|dig\s+into|break\s+down|rank|"
+    # an ask by its label: "Bonus: a pytest suite for the cleaning steps"
+    r"bonus|nice\s+to\s+have|stretch\s+goal|measure\s+(?:where|how\s+much|what)|"
+    # "we'd love it to be cheaper and faster"
+    r"(?:want|like|love|need)\s+(?:it|this|them|that)\s+(?:to\s+(?:be|get|run)\s+)?(?:much\s+|a\s+lot\s+)?(?:cheaper|faster|quicker|leaner)|"
     # work someone else does: "have the harness built", "get the consumer job coded"
     r"(?:have|get)\s+(?:\w+\s+){1,5}?(?:built|coded|written|implemented|set\s+up|deployed|automated|reviewed|tested|"
-    r"threat-?modell?ed|audited|pen-?tested|red-?teamed|hardened|load-?tested|containeri[sz]ed|optimi[sz]ed)|"
+    r"threat-?modell?ed|audited|pen-?tested|red-?teamed|hardened|load-?tested|containeri[sz]ed|optimi[sz]ed|"
+    r"checked|assessed|verified|validated|scanned|measured|profiled|benchmarked|tuned)|"
     # a work product asked for by name: "we need the concrete deployment plan", "I want a threat model"
     r"(?:need|want|like|get|see|expect|require)\s+(?:\w+\s+){0,4}?(?:plan|contract|specification|test\s+suite|"
-    r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook)|"
+    r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook|(?:api\s+)?spec|(?:quality\s+)?gate)|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
     r"(?:test|package|document|secure|prototype|scale|code)\s+(?:it|this|that|them|the|our|whether|if|on|against|up)|"
-    r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|they|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
+    r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|that|they|all\s+(?:of\s+)?(?:this|that|it)|everything|the\s+whole\s+thing|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
+    # a work product asked for as a question: "what would the streaming API look like for our clients?"
+    r"what\s+(?:would|will|does|do|should|might|could)\s+(?:[\w/-]+\s+){0,6}?look\s+like|"
     # a diagnosis asked as a question: "why is retrieval missing the right clause and what do we change?"
     r"why\s+(?:is|are|does|do|did)\b(?=[^?]*\?)|"
     r"what\s+(?:do|should|must)\s+we\s+(?:change|fix|tune)|"
@@ -186,7 +197,13 @@ _ELSEWHERE = re.compile(
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
-    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of)|no\s+need|"
+    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|"
+    # "security review done in May, approved", "pen test passed"
+    r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?"
+    r"(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
+    # "unit tests ... will be written by the analytics-eng team"
+    r"(?:will\s+be|is\s+being|are\s+being|gets?|get)\s+[\w-]+(?:ed|en)\s+by\s+(?:the|our|their|an?)?\s*[\w-]+(?:\s+[\w-]+)?\s+"
+    r"(?:team|group|squad|department|vendor|contractor|agency|folks|people)|"
     r"(?:costs?|spend|bill|latency|speed|performance|security|tests?|coverage|retrieval|deployment|rollout)\s+(?:is|are)\s+"
     r"(?:already\s+)?(?:fine|ok|okay|under\s+control)|already\s+optimi[sz]ed|optimi[sz]ed\s+\w+\s+last\s+(?:week|month|quarter|year)|"
     r"(?:has|have)\s+(?:good\s+|decent\s+|its\s+own\s+)?(?:unit\s+)?tests)\b", re.I)
@@ -203,11 +220,19 @@ def _action_parts(request: str) -> list[str]:
     parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
              if len(p.split()) >= 3]
     opening = whole[:40].lower()
-    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _ELSEWHERE.search(p)
+    described = [(m.end(), request.find("\n\n", m.end()) % (len(request) + 1)) for m in _DESCRIPTION_LABEL.finditer(request)]
+    parts = [p for p in parts if _ASK_WORD.search(p) or not any(a <= request.find(p) < b for a, b in described)]
+    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _ELSEWHERE.search(p)
             and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))
             and not any(_describes(sentence, p) for sentence in sentences)]
 
 
+# a question about the design itself: "what pipeline we should build?", "which stack would you use?"
+_DESIGN_QUESTION = re.compile(r"^(?:so\s+|and\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,3}?(?:should|would|do|could|can|shall)\s+"
+                              r"(?:we|i|you)\s+(?:build|use|pick|choose|need|go\s+with|set\s+up|run)\b", re.I)
+# a list that describes the system or the situation: "What I have in mind: sample a slice daily, score ..."
+_DESCRIPTION_LABEL = re.compile(r"\b(?:what\s+(?:i|we)\s+(?:have|had)\s+in\s+mind|(?:my|our|the)\s+idea|context|background|"
+                                r"current\s+(?:setup|state|situation)|as[\s-]is)\s*:", re.I)
 # a sentence that says what the team does today: "We score all open claims once a night, ..."
 _WE_DO = re.compile(r"^(?:we|they|our\s+\w+(?:\s+team)?)\s+(?!need|want|would|'d|have\s+to|must|should|plan|are\s+"
                     r"looking|hope|wish|like|ask|require)[a-z]+(?:s|ed)?\b", re.I)
@@ -266,6 +291,14 @@ def _done_elsewhere(phrase: str, request: str) -> bool:
     return bool(units) and all(_ELSEWHERE.search(u) for u in units)
 
 
+def _declined(phrase: str, request: str) -> bool:
+    """Whether every part of the request that names ``phrase`` declines it ("I don't need a security
+    review", "no Kubernetes"): a trigger phrase under a negation asks for nothing."""
+    units = [u for u in _UNIT_SPLIT.split(request) if u.strip()]
+    found = [(u, m[0]) for u in units for m in match_phrases(u, [phrase])[:1]]
+    return bool(found) and all(_NEGATION.search(u[:start]) for u, start in found)
+
+
 def _noun_trigger(phrase: str) -> bool:
     """A trigger that names a technology or regulation ("HIPAA", "Kubernetes", "SOC 2") rather
     than asking for work: stated as a constraint it is no handoff, asked about it is."""
@@ -276,11 +309,12 @@ def _noun_trigger(phrase: str) -> bool:
 
 # a trigger that names a thing the team may simply have ("GPU cluster", "CI pipeline", "Helm chart",
 # "API contract") ...
-_THING = re.compile(r"\b(?:cluster|chart|pipeline|contract|spec)s?$", re.I)
+_THING = re.compile(r"\b(?:cluster|chart|pipeline|contract|spec|harness|suite|gate|review|audit)s?$", re.I)
 # ... or work that may be done already ("threat modelled")
 _DONE_WORK = re.compile(r"\wed$", re.I)
 USER_AGENT_PREFERENCE = 0.1  # a user's agent wins a part unless a built-in one is this much closer
 TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity keeps the part
+SENTENCE_TIE = 0.1  # an agent a sentence already asks for, this close to a clause's best, keeps the clause
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
 LEXICAL_CAP = 0.2
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
@@ -370,6 +404,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     """Agents among ``names`` the request asks for, with the phrases that show it."""
     found: dict[str, list[str]] = {}
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
+    request = _LABELLED_ASK.sub(r"\1, ", request)  # "Bonus: a pytest suite" stays one sentence
     parts = _action_parts(request)
     whole = request.strip(" ,.;:")
     for name in names:
@@ -377,21 +412,26 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         if target is None:
             continue
         hits = [phrase for _, phrase in sorted(match_phrases(request, target.triggers))
-                if (not _noun_trigger(phrase) or _asked_about(phrase, request)) and not _done_elsewhere(phrase, request)]
+                if (not _noun_trigger(phrase) or _asked_about(phrase, request)) and not _done_elsewhere(phrase, request)
+                and not _declined(phrase, request)]
         if hits:
             found[name] = hits
     triggered = set(found)
     remaining = [n for n in names if n in catalog.agents]  # every candidate competes for each part
     if parts and remaining:
-        vectors = embed(parts)
+        # "what would the scoring API look like for the checkout team?" asks for the thing it names:
+        # that names the agent better than the whole question
+        objects = [_asked_object(part) for part in parts]
+        vectors = embed([obj or part for obj, part in zip(objects, parts)])
         design = embed(_counter_texts())
         if vectors is not None and design is not None:
             design_best = (design @ vectors.T).max(axis=0)
             best: dict[int, tuple[float, str]] = {}
+            sentences = [p for p in _SENTENCE_SPLIT.split(request) if p.strip()]
             scores: dict[str, list[float]] = {}
             distinctive = _distinctive_words(remaining, catalog)
             # a part that says it asks for more than the design (not the whole request, which holds every part)
-            beyond = [part != whole and bool(_BEYOND_DESIGN.search(part)) for part in parts]
+            beyond = [part != whole and (bool(_BEYOND_DESIGN.search(part)) or obj is not None) for obj, part in zip(objects, parts)]
             for name in remaining:
                 texts = _agent_texts(catalog.agents[name], owner)
                 sims = embed(texts) @ vectors.T  # texts x parts
@@ -412,6 +452,11 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 # agent, not a second handoff
                 if any(other != name and scores[other][i] >= top - TRIGGER_TIE for other in triggered):
                     continue
+                # one sentence asks one agent unless a clause is clearly another's: "build the harness and
+                # wire it into CI as a merge gate" is the harness builder's work throughout
+                if any(j != i and a != name and t > top and scores[a][i] >= top - SENTENCE_TIE
+                       and _same_sentence(parts[i], parts[j], sentences) for j, (t, a) in best.items()):
+                    continue
                 if not _asks_beyond(parts[i], [parts[j] for j, (_, a) in best.items() if a != name and j != i]):
                     continue
                 # a clipped span of a clause that is clearly about another agent ("write up the REST contract
@@ -422,6 +467,28 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
+
+
+_LOOK_LIKE = re.compile(r"\bwhat\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){1,6}?)look\s+like\b", re.I)
+# what the design itself is: "what would the serving architecture look like" asks for the design
+_DESIGN_SUBJECT = re.compile(r"\b(?:architecture|system|design|setup|solution|stack|overall|whole|it|this|that|everything|"
+                             r"end\s+state|target\s+state)\b", re.I)
+
+
+def _asked_object(part: str) -> str | None:
+    """The work product a "what would X look like" question asks for ("the scoring API"), unless
+    X is the design itself."""
+    match = _LOOK_LIKE.search(part)
+    if match is None or _DESIGN_SUBJECT.search(match.group("x")):
+        return None
+    return match.group("x").strip()
+
+
+_LABELLED_ASK = re.compile(r"\b(bonus|nice\s+to\s+have|stretch\s+goal)\s*[:!]\s*", re.I)
+
+
+def _same_sentence(a: str, b: str, sentences: list[str]) -> bool:
+    return any(a in sentence and b in sentence for sentence in sentences)
 
 
 def _asks_beyond(part: str, others: list[str]) -> bool:

@@ -351,6 +351,9 @@ _CONSTRAINT = re.compile(
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 # a part that asks for something: "we need ...", "I'd like the design of ...", "design ..."
+# an ask with no subject of its own: "want something dead simple I can run from my laptop"
+_VAGUE_ASK = re.compile(r"^\W*(?:(?:so|but|and|now|then|also|please)\s+)*(?:(?:we|i)(?:'d|\s+would)?\s+)?(?:need|want|like|are\s+looking\s+for|"
+                        r"am\s+looking\s+for|looking\s+for)\s+(?:something|anything|a\s+(?:way|tool|thing|setup|solution))\b", re.I)
 _ASK_CLAUSE = re.compile(
     r"^\W*(?:(?:so|but|and|now|then|also|please)\s+)*(?:(?:we|i)(?:'d|\s+would)?\s+(?:really\s+)?(?:need|want|like|"
     r"are\s+looking\s+for|am\s+looking\s+for|have\s+to)|need|want|looking\s+for|design|build|set\s+up|create|give\s+me|"
@@ -476,7 +479,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
         # a request about two workflows: two of its parts are each clearly about one
         decisive: list[str] = []
         asked: list[str] = []  # workflows of the parts that ask for something ("I'd like the design of the eval system")
-        asking = [x for x in _SENTENCE_SPLIT.split(request) if _ASK_CLAUSE.match(x.strip())]  # a clause asks with its sentence
+        asking = [x for x in _SENTENCE_SPLIT.split(request) if _ASK_CLAUSE.match(x.strip()) and not _VAGUE_ASK.match(x.strip())]  # a clause asks with its sentence
         for part in parts:
             if _CONSTRAINT.match(part):  # "latency under 2 s", "a budget of $500": about the whole system
                 continue
@@ -485,7 +488,8 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
             if part_probs[top] >= CLAUSE_MIN and part_probs[top] > part_probs[GENERAL]:
                 if top not in decisive:
                     decisive.append(top)
-                if (_ASK_CLAUSE.match(part) or any(part in x for x in asking)) and top not in asked:
+                if ((_ASK_CLAUSE.match(part) or any(part in x for x in asking)) and not _VAGUE_ASK.match(part)
+                        and top not in asked):
                     asked.append(top)
         lead = asked[0] if asked else (decisive[0] if decisive else None)
         if len(decisive) >= 2 and lead is not None and probs[lead] >= SECONDARY_MIN:

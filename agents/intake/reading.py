@@ -199,6 +199,10 @@ _LABELLED = [
     _rx(rf"\b(?:golden|gold|labell?ed|annotated|eval(?:uation)?|test|ground[- ]truth)\s+(?:data\s?)?(?:set|dataset)\s+of\s+{_APPROX}(?P<n>{_ANY})(?:\s+[a-z][\w-]*)?"),
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:hand-|human-|manually\s+)?(?:labell?ed|annotated|graded|rated|gold(?:en)?|ground[- ]truth)\b(?:\s+(?!for\b|and\b|to\b|in\b|of\b|from\b|with\b)[a-z][\w-]*)?"),
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:examples|samples|questions|pairs|conversations)\s+with\s+(?:human\s+)?(?:labels|answers|ground truth)"),
+    # "~150 example transcripts", "300 test prompts": a set to judge on, not a corpus to search
+    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:example|test|reference|held-?out|holdout|eval(?:uation)?)\s+(?:[a-z][\w-]*\s+)?"
+        r"(?:transcripts|documents|docs|conversations|prompts|questions|queries|cases|inputs|outputs|summaries|emails|tickets|"
+        r"calls|chats|pairs|items|images|texts|dialogues|contracts|pdfs)\b"),
 ]
 
 
