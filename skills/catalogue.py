@@ -114,6 +114,44 @@ class Choice(BaseModel):
     rejected: list[Rejected] = Field(default_factory=list)
 
 
+class NamedProduct(BaseModel):
+    """A product a request may name that no catalogue has an option for (``named_products.yaml``):
+    the slots that offer it once named, and the attributes hard constraints test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    named_by: list[str]
+    names: dict[str, str] = Field(description="Slot id -> what the design names in that slot.")
+    hosted: bool = False
+    needs: list[Need] = Field(default_factory=list)
+    clouds: list[str] = Field(default_factory=list)
+    hyperscaler: bool = False
+    licence: Literal["open", "proprietary"] | None = None
+    ops: Literal["low", "medium", "high"] = "medium"
+    cost: Literal["free", "low", "medium", "high"] = "medium"
+
+    def option(self, slot_id: str) -> Option:
+        return Option(id=f"named-{self.id}", name=self.names[slot_id], hosted=self.hosted, needs=self.needs,
+                      clouds=self.clouds, hyperscaler=self.hyperscaler, licence=self.licence, ops=self.ops,
+                      cost=self.cost, named_by=self.named_by, fit=0.5, strengths="the product the request names")
+
+
+@lru_cache(maxsize=1)
+def named_products() -> tuple[NamedProduct, ...]:
+    from mlarchitect.yamlio import safe_load
+
+    text = (resources.files("mlarchitect.skills") / "named_products.yaml").read_text(encoding="utf-8")
+    return tuple(NamedProduct.model_validate(p) for p in safe_load(text)["products"])
+
+
+def _named_options(slot_id: str, slot: Slot, text: str) -> list[Option]:
+    """Options for the products ``text`` names that ``slot`` has no option of its own for."""
+    if not text or any(named_in(o, text) for o in slot.options):
+        return []
+    return [p.option(slot_id) for p in named_products() if slot_id in p.names and named_in(p.option(slot_id), text)]
+
+
 @lru_cache(maxsize=16)
 def load_catalogue(package: str) -> Catalogue:
     from mlarchitect.yamlio import safe_load
@@ -417,7 +455,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     rejected: list[Rejected] = []
     # a slot with English-only options offers its multilingual one for a single other language too
     has_english_only = any(o.english_only for o in slot.options)
-    for option in slot.options:
+    for option in [*slot.options, *_named_options(slot_id, slot, text)]:
         if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and has_english_only)):
             continue  # an option for another task than this request's, not an alternative to it
         if option.task_words and text and not any(_name_rx(w).search(text.lower()) for w in option.task_words):
@@ -439,7 +477,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
                       why=f"No option satisfies the constraints ({reasons}).")
     allowed.sort(key=lambda t: -t[0])
     best_score, best, why = allowed[0]
-    chosen = on_cloud(best, req)
+    chosen = _requested_model(on_cloud(best, req), slot_id, text)
     winner = chosen.name
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {winner} for this request"
@@ -460,6 +498,38 @@ def on_cloud(option: Option, req: Requirements) -> Option:
     if cloud and cloud in option.per_cloud:
         option = option.model_copy(update={"name": option.per_cloud[cloud]})
     return _the_teams(option, req)
+
+
+# an open-weight model named with its version and size: "Llama 3.1 70B Instruct", "Qwen2.5-72B-Instruct", "Mistral Small"
+_OPEN_MODEL = re.compile(r"(?<![\w-])(?:llama|mistral|mixtral|qwen|gemma|phi|deepseek|falcon|granite|olmo|command[- ]r)"
+                         r"(?:[\s-]?(?:\d+(?:\.\d+)*[bm]?|small|mini|medium|large|nemo|instruct|chat|coder|it|v\d+(?:\.\d+)?|r1|"
+                         r"\d+x\d+b)\b)*", re.I)
+_MODEL_SLOTS = frozenset({"generator", "inference_runtime"})
+
+
+def requested_model(text: str) -> str | None:
+    """The open-weight model ``text`` asks for by name ("Llama 3.1 70B Instruct"), not one it rules out
+    ("instead of Llama 2") or one with no version or size ("a Llama-style model")."""
+    for match in _OPEN_MODEL.finditer(text):
+        name = match.group(0).strip(" -")
+        before = text[max(0, match.start() - 40):match.start()].lower()
+        if " " in name or "-" in name or any(c.isdigit() for c in name):
+            if not _RULED_OUT_BEFORE.search(before):
+                return name
+    return None
+
+
+def _requested_model(option: Option, slot_id: str, text: str) -> Option:
+    """A self-hosted model slot's choice named with the model the request asks for: "Mistral Small on
+    vLLM" instead of the catalogue's default model; a runtime says which model it serves."""
+    model = requested_model(text) if slot_id in _MODEL_SLOTS and text else None
+    if model is None or option.hosted or (option.kinds and "llm" not in option.kinds) or model.lower() in option.name.lower():
+        return option
+    if slot_id == "inference_runtime":
+        return option.model_copy(update={"name": f"{option.name}, serving {model}"})
+    runtime = re.search(r"\s(?:on|with)\s", option.name)
+    tail = option.name[runtime.start():] if runtime else f" ({option.name})"
+    return option.model_copy(update={"name": f"{model}{tail}"})
 
 
 _GENERIC_NAMES = frozenset({"k8s", "kubernetes", "postgres", "postgresql", "s3"})
