@@ -1,0 +1,159 @@
+"""How a request is read, routed and handed on, for wordings round 11 found wrong: a work product
+asked for as a question ("what would the API look like?"), asks by label ("Bonus: ...") or in
+German and Spanish, review work declined or done already, a list that describes the system, app
+software with no ML in it, an example set that is no corpus, and products the request names
+that no catalogue option covers. Requests are written for these tests (not taken from any
+evaluation set); most cases check both directions."""
+
+from __future__ import annotations
+
+import pytest
+from mlarchitect.agents.agent_files import load_catalog
+from mlarchitect.agents.handoffs import plan_handoffs
+from mlarchitect.agents.intake.assume import with_assumptions
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.agents.routing import route_request
+from mlarchitect.skills.architecture import adapt_architecture
+from mlarchitect.skills.catalogue import requested_model
+from mlarchitect.skills.registry import load_skill_catalog
+
+CATALOG = load_catalog()
+ARCHITECT = CATALOG.agents["ml-system-architect"]
+SKILLS = load_skill_catalog()
+
+
+def _route(text: str) -> str:
+    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text)).workflow
+
+
+def _handoffs(text: str) -> list[str]:
+    return sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG))
+
+
+def _technologies(package: str, workflow: str, text: str) -> str:
+    arch = adapt_architecture(package, with_assumptions(extract_requirements(text), workflow), request=text)
+    return " | ".join(c["technology"] for c in arch["components"])
+
+
+# --- handoffs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    # a work product asked for as a question; the design itself asked the same way is no handoff
+    ("Our churn model scores nightly in BigQuery. What would the scoring API look like for the billing team?",
+     ["backend-architect"]),
+    ("Our churn model scores nightly in BigQuery. What would the serving architecture look like?", []),
+    # an ask by its label
+    ("Design a feature pipeline for our fraud model from Kafka into Snowflake. Bonus: a pytest suite for the transforms.",
+     ["write-unit-tests"]),
+    ("Design a feature pipeline for our fraud model from Kafka into Snowflake.", []),
+    # a polite ask for a specialist's verb, about a topic design requests share
+    ("Hybrid search over 3M support articles in OpenSearch. We have 800 judged queries: please tune the chunking "
+     "and the reranker against them.", ["rag-architect"]),
+    # integration asked as a question, whatever its subject
+    ("We need a feature store for 40 models on Snowflake. How does all this fit with our existing CRM sync?",
+     ["system-architect"]),
+    # a sentence that asks one agent keeps its clauses with it
+    ("We need an evaluation system for our booking agent. Build the harness and hook it into our CI as a merge gate.",
+     ["evaluation-engineer"]),
+])
+def test_asks_in_other_forms(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Wir brauchen einen RAG-Assistenten für 20.000 Verträge auf eigenen GPUs. Könnt ihr das bitte auch auf "
+     "DSGVO-Konformität prüfen lassen?", ["security-and-privacy-engineer-ml"]),
+    ("Necesitamos un asistente RAG sobre 10 mil manuales en Azure. ¿Nos pueden decir también cómo desplegarlo en "
+     "nuestro clúster AKS?", ["mlops-ai-engineer"]),
+])
+def test_asks_in_german_and_spanish(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
+
+
+@pytest.mark.parametrize("text", [
+    # declined, done already, or written by another team: no ask
+    "Our risk team signed off on MLflow and I don't need a security review. Design tracking for 20 credit models.",
+    "Security review done in March, approved. Design a RAG assistant over 4,000 HR policies.",
+    "Unit tests for the loaders will be written by the data platform team. Design the daily ETL into BigQuery.",
+    # a list that describes the system is the design, not work for the harness builder
+    "We want an evaluation system for our ticket summaries.\n\nWhat I have in mind: sample outputs daily, calibrate "
+    "the judge against 200 human ratings, alert on drops.",
+    # a question about what to build is the design question
+    "we have kafka click events and want a daily training set for a ranking model. what pipeline should we build?",
+])
+def test_no_ask_in_context_declined_or_described_work(text: str) -> None:
+    assert _handoffs(text) == []
+
+
+def test_a_declined_review_still_counts_when_asked_elsewhere() -> None:
+    text = ("Design tracking for 20 credit models; I don't need a security review of MLflow itself. But please "
+            "threat-model the model registry's approval flow.")
+    assert _handoffs(text) == ["security-and-privacy-engineer-ml"]
+
+
+# --- routing and intake --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "workflow"), [
+    ("Help me design the database schema for a veterinary clinic's booking app: pets, owners, vets, rooms.", "general"),
+    ("Design a microservice architecture for a ride-sharing app: trips, payments, driver tracking.", "general"),
+    ("Design a microservice that serves our fraud model to the payments team at 300 rps.", "model_serving"),
+])
+def test_app_software_with_no_ml_is_out_of_scope(text: str, workflow: str) -> None:
+    assert _route(text) == workflow
+
+
+def test_a_vague_ask_does_not_lead_the_route() -> None:
+    text = ("one-person team. I have a prompt that drafts replies to support emails and I change it weekly without "
+            "knowing if it got better. 200 example emails. want something simple I can run on my laptop, under "
+            "$10/month in API calls.")
+    assert _route(text) == "evaluation_system"
+
+
+@pytest.mark.parametrize(("text", "labelled", "corpus"), [
+    ("I have 200 example emails to judge the prompt on.", 200, None),
+    ("We keep 5,000 test prompts across 9 areas.", 5000, None),
+    ("A chatbot over 12,000 contracts.", None, 12000.0),
+])
+def test_an_example_set_is_labelled_examples_not_a_corpus(text: str, labelled: int | None, corpus: float | None) -> None:
+    req = extract_requirements(text)
+    assert (req.labelled_examples.value if req.labelled_examples else None) == labelled
+    assert (req.corpus.value.amount if req.corpus else None) == corpus
+
+
+# --- named products and models -------------------------------------------------------------------
+
+
+def test_a_product_the_request_names_is_used_where_no_catalogue_option_covers_it() -> None:
+    text = ("Experiment tracking and a model registry for 25 models; Vertex AI is mandated by our cloud team "
+            "(GCP, europe-west4).")
+    chosen = _technologies("mlarchitect.skills.experiment_tracking", "experiment_tracking", text)
+    assert "Vertex AI Experiments" in chosen and "Vertex AI Model Registry" in chosen
+    plain = _technologies("mlarchitect.skills.experiment_tracking", "experiment_tracking",
+                          "Experiment tracking and a model registry for 25 models on GCP (europe-west4).")
+    assert "Vertex AI Experiments" not in plain
+
+
+def test_a_named_hosted_product_still_meets_the_hard_constraints() -> None:
+    text = ("Fully air-gapped RAG over 50,000 manuals on our own GPUs; the business side likes LangSmith for traces.")
+    chosen = _technologies("mlarchitect.skills.rag_design", "rag_system", text)
+    assert "LangSmith" not in chosen
+
+
+@pytest.mark.parametrize(("text", "model"), [
+    ("Model: Llama 3.1 70B Instruct, nothing else.", "Llama 3.1 70B Instruct"),
+    ("We are replacing GPT-4o with self-hosted Qwen2.5-72B-Instruct.", "Qwen2.5-72B-Instruct"),
+    ("ein LLM (Mistral Small, ist gesetzt)", "Mistral Small"),
+    ("instead of Llama 2 we want something hosted", None),
+    ("a llama-style model", None),
+])
+def test_the_open_weight_model_a_request_names(text: str, model: str | None) -> None:
+    assert requested_model(text) == model
+
+
+def test_a_self_hosted_runtime_serves_the_requested_model() -> None:
+    text = ("Chat product with token streaming on 4x H100 on-prem, no cloud APIs. Model: Llama 3.1 70B Instruct, "
+            "legal approved it. ~150 concurrent sessions.")
+    chosen = _technologies("mlarchitect.skills.model_serving", "model_serving", text)
+    assert "serving Llama 3.1 70B Instruct" in chosen
