@@ -164,6 +164,7 @@ def load_catalogue(package: str) -> Catalogue:
 _NOT_WANTED = re.compile(r"\b(?:no|not|without|instead of|rather than|avoid(?:ing)?|except|replac(?:e|ing)|"
                          r"drop(?:ping)?|ditch(?:ing)?|off|away from|migrat(?:e|ing) from|mov(?:e|ing) from|"
                          r"other than|nor|kein(?:e|en)?|ohne|sin)\b[^.;,:()]*$")
+REQUESTED_MODEL_PENALTY = 3.0  # a hosted API cannot serve the open-weight model the request names
 NAMED_BONUS = 4.0  # above reusing the existing stack (3): what the request asks for by name wins
 
 
@@ -470,6 +471,8 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
             rejected.append(Rejected(option=option.name, why=why))
             continue
         score, why = soft_score(option, req, scale, chosen, stores, named)
+        if slot_id in _MODEL_SLOTS and option.hosted and "llm" in option.kinds and not named and requested_model(text):
+            score -= REQUESTED_MODEL_PENALTY  # the request names open weights to run (its fine-tune, a mandated model)
         allowed.append((score, option, why))
     if not allowed:
         reasons = "; ".join(f"{r.option}: {r.why}" for r in rejected)
@@ -523,7 +526,7 @@ def _requested_model(option: Option, slot_id: str, text: str) -> Option:
     """A self-hosted model slot's choice named with the model the request asks for: "Mistral Small on
     vLLM" instead of the catalogue's default model; a runtime says which model it serves."""
     model = requested_model(text) if slot_id in _MODEL_SLOTS and text else None
-    if model is None or option.hosted or (option.kinds and "llm" not in option.kinds) or model.lower() in option.name.lower():
+    if model is None or option.hosted or "llm" not in option.kinds or model.lower() in option.name.lower():
         return option
     if slot_id == "inference_runtime":
         return option.model_copy(update={"name": f"{option.name}, serving {model}"})

@@ -157,3 +157,13 @@ def test_a_self_hosted_runtime_serves_the_requested_model() -> None:
             "legal approved it. ~150 concurrent sessions.")
     chosen = _technologies("mlarchitect.skills.model_serving", "model_serving", text)
     assert "serving Llama 3.1 70B Instruct" in chosen
+
+
+def test_a_fine_tuned_open_model_is_served_by_a_runtime_for_it_not_a_hosted_api_or_speech_server() -> None:
+    text = "want to serve my fine-tuned mistral 7b for a hobby chat bot, ~300 messages a day, one rtx 3090 at home."
+    chosen = _technologies("mlarchitect.skills.model_serving", "model_serving", text)
+    assert "serving mistral 7b" in chosen
+    assert "hosted LLM API" not in chosen and "whisper" not in chosen
+    speech = _technologies("mlarchitect.skills.model_serving", "model_serving",
+                           "a live speech-to-text service for our call-centre app, 50 concurrent calls, on our own GPUs")
+    assert "whisper" in speech
