@@ -130,6 +130,10 @@ def _builtin_agent_names() -> frozenset[str]:
 HANDOFF_MIN_SIMILARITY = 0.6  # a request part must be at least this close to the target's texts ...
 HANDOFF_MARGIN = 0.1  # ... and closer by this much than to any design request of the bank
 BEYOND_MIN_SIMILARITY = 0.5  # a part that says it asks for more than the design needs only this
+# an ask by its label ("Bonus: a pytest suite for the cleaning steps") and a work product asked for as a
+# question ("what would the streaming API look like for our clients?")
+_ASK_LABEL = r"(?:bonus|nice\s+to\s+have|stretch\s+goal)"
+_LOOK_LIKE_TEXT = r"what\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){0,6}?)look\s+like"
 # a part that says outright it asks for work beyond the design: "beyond the architecture, we need
 # ...", "after the design, ...", "have somebody write ...", "built, not just designed"
 _BEYOND_DESIGN = re.compile(
@@ -137,7 +141,7 @@ _BEYOND_DESIGN = re.compile(
     r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
     r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
     r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to|has\s+to|have\s+to|would\s+(?:need|have)\s+to|ought\s+to)\b|"
-    r"(?:bonus|nice\s+to\s+have|stretch\s+goal)\b|"
+    rf"{_ASK_LABEL}\b|"
     # a polite ask for a specialist's verb: "please tune the chunking against them"
     r"^(?:and\s+|also\s+|then\s+)?(?:please|pls|kindly|can\s+you|could\s+you|would\s+you)\s+(?:also\s+)?(?:tune|optimi[sz]e|profile|"
     r"benchmark|threat-?model|audit|pen-?test|implement|code|deploy|containeri[sz]e|diagnose|debug|fix|measure|load-?test|harden|red-?team)\b|"
@@ -163,8 +167,7 @@ _ACTION = re.compile(
     r"map\s+out|lay\s+out|spell\s+out|walk\s+(?:me|us)\s+through|make\s+sure|ensure|hook\s+(?:it\s+|this\s+)?up|"
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
     r"produce|deliver|prepare|put\s+together|come\s+up\s+with|dig\s+into|break\s+down|rank|"
-    # an ask by its label: "Bonus: a pytest suite for the cleaning steps"
-    r"bonus|nice\s+to\s+have|stretch\s+goal|measure\s+(?:where|how\s+much|what)|"
+    rf"{_ASK_LABEL}|measure\s+(?:where|how\s+much|what)|"
     # "we'd love it to be cheaper and faster"
     r"(?:want|like|love|need)\s+(?:it|this|them|that)\s+(?:to\s+(?:be|get|run)\s+)?(?:much\s+|a\s+lot\s+)?(?:cheaper|faster|quicker|leaner)|"
     # work someone else does: "have the harness built", "get the consumer job coded"
@@ -177,8 +180,7 @@ _ACTION = re.compile(
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
     r"(?:test|package|document|secure|prototype|scale|code)\s+(?:it|this|that|them|the|our|whether|if|on|against|up)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|that|they|all\s+(?:of\s+)?(?:this|that|it)|everything|the\s+whole\s+thing|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
-    # a work product asked for as a question: "what would the streaming API look like for our clients?"
-    r"what\s+(?:would|will|does|do|should|might|could)\s+(?:[\w/-]+\s+){0,6}?look\s+like|"
+    + _LOOK_LIKE_TEXT.replace("?P<x>", "?:") + "|"
     # a diagnosis asked as a question: "why is retrieval missing the right clause and what do we change?"
     r"why\s+(?:is|are|does|do|did)\b(?=[^?]*\?)|"
     r"what\s+(?:do|should|must)\s+we\s+(?:change|fix|tune)|"
@@ -469,7 +471,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
 
 
-_LOOK_LIKE = re.compile(r"\bwhat\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){1,6}?)look\s+like\b", re.I)
+_LOOK_LIKE = re.compile(rf"\b{_LOOK_LIKE_TEXT}\b", re.I)
 # what the design itself is: "what would the serving architecture look like" asks for the design
 _DESIGN_SUBJECT = re.compile(r"\b(?:architecture|system|design|setup|solution|stack|overall|whole|it|this|that|everything|"
                              r"end\s+state|target\s+state)\b", re.I)
@@ -479,12 +481,12 @@ def _asked_object(part: str) -> str | None:
     """The work product a "what would X look like" question asks for ("the scoring API"), unless
     X is the design itself."""
     match = _LOOK_LIKE.search(part)
-    if match is None or _DESIGN_SUBJECT.search(match.group("x")):
+    if match is None or not match.group("x").strip() or _DESIGN_SUBJECT.search(match.group("x")):
         return None
     return match.group("x").strip()
 
 
-_LABELLED_ASK = re.compile(r"\b(bonus|nice\s+to\s+have|stretch\s+goal)\s*[:!]\s*", re.I)
+_LABELLED_ASK = re.compile(rf"\b({_ASK_LABEL})\s*[:!]\s*", re.I)
 
 
 def _same_sentence(a: str, b: str, sentences: list[str]) -> bool:
