@@ -15,6 +15,7 @@ import re
 
 from mlarchitect.deliverable import ArchitectureDesign, Calculation
 from mlarchitect.mermaid import build_flowchart, validate_flowchart
+from mlarchitect.money import money
 from mlarchitect.workflows import workflow_title
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,8 @@ def render_markdown(d: ArchitectureDesign) -> str:
         lines.append(f"- Cost per request: {_usd(cost.per_request_usd)}")
     if cost.budget_usd is not None:
         verdict = "within budget" if cost.within_budget else "over budget"
-        lines.append(f"- Budget: {_usd(cost.budget_usd)}/month ({verdict})")
+        stated = _usd(cost.budget_usd) if cost.budget_currency == "USD" else money(cost.budget_usd, cost.budget_currency)
+        lines.append(f"- Budget: {stated}/month ({verdict})")
     lines += [f"- {_inline(i.item)}: {_usd(i.monthly_usd)}/month" + (f" ({_inline(i.basis)})" if i.basis else "")
               for i in cost.items]
     if cost.optimizations:
@@ -315,12 +317,16 @@ def _requirements_section(d: ArchitectureDesign) -> list[str]:
         lines += ["## What changed in this revision", "", *_bullets(d.changes), ""]
     stated = d.requirements.stated_facts()
     languages = [lang for lang in d.requirements.languages if lang != "multilingual"]
-    if stated or d.requirements.other_figures or languages:
+    if stated or d.requirements.other_figures or languages or d.requirements.request_language:
         lines += ["## Requirements", "", "| Requirement | Value | Stated as |", "|---|---|---|"]
         for name, fact in stated:
-            lines.append(f"| {name.replace('_', ' ')} | {_cell(describe_value(fact.value))} | “{_cell(fact.quote)}” |")
+            value = (money(fact.value, d.requirements.currency) if name in ("monthly_budget_usd", "current_monthly_spend_usd")
+                     else describe_value(fact.value))
+            lines.append(f"| {name.replace('_', ' ')} | {_cell(value)} | “{_cell(fact.quote)}” |")
         if languages:
             lines.append(f"| languages | {_cell(', '.join(lang.capitalize() for lang in languages))} | named in the request |")
+        elif d.requirements.request_language:
+            lines.append(f"| language | {_cell(d.requirements.request_language.capitalize())} | the language the request is written in |")
         lines += [f"| other figure | | “{_cell(q)}” |" for q in d.requirements.other_figures]
         lines.append("")
     return lines

@@ -13,6 +13,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlarchitect.money import Currency
+
 T = TypeVar("T")
 
 Deployment = Literal["cloud", "on_prem", "air_gapped", "single_machine"]
@@ -101,9 +103,13 @@ class Requirements(BaseModel):
     latency: Fact[Latency] | None = None
     monthly_budget_usd: Fact[float] | None = Field(default=None, description="A budget the design must fit in.")
     current_monthly_spend_usd: Fact[float] | None = Field(default=None, description="What it costs today (a bill, not a budget).")
+    currency: Currency = Field(default="USD", description="The currency the request states money in; the budget and "
+                               "the bill above are in US dollars, converted at mlarchitect.money.USD_PER.")
     # people and data rules
     team_size: Fact[int] | None = None
     languages: list[str] = Field(default_factory=list)
+    request_language: str | None = Field(default=None, description="The language the request is written in when it "
+                                         "is not English (german, french ...): its documents and users likely share it.")
     retention_days: Fact[float] | None = None
     data_residency: Fact[str] | None = Field(default=None, description="EU, US, Germany ...")
     compliance: list[Fact[str]] = Field(default_factory=list, description="gdpr, hipaa, pii, soc2, pci ...")

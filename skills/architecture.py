@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from langgraph.prebuilt import InjectedState
 from pydantic import BaseModel, Field
 
+from mlarchitect.money import money
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.catalogue import Choice, Option, choose, cloud_zone, load_catalogue
 from mlarchitect.skills.conditions import holds
@@ -49,9 +50,9 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
     if req.team_size is not None:
         out["team"] = f"{req.team_size.value}"
     if req.monthly_budget_usd is not None:
-        out["budget"] = f"${req.monthly_budget_usd.value:,.0f}"
+        out["budget"] = money(req.monthly_budget_usd.value, req.currency)
     if req.current_monthly_spend_usd is not None:
-        out["spend"] = f"${req.current_monthly_spend_usd.value:,.0f}"
+        out["spend"] = money(req.current_monthly_spend_usd.value, req.currency)
     if req.deployment is not None:
         out["deployment"] = f"“{req.deployment.quote}”" if req.deployment.stated else req.deployment.value
     if req.data_residency is not None:

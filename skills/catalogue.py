@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlarchitect.money import money
 from mlarchitect.requirements import Requirements, affirmed
 
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
@@ -219,7 +220,7 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
     if affirmed(req.european_providers_only) and (option.hosted or option.hyperscaler):
         out.append(f"a US provider's service, and {_quote(req.european_providers_only)} allows European providers only")
     if option.english_only and _beyond_english(req):
-        out.append(f"English only; the request needs {', '.join(lang.capitalize() for lang in req.languages)}")
+        out.append(f"English only; the request needs {_needed_languages(req)}")
     cloud = _cloud(req)
     live_reads = affirmed(req.online_features) or (req.mode is not None and req.mode.value in ("real_time", "streaming"))
     if option.online is True and not live_reads:
@@ -353,8 +354,15 @@ def _in_cloud_region(option: Option, req: Requirements) -> bool:
 
 
 def _beyond_english(req: Requirements) -> bool:
-    """Whether the request names a language other than English (an English-only model will not do)."""
-    return any(lang != "english" for lang in req.languages)
+    """Whether the request names a language other than English, or names none and is written in
+    another (an English-only model will not do)."""
+    return any(lang != "english" for lang in req.languages) or (not req.languages and req.request_language is not None)
+
+
+def _needed_languages(req: Requirements) -> str:
+    if req.languages:
+        return ", ".join(lang.capitalize() for lang in req.languages)
+    return f"{str(req.request_language).capitalize()} (the request is written in it)"
 
 
 def _gpu_memory(req: Requirements) -> float | None:
@@ -412,7 +420,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if budget is not None and budget < 1000:
         score += {"free": 1.0, "low": 0.5, "medium": 0.0, "high": -1.0}[option.cost]
         if option.cost in ("free", "low"):
-            why.append(f"cheap enough for ${budget:,.0f}/month")
+            why.append(f"cheap enough for {money(budget, req.currency, dollars=False)}/month")
     if option.gpu_memory_gb and _gpu_memory(req):
         score += 2 + option.gpu_memory_gb / 1000  # prefer the largest model the stated GPUs hold
         why.append("uses the GPUs the request provides")

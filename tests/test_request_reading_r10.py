@@ -15,6 +15,7 @@ from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.routing import concept_question, named_prior, route_request
 from mlarchitect.agents.scope import in_domain
+from mlarchitect.money import USD_PER
 from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.registry import load_skill_catalog
 
@@ -233,8 +234,10 @@ def test_a_model_denied_in_french_is_not_read_as_wanted(text: str, kind: str) ->
     ("Each call costs 0.4 € per query today.", None),  # a unit price
 ])
 def test_a_euro_budget_per_month_in_other_languages(text: str, budget: float | None) -> None:
-    req = extract_requirements(text)
-    assert (req.monthly_budget_usd.value if req.monthly_budget_usd else None) == budget
+    req = extract_requirements(text)  # held in US dollars at the fixed reference rate (round 11)
+    assert (req.monthly_budget_usd.value if req.monthly_budget_usd else None) == (
+        None if budget is None else round(budget * USD_PER["EUR"], 2))
+    assert req.currency == ("EUR" if budget is not None else "USD")
 
 
 def test_hosting_in_a_country_is_a_residency() -> None:

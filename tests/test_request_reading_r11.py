@@ -13,6 +13,7 @@ from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.routing import route_request
+from mlarchitect.money import money
 from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.catalogue import requested_model
 from mlarchitect.skills.registry import load_skill_catalog
@@ -167,3 +168,47 @@ def test_a_fine_tuned_open_model_is_served_by_a_runtime_for_it_not_a_hosted_api_
     speech = _technologies("mlarchitect.skills.model_serving", "model_serving",
                            "a live speech-to-text service for our call-centre app, 50 concurrent calls, on our own GPUs")
     assert "whisper" in speech
+
+
+# --- money and other languages -------------------------------------------------------------------
+
+
+def test_a_euro_budget_is_compared_in_dollars_and_shown_in_euros() -> None:
+    req = extract_requirements("RAG assistant over 3,000 handbooks, budget €500 a month.")
+    assert req.currency == "EUR" and req.monthly_budget_usd is not None
+    assert req.monthly_budget_usd.value == 540.0 and req.monthly_budget_usd.quote == "€500 a month"
+    assert money(req.monthly_budget_usd.value, req.currency) == "€500 (≈ $540)"
+    assert money(540.0) == "$540"
+    dollars = extract_requirements("RAG assistant over 3,000 handbooks, budget $500 a month.")
+    assert dollars.currency == "USD" and dollars.monthly_budget_usd is not None
+    assert dollars.monthly_budget_usd.value == 500.0
+
+
+@pytest.mark.parametrize(("text", "field", "value", "quote"), [
+    ("Wir brauchen einen Chatbot über ca. 2.000 interne Handbücher für 800 Nutzer.", "corpus", 2000.0,
+     "2.000 interne Handbücher"),
+    ("Wir brauchen einen Chatbot über ca. 2.000 interne Handbücher für 800 Nutzer.", "users", 800, "800 Nutzer"),
+    ("Necesitamos un asistente sobre unas 30 mil pólizas, con 5.000 consultas por día.", "requests_per_day", 5000.0,
+     "5.000 consultas por día"),
+    ("Necesitamos un asistente sobre unas 30 mil pólizas, con 5.000 consultas por día.", "corpus", 30000.0,
+     "30 mil pólizas"),
+])
+def test_figures_written_the_local_way_in_another_language(text: str, field: str, value: float, quote: str) -> None:
+    fact = getattr(extract_requirements(text), field)
+    assert fact is not None and quote == fact.quote
+    assert (fact.value.amount if field == "corpus" else fact.value) == value
+
+
+def test_an_english_request_keeps_its_dots_as_decimals() -> None:
+    req = extract_requirements("We serve 2.5 requests per second to 300 users.")
+    assert req.peak_rps is not None and req.peak_rps.value == 2.5 and req.request_language is None
+
+
+def test_a_request_written_in_german_gets_multilingual_retrieval() -> None:
+    text = "Wir brauchen einen RAG-Chatbot über 2.000 interne Handbücher, die Daten bleiben in der EU."
+    assert extract_requirements(text).request_language == "german"
+    chosen = _technologies("mlarchitect.skills.rag_design", "rag_system", text)
+    assert "multilingual" in chosen and "bge-small-en" not in chosen
+    english = _technologies("mlarchitect.skills.rag_design", "rag_system",
+                            "We need a RAG chatbot over 2,000 internal handbooks; data stays in the EU.")
+    assert "multilingual" not in english

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from mlarchitect.lazy_re import lazy_compile
+from mlarchitect.money import USD_PER, currency_of
 from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 
 # --------------------------------------------------------------------------- numbers
@@ -106,6 +107,69 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+# A request written in German, French, Spanish, Italian or Portuguese: its figures ("2.000 Dokumente",
+# "1,5 Mio. Zeilen", "30 mil pólizas", "500 Anfragen pro Tag") are read as the English ones. Each
+# word is replaced in the lowercase copy by an English word of at most its length, padded, so spans
+# still index the request as written (quotes keep the user's words).
+_LANGUAGE_MARKERS = {
+    "german": lazy_compile(r"\b(?:und|oder|wir|für|über|mit|nicht|ist|sind|unsere?[nmrs]?|bitte|brauchen|ca|einen?|der|das|"
+                           r"auf|zu|von|werden|haben|soll|muss|können|könnt)\b"),
+    "french": lazy_compile(r"\b(?:les|des|pour|avec|nous|sur|une|sont|environ|est|dans|et|du|aux|notre|nos|avons|devons)\b"),
+    "spanish": lazy_compile(r"\b(?:los|las|necesitamos|nuestros?|nuestras?|unos|unas|sobre|por|del|el|y|tenemos|queremos|"
+                            r"pueden|también)\b"),
+    "italian": lazy_compile(r"\b(?:che|sono|abbiamo|della|nostri|nostro|gli|il|di|vogliamo|anche|circa)\b"),
+    "portuguese": lazy_compile(r"\b(?:não|com|nossos?|nossas?|cerca|os|do|da|em|temos|queremos|precisamos|também)\b"),
+}
+_ENGLISH_MARKERS = lazy_compile(r"\b(?:the|and|with|for|we|is|are|our|of|to|per|about|need|have)\b")
+_FOREIGN_TERMS = {
+    # periods
+    "pro tag": "per day", "am tag": "a day", "täglich": "daily", "par jour": "per day", "por día": "per day",
+    "al día": "a day", "por dia": "per day", "al giorno": "per day", "pro monat": "per month", "par mois": "per mo",
+    "al mes": "per mo", "por mes": "per mo", "al mese": "per mo", "pro sekunde": "per second", "par seconde": "per second",
+    "por segundo": "per second", "al secondo": "per second", "pro stunde": "per hour", "par heure": "per hour",
+    "por hora": "per hour", "all'ora": "per hr", "pro woche": "per week", "par semaine": "per week",
+    "por semana": "per week",
+    # multipliers
+    "mio.": "m", "mio": "m", "millionen": "m", "millones": "m", "milioni": "m", "milhões": "m", "mrd.": "bn",
+    "mrd": "bn", "milliarden": "bn", "tausend": "k", "mil": "k",
+    # what is counted
+    "dokumente": "documents", "dokumenten": "documents", "documentos": "documents", "documenti": "documents",
+    "handbücher": "manuals", "handbüchern": "manuals", "manuales": "manuals", "manuels": "manuals",
+    "manuali": "manuals", "manuais": "manuals", "seiten": "pages", "páginas": "pages", "pagine": "pages",
+    "contratos": "contracts", "contratti": "contracts", "verträge": "docs", "verträgen": "docs", "contrats": "docs",
+    "pólizas": "docs", "richtlinien": "policies", "berichte": "reports", "informes": "reports", "rapports": "reports",
+    "dateien": "files", "fichiers": "files", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
+    "righe": "rows", "linhas": "rows", "anfragen": "requests", "requêtes": "requests", "demandes": "requests",
+    "consultas": "queries", "solicitudes": "requests", "richieste": "requests", "preguntas": "questions",
+    "nutzer": "users", "benutzer": "users", "nutzern": "users", "benutzern": "users", "utilisateurs": "users",
+    "usuarios": "users", "utenti": "users", "usuários": "users", "mitarbeiter": "employees",
+    "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
+    "transaktionen": "transactions", "transacciones": "transactions", "transazioni": "transactions",
+    "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
+}
+_FOREIGN_TERM = lazy_compile(r"(?<![\w])(?:" + "|".join(re.escape(t) for t in sorted(_FOREIGN_TERMS, key=len, reverse=True))
+                             + r")(?![\w])")
+_THOUSANDS_DOT = lazy_compile(r"(?<![\d.,])[1-9]\d{0,2}(?:\.\d{3})+(?!\d|[.,]\d)")
+_DECIMAL_COMMA = lazy_compile(r"(?<![\d.,])\d+,\d{1,2}(?!\d)")
+
+
+def request_language(low: str) -> str | None:
+    """The language a (lowercase) request is written in when it is not English, else None."""
+    counts = {lang: len(marker.findall(low)) for lang, marker in _LANGUAGE_MARKERS.items()}
+    lang = max(counts, key=lambda k: counts[k])
+    return lang if counts[lang] > len(_ENGLISH_MARKERS.findall(low)) else None
+
+
+def _as_english(low: str) -> str:
+    """``low`` with another language's number formats and counted words read as English, length kept;
+    English text is returned as it is."""
+    if request_language(low) is None:
+        return low
+    low = _DECIMAL_COMMA.sub(lambda m: m.group(0).replace(",", "."), low)
+    low = _THOUSANDS_DOT.sub(lambda m: m.group(0).replace(".", ","), low)
+    return _FOREIGN_TERM.sub(lambda m: _FOREIGN_TERMS[m.group(0)].ljust(len(m.group(0))), low)
+
+
 def _clauses(low: str) -> list[_Clause]:
     """Clauses of the lowercase text (spans are the same in the original)."""
     out: list[_Clause] = []
@@ -149,6 +213,8 @@ class Reading:
         return self.text[clause.start : clause.start + len(clause.text)]
 
     def quote(self, start: int, end: int) -> str:
+        while 0 < end < len(self.text) and self.text[end - 1].isalnum() and self.text[end].isalnum():
+            end += 1  # a word read as a shorter English one ("Handbücher" as "manuals") is quoted whole
         return self.text[start:end].strip(" ,.;:-\n")
 
     def put(self, name: str, value: Any, quote: str, *, replace: bool = False) -> bool:
@@ -362,6 +428,14 @@ def _nearest_cue(text: str, position: int, end: int) -> str | None:
     return min(after)[1] if after else None
 
 
+def _usd_rate(acc: Reading, span: str) -> float:
+    """US dollars per unit of the currency ``span`` is written in; the request's currency is the
+    first one its money is stated in."""
+    currency = currency_of(span)
+    acc.notes.setdefault("currency", currency)
+    return USD_PER[currency]
+
+
 def _money(acc: Reading, clause: _Clause) -> None:
     growth = _GROWTH.search(clause.text)
     if growth and acc.free(clause.span(growth, "a")):
@@ -370,11 +444,12 @@ def _money(acc: Reading, clause: _Clause) -> None:
         cue = list(_SPEND_CUE.finditer(clause.text[: growth.start()]))
         start = clause.start + (cue[0].start() if cue else growth.start())
         quote = acc.quote(start, clause.span(growth)[1])
+        rate = _usd_rate(acc, growth.group(0))
         if reducing:
-            acc.put("current_monthly_spend_usd", first, quote)
-            acc.put("monthly_budget_usd", last, quote)
+            acc.put("current_monthly_spend_usd", round(first * rate, 2), quote)
+            acc.put("monthly_budget_usd", round(last * rate, 2), quote)
         else:
-            acc.put("current_monthly_spend_usd", last, quote)
+            acc.put("current_monthly_spend_usd", round(last * rate, 2), quote)
         acc.use(clause.span(growth))
     for match in _MONEY.finditer(clause.text):
         group = "n" if match.group("n") else "n2"
@@ -399,7 +474,7 @@ def _one_money(acc: Reading, clause: _Clause, match: re.Match[str], group: str) 
         factor = 1.0  # "we spend €7,000/month ... wants that under €2,500": the same period as the spend
     if factor is None:
         return
-    value = round(parse_number(match.group(group)) * factor, 2)
+    value = round(parse_number(match.group(group)) * factor * _usd_rate(acc, match.group(0)), 2)
     name = "current_monthly_spend_usd" if cue == "spend" else "monthly_budget_usd"
     if acc.put(name, value, acc.quote(*clause.span(match))):
         acc.use(clause.span(match, group))
@@ -1919,7 +1994,11 @@ def read(text: str) -> Reading:
     """Read a text: the stated facts found and which number spans they took."""
     normalised = _normalise(text)
     low = _lower(normalised)
+    language = request_language(low)
+    low = _as_english(low)
     acc = Reading(text=normalised, low=low, clauses=_clauses(low))
+    if language is not None:
+        acc.notes["language"] = language
     for step in _WHOLE_TEXT_STEPS[:1]:
         step(acc)  # model sizes first: "Llama 3 70B" is not 70 billion of anything
     for numeric, gate in _NUMERIC_STEPS:
@@ -1940,6 +2019,9 @@ def to_requirements(acc: Reading) -> Requirements:
     values.update({k: v for k, v in acc.lists.items() if k in fields})
     values["hardware"] = _hardware_fact(acc)
     values["other_figures"] = _other_figures(acc)
+    values["request_language"] = acc.notes.get("language")
+    if any(name in acc.facts for name in ("monthly_budget_usd", "current_monthly_spend_usd")):
+        values["currency"] = acc.notes.get("currency", "USD")
     return Requirements(**values)
 
 

@@ -25,6 +25,7 @@ from mlarchitect.deliverable import (
     ServingSpecification,
 )
 from mlarchitect.mermaid import build_flowchart
+from mlarchitect.money import money, rate_note
 from mlarchitect.render_markdown import human_number
 from mlarchitect.requirements import Requirements, affirmed
 from mlarchitect.tool_result import ToolResult, find_result
@@ -334,11 +335,14 @@ def _cost(results: list[ToolResult], req: Requirements) -> CostAnalysis:
     total = round(sum(i.monthly_usd for i in items), 2) if (priced or llm) else None
     budget = req.monthly_budget_usd.value if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated else None
     assumptions = [r for x in (priced, llm) if x is not None for r in x.recommendations if r.startswith("Prices are")]
+    if budget is not None and rate_note(req.currency):
+        assumptions.append(str(rate_note(req.currency)))
     optimizations = [r for x in results if x.skill == "cost-analysis" and not x.tool.endswith("_search_patterns")
                      for r in x.recommendations if not r.startswith("Prices are")]
     return CostAnalysis(
         monthly_total_usd=total,
         budget_usd=budget,
+        budget_currency=req.currency,
         within_budget=(total <= budget) if (total is not None and budget is not None) else None,
         items=items,
         assumptions=assumptions,
@@ -350,7 +354,7 @@ def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Ri
     risks = []
     if cost.within_budget is False:
         risks.append(Risk(
-            risk=f"Projected ${cost.monthly_total_usd:,.0f}/month exceeds the ${cost.budget_usd:,.0f} budget",
+            risk=f"Projected ${cost.monthly_total_usd:,.0f}/month exceeds the {money(cost.budget_usd or 0.0, cost.budget_currency)} budget",
             mitigation="Apply the cost optimizations in order (cache, smaller model for easy queries, shorter context) and re-estimate",
             severity="high"))
     if req.latency is not None and req.latency.stated and req.latency.value.seconds < 1.5 and workflow == "rag_system":
@@ -435,10 +439,11 @@ def _summary(request: str, specs: list[WorkflowSpec], components: list[Component
     if cost.monthly_total_usd is not None:
         budget = ""
         if cost.budget_usd is not None:
-            budget = (f" (within the ${cost.budget_usd:,.0f} budget)" if cost.within_budget
-                      else f" (over the ${cost.budget_usd:,.0f} budget: see the cost optimizations)")
+            stated = money(cost.budget_usd, cost.budget_currency)
+            budget = (f" (within the {stated} budget)" if cost.within_budget
+                      else f" (over the {stated} budget: see the cost optimizations)")
         elif req.current_monthly_spend_usd is not None:
-            budget = f" (today's bill: ${req.current_monthly_spend_usd.value:,.0f}/month)"
+            budget = f" (today's bill: {money(req.current_monthly_spend_usd.value, req.currency)}/month)"
         parts.append(f"Estimated running cost \u2248 ${cost.monthly_total_usd:,.2f}/month{budget}.")
     return " ".join(parts)
 

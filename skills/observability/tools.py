@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.money import money
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
@@ -55,6 +56,7 @@ class MonitoringArgs(BaseModel):
     stages: list[str] = Field(default_factory=list, description="The design's components, in request order: one trace span each.")
     latency_target: str = Field(default="", description="The latency target, e.g. 'p95 ≤ 2 s'.")
     monthly_budget_usd: float | None = Field(default=None, ge=0, description="A stated monthly budget.")
+    currency: str = Field(default="USD", description="The currency the request states the budget in (USD, EUR, GBP).")
     # set by the offline plan (how the system runs, a stated schedule, whether an LLM judge scores)
     mode: str = ""
     schedule: str = ""
@@ -83,8 +85,8 @@ def _common(args: MonitoringArgs) -> list[str]:
         recs[2] = (f"Latency percentiles p50/p95/p99 and error rate per endpoint on a dashboard, with SLO "
                    f"burn-rate alerts against the {args.latency_target} target")
     if args.monthly_budget_usd:
-        recs[3] = (f"Cost per request and per day, alerting at 80% of the ${args.monthly_budget_usd:,.0f} monthly "
-                   f"budget (${0.8 * args.monthly_budget_usd:,.0f})")
+        recs[3] = (f"Cost per request and per day, alerting at 80% of the {money(args.monthly_budget_usd, args.currency)} "
+                   f"monthly budget ({money(0.8 * args.monthly_budget_usd, args.currency, dollars=False)})")
     return recs
 
 
@@ -102,8 +104,8 @@ def _per_run(args: MonitoringArgs) -> list[str]:
         recs.append(f"An alert when a run ({args.schedule}) has not finished on time or processed far fewer "
                     "records than the previous one")
     if args.monthly_budget_usd:
-        recs.append(f"Cost per run, alerting at 80% of the ${args.monthly_budget_usd:,.0f} monthly budget "
-                    f"(${0.8 * args.monthly_budget_usd:,.0f})")
+        recs.append(f"Cost per run, alerting at 80% of the {money(args.monthly_budget_usd, args.currency)} monthly "
+                    f"budget ({money(0.8 * args.monthly_budget_usd, args.currency, dollars=False)})")
     return recs
 
 
@@ -157,6 +159,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["latency_target"] = f"{req.latency.value.percentile} ≤ {req.latency.value.seconds:g} s"
     if req.monthly_budget_usd is not None and req.monthly_budget_usd.stated:
         args["monthly_budget_usd"] = req.monthly_budget_usd.value
+        args["currency"] = req.currency
     if req.mode is not None:
         args["mode"] = str(req.mode.value)
     if req.mode is not None and req.mode.stated and req.mode.quote:

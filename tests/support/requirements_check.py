@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlarchitect.money import USD_PER
 from mlarchitect.requirements import Fact, Requirements
+
+# money is expected as the request states it ("€7,000/month": 7000); it is held in US dollars
+_MONEY = ("monthly_budget_usd", "current_monthly_spend_usd")
 
 
 def _same(expected: Any, got: Any) -> bool:
@@ -40,7 +44,7 @@ def mismatches(req: Requirements, expect: dict[str, Any]) -> list[str]:
         if got is None:
             problems.append(f"{name} missing (want {want!r})")
             continue
-        value = got.value
+        value = got.value / USD_PER[req.currency] if name in _MONEY else got.value
         if isinstance(want, dict):
             for key, sub in want.items():
                 if not _same(sub, getattr(value, key)):
