@@ -133,6 +133,8 @@ BEYOND_MIN_SIMILARITY = 0.5  # a part that says it asks for more than the design
 # an ask by its label ("Bonus: a pytest suite for the cleaning steps") and a work product asked for as a
 # question ("what would the streaming API look like for our clients?")
 _ASK_LABEL = r"(?:bonus|nice\s+to\s+have|stretch\s+goal)"
+# labels that ask only as labels: "Also needed: the API contract", "Afterwards: a pytest suite" (read with a comma)
+_LABEL_ONLY = r"(?:also\s+needed|afterwards|next\s+steps?|on\s+top)"
 _LOOK_LIKE_TEXT = r"what\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){0,6}?)look\s+like"
 # a part that says outright it asks for work beyond the design: "beyond the architecture, we need
 # ...", "after the design, ...", "have somebody write ...", "built, not just designed"
@@ -141,7 +143,10 @@ _BEYOND_DESIGN = re.compile(
     r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
     r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
     r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to|has\s+to|have\s+to|would\s+(?:need|have)\s+to|ought\s+to)\b|"
-    rf"{_ASK_LABEL}\b|"
+    rf"{_ASK_LABEL}\b|{_LABEL_ONLY}(?=,)|"
+    # someone else's work asked for outright: "who could build the harness?", "we need someone to define the contract"
+    r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)\b|"
+    r"(?:we\s+)?need\s+(?:someone|somebody)\b|"
     # a polite ask for a specialist's verb: "please tune the chunking against them"
     r"^(?:and\s+|also\s+|then\s+)?(?:please|pls|kindly|can\s+you|could\s+you|would\s+you)\s+(?:also\s+)?(?:tune|optimi[sz]e|profile|"
     r"benchmark|threat-?model|audit|pen-?test|implement|code|deploy|containeri[sz]e|diagnose|debug|fix|measure|load-?test|harden|red-?team)\b|"
@@ -162,12 +167,12 @@ _ACTION = re.compile(
     r"tune|optimi[sz]e|improve|fix|diagnose|speed\s+up|cut|reduce|lower|shrink|raise|make\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+(?:faster|cheaper|quicker)|"
     r"profile|find|review|audit|assess|check|verify|certify|threat-model|red-team|pen-?test|"
     r"benchmark|compare|calibrate|integrate|connect|fit|migrate|mock|unit-test|define|specify|"
-    r"give|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
+    r"give|(?:get|send|hand)\s+(?:us|me)\b|set\s+up|work\s+out|figure\s+out|show\s+(?:us\s+)?how|tell\s+(?:us|me)|identify|analy[sz]e|locate|"
     r"load-?test|stress-?test|threat-?model|plugs?\s+into|cover|explain|describe|outline|sketch|"
     r"map\s+out|lay\s+out|spell\s+out|walk\s+(?:me|us)\s+through|make\s+sure|ensure|hook\s+(?:it\s+|this\s+)?up|"
     r"stand\s+up|dockeri[sz]e|configure|instrument|harden|encrypt|redact|anonymi[sz]e|pseudonymi[sz]e|draft|refactor|debug|"
     r"produce|deliver|prepare|put\s+together|come\s+up\s+with|dig\s+into|break\s+down|rank|"
-    rf"{_ASK_LABEL}|measure\s+(?:where|how\s+much|what)|"
+    rf"{_ASK_LABEL}|{_LABEL_ONLY}(?=,)|measure\s+(?:where|how\s+much|what)|"
     # "we'd love it to be cheaper and faster"
     r"(?:want|like|love|need)\s+(?:it|this|them|that)\s+(?:to\s+(?:be|get|run)\s+)?(?:much\s+|a\s+lot\s+)?(?:cheaper|faster|quicker|leaner)|"
     # work someone else does: "have the harness built", "get the consumer job coded"
@@ -185,7 +190,13 @@ _ACTION = re.compile(
     r"why\s+(?:is|are|does|do|did)\b(?=[^?]*\?)|"
     r"what\s+(?:do|should|must)\s+we\s+(?:change|fix|tune)|"
     # a later sentence that plans more work: "Then plan the Kubernetes rollout"
-    r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out))\b",
+    r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out)|"
+    # "who would handle the rollout on our EKS cluster?", "who could build the harness?"
+    r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)|"
+    # "the release process also needs to be planned", "the API ... properly defined", "the best way to roll this out"
+    r"(?:needs?|has|have)\s+to\s+be\s+(?:\w+\s+)?(?:planned|defined|specified|designed|built|written|automated|documented|worked\s+out)|"
+    r"(?:properly|clearly)\s+(?:defined|specified|documented)|best\s+way\s+to\s+(?:roll|deploy|ship|release|update|package)|"
+    r"(?:is\s+)?something\s+we\s+(?:need|want)\s+(?:as\s+well|too)|plan\s+how)\b",
     re.I)
 # "we are not allowed to add another database", "without building a parallel platform": a
 # prohibition, not an ask
@@ -199,7 +210,7 @@ _ELSEWHERE = re.compile(
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
-    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|"
+    r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|ourselves|"
     # "security review done in May, approved", "pen test passed"
     r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?"
     r"(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
@@ -222,7 +233,7 @@ def _action_parts(request: str) -> list[str]:
     parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
              if len(p.split()) >= 3]
     opening = whole[:40].lower()
-    described = [(m.end(), request.find("\n\n", m.end()) % (len(request) + 1)) for m in _DESCRIPTION_LABEL.finditer(request)]
+    described = _described_spans(request)
     parts = [p for p in parts if _ASK_WORD.search(p) or not any(a <= request.find(p) < b for a, b in described)]
     return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _ELSEWHERE.search(p)
             and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))
@@ -235,6 +246,24 @@ _DESIGN_QUESTION = re.compile(r"^(?:so\s+|and\s+)?(?:what|which)\s+(?:[\w-]+\s+)
 # a list that describes the system or the situation: "What I have in mind: sample a slice daily, score ..."
 _DESCRIPTION_LABEL = re.compile(r"\b(?:what\s+(?:i|we)\s+(?:have|had)\s+in\s+mind|(?:my|our|the)\s+idea|context|background|"
                                 r"current\s+(?:setup|state|situation)|as[\s-]is)\s*:", re.I)
+_NEXT_LABEL = re.compile(r"\n\s*\n|\n\s*[-*•]?\s*[A-Z][\w /-]{0,30}:")
+
+
+def _described_spans(request: str) -> list[tuple[int, int]]:
+    """Where a description label's text runs: the rest of its line, or the list below it up to a
+    blank line or the next label ("Context:\n- ...\n- ...\nAsk: ...")."""
+    spans = []
+    for label in _DESCRIPTION_LABEL.finditer(request):
+        line_end = request.find("\n", label.end())
+        line_end = len(request) if line_end < 0 else line_end
+        if request[label.end():line_end].strip():
+            spans.append((label.end(), line_end))
+            continue
+        following = _NEXT_LABEL.search(request, line_end)
+        spans.append((label.end(), following.start() if following else len(request)))
+    return spans
+
+
 # a sentence that says what the team does today: "We score all open claims once a night, ..."
 _WE_DO = re.compile(r"^(?:we|they|our\s+\w+(?:\s+team)?)\s+(?!need|want|would|'d|have\s+to|must|should|plan|are\s+"
                     r"looking|hope|wish|like|ask|require)[a-z]+(?:s|ed)?\b", re.I)
@@ -407,6 +436,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
     found: dict[str, list[str]] = {}
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     request = _LABELLED_ASK.sub(r"\1, ", request)  # "Bonus: a pytest suite" stays one sentence
+    request = request.replace("¿", "").replace("¡", "")
     parts = _action_parts(request)
     whole = request.strip(" ,.;:")
     for name in names:
@@ -486,7 +516,7 @@ def _asked_object(part: str) -> str | None:
     return match.group("x").strip()
 
 
-_LABELLED_ASK = re.compile(rf"\b({_ASK_LABEL})\s*[:!]\s*", re.I)
+_LABELLED_ASK = re.compile(rf"\b({_ASK_LABEL}|{_LABEL_ONLY})\s*[:!]\s*", re.I)
 
 
 def _same_sentence(a: str, b: str, sentences: list[str]) -> bool:

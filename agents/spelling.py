@@ -130,7 +130,7 @@ class Speller:
         for suffix in _SUFFIXES:
             if low.endswith(suffix) and len(low) - len(suffix) >= (MIN_PLURAL_STEM if suffix in ("s", "es") else MIN_STEM):
                 stem = low[: -len(suffix)]
-                if self._known(stem) or self._known(stem + "e") or (
+                if self._known(stem) or self._known(stem + "e") or (suffix in ("ies", "ied") and self._known(stem + "y")) or (
                         len(stem) > 4 and stem[-1] == stem[-2] and stem[:-1] in self.english):  # "planned"
                     return True
         return False

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-Currency = Literal["USD", "EUR", "GBP"]
+Currency = Literal["USD", "EUR", "GBP", "CHF", "BRL"]
 
 # US dollars per unit: fixed reference rates (an assumption the design states), not live quotes
-USD_PER: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}
-_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
+USD_PER: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CHF": 1.13, "BRL": 0.18}
+_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF ", "BRL": "R$"}
 
 
 def currency_of(text: str) -> Currency:
@@ -20,6 +20,10 @@ def currency_of(text: str) -> Currency:
         return "EUR"
     if "£" in low or "gbp" in low or "pound" in low:
         return "GBP"
+    if "chf" in low or "franc" in low:
+        return "CHF"
+    if "r$" in low or "brl" in low or "reais" in low:
+        return "BRL"
     return "USD"
 
 

@@ -488,7 +488,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
                       why=f"No option satisfies the constraints ({reasons}).")
     allowed.sort(key=lambda t: -t[0])
     best_score, best, why = allowed[0]
-    chosen = _requested_model(on_cloud(best, req), slot_id, text)
+    chosen = _on_named_device(_requested_model(on_cloud(best, req), slot_id, text), text)
     winner = chosen.name
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {winner} for this request"
@@ -541,6 +541,19 @@ def _requested_model(option: Option, slot_id: str, text: str) -> Option:
     runtime = re.search(r"\s(?:on|with)\s", option.name)
     tail = option.name[runtime.start():] if runtime else f" ({option.name})"
     return option.model_copy(update={"name": f"{model}{tail}"})
+
+
+# the devices a model runs on in the field, by name: "NVIDIA Jetson Orin boxes", "a Raspberry Pi 5", "ARM Cortex-A53"
+_DEVICE = re.compile(r"(?<![\w-])(?:(?:nvidia\s+)?jetson(?:\s+(?:agx\s+)?(?:orin|xavier|nano)(?:\s+nano)?)?|raspberry\s+pi(?:\s+\d)?|"
+                     r"coral(?:\s+(?:edge\s+)?tpu)?|(?:arm\s+)?cortex-[am]\d+|hailo-?\d*|snapdragon\s+\w+)(?![\w-])", re.I)
+
+
+def _on_named_device(option: Option, text: str) -> Option:
+    """A device-side choice named with the device the request names ("... on the Jetson Orin")."""
+    device = _DEVICE.search(text) if option.edge and text else None
+    if device is None or device.group(0).lower() in option.name.lower():
+        return option
+    return option.model_copy(update={"name": f"{option.name} — on the {device.group(0)}"})
 
 
 _GENERIC_NAMES = frozenset({"k8s", "kubernetes", "postgres", "postgresql", "s3"})

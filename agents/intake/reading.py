@@ -128,7 +128,9 @@ _FOREIGN_TERMS = {
     "al mes": "per mo", "por mes": "per mo", "al mese": "per mo", "pro sekunde": "per second", "par seconde": "per second",
     "por segundo": "per second", "al secondo": "per second", "pro stunde": "per hour", "par heure": "per hour",
     "por hora": "per hour", "all'ora": "per hr", "pro woche": "per week", "par semaine": "per week",
-    "por semana": "per week",
+    "por semana": "per week", "por mês": "per mo", "ao mês": "per mo", "por ano": "per yr", "pro jahr": "per yr",
+    "par an": "per yr", "al año": "per yr", "all'anno": "per yr", "orçamento": "budget", "presupuesto": "budget",
+    "budget massimo": "budget max", "höchstens": "at most", "maximal": "at most",
     # multipliers
     "mio.": "m", "mio": "m", "millionen": "m", "millones": "m", "milioni": "m", "milhões": "m", "mrd.": "bn",
     "mrd": "bn", "milliarden": "bn", "tausend": "k", "mil": "k",
@@ -144,8 +146,19 @@ _FOREIGN_TERMS = {
     "nutzer": "users", "benutzer": "users", "nutzern": "users", "benutzern": "users", "utilisateurs": "users",
     "usuarios": "users", "utenti": "users", "usuários": "users", "mitarbeiter": "employees",
     "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
-    "transaktionen": "transactions", "transacciones": "transactions", "transazioni": "transactions",
+    "transaktionen": "transactions", "transacciones": "transactions",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
+    "peticiones": "requests", "clasifica": "classify", "classifica": "classify",
+    "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
+    "previsione": "forecast", "previsão": "forecast", "vorhersage": "forecast", "prognose": "forecast",
+    "prédiction": "prediction", "latencia": "latency", "latenza": "latency", "latência": "latency",
+    # limits ("keine Cloud-APIs", "niente API esterne", "solo open source")
+    "keine cloud-apis": "no cloud apis", "keine cloud apis": "no cloud apis", "keine externen apis": "no external apis",
+    "niente api esterne": "no external apis", "nessuna api esterna": "no external api", "sin apis externas": "no external apis",
+    "sin api externas": "no external apis", "pas d'api externe": "no external api", "aucune api externe": "no external api",
+    "sem apis externas": "no external apis", "niente cloud": "no saas", "keine cloud": "no saas", "pas de cloud": "no saas",
+    "sin nube": "no saas", "sem nuvem": "no saas", "solo open source": "only open source", "nur open source": "oss only",
+    "uniquement open source": "only open source",
 }
 _FOREIGN_TERM = lazy_compile(r"(?<![\w])(?:" + "|".join(re.escape(t) for t in sorted(_FOREIGN_TERMS, key=len, reverse=True))
                              + r")(?![\w])")
@@ -382,10 +395,10 @@ def _quality_criteria(acc: Reading) -> None:
 
 # --------------------------------------------------------------------------- money
 
-_CURRENCY = r"(?:[$€£]|usd\s?|eur\s?|gbp\s?)"
+_CURRENCY = r"(?:r\$|chf\s?|[$€£]|usd\s?|eur\s?|gbp\s?|brl\s?)"
 _MONEY = _rx(
-    rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds))?"
-    rf"|(?P<n2>{_NUM})\s?(?:(?:usd|dollars|eur|euros?|gbp|pounds)\b|[€£]))"
+    rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais))?"
+    rf"|(?P<n2>{_NUM})\s?(?:(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais)\b|[€£]))"
     rf"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every|pro|par|al|por|im)\s+)(?P<per>month|mo|monat|mois|mes|maand|mese|year|yr|annum|jahr|week|wk|day|run|query|request|user|seat|call|hour|hr|token|1k tokens|document|page)\b"
     rf"|\s+(?P<per_adj>monthly|annually|yearly|weekly|daily))?"
 )
@@ -1465,7 +1478,11 @@ _STACK_ONLY = _rx(
 _OPEN_SOURCE_ONLY = _rx(
     r"\b(?:open[- ]?source(?: software| tools?| components?| stack| tech(?:nology)?)? only|(?:only|just|exclusively|strictly|100\s?%) "
     r"(?:use\s+)?(?:open[- ]?source|oss|foss)\b|foss only|oss only|(?:no|nothing|without (?:any )?)\s*proprietary|"
-    r"(?:must|has to|have to|needs? to) be (?:fully |entirely |all )?open[- ]?source)"
+    r"(?:must|has to|have to|needs? to) be (?:fully |entirely |all )?open[- ]?source|"
+    # "funders require everything to be open source", "we can't pay for licences"
+    r"(?:everything|it all|all of it|the whole stack|all (?:components|tools|software))\s+(?:\w+\s+)?(?:to be|must be|has to be|"
+    r"should be|is) (?:fully |entirely )?open[- ]?source|(?:can't|cannot|can not|won't) pay for (?:any )?(?:software )?licen[cs]es|"
+    r"no (?:paid |commercial )?(?:software )?licen[cs]es)"
 )
 
 # sovereignty: not only EU data residency, but no US company's service at all (the CLOUD Act)
@@ -1497,7 +1514,8 @@ _SERVERLESS = _rx(
 # the model runs on devices in the field, not on servers
 _EDGE = _rx(
     r"\b(?:jetson(?: \w+)?|raspberry pis?|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
-    r"on[- ]device|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?)|in[- ]vehicle|in[- ]car|"
+    r"on[- ]device|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
+    r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
     r"(?: (?:it|them|the \w+|our \w+|this \w+|new \w+|\w+ (?:model )?updates))? (?:to|on(?:to)?) (?:the |our |each |every |all )?(?:\w+ )?(?:fleet|robots|drones|cameras|devices|vehicles|kiosks|boxes|gateways|terminals|scanners|tablets|phones|sensors))\b|"
     r"(?:runs?|deployed|installed) (?:locally )?(?:in|at) (?:each|every|all (?:the |our )?)\s*(?:stores?|shops?|sites?|factor(?:y|ies)|plants?|branches?|vehicles?|trucks?)\b"
@@ -1865,7 +1883,7 @@ def _mode(acc: Reading) -> None:
                 candidates.append((clause.span(match)[0], "real_time", acc.quote(*clause.span(match))))
         for match in _STREAMING.finditer(clause.text):
             candidates.append((clause.span(match)[0], "streaming", acc.quote(*clause.span(match))))
-        if not _TRAINING.search(clause.text):
+        if not _TRAINING.search(clause.text) and not _MODEL_UPDATES.search(clause.text):
             for match in _BATCH_MODE.finditer(clause.text):
                 candidates.append((clause.span(match)[0], "batch", acc.quote(*clause.span(match))))
     hint = acc.notes.get("streaming")
@@ -1889,6 +1907,8 @@ def _mode(acc: Reading) -> None:
 
 
 _LOOKUP = _rx(r"^[^.;]*?\b(?:lookups?|look-ups?|reads?|online)\b")
+# how often new model versions ship is no schedule of the work itself: "model updates can be shipped once a month"
+_MODEL_UPDATES = _rx(r"\b(?:model\s+)?(?:updates?|releases?|versions?)\s+(?:\w+\s+){0,3}?(?:shipped|released|pushed|rolled\s+out|deployed)\b")
 
 
 def _fact_quotes(acc: Reading, names: tuple[str, ...]) -> set[str]:
