@@ -135,6 +135,9 @@ BEYOND_MIN_SIMILARITY = 0.5  # a part that says it asks for more than the design
 _ASK_LABEL = r"(?:bonus|nice\s+to\s+have|stretch\s+goal)"
 # labels that ask only as labels: "Also needed: the API contract", "Afterwards: a pytest suite" (read with a comma)
 _LABEL_ONLY = r"(?:also\s+needed|afterwards|next\s+steps?|on\s+top)"
+# work asked for in the passive: "the release process on our GKE cluster also needs to be planned"
+_PASSIVE_ASK_TEXT = (r"(?:needs?|has|have)\s+to\s+be\s+(?:\w+\s+)?(?:planned|defined|specified|designed|built|written|automated|"
+                     r"documented|worked\s+out)")
 _LOOK_LIKE_TEXT = r"what\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){0,6}?)look\s+like"
 # a part that says outright it asks for work beyond the design: "beyond the architecture, we need
 # ...", "after the design, ...", "have somebody write ...", "built, not just designed"
@@ -194,7 +197,7 @@ _ACTION = re.compile(
     # "who would handle the rollout on our EKS cluster?", "who could build the harness?"
     r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)|"
     # "the release process also needs to be planned", "the API ... properly defined", "the best way to roll this out"
-    r"(?:needs?|has|have)\s+to\s+be\s+(?:\w+\s+)?(?:planned|defined|specified|designed|built|written|automated|documented|worked\s+out)|"
+    + _PASSIVE_ASK_TEXT + "|"
     r"(?:properly|clearly)\s+(?:defined|specified|documented)|best\s+way\s+to\s+(?:roll|deploy|ship|release|update|package)|"
     r"(?:is\s+)?something\s+we\s+(?:need|want)\s+(?:as\s+well|too)|plan\s+how)\b",
     re.I)
@@ -463,7 +466,8 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
             scores: dict[str, list[float]] = {}
             distinctive = _distinctive_words(remaining, catalog)
             # a part that says it asks for more than the design (not the whole request, which holds every part)
-            beyond = [part != whole and (bool(_BEYOND_DESIGN.search(part)) or obj is not None) for obj, part in zip(objects, parts)]
+            beyond = [part != whole and (bool(_BEYOND_DESIGN.search(part)) or obj is not None or _passive_ask(part))
+                      for obj, part in zip(objects, parts)]
             for name in remaining:
                 texts = _agent_texts(catalog.agents[name], owner)
                 sims = embed(texts) @ vectors.T  # texts x parts
@@ -499,6 +503,15 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
+
+
+_PASSIVE_ASK = re.compile(rf"\b{_PASSIVE_ASK_TEXT}\b", re.I)
+
+
+def _passive_ask(part: str) -> bool:
+    """Whether ``part`` asks for a piece of work in the passive, about something other than the design itself."""
+    match = _PASSIVE_ASK.search(part)
+    return match is not None and not _DESIGN_SUBJECT.search(part[: match.start()])
 
 
 _LOOK_LIKE = re.compile(rf"\b{_LOOK_LIKE_TEXT}\b", re.I)

@@ -467,7 +467,7 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     for option in [*slot.options, *_named_options(slot_id, slot, text)]:
         if option.multilingual and not (_multilingual(req) or (_beyond_english(req) and has_english_only)):
             continue  # an option for another task than this request's, not an alternative to it
-        if option.task_words and text and not any(_name_rx(w).search(text.lower()) for w in option.task_words):
+        if option.task_words and not any(_name_rx(w).search(text.lower()) for w in option.task_words):
             continue  # made for a task the request does not name (translation metrics for a summarizer)
         ruled_out = ruled_out_in(option, text) if text else None
         named = named_in(option, text) if text and not ruled_out else None

@@ -212,3 +212,74 @@ def test_a_request_written_in_german_gets_multilingual_retrieval() -> None:
     english = _technologies("mlarchitect.skills.rag_design", "rag_system",
                             "We need a RAG chatbot over 2,000 internal handbooks; data stays in the EU.")
     assert "multilingual" not in english
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Our matchmaking model must answer in 15 ms at 20k calls/s. Who would handle the rollout on our EKS cluster: "
+     "canaries, autoscaling, rollback?", ["mlops-ai-engineer"]),
+    ("We need a model registry tied to tracking for 5 data scientists. The release process on our GKE cluster "
+     "(canaries, rollback) also needs to be planned.", ["mlops-ai-engineer"]),
+    ("Ticket ML-12\nContext: 2,400 agents; knowledge base in ServiceNow.\nConstraints: Azure only.\nAlso needed: the API "
+     "contract the agent desktop will call (request and response schema, auth, errors).", ["backend-architect"]),
+    # a relative clause is no question: translators who can do the reviews are context
+    ("We need an evaluation setup for our Welsh MT model: automatic metrics plus a panel of 6 translators who can do "
+     "maybe 400 segments a week.", []),
+    ("Serve an NLLB translation model for a hotline, 3,000 messages a month, $250/month at most. We'll write the code "
+     "ourselves.", []),
+])
+def test_asks_by_question_passive_and_label(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
+
+
+@pytest.mark.parametrize(("text", "workflow"), [
+    ("No design needed. We have a small Python class that caches embeddings in SQLite; just need a pytest suite.",
+     "general"),
+    ("Not looking for a design, just explain when you would fine-tune a model and when you would use RAG.", "general"),
+    ("We need a design for caching embeddings in SQLite behind our RAG service at 50 queries/s.", "rag_system"),
+])
+def test_a_request_that_wants_no_design_gets_none(text: str, workflow: str) -> None:
+    assert _route(text) == workflow
+
+
+def test_the_speller_keeps_plurals_of_words_it_knows() -> None:
+    from mlarchitect.agents.handoffs import _speller
+
+    assert _speller(CATALOG).normalise("canaries and rollbacks, retreival") == "canaries and rollbacks, retrieval"
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("I dati non possono uscire dallo stabilimento: niente API esterne, niente cloud.", "no_external_apis", True),
+    ("Funders require everything to be open source, and we can't pay for licences.", "open_source_only", True),
+    ("Run the anomaly model directly on the controller (ARM Cortex-A53, 2 GB RAM).", "edge_devices", True),
+])
+def test_limits_in_other_words_and_languages(text: str, field: str, value: object) -> None:
+    fact = getattr(extract_requirements(text), field)
+    assert fact is not None and fact.value == value
+
+
+def test_a_model_update_cadence_is_no_batch_mode() -> None:
+    req = extract_requirements("Run the anomaly model on the controller. Model updates can be shipped once a month.")
+    assert req.mode is None or req.mode.value != "batch"
+    assert extract_requirements("Score every customer once a month.").mode.value == "batch"  # type: ignore[union-attr]
+
+
+def test_a_device_side_choice_names_the_device() -> None:
+    text = ("Visual inspection on NVIDIA Jetson Orin boxes at the line, 8 cameras at 15 fps, a YOLOv8 detector, "
+            "decision within 200 ms, no cloud inference.")
+    assert "on the NVIDIA Jetson Orin" in _technologies("mlarchitect.skills.model_serving", "model_serving", text)
+
+
+@pytest.mark.parametrize(("text", "currency", "usd"), [
+    ("budget CHF 2,000 per month", "CHF", 2260.0),
+    ("Orçamento: R$ 15.000 por mês para tudo.", "BRL", 2700.0),
+    ("budget £1,000 a month", "GBP", 1270.0),
+])
+def test_budgets_in_other_currencies(text: str, currency: str, usd: float) -> None:
+    req = extract_requirements(text)
+    assert req.currency == currency and req.monthly_budget_usd is not None and req.monthly_budget_usd.value == usd
+
+
+def test_every_word_of_another_language_is_read_as_an_english_one_no_longer() -> None:
+    from mlarchitect.agents.intake.reading import _FOREIGN_TERMS
+
+    assert all(len(english) <= len(word) for word, english in _FOREIGN_TERMS.items())

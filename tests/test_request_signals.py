@@ -217,8 +217,10 @@ def test_several_unnamed_languages_make_a_multilingual_request(text: str) -> Non
 
 
 def test_a_multilingual_translation_check_is_scored_with_translation_metrics() -> None:
-    req = extract_requirements("A translation quality check for 9 language pairs with reference translations")
-    assert "mt-metrics" in adapt_architecture(EVAL, req)["chosen"]
+    text = "A translation quality check for 9 language pairs with reference translations"
+    assert "mt-metrics" in adapt_architecture(EVAL, extract_requirements(text), request=text)["chosen"]
+    # the metrics of a task are offered only when the request names the task
+    assert "mt-metrics" not in adapt_architecture(EVAL, extract_requirements(text))["chosen"]
 
 
 def test_a_german_classification_request_is_in_scope() -> None:

@@ -114,10 +114,12 @@ def _lower(text: str) -> str:
 _LANGUAGE_MARKERS = {
     "german": lazy_compile(r"\b(?:und|oder|wir|für|über|mit|nicht|ist|sind|unsere?[nmrs]?|bitte|brauchen|ca|einen?|der|das|"
                            r"auf|zu|von|werden|haben|soll|muss|können|könnt)\b"),
-    "french": lazy_compile(r"\b(?:les|des|pour|avec|nous|sur|une|sont|environ|est|dans|et|du|aux|notre|nos|avons|devons)\b"),
+    "french": lazy_compile(r"\b(?:les|des|pour|avec|nous|sur|une|sont|environ|est|dans|et|du|aux|notre|nos|avons|devons|tout|doit|"
+                           r"être|très|mais|sommes|voulons)\b"),
     "spanish": lazy_compile(r"\b(?:los|las|necesitamos|nuestros?|nuestras?|unos|unas|sobre|por|del|el|y|tenemos|queremos|"
                             r"pueden|también)\b"),
-    "italian": lazy_compile(r"\b(?:che|sono|abbiamo|della|nostri|nostro|gli|il|di|vogliamo|anche|circa)\b"),
+    "italian": lazy_compile(r"\b(?:che|sono|abbiamo|della|nostri|nostro|gli|il|di|vogliamo|anche|circa|non|dallo|dalla|dei|"
+                            r"delle|niente|possono|nel|nella|sul|uno)\b"),
     "portuguese": lazy_compile(r"\b(?:não|com|nossos?|nossas?|cerca|os|do|da|em|temos|queremos|precisamos|também)\b"),
 }
 _ENGLISH_MARKERS = lazy_compile(r"\b(?:the|and|with|for|we|is|are|our|of|to|per|about|need|have)\b")
@@ -152,6 +154,10 @@ _FOREIGN_TERMS = {
     "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
     "previsione": "forecast", "previsão": "forecast", "vorhersage": "forecast", "prognose": "forecast",
     "prédiction": "prediction", "latencia": "latency", "latenza": "latency", "latência": "latency",
+    # where data is hosted ("hébergé en France", "alojado en España", "gehostet in Deutschland")
+    "être hébergé en": "be hosted in", "hébergé en": "hosted in", "hébergées en": "hosted in", "hébergés en": "hosted in",
+    "hébergée en": "hosted in", "alojado en": "hosted in", "alojados en": "hosted in", "gehostet in": "hosted in",
+    "ospitato in": "hosted in", "ospitati in": "hosted in", "hospedado no": "hosted in", "hospedados no": "hosted in",
     # limits ("keine Cloud-APIs", "niente API esterne", "solo open source")
     "keine cloud-apis": "no cloud apis", "keine cloud apis": "no cloud apis", "keine externen apis": "no external apis",
     "niente api esterne": "no external apis", "nessuna api esterna": "no external api", "sin apis externas": "no external apis",
@@ -1075,6 +1081,13 @@ _CORPUS = _rx(
 )
 
 
+# "approx 5.000 documents", "our 3.000 employees" in an English request: a count of whole things with a
+# dot before three digits is a thousands separator (nobody has 5.0 documents)
+_COUNTED = (rf"(?:{_CORPUS_NOUN}|users|employees|customers|members|students|staff|agents|patients|clients|requests|queries|"
+            r"questions|calls|messages|rows|records|events|transactions|predictions|skus|stores|branches|shops|devices|sensors)")
+_THOUSANDS_BEFORE_COUNT = _rx(rf"(?<![\d.,])[1-9]\d{{0,2}}\.\d{{3}}(?!\d|[.,]\d)(?=\s+(?:[a-z~][\w-]*\s+){{0,2}}?{_COUNTED}\b)")
+
+
 _DELTA = _rx(r"\b(?:new|more|additional|extra|incoming|fresh)\b")
 # "every night we embed 200k new tickets": new items per batch run.
 _BATCH_NEW = _rx(
@@ -1610,6 +1623,13 @@ _ZONES: list[tuple[str, str]] = [
     (r"switzerland north", "azure"), (r"sweden central", "azure"),
     (r"(?:east|west|central) us(?: 2)?", "azure"), (r"canada central", "azure"),
     (r"australia east", "azure"), (r"central india", "azure"), (r"japan east", "azure"),
+    (r"(?:north|south|west) central us", "azure"), (r"(?:east|west) us [23]", "azure"), (r"spain central", "azure"),
+    (r"italy north", "azure"), (r"poland central", "azure"), (r"norway east", "azure"), (r"brazil south", "azure"),
+    (r"mexico central", "azure"), (r"uae north", "azure"), (r"south africa north", "azure"), (r"korea central", "azure"),
+    (r"southeast asia", "azure"), (r"east asia", "azure"), (r"switzerland west", "azure"), (r"germany north", "azure"),
+    (r"ap-northeast-[23]", "aws"), (r"ap-east-1", "aws"), (r"mx-central-1", "aws"), (r"il-central-1", "aws"),
+    (r"southamerica-east1", "gcp"), (r"europe-north2", "gcp"), (r"europe-west1[02]", "gcp"), (r"me-central[12]", "gcp"),
+    (r"asia-(?:east|northeast|southeast|south)[123]", "gcp"), (r"africa-south1", "gcp"), (r"northamerica-south1", "gcp"),
 ]
 _ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _) in enumerate(_ZONES)) + r")\b")
 
@@ -2015,7 +2035,7 @@ def read(text: str) -> Reading:
     normalised = _normalise(text)
     low = _lower(normalised)
     language = request_language(low)
-    low = _as_english(low)
+    low = _THOUSANDS_BEFORE_COUNT.sub(lambda m: m.group(0).replace(".", ","), _as_english(low))
     acc = Reading(text=normalised, low=low, clauses=_clauses(low))
     if language is not None:
         acc.notes["language"] = language

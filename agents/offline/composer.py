@@ -453,9 +453,20 @@ def _constraint_phrases(req: Requirements) -> list[str]:
     for name in ("deployment", "no_external_apis", "stack_only", "data_residency", "hardware", "mode"):
         fact = getattr(req, name)
         if fact is not None and fact.stated and fact.quote:
-            out.append(f"\u201c{fact.quote}\u201d")
+            out.append(f"\u201c{fact.quote}\u201d" + (_zones(fact.value) if name == "data_residency" and req.cloud is None else ""))
     out += [f"\u201c{f.quote}\u201d" for f in req.compliance if f.stated and f.quote]
     return list(dict.fromkeys(out))
+
+
+def _zones(region: str) -> str:
+    """Where each cloud keeps data in ``region``, for a residency with no cloud named:
+    " (a Brazil region: AWS sa-east-1, São Paulo; GCP southamerica-east1, São Paulo; Azure Brazil South)"."""
+    from mlarchitect.skills.catalogue import REGION_ZONES
+
+    zones = REGION_ZONES.get(region, {})
+    names = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
+    listed = "; ".join(f"{names[cloud]} {zone}" for cloud, zone in zones.items())
+    return f" (a {region} region: {listed})" if listed and region != "EU" else ""
 
 
 def _lower_first(title: str) -> str:
