@@ -283,3 +283,31 @@ def test_every_word_of_another_language_is_read_as_an_english_one_no_longer() ->
     from mlarchitect.agents.intake.reading import _FOREIGN_TERMS
 
     assert all(len(english) <= len(word) for word, english in _FOREIGN_TERMS.items())
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("An assistant for our 3.000 employees over approx 5.000 documents.", "users", 3000),
+    ("~40,000 water meters spread over three provinces of the northern region report every 15 minutes.",
+     "events_per_day", 3_840_000.0),
+    ("Tout doit être hébergé en France (RGPD).", "data_residency", "France"),
+])
+def test_counts_fleets_and_hosting_read_from_the_clause_that_states_them(text: str, field: str, value: object) -> None:
+    fact = getattr(extract_requirements(text), field)
+    assert fact is not None and fact.value == value
+
+
+def test_a_pipeline_over_a_stated_collection_is_sized_from_it_not_a_default() -> None:
+    req = with_assumptions(extract_requirements(
+        "We need a pipeline that pulls 2 million customer chats from Zendesk, strips PII and builds versioned "
+        "train/eval splits."), "data_pipeline")
+    assert req.events_per_day is not None and not req.events_per_day.stated
+    assert req.events_per_day.value == 2_000_000 and "2,000,000" in req.events_per_day.reason
+
+
+def test_a_residency_with_no_cloud_named_lists_each_clouds_region_for_it() -> None:
+    from mlarchitect.agents.offline.composer import _constraint_phrases
+
+    req = extract_requirements("Internal assistant over 5,000 manuals; the data must stay in Brazil.")
+    assert any("sa-east-1" in p and "Brazil South" in p for p in _constraint_phrases(req))
+    named = extract_requirements("Internal assistant over 5,000 manuals on AWS; the data must stay in Brazil.")
+    assert not any("Brazil South" in p for p in _constraint_phrases(named))

@@ -66,7 +66,11 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
         small = (req.team_size is not None and req.team_size.value <= SMALL_TEAM
                  and req.mode is not None and req.mode.stated and req.mode.value == "batch")
-        if single:
+        if req.corpus is not None and req.corpus.stated:  # "2 million customer chats": the collection the pipeline processes
+            corpus = req.corpus.value
+            update["events_per_day"] = Fact.assumed(corpus.amount, f"daily volume not stated: sized to process the stated "
+                                                                   f"{corpus.amount:,.0f} {corpus.unit} in one daily load")
+        elif single:
             update["events_per_day"] = Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: what one machine "
                                                                       "handles is assumed small")
         elif small:

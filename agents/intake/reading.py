@@ -746,7 +746,7 @@ _FLEET = _rx(
     rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|cameras|trucks|"
     rf"phones|stations|trackers|gateways|buses|cars|ships|vessels|robots|drones|turbines|pumps|assets|terminals|"
     rf"scooters|bikes|lorries|locomotives|trains|aircraft|wells|thermostats|wearables|beacons|tags|robots|inverters|"
-    rf"elevators|lifts|compressors|chillers)\b[^.;]{{0,40}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
+    rf"elevators|lifts|compressors|chillers)\b[^.;]{{0,80}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
     r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
 
 
