@@ -214,6 +214,8 @@ _ELSEWHERE = re.compile(
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|ourselves|"
+    # "our officers have written 2,300 bulletins": work done, described
+    r"(?:have|has|had)\s+(?:already\s+)?(?:written|built|implemented|coded|deployed|created|developed|produced)\b|"
     # "security review done in May, approved", "pen test passed"
     r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?"
     r"(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
@@ -466,7 +468,8 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
             scores: dict[str, list[float]] = {}
             distinctive = _distinctive_words(remaining, catalog)
             # a part that says it asks for more than the design (not the whole request, which holds every part)
-            beyond = [part != whole and (bool(_BEYOND_DESIGN.search(part)) or obj is not None or _passive_ask(part))
+            beyond = [part != whole and (bool(_BEYOND_DESIGN.search(part)) or obj is not None or _passive_ask(part)
+                                         or (bool(_DIRECT_ASK.match(part)) and not _DESIGN_SUBJECT.search(part)))
                       for obj, part in zip(objects, parts)]
             for name in remaining:
                 texts = _agent_texts(catalog.agents[name], owner)
@@ -506,6 +509,10 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
 
 
 _PASSIVE_ASK = re.compile(rf"\b{_PASSIVE_ASK_TEXT}\b", re.I)
+
+
+# a direct ask for a finding: "then tell us where we'd be wasting GPU time and what to fix first"
+_DIRECT_ASK = re.compile(r"^(?:then\s+|also\s+|and\s+|please\s+)*(?:tell|show)\s+(?:us|me)\s+(?:where|what|which|why|whether)\b", re.I)
 
 
 def _passive_ask(part: str) -> bool:

@@ -311,3 +311,18 @@ def test_a_residency_with_no_cloud_named_lists_each_clouds_region_for_it() -> No
     assert any("sa-east-1" in p and "Brazil South" in p for p in _constraint_phrases(req))
     named = extract_requirements("Internal assistant over 5,000 manuals on AWS; the data must stay in Brazil.")
     assert not any("Brazil South" in p for p in _constraint_phrases(named))
+
+
+@pytest.mark.parametrize(("text", "agents"), [
+    ("Internal coding assistant on 2x H100 with Qwen2.5-Coder-32B. Design the serving. Then tell us where we'd be "
+     "wasting GPU time and money and what to fix first.", ["performance-and-cost-engineer-llm"]),
+    ("Our SOP assistant answers from outdated versions; redesign it. We also want a quality gate in CI so a "
+     "retrieval regression blocks the release.", ["evaluation-engineer"]),
+    ("Edge inspection on 30 devices. Also, plan how we package and release new model versions to them.",
+     ["mlops-ai-engineer"]),
+    # work already done is described, not asked for
+    ("Our field officers have written ~2,300 PDF bulletins over the years. Farmers should ask questions about them "
+     "over WhatsApp. Can you design it?", []),
+])
+def test_findings_gates_and_releases_asked_for_and_work_done(text: str, agents: list[str]) -> None:
+    assert _handoffs(text) == agents
