@@ -43,4 +43,5 @@ def rate_note(currency: str) -> str | None:
     """The assumption behind a converted budget: "€1 = $1.08 (a fixed reference rate)"."""
     if currency not in _SYMBOL or currency == "USD":
         return None
-    return f"The budget is compared in US dollars at {_SYMBOL[currency]}1 = ${USD_PER[currency]:.2f} (a fixed reference rate, not a live quote)."
+    return (f"The budget is compared in US dollars at {_SYMBOL[currency]}1 = ${USD_PER[currency]:.2f} "
+            "(a fixed reference rate, not a live quote).")
