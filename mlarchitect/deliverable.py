@@ -67,8 +67,6 @@ class CostAnalysis(_Model):
     monthly_total_usd: float | None = None
     per_request_usd: float | None = None
     budget_usd: float | None = None
-    budget_currency: str = Field(default="USD", description="The currency the request states its budget in; "
-                                 "budget_usd holds it converted to US dollars.")
     within_budget: bool | None = None
     items: list[CostItem] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)

@@ -249,7 +249,8 @@ def render_markdown(d: ArchitectureDesign) -> str:
         lines.append(f"- Cost per request: {_usd(cost.per_request_usd)}")
     if cost.budget_usd is not None:
         verdict = "within budget" if cost.within_budget else "over budget"
-        stated = _usd(cost.budget_usd) if cost.budget_currency == "USD" else money(cost.budget_usd, cost.budget_currency)
+        currency = d.requirements.currency if d.requirements is not None else "USD"
+        stated = _usd(cost.budget_usd) if currency == "USD" else money(cost.budget_usd, currency)
         lines.append(f"- Budget: {stated}/month ({verdict})")
     lines += [f"- {_inline(i.item)}: {_usd(i.monthly_usd)}/month" + (f" ({_inline(i.basis)})" if i.basis else "")
               for i in cost.items]

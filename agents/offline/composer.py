@@ -342,7 +342,6 @@ def _cost(results: list[ToolResult], req: Requirements) -> CostAnalysis:
     return CostAnalysis(
         monthly_total_usd=total,
         budget_usd=budget,
-        budget_currency=req.currency,
         within_budget=(total <= budget) if (total is not None and budget is not None) else None,
         items=items,
         assumptions=assumptions,
@@ -354,7 +353,7 @@ def _fact_risks(req: Requirements, cost: CostAnalysis, workflow: str) -> list[Ri
     risks = []
     if cost.within_budget is False:
         risks.append(Risk(
-            risk=f"Projected ${cost.monthly_total_usd:,.0f}/month exceeds the {money(cost.budget_usd or 0.0, cost.budget_currency)} budget",
+            risk=f"Projected ${cost.monthly_total_usd:,.0f}/month exceeds the {money(cost.budget_usd or 0.0, req.currency)} budget",
             mitigation="Apply the cost optimizations in order (cache, smaller model for easy queries, shorter context) and re-estimate",
             severity="high"))
     if req.latency is not None and req.latency.stated and req.latency.value.seconds < 1.5 and workflow == "rag_system":
@@ -439,7 +438,7 @@ def _summary(request: str, specs: list[WorkflowSpec], components: list[Component
     if cost.monthly_total_usd is not None:
         budget = ""
         if cost.budget_usd is not None:
-            stated = money(cost.budget_usd, cost.budget_currency)
+            stated = money(cost.budget_usd, req.currency)
             budget = (f" (within the {stated} budget)" if cost.within_budget
                       else f" (over the {stated} budget: see the cost optimizations)")
         elif req.current_monthly_spend_usd is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.money import money
@@ -56,7 +57,9 @@ class MonitoringArgs(BaseModel):
     stages: list[str] = Field(default_factory=list, description="The design's components, in request order: one trace span each.")
     latency_target: str = Field(default="", description="The latency target, e.g. 'p95 ≤ 2 s'.")
     monthly_budget_usd: float | None = Field(default=None, ge=0, description="A stated monthly budget.")
-    currency: str = Field(default="USD", description="The currency the request states the budget in (USD, EUR, GBP).")
+    # the currency the request states its budget in: set by the offline plan from the requirements, not
+    # offered to a model (it adds nothing a model would choose, and every prompt carries the schema)
+    currency: SkipJsonSchema[str] = "USD"
     # set by the offline plan (how the system runs, a stated schedule, whether an LLM judge scores)
     mode: str = ""
     schedule: str = ""
