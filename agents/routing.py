@@ -350,14 +350,14 @@ _CONSTRAINT = re.compile(
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-# a part that asks for something: "we need ...", "I'd like the design of ...", "design ..."
 # the request says it wants no design: "No design needed.", "Not looking for a design — just explain ..."
 _NO_DESIGN = re.compile(r"\b(?:no\s+(?:design|architecture)\s+(?:needed|required|wanted|necessary|please)|"
                         r"(?:not|n't)\s+(?:looking\s+for|asking\s+for|after|need(?:ing)?)\s+(?:a\s+|an\s+)?(?:(?:full|whole|system)\s+)?"
-                        r"(?:design|architecture))\b", re.I)
+                        r"(?:design|architecture))\b(?!\s+(?:for|of|doc)\b)", re.I)
 # an ask with no subject of its own: "want something dead simple I can run from my laptop"
 _VAGUE_ASK = re.compile(r"^\W*(?:(?:so|but|and|now|then|also|please)\s+)*(?:(?:we|i)(?:'d|\s+would)?\s+)?(?:need|want|like|are\s+looking\s+for|"
                         r"am\s+looking\s+for|looking\s+for)\s+(?:something|anything|a\s+(?:way|tool|thing|setup|solution))\b", re.I)
+# a part that asks for something: "we need ...", "I'd like the design of ...", "design ..."
 _ASK_CLAUSE = re.compile(
     r"^\W*(?:(?:so|but|and|now|then|also|please)\s+)*(?:(?:we|i)(?:'d|\s+would)?\s+(?:really\s+)?(?:need|want|like|"
     r"are\s+looking\s+for|am\s+looking\s+for|have\s+to)|need|want|looking\s+for|design|build|set\s+up|create|give\s+me|"
@@ -457,9 +457,8 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     skills to invoke; ``requirements`` (the stated facts) weigh in when given."""
     scorer = _scorer(architect, skills)
     normalised = scorer.speller.normalise(gloss(request))  # "retreival" → "retrieval", "modelo" → "model"
-    if not (in_domain(request) or in_domain(normalised)):  # a question still gets the question's answer
-        return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False, question=concept_question(request))
-    if _NO_DESIGN.search(request):  # "No design needed, just a pytest suite", "not looking for a design: explain ..."
+    # out of the domain, or no design wanted ("No design needed, just a pytest suite"): a question still gets its answer
+    if not (in_domain(request) or in_domain(normalised)) or _NO_DESIGN.search(request):
         return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False, question=concept_question(request))
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)

@@ -236,6 +236,7 @@ def test_asks_by_question_passive_and_label(text: str, agents: list[str]) -> Non
      "general"),
     ("Not looking for a design, just explain when you would fine-tune a model and when you would use RAG.", "general"),
     ("We need a design for caching embeddings in SQLite behind our RAG service at 50 queries/s.", "rag_system"),
+    ("We don't need a design for the frontend, just the RAG backend over 20,000 contracts.", "rag_system"),
 ])
 def test_a_request_that_wants_no_design_gets_none(text: str, workflow: str) -> None:
     assert _route(text) == workflow
