@@ -150,7 +150,8 @@ def _named_options(slot_id: str, slot: Slot, text: str) -> list[Option]:
     """Options for the products ``text`` names that ``slot`` has no option of its own for."""
     if not text or any(named_in(o, text) for o in slot.options):
         return []
-    return [p.option(slot_id) for p in named_products() if slot_id in p.names and named_in(p.option(slot_id), text)]
+    offered = [p.option(slot_id) for p in named_products() if slot_id in p.names]
+    return [option for option in offered if named_in(option, text)]
 
 
 @lru_cache(maxsize=16)

@@ -10,7 +10,6 @@ import re
 
 import pytest
 from mlarchitect.agents.agent_files import load_catalog
-from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.routing import concept_question, named_prior, route_request
@@ -18,23 +17,11 @@ from mlarchitect.agents.scope import in_domain
 from mlarchitect.money import USD_PER
 from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.registry import load_skill_catalog
+from support.reading import components, handoffs, route
 
 CATALOG = load_catalog()
 ARCHITECT = CATALOG.agents["ml-system-architect"]
 SKILLS = load_skill_catalog()
-
-
-def _route(text: str) -> str:
-    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text)).workflow
-
-
-def _handoffs(text: str) -> list[str]:
-    return sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG))
-
-
-def _components(package: str, workflow: str, text: str) -> dict[str, str]:
-    arch = adapt_architecture(package, with_assumptions(extract_requirements(text), workflow), request=text)
-    return {c["name"]: c["technology"] for c in arch["components"]}
 
 
 # --- routing ------------------------------------------------------------------------------------
@@ -49,13 +36,13 @@ def test_a_system_asked_for_by_name_leads_the_route() -> None:
         == {"model_serving": 1.5}
     text = ("Vision model that grades strawberries on three packing lines, served on a Jetson per line. We need an "
             "evaluation setup that tells us per line and per variety how often it is wrong.")
-    assert _route(text) == "evaluation_system"
+    assert route(text) == "evaluation_system"
 
 
 def test_the_one_part_that_asks_decides_between_close_workflows() -> None:
     text = ("Solo analyst here. There's a gradient-boosted churn model in my notebook; I want a simple way to "
             "evaluate each retrained version against the current one before swapping it in.")
-    assert _route(text) == "evaluation_system"
+    assert route(text) == "evaluation_system"
 
 
 @pytest.mark.parametrize(("text", "scope"), [
@@ -91,14 +78,14 @@ def test_how_is_one_thing_different_from_another_is_a_question() -> None:
     ("Design an eval system for our tagging model. FYI the QA team already built the harness and the CI gates.", []),
 ])
 def test_asks_diagnoses_and_work_done_elsewhere(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents
 
 
 def test_the_whole_request_of_several_sentences_is_not_itself_evidence() -> None:
     # every sentence is read on its own; the whole text (which names cost and a migration) asks for no sibling
     text = ("We're leaving our hosted tracker because the renewal tripled. 18 engineers, mostly PyTorch. "
             "Need a self-hosted replacement with dashboards and sweeps.")
-    assert _handoffs(text) == []
+    assert handoffs(text) == []
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -120,7 +107,7 @@ def test_a_named_region_places_the_components_there_and_a_vendor_api_in_its_own_
     text = "Q&A over 5,000 product sheets on AWS, region eu-west-3; nothing leaves the EU."
     req = extract_requirements(text)
     assert req.data_residency is not None and req.data_residency.value == "EU"
-    techs = _components("mlarchitect.skills.rag_design", "rag_system", text)
+    techs = components("mlarchitect.skills.rag_design", "rag_system", text)
     placed = [t for t in techs.values() if "eu-west-3" in t]
     assert placed, techs
     # a vendor's hosted API is not in the team's AWS region
@@ -132,9 +119,9 @@ def test_the_teams_own_product_is_named_in_the_component() -> None:
             "artifacts in our Ceph S3.")
     req = extract_requirements(text)
     assert {f.quote for f in req.existing_stack} >= {"OpenShift", "Ceph S3"}
-    techs = _components("mlarchitect.skills.rag_design", "rag_system", text)
+    techs = components("mlarchitect.skills.rag_design", "rag_system", text)
     assert any("OpenShift" in t for t in techs.values()), techs
-    plain = _components("mlarchitect.skills.rag_design", "rag_system",
+    plain = components("mlarchitect.skills.rag_design", "rag_system",
                         "Search assistant over 300k maintenance manuals for 2,000 technicians on our Kubernetes.")
     assert not any("the team's" in t for t in plain.values())
 
@@ -150,7 +137,7 @@ def test_work_nobody_waits_for_is_batch(text: str, mode: str) -> None:
 
 def test_audio_that_can_wait_is_transcribed_by_speech_workers_not_an_llm_api() -> None:
     text = "We need Whisper transcripts of 300 hours of call audio a day; the next morning is fine. Cheapest setup?"
-    techs = _components("mlarchitect.skills.model_serving", "model_serving", text)
+    techs = components("mlarchitect.skills.model_serving", "model_serving", text)
     assert "whisper" in techs["Batch scoring job"].lower()
     assert not any("LLM API" in t for t in techs.values())
 
@@ -166,11 +153,11 @@ def test_one_gpu_box_is_one_machine(text: str, single: bool) -> None:
 
 
 def test_prompt_experiments_are_tracked_as_variants_not_training_runs() -> None:
-    prompts = _components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
+    prompts = components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
                           "Track our prompt and temperature variants for the GPT-5 support bot with eval scores and cost.")
     assert "Eval runner" in prompts and "Prompt and config registry" in prompts
     assert "Training launcher" not in prompts and "Model registry" not in prompts
-    training = _components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
+    training = components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
                            "Track our LoRA fine-tuning runs of Llama 3 8B: 6 researchers, about 200 runs a month.")
     assert "Training launcher" in training and "Model registry" in training and "Eval runner" not in training
 
@@ -206,12 +193,12 @@ def test_a_classifier_and_a_ranker_keep_their_own_metrics(text: str, metric: str
 
 
 def test_a_model_scored_inside_a_java_service_has_no_python_service_or_gateway() -> None:
-    techs = _components("mlarchitect.skills.model_serving", "model_serving",
+    techs = components("mlarchitect.skills.model_serving", "model_serving",
                         "Our order service is Kotlin on the JVM; score an XGBoost risk model inside it at 2k TPS, "
                         "under 3 ms.")
     assert "JVM" in techs["Inference service"]
     assert "API gateway" not in techs and "Compute platform" not in techs
-    plain = _components("mlarchitect.skills.model_serving", "model_serving",
+    plain = components("mlarchitect.skills.model_serving", "model_serving",
                         "Serve an XGBoost risk model to our apps at 2k TPS, under 20 ms.")
     assert "JVM" not in plain["Inference service"] and "Compute platform" in plain
 
@@ -249,15 +236,15 @@ def test_hosting_in_a_country_is_a_residency() -> None:
 
 
 def test_the_document_systems_named_get_their_own_connectors() -> None:
-    techs = _components("mlarchitect.skills.rag_design", "rag_system",
+    techs = components("mlarchitect.skills.rag_design", "rag_system",
                         "Answer engineers' questions from our Confluence space and the Jira tickets, with links.")
     assert "Confluence" in techs["Source connectors"] and "Jira" in techs["Source connectors"]
-    plain = _components("mlarchitect.skills.rag_design", "rag_system", "Answer questions from 2,000 PDF manuals.")
+    plain = components("mlarchitect.skills.rag_design", "rag_system", "Answer questions from 2,000 PDF manuals.")
     assert "Confluence" not in plain["Source connectors"]
 
 
 def test_the_teams_warehouse_is_named_as_theirs() -> None:
-    techs = _components("mlarchitect.skills.data_pipeline", "data_pipeline",
+    techs = components("mlarchitect.skills.data_pipeline", "data_pipeline",
                         "A weekly pipeline that cleans support feedback into datasets; everything stays in BigQuery.")
     assert "the team's" in techs["Versioned storage"] and "BigQuery" in techs["Versioned storage"]
 
@@ -300,8 +287,8 @@ def test_thousands_of_runs_a_day_are_read_as_at_least_two_thousand() -> None:
     ("fix my printer, it jams every morning", False),
 ])
 def test_a_question_outside_the_domain_words_is_still_answered_as_a_question(text: str, question: bool) -> None:
-    route = route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
-    assert route.workflow == "general" and not route.in_scope and route.question is question
+    routed = route_request(text, ARCHITECT, SKILLS, extract_requirements(text))
+    assert routed.workflow == "general" and not routed.in_scope and routed.question is question
 
 
 # --- what a sibling writes ------------------------------------------------------------------------
@@ -364,9 +351,9 @@ def test_a_fleet_reporting_on_an_interval_is_a_stream_with_its_rate_and_a_stream
     assert req.events_per_day is not None and req.events_per_day.value == 600 * 8_640
     assert req.mode is not None and req.mode.value == "streaming"
     assert req.fine_tuning is None  # "training tables" are data, not a fine-tuning run
-    techs = _components("mlarchitect.skills.data_pipeline", "data_pipeline", text)
+    techs = components("mlarchitect.skills.data_pipeline", "data_pipeline", text)
     assert "Polars" not in techs["Transformation"] and "one machine" not in techs["Transformation"]
-    nightly = _components("mlarchitect.skills.data_pipeline", "data_pipeline",
+    nightly = components("mlarchitect.skills.data_pipeline", "data_pipeline",
                           "Nightly loads of 3 GB from our ERP into features for a churn model; 2 engineers.")
     assert "stream" not in nightly["Transformation"].lower()
 
@@ -410,7 +397,7 @@ def test_a_tool_that_failed_and_never_succeeded_is_named_in_the_notes() -> None:
      ["write-unit-tests"]),
 ])
 def test_what_the_team_does_is_told_apart_from_what_it_asks(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents
 
 
 def test_stated_concurrency_sizes_the_kv_cache_and_a_gpus_memory_is_no_data_volume() -> None:

@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import pytest
 from mlarchitect.agents.agent_files import load_catalog
-from mlarchitect.agents.handoffs import plan_handoffs
 from mlarchitect.agents.intake.assume import with_assumptions
 from mlarchitect.agents.intake.extract import extract_requirements
-from mlarchitect.agents.routing import route_request
 from mlarchitect.money import money
-from mlarchitect.skills.architecture import adapt_architecture
 from mlarchitect.skills.catalogue import requested_model
-from mlarchitect.skills.registry import load_skill_catalog
+from support.reading import components, handoffs, route
 
 CATALOG = load_catalog()
-ARCHITECT = CATALOG.agents["ml-system-architect"]
-SKILLS = load_skill_catalog()
-
-
-def _route(text: str) -> str:
-    return route_request(text, ARCHITECT, SKILLS, extract_requirements(text)).workflow
-
-
-def _handoffs(text: str) -> list[str]:
-    return sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG))
 
 
 def _technologies(package: str, workflow: str, text: str) -> str:
-    arch = adapt_architecture(package, with_assumptions(extract_requirements(text), workflow), request=text)
-    return " | ".join(c["technology"] for c in arch["components"])
+    return " | ".join(components(package, workflow, text).values())
 
 
 # --- handoffs ------------------------------------------------------------------------------------
@@ -59,7 +45,7 @@ def _technologies(package: str, workflow: str, text: str) -> str:
      ["evaluation-engineer"]),
 ])
 def test_asks_in_other_forms(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents
 
 
 @pytest.mark.parametrize(("text", "agents"), [
@@ -69,7 +55,7 @@ def test_asks_in_other_forms(text: str, agents: list[str]) -> None:
      "nuestro clúster AKS?", ["mlops-ai-engineer"]),
 ])
 def test_asks_in_german_and_spanish(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents
 
 
 @pytest.mark.parametrize("text", [
@@ -84,13 +70,13 @@ def test_asks_in_german_and_spanish(text: str, agents: list[str]) -> None:
     "we have kafka click events and want a daily training set for a ranking model. what pipeline should we build?",
 ])
 def test_no_ask_in_context_declined_or_described_work(text: str) -> None:
-    assert _handoffs(text) == []
+    assert handoffs(text) == []
 
 
 def test_a_declined_review_still_counts_when_asked_elsewhere() -> None:
     text = ("Design tracking for 20 credit models; I don't need a security review of MLflow itself. But please "
             "threat-model the model registry's approval flow.")
-    assert _handoffs(text) == ["security-and-privacy-engineer-ml"]
+    assert handoffs(text) == ["security-and-privacy-engineer-ml"]
 
 
 # --- routing and intake --------------------------------------------------------------------------
@@ -102,14 +88,14 @@ def test_a_declined_review_still_counts_when_asked_elsewhere() -> None:
     ("Design a microservice that serves our fraud model to the payments team at 300 rps.", "model_serving"),
 ])
 def test_app_software_with_no_ml_is_out_of_scope(text: str, workflow: str) -> None:
-    assert _route(text) == workflow
+    assert route(text) == workflow
 
 
 def test_a_vague_ask_does_not_lead_the_route() -> None:
     text = ("one-person team. I have a prompt that drafts replies to support emails and I change it weekly without "
             "knowing if it got better. 200 example emails. want something simple I can run on my laptop, under "
             "$10/month in API calls.")
-    assert _route(text) == "evaluation_system"
+    assert route(text) == "evaluation_system"
 
 
 @pytest.mark.parametrize(("text", "labelled", "corpus"), [
@@ -228,7 +214,7 @@ def test_a_request_written_in_german_gets_multilingual_retrieval() -> None:
      "ourselves.", []),
 ])
 def test_asks_by_question_passive_and_label(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents
 
 
 @pytest.mark.parametrize(("text", "workflow"), [
@@ -239,7 +225,7 @@ def test_asks_by_question_passive_and_label(text: str, agents: list[str]) -> Non
     ("We don't need a design for the frontend, just the RAG backend over 20,000 contracts.", "rag_system"),
 ])
 def test_a_request_that_wants_no_design_gets_none(text: str, workflow: str) -> None:
-    assert _route(text) == workflow
+    assert route(text) == workflow
 
 
 def test_the_speller_keeps_plurals_of_words_it_knows() -> None:
@@ -326,4 +312,4 @@ def test_a_residency_with_no_cloud_named_lists_each_clouds_region_for_it() -> No
      "over WhatsApp. Can you design it?", []),
 ])
 def test_findings_gates_and_releases_asked_for_and_work_done(text: str, agents: list[str]) -> None:
-    assert _handoffs(text) == agents
+    assert handoffs(text) == agents

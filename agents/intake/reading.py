@@ -179,10 +179,10 @@ def request_language(low: str) -> str | None:
     return lang if counts[lang] > len(_ENGLISH_MARKERS.findall(low)) else None
 
 
-def _as_english(low: str) -> str:
-    """``low`` with another language's number formats and counted words read as English, length kept;
-    English text is returned as it is."""
-    if request_language(low) is None:
+def _as_english(low: str, language: str | None) -> str:
+    """``low``, written in ``language``, with its number formats and counted words read as English,
+    length kept; English text (``language`` None) is returned as it is."""
+    if language is None:
         return low
     low = _DECIMAL_COMMA.sub(lambda m: m.group(0).replace(",", "."), low)
     low = _THOUSANDS_DOT.sub(lambda m: m.group(0).replace(".", ","), low)
@@ -2035,7 +2035,7 @@ def read(text: str) -> Reading:
     normalised = _normalise(text)
     low = _lower(normalised)
     language = request_language(low)
-    low = _THOUSANDS_BEFORE_COUNT.sub(lambda m: m.group(0).replace(".", ","), _as_english(low))
+    low = _THOUSANDS_BEFORE_COUNT.sub(lambda m: m.group(0).replace(".", ","), _as_english(low, language))
     acc = Reading(text=normalised, low=low, clauses=_clauses(low))
     if language is not None:
         acc.notes["language"] = language
