@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.agents.ask_model import SENTENCE_SPLIT as _SENTENCE_SPLIT
+from mlarchitect.agents.ask_model import sentences as sentences_of
+from mlarchitect.agents.ask_model import shipped_model
 from mlarchitect.deliverable import Handoff
 from mlarchitect.agents.example_bank import example_bank
 from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, match_phrases, mentioned_agents
@@ -203,8 +206,8 @@ _ACTION = re.compile(
     re.I)
 # "we are not allowed to add another database", "without building a parallel platform": a
 # prohibition, not an ask
-_NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|can't|isn't|aren't)\s+(?:\w+\s+){0,3}$", re.I)
-_SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
+_NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|can't|isn't|aren't|skip|leave\s+out|omit|exclude)"
+                       r"\s+(?:\w+\s+){0,3}$", re.I)
 # "our CISO team runs its own security review separately", "we already have unit tests":
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
@@ -213,12 +216,17 @@ _ELSEWHERE = re.compile(
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
+    r"(?:team|group|squad|people|folks)\s+(?:already\s+)?(?:owns?|handles?|covers?)\s+(?:those|these|that|this|it|them)\b|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|ourselves|"
     # "our officers have written 2,300 bulletins": work done, described
     r"(?:have|has|had)\s+(?:already\s+)?(?:written|built|implemented|coded|deployed|created|developed|produced)\b|"
     # "security review done in May, approved", "pen test passed"
     r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?"
     r"(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
+    # "our infra people deploy it", "the platform team will run the rollout": another team's work
+    r"(?:our|the|their)\s+(?:infra(?:structure)?|platform|ops|devops|sre|security|qa|backend|integration|it)\s+"
+    r"(?:people|team|folks|guys|group|engineers|colleagues)\s+(?:will\s+|would\s+|already\s+)?"
+    r"(?:deploy|run|operate|handle|own|build|write|test|review|do)s?\b|"
     # "unit tests ... will be written by the analytics-eng team"
     r"(?:will\s+be|is\s+being|are\s+being|gets?|get)\s+[\w-]+(?:ed|en)\s+by\s+(?:the|our|their|an?)?\s*[\w-]+(?:\s+[\w-]+)?\s+"
     r"(?:team|group|squad|department|vendor|contractor|agency|folks|people)|"
@@ -238,8 +246,7 @@ def _action_parts(request: str) -> list[str]:
     parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
              if len(p.split()) >= 3]
     opening = whole[:40].lower()
-    described = _described_spans(request)
-    parts = [p for p in parts if _ASK_WORD.search(p) or not any(a <= request.find(p) < b for a, b in described)]
+    parts = _not_described(parts, request)
     return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _ELSEWHERE.search(p)
             and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))
             and not any(_describes(sentence, p) for sentence in sentences)]
@@ -267,6 +274,12 @@ def _described_spans(request: str) -> list[tuple[int, int]]:
         following = _NEXT_LABEL.search(request, line_end)
         spans.append((label.end(), following.start() if following else len(request)))
     return spans
+
+
+def _not_described(parts: list[str], request: str) -> list[str]:
+    """``parts`` without those in a description ("What I have in mind: sample daily, ..."), unless they ask."""
+    described = _described_spans(request)
+    return [p for p in parts if _ASK_WORD.search(p) or not any(a <= request.find(p) < b for a, b in described)]
 
 
 # a sentence that says what the team does today: "We score all open claims once a night, ..."
@@ -327,12 +340,20 @@ def _done_elsewhere(phrase: str, request: str) -> bool:
     return bool(units) and all(_ELSEWHERE.search(u) for u in units)
 
 
+# a negation over a list: "skip the chatbot and the retrieval tuning", "no dashboards, no tests"
+_NEGATED_LIST = re.compile(r"\b(?:not|no|without|skip|leave\s+out|omit|exclude|no\s+need\s+for)\s+(?:[\w-]+\s+){0,4}?"
+                           r"(?:and|or|nor)\s+(?:the\s+|any\s+)?$", re.I)
+
+
 def _declined(phrase: str, request: str) -> bool:
     """Whether every part of the request that names ``phrase`` declines it ("I don't need a security
     review", "no Kubernetes"): a trigger phrase under a negation asks for nothing."""
     units = [u for u in _UNIT_SPLIT.split(request) if u.strip()]
     found = [(u, m[0]) for u in units for m in match_phrases(u, [phrase])[:1]]
-    return bool(found) and all(_NEGATION.search(u[:start]) for u, start in found)
+    # the negation may reach over a coordination: "skip the chatbot and retrieval tuning"
+    whole = [(u, m[0]) for u in _SENTENCE_SPLIT.split(request) for m in match_phrases(u, [phrase])[:1]]
+    return bool(found) and (all(_NEGATION.search(u[:start]) for u, start in found)
+                            or all(_NEGATION.search(u[:start]) or _NEGATED_LIST.search(u[:start]) for u, start in whole))
 
 
 def _noun_trigger(phrase: str) -> bool:
@@ -505,6 +526,15 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                     continue
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])
+    model = shipped_model()
+    if model is not None and remaining:
+        # the asks the rules miss: a sentence or clause the learned model reads as one agent's work
+        units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)
+                                                                              if len(c.split()) >= 3)])), request)
+        for unit, name, _ in model.asked(units):
+            if name in remaining and name not in found and not (
+                    _done_elsewhere(unit, request) or _declined(unit, request) or _ELSEWHERE.search(unit)):
+                found[name] = [unit]
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
 
 

@@ -352,6 +352,10 @@ _CONSTRAINT = re.compile(
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 # the request says it wants no design: "No design needed.", "Not looking for a design — just explain ..."
 _NO_DESIGN = re.compile(r"\b(?:no\s+(?:design|architecture)\s+(?:needed|required|wanted|necessary|please)|"
+                        # "quick question, not building anything", "just a short explanation please, no design"
+                        r"(?:not|n't)\s+(?:building|designing|planning\s+to\s+build)\s+anything(?=\s*(?:[,:;.!?)]|$))|"
+                        r"(?:just|only)\s+(?:an?\s+)?(?:short\s+|quick\s+|brief\s+)?explanation|"
+                        r"(?:,\s*|\bbitte\s+|\bplease\s+)(?:no|kein|pas\s+de|sin|nessun)\s+(?:design|diseño|architecture)(?=\s*[.!]?\s*$)|"
                         r"(?:not|n't)\s+(?:looking\s+for|asking\s+for|after|need(?:ing)?)\s+(?:a\s+|an\s+)?(?:(?:full|whole|system)\s+)?"
                         r"(?:design|architecture))\b(?!\s+(?:for|of|doc)\b)", re.I)
 # an ask with no subject of its own: "want something dead simple I can run from my laptop"

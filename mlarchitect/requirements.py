@@ -134,6 +134,8 @@ class Requirements(BaseModel):
                                                "servers, VMs or clusters the team runs (\"serverless only\").")
     edge_devices: Fact[bool] | None = Field(default=None, description="The model runs on devices in the field (edge "
                                           "boxes, robots, cameras, vehicles), not on servers.")
+    human_labelling: Fact[bool] | None = Field(default=None, description="People label or annotate examples "
+                                               "in the loop (annotators, a labelling tool or queue).")
     online_features: Fact[bool] | None = Field(default=None, description="Features are read by a live model at "
                                                "request time (an online store), not only by batch jobs.")
     live_traffic: Fact[bool] | None = Field(default=None, description="Real users or traffic reach the system "

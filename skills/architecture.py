@@ -173,6 +173,17 @@ def placement(option: Option, req: Requirements) -> str:
 
 
 
+def on_own_gpus(option: Option, req: Requirements) -> str:
+    """" — on the team's 2× L4 (24 GB each)" for an option that runs on GPUs, when the request names the
+    GPUs of its own machines (GPUs it rents in a cloud may be what the design replaces)."""
+    hardware = req.hardware.value if req.hardware is not None and req.hardware.stated else None
+    own = req.deployment is not None and req.deployment.value != "cloud"
+    if not option.gpu_memory_gb or not own or hardware is None or hardware.gpus <= 0 or not hardware.gpu_model:
+        return ""
+    memory = f" ({hardware.gpu_memory_gb:g} GB{' each' if hardware.gpus > 1 else ''})" if hardware.gpu_memory_gb else ""
+    return f" — on the team's {hardware.gpus}× {hardware.gpu_model}{memory}"
+
+
 def adapt_architecture(package: str, req: Requirements, scales: dict[str, float] | None = None,
                        request: str = "") -> dict[str, Any]:
     """The blueprint of ``package`` adapted to ``req`` (pure: no I/O beyond the package data);
@@ -205,7 +216,7 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
                 entry["technology"] = "no option satisfies the constraints"
                 entry["decisions"].append(choice.why)
             else:
-                entry["technology"] = choice.chosen.name + placement(choice.chosen, req)
+                entry["technology"] = choice.chosen.name + placement(choice.chosen, req) + on_own_gpus(choice.chosen, req)
                 entry["hosted"] = choice.chosen.hosted
                 entry["decisions"].append(f"Chosen because {choice.why}.")
             used[slot] = choice

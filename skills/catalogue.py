@@ -148,10 +148,14 @@ def named_products() -> tuple[NamedProduct, ...]:
 
 def _named_options(slot_id: str, slot: Slot, text: str) -> list[Option]:
     """Options for the products ``text`` names that ``slot`` has no option of its own for."""
-    if not text or any(named_in(o, text) for o in slot.options):
+    if not text:
         return []
+    own = [words.lower() for o in slot.options if (words := named_in(o, text))]
     offered = [p.option(slot_id) for p in named_products() if slot_id in p.names]
-    return [option for option in offered if named_in(option, text)]
+    # a name one of the slot's own options answers to is that option's ("a single VM with docker-compose":
+    # the VM names the VM option, docker-compose the product)
+    return [option for option in offered if (words := named_in(option, text))
+            and not any(words.lower() in w or w in words.lower() for w in own)]
 
 
 @lru_cache(maxsize=16)
@@ -162,9 +166,11 @@ def load_catalogue(package: str) -> Catalogue:
     return Catalogue.model_validate(safe_load(text))
 
 
+# a name the request refuses to be offered: "don't propose Kubernetes", "please do not suggest Pinecone"
+_REFUSED = r"(?:don'?t|do not|never)\s+(?:\w+\s+)?(?:propose|suggest|recommend|want|need|include|bring in|introduce)"
 # words just before a name that ask for something else ("no Kafka", "moving off Airflow")
-_NOT_WANTED = re.compile(r"\b(?:no|not|without|instead of|rather than|avoid(?:ing)?|except|replac(?:e|ing)|"
-                         r"drop(?:ping)?|ditch(?:ing)?|off|away from|migrat(?:e|ing) from|mov(?:e|ing) from|"
+_NOT_WANTED = re.compile(rf"\b(?:no|not|without|instead of|rather than|avoid(?:ing)?|except|replac(?:e|ing)|{_REFUSED}|"
+                         r"drop(?:ping)?|ditch(?:ing)?|(?:mov|migrat|get|switch|com)\w*\s+off|away from|migrat(?:e|ing) from|mov(?:e|ing) from|"
                          r"other than|nor|kein(?:e|en)?|ohne|sin)\b[^.;,:()]*$")
 REQUESTED_MODEL_PENALTY = 3.0  # a hosted API cannot serve the open-weight model the request names
 NAMED_BONUS = 4.0  # above reusing the existing stack (3): what the request asks for by name wins
@@ -190,8 +196,9 @@ def named_in(option: Option, text: str) -> str | None:
 # "something like wandb but we can't pay for it"
 _RULED_OUT_BEFORE = re.compile(
     r"\b(?:no|not|without|never|avoid(?:ing)?|instead of|rather than|other than|replac(?:e|ing)|drop(?:ping)?|"
-    r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|off|away from|kein(?:e|en)?|ohne|sin|"
-    r"(?:can'?t|cannot|can not|won'?t|don'?t|do not|mustn'?t|must not|not allowed to|unable to) (?:\w+ )?(?:use|run|have|operate|afford|add|pay for))"
+    r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|(?:get|switch|com)\w* off|away from|kein(?:e|en)?|ohne|sin|"
+    r"(?:can'?t|cannot|can not|won'?t|don'?t|do not|mustn'?t|must not|not allowed to|unable to) (?:\w+ )?(?:use|run|have|operate|afford|add|pay for)|"
+    rf"{_REFUSED})"
     r"\s+(?:(?:a|an|any|the|our|another|more|new|managed|self-hosted|hosted)\s+)?(?:\w+\s+)?$")
 _RULED_OUT_AFTER = re.compile(r"^[^.;:]{0,12}\b(?:but|though|however),?\s+(?:we\s+|i\s+)?(?:can'?t|cannot|can not|won'?t|"
                               r"don'?t|do not)\s+(?:\w+\s+)?(?:pay|afford|use|run)\b|^\s+(?:is|are)\s+(?:too expensive|not allowed|banned|out)\b")

@@ -154,6 +154,8 @@ _FOREIGN_TERMS = {
     "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
     "previsione": "forecast", "previsão": "forecast", "vorhersage": "forecast", "prognose": "forecast",
     "prédiction": "prediction", "latencia": "latency", "latenza": "latency", "latência": "latency",
+    "sekunden": "seconds", "segundos": "seconds", "secondes": "seconds", "secondi": "seconds", "unter": "under",
+    "millisekunden": "milliseconds",
     # where data is hosted ("hébergé en France", "alojado en España", "gehostet in Deutschland")
     "être hébergé en": "be hosted in", "hébergé en": "hosted in", "hébergées en": "hosted in", "hébergés en": "hosted in",
     "hébergée en": "hosted in", "alojado en": "hosted in", "alojados en": "hosted in", "gehostet in": "hosted in",
@@ -165,6 +167,14 @@ _FOREIGN_TERMS = {
     "sem apis externas": "no external apis", "niente cloud": "no saas", "keine cloud": "no saas", "pas de cloud": "no saas",
     "sin nube": "no saas", "sem nuvem": "no saas", "solo open source": "only open source", "nur open source": "oss only",
     "uniquement open source": "only open source",
+    # own data centre ("in unserem Rechenzentrum", "en nuestro centro de datos") and no US providers
+    "in unserem rechenzentrum": "in our own data centre", "im eigenen rechenzentrum": "in our own data centre",
+    "eigenes rechenzentrum": "own data centre", "eigenen rechenzentrum": "own data centre", "rechenzentrum": "data centre",
+    "en nuestro centro de datos": "in our own data centre", "en nuestros servidores": "on our own servers",
+    "dans notre datacenter": "in our own datacenter", "dans notre centre de données": "in our own data centre",
+    "nel nostro data center": "in our own data center", "no nosso data center": "in our data center",
+    "ausschließlich": "exclusively", "keine us-clouddienste": "no us cloud services", "keine us-cloud": "no us cloud",
+    "keine us-anbieter": "no us providers", "pas de cloud américain": "no us cloud", "sin nube estadounidense": "no us cloud",
 }
 _FOREIGN_TERM = lazy_compile(r"(?<![\w])(?:" + "|".join(re.escape(t) for t in sorted(_FOREIGN_TERMS, key=len, reverse=True))
                              + r")(?![\w])")
@@ -1486,6 +1496,15 @@ _STACK_ONLY = _rx(
     # "the only database we may use is our Postgres", "Postgres is our only allowed datastore"
     r"(?:the|our) only (?:allowed |permitted |approved )?(?:databases?|datastores?|data stores?|dbs?|storage)\b(?:\s+(?:we|you)\s+(?:may|can|are allowed to)\s+use)?)\b"
 )
+# across a bracket, which ends a clause: "only Postgres (RDS) and S3 are approved for storage"
+_STACK_ONLY_APPROVED = _rx(r"\bonly\s+(?:our\s+)?[\w-]+(?:\s+\([\w\s/-]+\))?(?:\s+(?:and|&|or)\s+[\w-]+)?\s+(?:is|are)\s+"
+                           r"(?:approved|allowed|permitted|sanctioned|whitelisted)\b")
+
+
+def _stack_only_approved(acc: Reading) -> None:
+    match = _STACK_ONLY_APPROVED.search(acc.low)
+    if match and "stack_only" not in acc.facts:
+        acc.put("stack_only", True, acc.quote(match.start(), match.end()))
 
 
 _OPEN_SOURCE_ONLY = _rx(
@@ -1543,6 +1562,12 @@ _NO_SPEND = _rx(
 
 
 # real users or traffic reach the system today: an online test is possible
+# people label data in the loop: "4 annotators in Label Studio", "sample 2k a week for human labelling"
+_LABELLING = _rx(
+    r"\b(?:annotators?|labell?ers|(?:annotation|label(?:l?ing)?) (?:tool|queue|team|vendors?|platform|ui|interface|campaigns?|"
+    r"workflow|tasks?|guidelines)|human[- ](?:labell?ing|annotations?|labels?|labell?ers|annotators)|hand[- ]?label\w*|"
+    r"manual(?:ly)? (?:label\w*|annotat\w*)|(?:sent|send|sending|route[ds]?|routing) (?:\w+ ){0,4}(?:to|for) (?:human )?"
+    r"(?:label\w*|annotat\w*)|label studio|labelbox|argilla|cvat|prodigy|ground truth|doccano)\b")
 _LIVE = _rx(
     r"\b(?:in production|in prod|on prod|production (?:traffic|users|system|model|chatbot|assistant)|live (?:traffic|users|system)|"
     r"(?:is|are|already|now|been|went|gone) live|(?:our|its|their|the app's|the site's) (?:users|customers|clients|shoppers|visitors|players|members)|"
@@ -1633,6 +1658,26 @@ _ZONES: list[tuple[str, str]] = [
 ]
 _ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _) in enumerate(_ZONES)) + r")\b")
 
+# services only one cloud sells: "versioned JSONL in GCS", "we load into BigQuery" say the cloud
+_CLOUD_SERVICES = _rx(
+    r"\b(?:(?P<gcp>bigquery|gcs|gke|vertex ai|cloud run|dataflow|dataproc|pub/sub|cloud composer|bigtable|cloud spanner)|"
+    r"(?P<aws>s3(?![- ]compatible)|sagemaker|eks|ec2|redshift|athena|kinesis|dynamodb|bedrock|aws glue|emr)|"
+    r"(?P<azure>aks|adls|synapse|cosmos ?db))\b")
+
+
+def _cloud_from_services(acc: Reading) -> None:
+    """The cloud a request's services belong to, when it names no cloud and runs in none of its own."""
+    deployment = acc.facts.get("deployment")
+    if "cloud" in acc.facts or (deployment is not None and deployment.value != "cloud"):
+        return
+    found = {(m.lastgroup, m.span()) for m in _CLOUD_SERVICES.finditer(acc.low)
+             if not _NEGATION.search(acc.low[max(0, m.start() - 30):m.start()])}
+    clouds = {cloud for cloud, _ in found}
+    if len(clouds) == 1:
+        cloud, span = min(found, key=lambda f: f[1])
+        acc.put("cloud", cloud, acc.quote(*span))
+
+
 def _cloud_region(acc: Reading) -> None:
     """A cloud region named by its id ("AWS, eu-central-1"): where the design places what it runs
     in that cloud (the residency, if any, is read on its own)."""
@@ -1713,6 +1758,7 @@ _STACK = [
     ("synapse", r"synapse"), ("fabric", r"microsoft fabric"), ("looker", r"looker"), ("tableau", r"tableau"), ("power bi", r"power ?bi"),
     ("metabase", r"metabase"), ("superset", r"superset"), ("minio", r"minio"), ("hdfs", r"hdfs|hadoop"), ("hive", r"hive"),
     ("iceberg", r"iceberg"), ("delta lake", r"delta lake"), ("nifi", r"nifi"), ("airbyte", r"airbyte"), ("fivetran", r"fivetran"),
+    ("wandb", r"wandb|w&b|weights (?:&|and) biases"), ("label studio", r"label ?studio"),
 ]
 _STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
 _CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset"}
@@ -2021,13 +2067,14 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT),
 )
-_WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY),
+_WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY), _stack_only_approved,
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
+                     _affirmed_flag("human_labelling", _LABELLING),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _vague_runs, _apple_memory, _residency, _cloud_region, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
+                     _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:
