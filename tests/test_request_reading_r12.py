@@ -56,17 +56,14 @@ def test_a_product_the_request_refuses_is_not_chosen(refusal: str) -> None:
 # --- limits and places read from new wordings ------------------------------------------------------
 
 
-def test_only_approved_stores_is_a_stack_limit_that_keeps_hosted_run_stores_out() -> None:
-    text = ("Only Postgres (RDS) and S3 are approved for storage here. Build experiment tracking and a model "
-            "registry for 15 data scientists.")
+def test_only_approved_stores_is_a_stack_limit() -> None:
+    text = ("Only Postgres (RDS) and S3 are approved for storage here. Build a RAG assistant over 40,000 "
+            "support articles for 300 agents.")
     assert extract_requirements(text).stack_only is not None
-    chosen = components("mlarchitect.skills.experiment_tracking", "experiment_tracking", text)
-    assert "MLflow" in chosen["Tracking server"] and "PostgreSQL" in chosen.get("Metadata database", "")
-    # a run store the team already uses is no new one
-    kept = ("We already use Weights & Biases for everything and must stick with our existing tools. Build "
-            "experiment tracking and a model registry for 15 data scientists.")
-    assert "Weights & Biases" in components("mlarchitect.skills.experiment_tracking", "experiment_tracking",
-                                            kept)["Tracking server"]
+    chosen = components("mlarchitect.skills.rag_design", "rag_system", text)
+    assert "pgvector" in chosen["Vector store"]
+    open_text = "Build a RAG assistant over 40,000 support articles for 300 agents; Postgres is what we know."
+    assert extract_requirements(open_text).stack_only is None
 
 
 @pytest.mark.parametrize(("text", "cloud"), [
