@@ -176,6 +176,27 @@ def main() -> int:
         timings.append((time.perf_counter() - start) * 1000)
     print(f"\nroute_request + plan_handoffs: median {statistics.median(timings):.2f} ms, "
           f"max {max(timings):.2f} ms per request (after warm-up)")
+
+    # what the learned ask model adds to plan_handoffs (it encodes each sentence and clause), with the
+    # rules alone as the baseline of the same run; a fresh suffix per round keeps vectors uncached
+    from mlarchitect.agents import handoffs as handoff_rules
+
+    shipped = handoff_rules.shipped_model
+    medians: dict[str, list[float]] = {"rules only": [], "rules + ask model": []}
+    for round_no in range(3):
+        for label, model in (("rules only", lambda: None), ("rules + ask model", shipped)):
+            handoff_rules.shipped_model = model
+            times = []
+            for i, text in enumerate(texts):
+                fresh = f"{text} (round {round_no} {label} {i})"
+                start = time.perf_counter()
+                plan_handoffs(fresh, architect, agents)
+                times.append((time.perf_counter() - start) * 1000)
+            medians[label].append(statistics.median(times))
+    handoff_rules.shipped_model = shipped
+    for label, values in medians.items():
+        print(f"plan_handoffs, {label}: median of 3 rounds {statistics.median(values):.1f} ms per request "
+              f"(rounds: {', '.join(f'{v:.1f}' for v in values)})")
     return 0
 
 
