@@ -134,6 +134,8 @@ class Requirements(BaseModel):
                                                "servers, VMs or clusters the team runs (\"serverless only\").")
     edge_devices: Fact[bool] | None = Field(default=None, description="The model runs on devices in the field (edge "
                                           "boxes, robots, cameras, vehicles), not on servers.")
+    multi_tenant: Fact[bool] | None = Field(default=None, description="Several customers or tenants share the "
+                                            "system and none may see another's data.")
     human_labelling: Fact[bool] | None = Field(default=None, description="People label or annotate examples "
                                                "in the loop (annotators, a labelling tool or queue).")
     online_features: Fact[bool] | None = Field(default=None, description="Features are read by a live model at "

@@ -7,7 +7,8 @@ hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
 ``live: true`` (the request says real users or traffic reach the system), ``edge: true`` (the model runs
-on devices in the field), ``labelling: true`` (people label examples in the loop).
+on devices in the field), ``labelling: true`` (people label examples in the loop),
+``tenants: true`` (customers share the system and must not see each other's data).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "runs_min": lambda v, r, _: r.training_runs_per_month is not None and r.training_runs_per_month.value >= v,
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
+    "tenants": lambda v, r, _: (r.multi_tenant is not None and bool(r.multi_tenant.value)) == bool(v),
     "labelling": lambda v, r, _: (r.human_labelling is not None and bool(r.human_labelling.value)) == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,

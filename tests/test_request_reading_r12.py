@@ -115,3 +115,27 @@ def test_work_skipped_or_owned_by_another_team_is_no_handoff(text: str, agents: 
 ])
 def test_a_question_that_wants_no_design_is_answered_not_designed(text: str, workflow: str) -> None:
     assert route(text) == workflow
+
+
+def test_tenants_who_must_not_see_each_others_data_get_namespaces_and_a_leak_risk() -> None:
+    from mlarchitect.agents.intake.assume import with_assumptions
+    from mlarchitect.skills.architecture import adapt_architecture
+
+    text = ("B2B SaaS: each of our 120 clients brings their own contracts (up to 50k each), and one client's "
+            "documents must never appear in another client's answers. Design the RAG backend.")
+    req = extract_requirements(text)
+    assert req.multi_tenant is not None
+    arch = adapt_architecture("mlarchitect.skills.rag_design", with_assumptions(req, "rag_system"), request=text)
+    store = next(c for c in arch["components"] if c["name"] == "Vector store")
+    assert "per tenant" in store["responsibility"]
+    assert any("another tenant" in r["risk"] for r in arch["risks"])
+    assert extract_requirements("Internal wiki assistant for 500 staff over 8,000 pages.").multi_tenant is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Design how we evaluate our ranking models offline (NDCG@10) and in A/B tests.", "classic_ml"),
+    ("Our search rankers are LightGBM; we want an evaluation system.", "classic_ml"),
+])
+def test_ranking_models_are_classic_ml(text: str, kind: str) -> None:
+    fact = extract_requirements(text).model_kind
+    assert fact is not None and fact.value == kind

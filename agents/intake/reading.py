@@ -1222,7 +1222,7 @@ _CLASSIC_STRONG = _rx(
     r"modelos? cl[aá]sicos?)\b"
 )
 _CLASSIC_WEAK = _rx(
-    r"\b(?:ranker|ranking model|learning[- ]to[- ]rank|tabular|"
+    r"\b(?:rankers?|ranking models?|learning[- ]to[- ]rank|tabular|"
     r"(?:ctr|churn|fraud|propensity|credit|risk|demand|forecast\w*|scoring|recommendation|recommender|pricing|"
     r"anomaly[- ]detection|detection|vision|image|time[- ]series|regression|uplift|survival|"
     r"segmentation|sentiment|intent|tabular|ml)\s+(?:[\w-]+\s+)?models?|"
@@ -1562,6 +1562,11 @@ _NO_SPEND = _rx(
 
 
 # real users or traffic reach the system today: an online test is possible
+# customers who share the system and must not see each other's data
+_TENANTS = _rx(
+    r"\b(?:multi[- ]?tenant\w*|tenants?|tenant[- ]isolation|per[- ](?:tenant|customer|client)\s+(?:isolation|indexes|indices|namespaces?)|"
+    r"(?:one|a|each)\s+(?:customer|client|firm|tenant)'s\s+(?:data|documents|docs|text)\s+(?:must|may|can|should)\s+never|"
+    r"each\s+of\s+our\s+[\d,]+\s+(?:customers|clients|firms)\s+(?:uploads?|has|have|brings?)\s+(?:their|its)\s+own)\b")
 # people label data in the loop: "4 annotators in Label Studio", "sample 2k a week for human labelling"
 _LABELLING = _rx(
     r"\b(?:annotators?|labell?ers|(?:annotation|label(?:l?ing)?) (?:tool|queue|team|vendors?|platform|ui|interface|campaigns?|"
@@ -2072,7 +2077,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
-                     _affirmed_flag("human_labelling", _LABELLING),
+                     _affirmed_flag("human_labelling", _LABELLING), _affirmed_flag("multi_tenant", _TENANTS),
                      _affirmed_flag("serverless_only", _SERVERLESS),
                      _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
 
