@@ -141,6 +141,9 @@ _LABEL_ONLY = r"(?:also\s+needed|afterwards|next\s+steps?|on\s+top)"
 # work asked for in the passive: "the release process on our GKE cluster also needs to be planned"
 _PASSIVE_ASK_TEXT = (r"(?:needs?|has|have)\s+to\s+be\s+(?:\w+\s+)?(?:planned|defined|specified|designed|built|written|automated|"
                      r"documented|worked\s+out)")
+# someone else's work asked for as a question: "who would handle the rollout on our EKS cluster?"
+_WHO_ASK_TEXT = (r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+"
+                 r"(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)")
 _LOOK_LIKE_TEXT = r"what\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:[\w/-]+\s+){0,6}?)look\s+like"
 # a part that says outright it asks for work beyond the design: "beyond the architecture, we need
 # ...", "after the design, ...", "have somebody write ...", "built, not just designed"
@@ -151,7 +154,7 @@ _BEYOND_DESIGN = re.compile(
     r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to|has\s+to|have\s+to|would\s+(?:need|have)\s+to|ought\s+to)\b|"
     rf"{_ASK_LABEL}\b|{_LABEL_ONLY}(?=,)|"
     # someone else's work asked for outright: "who could build the harness?", "we need someone to define the contract"
-    r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)\b|"
+    rf"{_WHO_ASK_TEXT}\b|"
     r"(?:we\s+)?need\s+(?:someone|somebody)\b|"
     # a polite ask for a specialist's verb: "please tune the chunking against them"
     r"^(?:and\s+|also\s+|then\s+)?(?:please|pls|kindly|can\s+you|could\s+you|would\s+you)\s+(?:also\s+)?(?:tune|optimi[sz]e|profile|"
@@ -198,7 +201,7 @@ _ACTION = re.compile(
     # a later sentence that plans more work: "Then plan the Kubernetes rollout"
     r"(?:then|also|afterwards|next|after\s+that)\s*,?\s+(?:plan|design|work\s+out)|"
     # "who would handle the rollout on our EKS cluster?", "who could build the harness?"
-    r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)|"
+    + _WHO_ASK_TEXT + "|"
     # "the release process also needs to be planned", "the API ... properly defined", "the best way to roll this out"
     + _PASSIVE_ASK_TEXT + "|"
     r"(?:properly|clearly)\s+(?:defined|specified|documented)|best\s+way\s+to\s+(?:roll|deploy|ship|release|update|package)|"

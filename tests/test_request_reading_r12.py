@@ -70,6 +70,7 @@ def test_only_approved_stores_is_a_stack_limit() -> None:
     ("Output: versioned JSONL files in GCS, read from BigQuery.", "gcp"),
     ("Events land in S3 and Redshift every hour.", "aws"),
     ("Artifacts go to MinIO (S3-compatible) on our own servers.", None),  # no cloud's service
+    ("Checkpoints land in our Ceph S3 buckets.", None),
     ("We copy from S3 into BigQuery.", None),  # two clouds: neither is assumed
 ])
 def test_a_cloud_read_from_the_services_only_it_sells(text: str, cloud: str | None) -> None:

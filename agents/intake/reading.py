@@ -1561,7 +1561,6 @@ _NO_SPEND = _rx(
 )
 
 
-# real users or traffic reach the system today: an online test is possible
 # customers who share the system and must not see each other's data
 _TENANTS = _rx(
     r"\b(?:multi[- ]?tenant\w*|tenants?|tenant[- ]isolation|per[- ](?:tenant|customer|client)\s+(?:isolation|indexes|indices|namespaces?)|"
@@ -1573,6 +1572,7 @@ _LABELLING = _rx(
     r"workflow|tasks?|guidelines)|human[- ](?:labell?ing|annotations?|labels?|labell?ers|annotators)|hand[- ]?label\w*|"
     r"manual(?:ly)? (?:label\w*|annotat\w*)|(?:sent|send|sending|route[ds]?|routing) (?:\w+ ){0,4}(?:to|for) (?:human )?"
     r"(?:label\w*|annotat\w*)|label studio|labelbox|argilla|cvat|prodigy|ground truth|doccano)\b")
+# real users or traffic reach the system today: an online test is possible
 _LIVE = _rx(
     r"\b(?:in production|in prod|on prod|production (?:traffic|users|system|model|chatbot|assistant)|live (?:traffic|users|system)|"
     r"(?:is|are|already|now|been|went|gone) live|(?:our|its|their|the app's|the site's) (?:users|customers|clients|shoppers|visitors|players|members)|"
@@ -1666,7 +1666,7 @@ _ZONE_RX = _rx(r"\b(?:" + "|".join(f"(?P<z{i}>{p})" for i, (p, _) in enumerate(_
 # services only one cloud sells: "versioned JSONL in GCS", "we load into BigQuery" say the cloud
 _CLOUD_SERVICES = _rx(
     r"\b(?:(?P<gcp>bigquery|gcs|gke|vertex ai|cloud run|dataflow|dataproc|pub/sub|cloud composer|bigtable|cloud spanner)|"
-    r"(?P<aws>s3(?![- ]compatible)|sagemaker|eks|ec2|redshift|athena|kinesis|dynamodb|bedrock|aws glue|emr)|"
+    r"(?P<aws>(?<!ceph )(?<!minio )(?<!wasabi )s3(?![- ]compatible)|sagemaker|eks|ec2|redshift|athena|kinesis|dynamodb|bedrock|aws glue|emr)|"
     r"(?P<azure>aks|adls|synapse|cosmos ?db))\b")
 
 
