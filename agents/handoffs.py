@@ -19,7 +19,7 @@ from mlarchitect.agents.ask_model import shipped_model
 from mlarchitect.deliverable import Handoff
 from mlarchitect.agents.example_bank import example_bank
 from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, match_phrases, mentioned_agents
-from mlarchitect.agents.scope import gloss, in_domain
+from mlarchitect.agents.scope import gloss, in_scope
 from mlarchitect.agents.tool_results import tool_results
 
 TRANSFER_PREFIX = "transfer_to_"
@@ -93,7 +93,7 @@ def plan_handoffs(request: str, agent: AgentSpec, catalog: AgentCatalog, *,
     work (its Boundaries) and is closer to the target's description, triggers and
     examples than to any design request of the example bank."""
     named = set(mentioned_agents(request, catalog))
-    if named_only or (not in_domain(request) and not in_domain(_speller(catalog).normalise(request))):  # out of scope:
+    if named_only or not in_scope(request, _speller(catalog).normalise(gloss(request))):  # out of scope:
         # only an agent the request names
         return [HandoffPlan(agent=n, reason=f"The request names {n}.") for n in sorted(named) if n != agent.name]
     candidates = [*agent.handoff_targets, *named]
@@ -217,15 +217,17 @@ _ELSEWHERE = re.compile(
     r"\b(?:separately(?=\s*(?:[.;,)]|$))|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
     r"reviewed|tested|approved|signed|mock(?:s|ed)?|at|built|set\s+up|(?:been\s+)?[\w-]+ed)|"
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
-    r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by|elsewhere)|"
+    # (not "covered by a pytest suite": that asks for the tests)
+    r"(?:handled|done|covered|owned|run|reviewed|tested)\s+(?:by(?!\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:suite|tests?)\b)|elsewhere)|"
     r"(?:runs?|does|do|handles?|owns?|has|have)\s+(?:its|their|his|her)\s+own|"
     r"(?:team|group|squad|people|folks)\s+(?:already\s+)?(?:owns?|handles?|covers?)\s+(?:those|these|that|this|it|them)\b|"
     r"out\s+of\s+scope|not\s+(?:needed|required|part\s+of|in\s+scope)|no\s+need|ourselves|"
     # "our officers have written 2,300 bulletins": work done, described
     r"(?:have|has|had)\s+(?:already\s+)?(?:written|built|implemented|coded|deployed|created|developed|produced)\b|"
     # "security review done in May, approved", "pen test passed"
-    r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?"
-    r"(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
+    # "the security review of the labelling data is done"
+    r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)(?:\s+(?:of|for|on)(?:\s+[\w-]+){1,4}?)?"
+    r"\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
     # "our infra people deploy it", "the platform team will run the rollout": another team's work
     r"(?:our|the|their)\s+(?:infra(?:structure)?|platform|ops|devops|sre|security|qa|backend|integration|it)\s+"
     r"(?:people|team|folks|guys|group|engineers|colleagues)\s+(?:will\s+|would\s+|already\s+)?"
@@ -377,6 +379,7 @@ TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity k
 SENTENCE_TIE = 0.1  # an agent a sentence already asks for, this close to a clause's best, keeps the clause
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
 LEXICAL_CAP = 0.2
+VETO = 0.1  # the ask model's probability below which it vetoes an agent the similarities alone found
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
 your into over under than then when which who what how why all any each every other more most some such only
 own same so too very can will just should now ml llm llms model models system systems design designs data agent
@@ -530,6 +533,17 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
                 if name not in found or parts[i] not in found[name]:
                     found.setdefault(name, []).append(parts[i])
     model = shipped_model()
+    by_similarity = {n: ps for n, ps in found.items() if n not in triggered}
+    if model is not None and by_similarity:
+        # the model vetoes a part the similarities alone gave to an agent it all but rules out
+        # ("wire a gate into GitHub Actions so a prompt PR can't merge" is the harness builder's, not the platform's)
+        units = sorted({p for ps in by_similarity.values() for p in ps})
+        probs = model.probabilities(units)
+        if probs is not None:
+            row = {u: dict(zip(model.labels, r, strict=True)) for u, r in zip(units, probs, strict=True)}
+            for n, ps in by_similarity.items():
+                if n in model.labels and all(row[p][n] < VETO for p in ps):
+                    del found[n]
     if model is not None and remaining:
         # the asks the rules miss: a sentence or clause the learned model reads as one agent's work
         units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)

@@ -10,7 +10,12 @@ A request is scored against each workflow of the architect with three terms:
     (per-workflow phrasings, out-of-scope requests labelled ``general``, and
     mixed requests labelled primary + secondary), similarity-weighted votes;
 (c) **keywords**: the skills' ``triggers`` (strong) and ``hints`` (weak), a
-    smaller term.
+    smaller term;
+(d) **a learned model** (``agents/workflow_model.py``: softmax regression over the
+    contextual vector and hashed words, trained on ~1,400 requests written for it and
+    the bank), whose probabilities are mixed into the whole request's (``W_LEARNED``).
+    A request with none of the domain's words is still in scope when this model reads
+    it as clearly about one workflow (``scope.LEARNED_IN_SCOPE``), unless it rules ML out.
 
 (a) and (b) are computed in two embedding spaces: the bundled static embedder
 (model2vec, a bag of token vectors) and, for the whole request, the contextual
@@ -46,7 +51,7 @@ from pydantic import BaseModel, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.example_bank import example_bank
-from mlarchitect.agents.scope import gloss, in_domain
+from mlarchitect.agents.scope import gloss, in_domain, in_scope
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
 
@@ -82,6 +87,7 @@ STATIC = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.4, general_bias=0.
 # the contextual encoder's similarities are lower and spread differently
 CONTEXT = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.25, general_bias=0.4)
 W_CONTEXT = 0.5  # the contextual encoder's share of the whole request's probabilities
+W_LEARNED = 0.2  # the learned workflow model's share of the whole request's probabilities (agents/workflow_model.py)
 
 
 class Route(BaseModel):
@@ -242,6 +248,13 @@ class _Scorer:
             if bank is not None:
                 self.context = (bank, {w: context_embed(texts[w]) for w in self.workflows})
 
+    def learned(self, request: str) -> dict[str, float] | None:
+        """The learned workflow model's probabilities, when it knows exactly this architect's workflows."""
+        from mlarchitect.agents.workflow_model import probabilities
+
+        probs = probabilities(request)
+        return probs if probs is not None and set(probs) == {*self.workflows, GENERAL} else None
+
     def keyword_scores(self, request: str) -> dict[str, tuple[float, int]]:
         return {w: score_skill(request, lead) for w, lead in self.leads.items()}
 
@@ -291,6 +304,9 @@ class _Scorer:
                     terms = self._similarity_terms(q[0], *self.context, CONTEXT)
                     other = _softmax({k: v + terms[k] for k, v in base.items()})
                     probs = {k: (1 - W_CONTEXT) * probs[k] + W_CONTEXT * other[k] for k in probs}
+                learned = self.learned(request)
+                if learned is not None:
+                    probs = {k: (1 - W_LEARNED) * probs[k] + W_LEARNED * learned[k] for k in probs}
         return probs, {w: keywords[w][0] for w in self.workflows}
 
 
@@ -462,7 +478,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     scorer = _scorer(architect, skills)
     normalised = scorer.speller.normalise(gloss(request))  # "retreival" → "retrieval", "modelo" → "model"
     # out of the domain, or no design wanted ("No design needed, just a pytest suite"): a question still gets its answer
-    if not (in_domain(request) or in_domain(normalised)) or _NO_DESIGN.search(request):
+    if _NO_DESIGN.search(request) or not in_scope(request, normalised):
         return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False, question=concept_question(request))
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
@@ -545,8 +561,11 @@ def skills_for(workflow: str, request: str, architect: AgentSpec, skills: SkillC
 def mentioned_agents(request: str, catalog: AgentCatalog) -> list[str]:
     """Agents the request names outright (``rag-architect``, "the rag architect")."""
     low = request.lower()
-    return [
-        name
-        for name in catalog.agents
-        if name in low or name.replace("-", " ") in low
-    ]
+    return [name for name in catalog.agents if _name_pattern(name).search(low)]
+
+
+@lru_cache(maxsize=256)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """An agent's whole name, hyphens or spaces: "the RAG architecture" does not name the rag-architect."""
+    words = r"[-\s]".join(re.escape(w) for w in name.lower().split("-"))
+    return re.compile(rf"(?<![\w-]){words}s?(?![\w-])")

@@ -24,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.agents.agent_files import AgentCatalog, load_catalog, parse_agent_text
@@ -177,27 +179,38 @@ def main() -> int:
     print(f"\nroute_request + plan_handoffs: median {statistics.median(timings):.2f} ms, "
           f"max {max(timings):.2f} ms per request (after warm-up)")
 
-    # what the learned ask model adds to plan_handoffs (it encodes each sentence and clause), with the
-    # rules alone as the baseline of the same run; a fresh suffix per round keeps vectors uncached
-    from mlarchitect.agents import handoffs as handoff_rules
+    # what each learned model adds, against the same code without it in the same run; a fresh
+    # suffix per round keeps vectors uncached
+    from mlarchitect.agents import handoffs as handoff_rules, workflow_model
 
-    shipped = handoff_rules.shipped_model
-    medians: dict[str, list[float]] = {"rules only": [], "rules + ask model": []}
-    for round_no in range(3):
-        for label, model in (("rules only", lambda: None), ("rules + ask model", shipped)):
-            handoff_rules.shipped_model = model
-            times = []
-            for i, text in enumerate(texts):
-                fresh = f"{text} (round {round_no} {label} {i})"
-                start = time.perf_counter()
-                plan_handoffs(fresh, architect, agents)
-                times.append((time.perf_counter() - start) * 1000)
-            medians[label].append(statistics.median(times))
-    handoff_rules.shipped_model = shipped
-    for label, values in medians.items():
-        print(f"plan_handoffs, {label}: median of 3 rounds {statistics.median(values):.1f} ms per request "
-              f"(rounds: {', '.join(f'{v:.1f}' for v in values)})")
+    with_and_without(texts, "plan_handoffs", "ask model", handoff_rules,
+                     lambda text: plan_handoffs(text, architect, agents))
+    with_and_without(texts, "route_request", "workflow model", workflow_model,
+                     lambda text: route_request(text, architect, skills))
     return 0
+
+
+def with_and_without(texts: list[str], call: str, model_name: str, module: Any, run: Callable[[str], object]) -> None:
+    """Median time of ``run`` per text with ``module.shipped_model`` and with it returning ``None``
+    (three interleaved rounds), printed with both figures."""
+    shipped = module.shipped_model
+    labels = (f"without {model_name}", f"with {model_name}")
+    medians: dict[str, list[float]] = {label: [] for label in labels}
+    try:
+        for round_no in range(3):
+            for label, model in zip(labels, (lambda: None, shipped)):
+                module.shipped_model = model
+                times = []
+                for i, text in enumerate(texts):
+                    start = time.perf_counter()
+                    run(f"{text} (round {round_no} {label} {i})")
+                    times.append((time.perf_counter() - start) * 1000)
+                medians[label].append(statistics.median(times))
+    finally:
+        module.shipped_model = shipped
+    for label, values in medians.items():
+        print(f"{call}, {label}: median of 3 rounds {statistics.median(values):.1f} ms per request "
+              f"(rounds: {', '.join(f'{v:.1f}' for v in values)})")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ work the request mentions but does not ask for. Clauses and requests are written
 from __future__ import annotations
 
 import pytest
-from mlarchitect.agents import ask_model, handoffs as handoff_rules
-from mlarchitect.agents.ask_model import NONE, AskModel, load_examples, shipped_model, training_digest, training_set
+from mlarchitect.agents import handoffs as handoff_rules, text_classifier
+from mlarchitect.agents.ask_model import NONE, AskModel, load_examples, shipped_model, training_set
+from mlarchitect.agents.text_classifier import training_digest
 from support.reading import handoffs
 
 BUILTIN_SIBLINGS = {
@@ -72,7 +73,7 @@ def test_fit_learns_a_separable_toy_problem() -> None:
     x = np.vstack([rng.normal(-2, 1, (50, 3)), rng.normal(2, 1, (50, 3))]).astype(np.float32)
     x = np.hstack([x, np.ones((100, 1), dtype=np.float32)])
     y = np.array([0] * 50 + [1] * 50)
-    weights = ask_model.fit(x, y, 2, steps=300)
+    weights = text_classifier.fit(x, y, 2, steps=300)
     assert ((x @ weights).argmax(axis=1) == y).mean() >= 0.95
 
 
@@ -110,5 +111,12 @@ def test_the_rules_work_alone_without_the_model(monkeypatch: pytest.MonkeyPatch)
 def test_a_model_without_the_encoder_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     model = shipped_model()
     assert isinstance(model, AskModel)
-    monkeypatch.setattr(ask_model, "features", lambda texts: None)
+    monkeypatch.setattr(text_classifier, "features", lambda texts: None)
     assert model.asked(["Please write the pytest suite for the loaders."]) == []
+
+
+def test_the_model_vetoes_a_part_the_similarities_alone_give_to_an_agent_it_rules_out() -> None:
+    """A merge gate in CI for an evaluation harness is the harness builder's work, not the platform's."""
+    text = ("Design an evaluation system for our recipe chatbot, 3,000 chats a day. Then have the harness built and "
+            "hook a gate into GitLab CI so a prompt change that lowers answer quality cannot be merged.")
+    assert handoffs(text) == ["evaluation-engineer"]

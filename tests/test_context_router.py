@@ -83,6 +83,7 @@ def test_routing_mixes_in_the_encoder(catalogs, monkeypatch: pytest.MonkeyPatch)
     assert abs(sum(mixed.values()) - 1.0) < 1e-9
     assert any(abs(static[k] - mixed[k]) > 1e-3 for k in static)
     monkeypatch.setattr(routing, "W_CONTEXT", 0.0)
+    monkeypatch.setattr(routing, "W_LEARNED", 0.0)  # the learned workflow model reads the encoder's vectors too
     assert scorer.scores(request, context=True)[0] == pytest.approx(static)
 
 

@@ -278,3 +278,28 @@ def test_the_bank_has_counter_examples_for_handoffs() -> None:
 ])
 def test_more_ways_of_asking_for_work(text: str, agents: list[str]) -> None:
     assert sorted(p.agent for p in plan_handoffs(text, ARCHITECT, CATALOG)) == agents
+
+
+def test_an_agent_is_named_only_by_its_whole_name() -> None:
+    """"The RAG architecture itself" names no rag-architect; "the RAG architect" does."""
+    from mlarchitect.agents.agent_files import load_catalog
+    from mlarchitect.agents.routing import mentioned_agents
+
+    catalog = load_catalog()
+    assert mentioned_agents("What we need from you is the RAG architecture itself.", catalog) == []
+    assert mentioned_agents("Please loop in the RAG architect.", catalog) == ["rag-architect"]
+    assert mentioned_agents("then the write-unit-tests agent", catalog) == ["write-unit-tests"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a review stated as done, with words between the review and "is done"
+    ("Our QA group built the harness already and the privacy review of the call recordings is done. Design the "
+     "evaluation of our call-summary model: which metrics and slices.", []),
+    # "covered by a pytest suite" asks for the tests; "covered by the QA team" says another team does them
+    ("Design tracking for our prompt experiments, then get the logging helper implemented as typed Python and "
+     "covered by a pytest suite with the API calls faked.", ["llm-app-engineer", "write-unit-tests"]),
+])
+def test_done_reviews_and_passive_test_asks(text: str, expected: list[str]) -> None:
+    from support.reading import handoffs as planned
+
+    assert planned(text) == expected
