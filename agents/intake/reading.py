@@ -1764,9 +1764,17 @@ _STACK = [
     ("metabase", r"metabase"), ("superset", r"superset"), ("minio", r"minio"), ("hdfs", r"hdfs|hadoop"), ("hive", r"hive"),
     ("iceberg", r"iceberg"), ("delta lake", r"delta lake"), ("nifi", r"nifi"), ("airbyte", r"airbyte"), ("fivetran", r"fivetran"),
     ("wandb", r"wandb|w&b|weights (?:&|and) biases"), ("label studio", r"label ?studio"),
+    # what the team runs around the ML system: identity, secrets, CI, tuning, hosting providers
+    ("vault", r"(?:hashicorp )?vault"), ("okta", r"okta"), ("keycloak", r"keycloak"), ("ldap", r"ldap"),
+    ("active directory", r"active directory|entra id|azure ad"), ("sso", r"sso|saml|oidc"),
+    ("jenkins", r"jenkins"), ("gitlab", r"gitlab(?: ci)?"), ("github actions", r"github actions"),
+    ("argo", r"argo ?cd|argo workflows"), ("servicenow", r"servicenow"), ("optuna", r"optuna"),
+    ("fastapi", r"fastapi"), ("ovhcloud", r"ovh(?:cloud)?"), ("scaleway", r"scaleway"), ("hetzner", r"hetzner"),
+    ("ionos", r"ionos"), ("stackit", r"stackit"), ("outscale", r"outscale"),
 ]
 _STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
-_CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset"}
+_CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset",
+                     "vault", "argo"}
 
 
 def _stack(acc: Reading) -> None:
@@ -1800,7 +1808,7 @@ _SOURCES = [
 _SOURCE_RX = [(kind, _rx(rf"\b(?:{pattern})")) for kind, pattern in _SOURCES]
 _FROM = _rx(r"\b(?:from|out of|pull\w*|extract\w*|ingest\w*|sync\w*|export\w*|land\w*|arriv\w*|comes? in|come from|"
             r"coming from|send\w*|e-?mail\w*|drop\w*|upload\w*|read\w* from|sourced from|fed by|feeds? from|receiv\w*|"
-            r"publish\w*|over|via)\b")
+            r"publish\w*|over|via|(?:sits?|sitting|lives?|living|stored|kept|held|resides?)\s+in)\b")
 
 
 # document systems a corpus lives in: named, they are its source whatever the verb ("4M documents in iManage")
@@ -1882,7 +1890,8 @@ _MANY_LANGUAGES = _rx(
 
 
 _DOCUMENT_TYPES = [
-    ("pdf", r"\bpdfs?\b"), ("html", r"\bhtml\b|\bweb ?pages?\b|\bwebsites?\b"), ("scanned", r"\bscann?ed\b|\bocr\b"),
+    ("pdf", r"\bpdfs?\b"), ("html", r"\bhtml\b|\bweb ?pages?\b|\bwebsites?\b"), ("scanned", r"\bscann?ed\b|\bscans\b|\bocr\b|\bhandwritten\b|\bfax(?:es|ed)?\b|\bimage-only\b|"
+                r"\b(?:ein)?gescannt\w*|\bscann[ée]s?\b|\bnumérisés?\b|\bescanead[oa]s\b|\bscansionat[ie]\b|\bdigitalizad[oa]s\b|\bgescand\b"),
     ("confluence", r"\bconfluence\b"), ("markdown", r"\bmarkdown\b|\.md\b"),
     ("word", r"\bdocx?\b|\bword (?:documents?|files?|docs?)\b|\bms word\b"),
     ("slides", r"\bslides?\b|\bpptx?\b|\bpowerpoints?\b|\bslide decks?\b"), ("tickets", r"\btickets?\b|\bzendesk\b"),
