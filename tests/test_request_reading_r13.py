@@ -1,5 +1,6 @@
 """Round 13: what the team already runs and names (hosting, identity, secrets, CI, tuning) appears in
-the design as reused, unless the request says it is leaving it. Requests written for these tests."""
+the design as reused, unless the request leaves it, wishes for it or asks about it; scans get OCR; a
+source the data sits in is named. Requests written for these tests."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def test_named_tools_are_read_as_the_teams_stack() -> None:
     req = extract_requirements("Our models run on OVHcloud; secrets sit in HashiCorp Vault, sign-in is Keycloak, "
                                "and CI is Jenkins. Sweeps use Optuna.")
     assert {"ovhcloud", "vault", "keycloak", "jenkins", "optuna"} <= req.stack()
-    # a vault that is no product, a tool asked about or wished for, is not the team's
+    # a vault that is no product is not read as one
     assert "vault" not in extract_requirements("a document vault of 8,000 contracts for a RAG assistant").stack()
 
 

@@ -166,8 +166,10 @@ def _teams_platform(request: str, req: Requirements, components: list[Component]
         if not fact.stated or not quote or quote.lower() in named or fact.value in named or quote in kept:
             continue
         at = request.find(quote)
+        if at < 0:
+            continue
         end = min((i for i in (request.find(mark, at) for mark in ".;!?\n") if i >= 0), default=len(request))
-        if at < 0 or _LEAVING.search(request[max(0, at - 60):at]) or _LEAVING_AFTER.search(request[at:end]):
+        if _LEAVING.search(request[max(0, at - 60):at]) or _LEAVING_AFTER.search(request[at:end]):
             continue
         asked = request[end:end + 1] == "?"  # "should we use Kafka or Kinesis?"
         if not asked and not _COMPARED.search(request[max(0, at - 40):at]):
