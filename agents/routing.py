@@ -51,7 +51,7 @@ from pydantic import BaseModel, Field
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.example_bank import example_bank
-from mlarchitect.agents.scope import gloss, in_domain, in_scope
+from mlarchitect.agents.scope import gloss, in_scope
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
 

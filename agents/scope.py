@@ -29,11 +29,6 @@ _NO_ML = re.compile(r"\b(?:nothing|no|not|zero|without(?: any)?)\s+(?:an?\s+)?(?
                     r"(?=\s*(?:$|[.,;:)!?]|at all|whatsoever|involved|needed|required|here|stuff|please|project|in it))", re.I)
 
 
-def rules_out_ml(request: str) -> bool:
-    """Whether the request says it involves no ML or AI: "nothing ML", "no AI whatsoever"."""
-    return bool(_NO_ML.search(request))
-
-
 LEARNED_IN_SCOPE = 0.7  # the learned workflow model's probability for one workflow that puts a request in scope
 
 
@@ -44,7 +39,7 @@ def in_scope(request: str, normalised: str) -> bool:
     from our bylaws"), unless it rules ML out."""
     if in_domain(request) or in_domain(normalised):
         return True
-    if rules_out_ml(request):
+    if _NO_ML.search(request):  # "no AI whatsoever"
         return False
     from mlarchitect.agents.workflow_model import GENERAL, probabilities
 
@@ -57,7 +52,7 @@ def in_domain(request: str) -> bool:
     of the bank that is not denied: "no AI whatsoever"); one that is not ("my printer
     jams"), that says it involves no ML or AI ("nothing ML"), or that is about software with no ML
     ("cron jobs of our PHP monolith") and uses no ML word is out of scope."""
-    if rules_out_ml(request):
+    if _NO_ML.search(request):
         return False
     if _terms_pattern("non_ml_subjects").search(request) and not _terms_pattern("system_terms").search(request):
         return False  # "Kubernetes vs Nomad for our PHP monolith?": infrastructure words about software with no ML

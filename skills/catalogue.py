@@ -204,13 +204,18 @@ _RULED_OUT_AFTER = re.compile(r"^[^.;:]{0,12}\b(?:but|though|however),?\s+(?:we\
                               r"don'?t|do not)\s+(?:\w+\s+)?(?:pay|afford|use|run)\b|^\s+(?:is|are)\s+(?:too expensive|not allowed|banned|out)\b")
 
 
+def ruled_out_at(low: str, start: int, end: int) -> bool:
+    """Whether the name at ``low[start:end]`` (lower-case text) is ruled out by the words around it
+    ("no Kafka", "moving off Airflow", "something like wandb but we can't pay for it")."""
+    return bool(_RULED_OUT_BEFORE.search(low[max(0, start - 40):start]) or _RULED_OUT_AFTER.search(low[end:end + 60]))
+
+
 def ruled_out_in(option: Option, text: str) -> str | None:
     """The words of ``text`` that rule ``option`` out by name ("no Kafka"), or None."""
     low = text.lower()
     for pattern in option.named_by:
         for match in _name_rx(pattern).finditer(low):
-            before, after = low[max(0, match.start() - 40):match.start()], low[match.end():match.end() + 60]
-            if _RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after):
+            if ruled_out_at(low, match.start(), match.end()):
                 return text[match.start():match.end()]
     return None
 

@@ -31,7 +31,7 @@ def test_a_tool_wished_for_or_asked_about_is_not_listed_as_the_teams(text: str) 
 
 def test_the_design_names_what_the_team_runs_and_not_what_it_leaves(settings: Settings) -> None:
     d = design("Design experiment tracking for 12 researchers. Everything runs on our OpenShift cluster, secrets "
-               "live in HashiCorp Vault and logins go through Okta. We are moving off Neptune and Jenkins.",
+               "live in HashiCorp Vault and logins go through Okta. We are moving off Jenkins.",
                settings=settings)
     platform = [c for c in d.components if c.name == PLATFORM]
     assert platform, [c.name for c in d.components]

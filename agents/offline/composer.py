@@ -142,15 +142,6 @@ def compose_design(
 REPEAT_MIN_SHARED = 0.5  # a practice sharing this share of its words with a section line says it again
 
 
-# "moving off W&B", "replace Airflow": a tool the team is leaving is not reused
-_LEAVING = re.compile(r"\b(?:mov(?:e|es|ing)\s+(?:off|away\s+from)|migrat(?:e|es|ing)\s+(?:off|away\s+)?from|replac(?:e|es|ing)|"
-                      r"switch(?:es|ing)?\s+(?:off|from)|get(?:ting)?\s+rid\s+of|leav(?:e|es|ing)|instead\s+of|retir(?:e|es|ing)|"
-                      r"phas(?:e|es|ing)\s+out|sunset(?:ting)?|drop(?:ping)?|ditch(?:ing)?|off\s+of)\s+(?:[\w&-]+\s+){0,3}$", re.I)
-
-# "Pinecone is too expensive", "Airflow, which we want to replace"
-_LEAVING_AFTER = re.compile(r"\b(?:too\s+(?:expensive|costly|slow|complex)|(?:does\s*n[o']t|won't)\s+scale|is\s+being\s+(?:replaced|retired)|"
-                            r"(?:want|need|plan|have)\s+to\s+(?:replace|leave|drop|retire|move\s+off|get\s+rid\s+of)|end[- ]of[- ]life)\b", re.I)
-
 # "something like W&B", "Kafka or Kinesis?": a tool compared or asked about is not the team's
 _COMPARED = re.compile(r"\b(?:like|such\s+as|similar\s+to|e\.g\.|alternatives?\s+to|vs\.?|versus|or|than|either|whether)\s+"
                        r"(?:[\w&-]+\s+){0,2}$", re.I)
@@ -158,21 +149,24 @@ _COMPARED = re.compile(r"\b(?:like|such\s+as|similar\s+to|e\.g\.|alternatives?\s
 
 def _teams_platform(request: str, req: Requirements, components: list[Component]) -> list[Component]:
     """One component for what the team already runs and the request names, when no chosen component
-    names it: the design runs on it and plugs into it ("our OpenShift", "secrets in Vault", "Okta SSO")."""
+    names it: the design runs on it and plugs into it ("our OpenShift", "secrets in Vault", "Okta SSO").
+    A name the request rules out (the catalogue's test: "moving off Airflow"), compares or asks about
+    is not the team's."""
+    from mlarchitect.skills.catalogue import ruled_out_at
+
     named = " ".join(f"{c.name} {c.technology}" for c in components).lower()
+    low = request.lower()
     kept: list[str] = []
     for fact in req.existing_stack:
         quote = fact.quote.strip()
         if not fact.stated or not quote or quote.lower() in named or fact.value in named or quote in kept:
             continue
-        at = request.find(quote)
-        if at < 0:
+        at = low.find(quote.lower())
+        if at < 0 or ruled_out_at(low, at, at + len(quote)):  # "moving off Airflow", "no Kafka"
             continue
-        end = min((i for i in (request.find(mark, at) for mark in ".;!?\n") if i >= 0), default=len(request))
-        if _LEAVING.search(request[max(0, at - 60):at]) or _LEAVING_AFTER.search(request[at:end]):
-            continue
-        asked = request[end:end + 1] == "?"  # "should we use Kafka or Kinesis?"
-        if not asked and not _COMPARED.search(request[max(0, at - 40):at]):
+        end = min((i for i in (low.find(mark, at) for mark in ".;!?\n") if i >= 0), default=len(low))
+        asked = low[end:end + 1] == "?"  # "should we use Kafka or Kinesis?"
+        if not asked and not _COMPARED.search(low[max(0, at - 40):at]):
             kept.append(quote)
     if not kept:
         return []
