@@ -54,13 +54,15 @@ def sentences(text: str) -> list[str]:
 def training_set() -> tuple[list[str], list[str]]:
     """(texts, labels): each label an agent's name or :data:`NONE`."""
     from mlarchitect.agents.example_bank import example_bank
+    from mlarchitect.agents.scope import gloss
 
     pairs = [(e.text, e.agent if e.ask and e.agent else NONE) for e in load_examples()]
     bank = example_bank()
     pairs += [(t, agent) for agent, texts in bank["handoffs"].items() for t in texts]
     pairs += [(t, NONE) for t in bank["not_handoffs"]]
     pairs += [(s, NONE) for texts in bank["workflows"].values() for t in texts for s in sentences(t)]
-    unique = dict(reversed(pairs))  # one label per text: the first one given
+    # read as the handoff planner reads a request: other languages' common words in English
+    unique = dict(reversed([(gloss(t), label) for t, label in pairs]))  # one label per text: the first one given
     texts = sorted(unique)
     return texts, [unique[t] for t in texts]
 

@@ -145,6 +145,8 @@ class Requirements(BaseModel):
     mode: Fact[Mode] | None = None
     model_kind: Fact[ModelKind] | None = None
     model_family: Fact[str] | None = Field(default=None, description="xgboost, lightgbm, llama, bert ...")
+    model_count: Fact[int] | None = Field(default=None, description="How many models the system holds when it is "
+                                          "many: one per store, per customer, per SKU.")
     model_params_b: Fact[float] | None = Field(default=None, description="Parameters of a self-hosted model, billions.")
     prediction: Fact[Prediction] | None = Field(default=None, description="What a classic model predicts: a "
                                                 "quantity (regression), an order (ranking), objects in images "
@@ -156,6 +158,8 @@ class Requirements(BaseModel):
     # experiments (A/B tests)
     baseline_rate: Fact[float] | None = Field(default=None, description="Baseline conversion/CTR as a fraction.")
     min_detectable_effect: Fact[float] | None = Field(default=None, description="Relative effect to detect (0.01 = 1%).")
+    positive_rate: Fact[float] | None = Field(default=None, description="Share of items in the rare class a model "
+                                              "must find (defects, fraud, churners) as a fraction (0.003 = 0.3%).")
     # stated figures no field above took (quoted), so a design can still show them
     other_figures: list[str] = Field(default_factory=list)
 

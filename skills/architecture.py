@@ -37,9 +37,9 @@ def load_blueprint(package: str) -> dict[str, Any]:
     return safe_load((resources.files(package) / "blueprint.yaml").read_text(encoding="utf-8"))
 
 
-class _Vars(dict):  # str.format_map that leaves unknown names visible but harmless
+class _Vars(dict):  # str.format_map: an unknown name reads as harmless words; braces around no name stay text
     def __missing__(self, key: str) -> str:
-        return "the stated constraint"
+        return "the stated constraint" if key.isidentifier() else f"{{{key}}}"  # "{code, message, retry_after}"
 
 
 def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, str]:
@@ -81,6 +81,8 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
         if systems:
             out["doc_sources"] = " and ".join([", ".join(systems[:-1]), systems[-1]] if len(systems) > 1 else systems)
+    if req.model_count is not None:
+        out["models"] = f"{req.model_count.value:,}"
     if req.batch_volume is not None:
         out["batch"] = f"{req.batch_volume.value.amount:,.0f} {req.batch_volume.value.unit}"
     for slot, choice in choices.items():
@@ -88,8 +90,8 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
             out[slot] = choice.chosen.name
     if req.languages:
         out["languages"] = ", ".join(lang.capitalize() for lang in req.languages)
-    if req.model_family is not None:
-        out["model"] = req.model_family.value
+    # "the candidate {model} model": the family when named ("lightgbm"), else nothing ("the candidate model")
+    out["model"] = req.model_family.value if req.model_family is not None else ""
     out.update(_volumes(req))
     return out
 
@@ -133,7 +135,7 @@ def _flow_label(text: str, values: dict[str, str]) -> str:
     def group(m: re.Match[str]) -> str:
         return f" ({m.group(1)}{values[m.group(2)]}{m.group(3)})" if m.group(2) in values else ""
 
-    return _OPTIONAL_GROUP.sub(group, text).format_map(_Vars(values))
+    return re.sub(r"(?<=\S)  +(?=\S)", " ", _OPTIONAL_GROUP.sub(group, text).format_map(_Vars(values)))
 
 
 def _text(item: Any, req: Requirements, chosen: set[str], values: dict[str, str]) -> str | None:

@@ -68,6 +68,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "labelling": lambda v, r, _: (r.human_labelling is not None and bool(r.human_labelling.value)) == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
+    "models_min": lambda v, r, _: r.model_count is not None and r.model_count.value >= v,
 }
 
 

@@ -1095,6 +1095,9 @@ _CORPUS = _rx(
 # dot before three digits is a thousands separator (nobody has 5.0 documents)
 _COUNTED = (rf"(?:{_CORPUS_NOUN}|users|employees|customers|members|students|staff|agents|patients|clients|requests|queries|"
             r"questions|calls|messages|rows|records|events|transactions|predictions|skus|stores|branches|shops|devices|sensors)")
+# "8 000 documents", "2 000 €", "1 200 requests": thousands grouped by a space (French, German, Nordic and SI
+# style), read as "8,000"; the same length, so spans stay aligned with the original text
+_THOUSANDS_SPACED = _rx(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?![\w-]|[.,]\d)")
 _THOUSANDS_BEFORE_COUNT = _rx(rf"(?<![\d.,])[1-9]\d{{0,2}}\.\d{{3}}(?!\d|[.,]\d)(?=\s+(?:[a-z~][\w-]*\s+){{0,2}}?{_COUNTED}\b)")
 
 
@@ -1182,6 +1185,76 @@ def _relative_effect(acc: Reading) -> None:
         acc.facts["min_detectable_effect"] = Fact.said(round(effect.value / baseline.value, 6), effect.quote)
 
 
+# --------------------------------------------------------------------------- rare classes
+
+# the class a model must find, when it is rare: "defects are rare (~0.3% of panels)", "fraud is 0.1% of
+# transactions", "about 1 in 500 claims is fraudulent", "a positive rate of 2%"
+_RARE = r"(?:defect\w*|fraud\w*|positives?|anomal\w*|churn\w*|failures?|faults?|faulty|incidents?|outliers?|" \
+        r"rare(?:ly)?|minority class|prevalence|imbalance\w*|spam|abusive|malicious|scrap|defaults?|defaulted|positive rate)"
+_RARE_RATE = [
+    _rx(rf"\b{_RARE}\b,?[^,;.%]{{0,40}}?(?<![\w.])(?:~\s*|about\s+|around\s+|roughly\s+|only\s+|under\s+|below\s+)?{_PERCENT}"),
+    _rx(rf"(?<![\w.]){_PERCENT}\s+(?:of\s+(?:all\s+|the\s+|our\s+)?(?:[a-z-]+\s+){{0,2}}?(?:are|is|were|get|turn out)\s+"
+        rf"(?:[a-z]+\s+)?)?{_RARE}"),
+    _rx(rf"\b(?:1|one)\s+(?:in|out of)\s+(?P<d>{_NUM})\b[^,;.]{{0,40}}?\b{_RARE}"),
+    _rx(rf"\b{_RARE}\b[^,;.]{{0,40}}?\b(?:1|one)\s+(?:in|out of)\s+(?P<d>{_NUM})\b"),
+]
+# "cut fraud losses by 10%", "a 5% lift": a change, not a share of the items
+_RATE_CHANGE = _rx(r"\b(?:by|to|lift|uplift|reduc\w*|cut\w*|increas\w*|drop\w*|improv\w*|lower\w*|halv\w*)\s*$")
+
+
+def _positive_rate(acc: Reading) -> None:
+    """The share of items in the rare class the model must find (defects, fraud, churners), at most 20%.
+    Read over the whole text: "defects are rare (~0.3% of panels)" spans a bracket."""
+    for pattern in _RARE_RATE:
+        for match in pattern.finditer(acc.low):
+            group = "d" if match.groupdict().get("d") else "n"
+            if not acc.free(match.span(group)) or _RATE_CHANGE.search(acc.low[:match.start(group)][-25:]):
+                continue
+            number = parse_number(match.group(group))
+            rate = 1 / number if group == "d" and number > 1 else number / 100
+            if 0 < rate <= 0.2 and acc.put("positive_rate", round(rate, 6), acc.quote(*match.span())):
+                acc.use(match.span() if group == "d" else match.span(group))
+                return
+
+
+# --------------------------------------------------------------------------- many models
+
+# "300 small per-store forecasting models", "one model per store ... our 450 stores",
+# "a separate model for each of our 1,200 customers"
+_MODEL_COUNT = _rx(rf"(?<![\w.$€£])(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,3}}?models\b")
+_MODEL_PER = _rx(r"\b(?:one|a|1|separate|individual|its own|their own|dedicated)\s+(?:[\w-]+\s+){0,2}?models?\s+"
+                 r"(?:per|for each|for every|for every single)\s+(?P<u>[a-z]{3,}?)(?:e?s)?\b")
+_MODEL_EACH_OF = _rx(rf"\bmodels?\s+(?:per|for each of|for every one of|for all)\s+(?:our\s+|the\s+|its\s+)?(?P<n>{_NUM})\s+[a-z]+")
+
+
+def _model_count(acc: Reading) -> None:
+    """How many models the system holds when it is many (one per store, per customer, per SKU).
+    A count some other fact already read ("retrain 3,000 models every week": runs) is read too."""
+    taken = " ".join(str(f.quote).lower() for f in acc.facts.values() if isinstance(f, Fact) and f.quote)
+
+    def take(match: re.Match[str], span: tuple[int, int], *, shared: bool = False) -> bool:
+        """``shared``: the count may be another fact too ("one model per store ... 450 stores" are 450 users)."""
+        count = parse_number(match.group("n"))
+        if not 2 <= count <= 1_000_000 or not (shared or acc.free(span) or match.group(0) in taken):
+            return False
+        if acc.put("model_count", int(count), acc.quote(*match.span())) and acc.free(span):
+            acc.use(span)
+        return True
+
+    for match in _MODEL_EACH_OF.finditer(acc.low):
+        if take(match, match.span("n"), shared=True):
+            return
+    for match in _MODEL_COUNT.finditer(acc.low):
+        if take(match, match.span("n")):
+            return
+    per = _MODEL_PER.search(acc.low)
+    if per:  # "one model per store" with "450 stores" said elsewhere
+        unit = re.escape(per.group("u"))
+        for match in _rx(rf"(?<![\w.$€£])(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?{unit}(?:e?s)?\b").finditer(acc.low):
+            if take(match, match.span("n"), shared=True):
+                return
+
+
 # --------------------------------------------------------------------------- models
 
 _FAMILY_WORDS = r"llama|mistral|mixtral|qwen|gemma|phi-?\d|falcon|deepseek|olmo|yi|granite|command[- ]r"
@@ -1204,7 +1277,8 @@ _FAMILIES = [
     ("gemma", r"gemma"), ("phi", r"phi-?\d"), ("falcon", r"falcon"), ("deepseek", r"deepseek"),
     ("distilbert", r"distilbert"), ("roberta", r"roberta"), ("bert", r"bert"), ("t5", r"t5|flan-t5"),
     ("gpt", r"gpt(?:-?\d[\w.]*)?|chatgpt"), ("claude", r"claude"), ("gemini", r"gemini"),
-    ("two-tower", r"two[- ]tower"),
+    ("two-tower", r"two[- ]tower"), ("yolo", r"yolo(?:v\d+)?"), ("resnet", r"resnet"), ("efficientnet", r"efficientnet"),
+    ("prophet", r"prophet"),
 ]
 _FAMILY = _rx(r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_FAMILIES)) + r")(?:\d[\d.]*)?\b")
 _LLM_WORDS = _rx(
@@ -1501,8 +1575,13 @@ _STACK_ONLY_APPROVED = _rx(r"\bonly\s+(?:our\s+)?[\w-]+(?:\s+\([\w\s/-]+\))?(?:\
                            r"(?:approved|allowed|permitted|sanctioned|whitelisted)\b")
 
 
+# "we're Snowflake-only", "a Postgres-only shop": one named datastore and nothing new
+_STACK_ONLY_NAMED = _rx(r"\b(?:postgres(?:ql)?|snowflake|bigquery|databricks|oracle|sql server|mysql|redshift|mongodb|"
+                        r"elasticsearch|opensearch|clickhouse)[- ]only\b")
+
+
 def _stack_only_approved(acc: Reading) -> None:
-    match = _STACK_ONLY_APPROVED.search(acc.low)
+    match = _STACK_ONLY_APPROVED.search(acc.low) or _STACK_ONLY_NAMED.search(acc.low)
     if match and "stack_only" not in acc.facts:
         acc.put("stack_only", True, acc.quote(match.start(), match.end()))
 
@@ -2097,16 +2176,19 @@ def read(text: str) -> Reading:
     low = _lower(normalised)
     language = request_language(low)
     low = _THOUSANDS_BEFORE_COUNT.sub(lambda m: m.group(0).replace(".", ","), _as_english(low, language))
+    low = _THOUSANDS_SPACED.sub(lambda m: re.sub(r"[ \u00a0\u202f]", ",", m.group(0)), low)
     acc = Reading(text=normalised, low=low, clauses=_clauses(low))
     if language is not None:
         acc.notes["language"] = language
     for step in _WHOLE_TEXT_STEPS[:1]:
         step(acc)  # model sizes first: "Llama 3 70B" is not 70 billion of anything
+    _positive_rate(acc)  # "1 in 500 claims" is a share, not 500 claims
     for numeric, gate in _NUMERIC_STEPS:
         for clause in acc.clauses:
             if gate.search(clause.text):
                 numeric(acc, clause)
     _relative_effect(acc)
+    _model_count(acc)
     for step in _WHOLE_TEXT_STEPS[1:]:
         step(acc)
     _mode(acc)

@@ -515,7 +515,7 @@ def _workflow_sections(content: DesignContent, archs: list[dict], req: Requireme
         if "evaluation" in bp:
             ev = EvaluationFramework.model_validate(bp["evaluation"])
             for r in results:
-                if r.tool in ("eval_recommend_metrics", "eval_plan_sample_size"):
+                if r.tool in ("eval_recommend_metrics", "eval_plan_sample_size", "eval_plan_rare_class_test_set"):
                     ev.offline_metrics.extend(x for x in r.recommendations if x not in ev.offline_metrics)
             content.evaluation_framework = ev
         if "serving" in bp:

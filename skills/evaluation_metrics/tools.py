@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 SKILL = "evaluation-metrics"
 Task = Literal["rag", "summarization", "classification", "generation", "chat", "extraction", "ranking",
-               "translation", "forecasting"]
+               "translation", "forecasting", "detection", "regression"]
 
 _METRICS: dict[str, list[str]] = {
     "rag": [
@@ -34,7 +34,17 @@ _METRICS: dict[str, list[str]] = {
     "classification": [
         "accuracy, macro-F1 and per-class precision/recall; a confusion matrix per release",
         "calibration (expected calibration error) when scores drive thresholds",
-        "exact match on the label set; slice metrics per customer segment and language",
+        "slice metrics for the segments where an error costs most, each with its confidence interval",
+    ],
+    "detection": [
+        "false alarms per 1,000 images at the operating threshold: the figure the people who clear alarms feel",
+        "recall per defect or object type and per capture condition (camera, lighting, line), not only overall",
+        "localisation quality: the IoU distribution of true positives, so boxes that are found but misplaced show",
+    ],
+    "regression": [
+        "the same error metrics for a naive baseline (last value, or the seasonal value), so a gain is visible",
+        "residuals per slice and over time, to find where the model is biased",
+        "prediction-interval coverage at the stated level when intervals are served",
     ],
     "generation": [
         "exact match / BLEU / ROUGE where a reference exists; they mislead on open-ended text",
@@ -136,6 +146,59 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
     )
 
 
+class RareClassArgs(BaseModel):
+    positive_rate: float = Field(gt=0, lt=0.5, description="Share of items in the rare class (0.003 = 0.3%).")
+    expected_recall: float = Field(default=0.90, gt=0, lt=1, description="Recall the model is expected to reach.")
+    margin: float = Field(default=0.05, gt=0, lt=0.5, description="Half-width of the recall estimate's 95% interval.")
+    false_positive_rate: float = Field(default=0.01, gt=0, lt=1, description="False-positive rate at the threshold.")
+    stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
+
+
+def plan_rare_class_test_set(args: RareClassArgs) -> ToolResult:
+    """Test-set size and precision when the class to find is rare: the positives needed to read
+    recall to a margin, the items that takes at the stated rate, and what a small false-positive
+    rate does to precision."""
+    p, r, fpr = args.positive_rate, args.expected_recall, args.false_positive_rate
+    positives = math.ceil(1.96 ** 2 * r * (1 - r) / args.margin ** 2)
+    items = math.ceil(positives / p)
+    precision = r * p / (r * p + fpr * (1 - p))
+    rate = _percent(p)
+    stated = ["positive_rate"] if "positive_rate" in args.stated_inputs else []
+    calcs = [
+        Calculation(name="Positives to read recall", value=positives, unit="positives",
+                    formula=f"1.96² × {r:g} × {1 - r:.2g} ÷ {args.margin:g}² = {positives:,} (recall ± {args.margin * 100:g} points, 95%)",
+                    inputs={"expected_recall": r, "margin": args.margin}),
+        Calculation(name="Test items at the rare-class share", value=items, unit="items",
+                    formula=f"{positives:,} positives ÷ {rate} = {items:,} items sampled at random",
+                    inputs={"positive_rate": p}, from_request=stated),
+        Calculation(name="Precision at the threshold", value=round(precision * 100, 1), unit="%",
+                    formula=f"{r:g} × {rate} ÷ ({r:g} × {rate} + {_percent(fpr)} false positives × {_percent(1 - p)}) = {precision:.0%}",
+                    inputs={"positive_rate": p, "false_positive_rate": fpr}, from_request=stated),
+    ]
+    return ToolResult(
+        skill=SKILL,
+        tool="eval_plan_rare_class_test_set",
+        summary=f"{positives:,} positives, {items:,} items at {rate} positives",
+        recommendations=[
+            f"Accuracy says nothing at {rate} positives: a model that flags nothing scores {_percent(1 - p)}. Report recall "
+            "and precision at the operating threshold and the area under the precision-recall curve",
+            f"Test set: {positives:,} positives read recall to ± {args.margin * 100:g} points; at {rate} that is {items:,} items "
+            "drawn at random. Enrich it with items flagged by the current model or by people, and weight back "
+            f"to the true {rate} when computing precision",
+            f"At {rate} positives a {_percent(fpr)} false-positive rate brings precision to {precision:.0%}: "
+            "set the threshold on the alert volume the reviewers can clear, and report alerts per day with it",
+        ],
+        calculations=calcs,
+        data={"positives": positives, "items": items, "precision": round(precision, 4)},
+    )
+
+
+def _percent(share: float) -> str:
+    """0.003 -> "0.3%", 0.05 -> "5%", 0.0005 -> "0.05%"."""
+    text = f"{share * 100:.4f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "eval", ctx, "evaluation of ML and LLM systems"),
@@ -146,6 +209,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
         skill_tool(SKILL, "eval_plan_sample_size",
                    "Examples needed per variant to detect a quality difference (two-proportion test).",
                    SampleSizeArgs, plan_sample_size),
+        skill_tool(SKILL, "eval_plan_rare_class_test_set",
+                   "Test-set size and precision when the class a model must find is rare (defects, fraud).",
+                   RareClassArgs, plan_rare_class_test_set),
     ]
 
 
@@ -163,9 +229,18 @@ def infer_task(text: str) -> str:
 
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, request: str = "") -> list[PlannedCall]:
     task = infer_task(request)
-    if task in ("generation", "chat") and req.model_kind is not None and req.model_kind.value == "classic_ml":
-        task = "classification"  # a tabular model (XGBoost credit scores, churn): no text to judge
+    if req.model_kind is not None and req.model_kind.value == "classic_ml":
+        # a classic model is judged by what it predicts; a tabular one (credit scores, churn) has no text to judge
+        predicted = req.prediction.value if req.prediction is not None else None
+        if predicted in ("detection", "regression", "ranking", "classification"):
+            task = predicted
+        elif task in ("generation", "chat"):
+            task = "classification"
     calls = [PlannedCall(name="eval_recommend_metrics", args={"task": task}, phase=1)]
+    if req.positive_rate is not None:
+        calls.append(PlannedCall(name="eval_plan_rare_class_test_set", phase=1, args={
+            "positive_rate": req.positive_rate.value,
+            "stated_inputs": ["positive_rate"] if req.positive_rate.stated else []}))
     args: dict[str, object] = {"stated_inputs": [], "live_traffic": req.has_live_traffic()}
     baseline = req.baseline_rate.value if req.baseline_rate is not None else None
     if baseline is not None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
 SKILL = "model-serving"
+MANY_MODELS = 10  # from this many models, one service routes by key instead of one endpoint per model
 
 
 class ReplicaArgs(BaseModel):
@@ -125,6 +126,50 @@ def size_gpu(args: GpuArgs) -> ToolResult:
                       calculations=calcs, data={"gpus": gpus, "total_gb": total})
 
 
+class ModelSetArgs(BaseModel):
+    models: int = Field(ge=2, description="How many models the service holds (one per store, customer ...).")
+    model_mb: float = Field(default=25.0, gt=0, description="Memory of one loaded model, MB.")
+    replica_memory_gb: float = Field(default=4.0, gt=0, description="Memory of one serving replica, GB.")
+    forecasts: bool = Field(default=False, description="The models forecast: their outputs change only when they retrain.")
+    stated_inputs: list[str] = Field(default_factory=list)
+
+
+def size_model_set(args: ModelSetArgs) -> ToolResult:
+    """Many models behind one service: whether they all fit in a replica's memory, or an LRU of the
+    most-used ones is needed, and how the set is released and rolled back."""
+    total_gb = args.models * args.model_mb / 1024
+    budget_gb = args.replica_memory_gb * 0.5  # half a replica's memory for models; the rest for the process
+    resident = min(args.models, max(1, math.floor(budget_gb * 1024 / args.model_mb)))
+    stated = ["models"] if "models" in args.stated_inputs else []
+    calcs = [
+        Calculation(name="Memory for every model", value=round(total_gb, 2), unit="GB",
+                    formula=f"{args.models:,} models × {args.model_mb:g} MB (assumed) ÷ 1,024 = {total_gb:,.2f} GB",
+                    inputs={"models": args.models, "model_mb": args.model_mb}, from_request=stated),
+        Calculation(name="Models resident per replica", value=resident, unit="models",
+                    formula=(f"min({args.models:,}, ⌊{args.replica_memory_gb:g} GB replica (assumed) × 50% ÷ "
+                             f"{args.model_mb:g} MB⌋) = {resident:,}"),
+                    inputs={"replica_memory_gb": args.replica_memory_gb}),
+    ]
+    fits = resident >= args.models
+    recs = [
+        f"Serve the {args.models:,} models from one service, not one endpoint each: every request names its key "
+        "(store, customer) and the service routes it to that key's model.",
+        (f"All {args.models:,} models take about {total_gb:,.1f} GB, inside half a replica's {args.replica_memory_gb:g} GB: "
+         "load them all at start-up, so no request waits for a load." if fits else
+         f"The {args.models:,} models take about {total_gb:,.1f} GB, more than half a replica's {args.replica_memory_gb:g} GB: "
+         f"keep the {resident:,} most-used in an LRU, load the rest from the registry on first use, and count cold loads."),
+        f"Release the {args.models:,} models as one versioned set in the registry (a manifest of each key's model), so "
+        "one step rolls them all back; promote a retrained key only past its own quality gate.",
+    ]
+    if args.forecasts:
+        recs.append(f"Forecasts change only when the models retrain: precompute them for every key after each "
+                    f"training run and serve them from a table; the cheapest way to serve {args.models:,} models.")
+    return ToolResult(skill=SKILL, tool="serving_size_model_set",
+                      summary=f"{args.models:,} models ≈ {total_gb:,.1f} GB; {resident:,} resident per replica",
+                      recommendations=recs, calculations=calcs,
+                      data={"total_gb": total_gb, "resident": resident})
+
+
 def scales(req: Requirements) -> dict[str, float]:
     out: dict[str, float] = {}
     if req.peak_rps is not None:
@@ -140,6 +185,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
         architecture_tool(SKILL, "serving", __package__, scale_fn=scales),
         skill_tool(SKILL, "serving_size_batch", "Run time and workers of a batch scoring job from rows per run.",
                    BatchArgs, size_batch),
+        skill_tool(SKILL, "serving_size_model_set",
+                   "Many models behind one service (one per store or customer): memory, an LRU of resident "
+                   "models, and release as one versioned set.", ModelSetArgs, size_model_set),
         skill_tool(SKILL, "serving_size_gpu",
                    "GPU memory and GPUs for a self-hosted LLM: weights (params × bytes) plus the KV cache.",
                    GpuArgs, size_gpu),
@@ -159,6 +207,11 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
                 "rows": req.batch_volume.value.amount,
                 "stated_inputs": ["rows"] if req.batch_volume.stated else []}))
         return calls
+    if req.model_count is not None and req.model_count.value >= MANY_MODELS:
+        calls.append(PlannedCall(name="serving_size_model_set", phase=1, args={
+            "models": req.model_count.value,
+            "forecasts": req.prediction is not None and "forecast" in (req.prediction.quote or "").lower(),
+            "stated_inputs": ["models"] if req.model_count.stated else []}))
     llm = req.model_kind is not None and req.model_kind.value == "llm"
     on_devices = req.edge_devices is not None and bool(req.edge_devices.value)
     if req.peak_rps is not None and not on_devices:  # each device serves itself: no replicas to size
