@@ -125,6 +125,8 @@ class Requirements(BaseModel):
     existing_stack: list[Fact[str]] = Field(default_factory=list, description="postgres, kubernetes, spark ... to reuse.")
     data_sources: list[Fact[str]] = Field(default_factory=list, description="Where the data comes from: database, "
                                           "files, api, events (each quoting the source named).")
+    destinations: list[Fact[str]] = Field(default_factory=list, description="Systems the results must reach: a CRM, "
+                                          "a marketing tool, a chat channel, an ERP (\"push the scores to HubSpot\").")
     stack_only: Fact[bool] | None = Field(default=None, description="Only the existing stack: no new datastore or service.")
     open_source_only: Fact[bool] | None = Field(default=None, description="Only open-source software: no "
                                                 "proprietary product or hosted vendor API.")

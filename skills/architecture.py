@@ -81,6 +81,9 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
         if systems:
             out["doc_sources"] = " and ".join([", ".join(systems[:-1]), systems[-1]] if len(systems) > 1 else systems)
+    if req.destinations:
+        names = list(dict.fromkeys(f.value for f in req.destinations))
+        out["destinations"] = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     if req.model_count is not None:
         out["models"] = f"{req.model_count.value:,}"
     if req.batch_volume is not None:

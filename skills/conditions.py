@@ -55,6 +55,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "multilingual": lambda v, r, _: (len(r.languages) > 1 or "multilingual" in r.languages) == bool(v),
     "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
+    "destinations": lambda v, r, _: bool(r.destinations) == bool(v),
     "doc_sources": lambda v, r, _: any(f.value == "documents" for f in r.data_sources) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "criteria": lambda v, r, _: bool(r.quality_criteria) == bool(v),

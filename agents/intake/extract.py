@@ -43,7 +43,7 @@ _LABELS = {
     "current_monthly_spend_usd": "current spend", "team_size": "team size", "languages": "languages",
     "retention_days": "retention", "data_residency": "data residency", "compliance": "compliance",
     "hardware": "hardware", "deployment": "deployment", "cloud": "cloud", "cloud_region": "cloud region", "cloud_only": "that cloud only", "no_external_apis": "no external APIs",
-    "existing_stack": "existing stack", "data_sources": "data sources", "stack_only": "existing stack only", "live_traffic": "live traffic", "open_source_only": "open source only", "european_providers_only": "European providers only", "online_features": "online features", "edge_devices": "runs on edge devices", "human_labelling": "human labelling", "multi_tenant": "multi-tenant", "serverless_only": "serverless only", "mode": "mode",
+    "existing_stack": "existing stack", "data_sources": "data sources", "destinations": "results go to", "stack_only": "existing stack only", "live_traffic": "live traffic", "open_source_only": "open source only", "european_providers_only": "European providers only", "online_features": "online features", "edge_devices": "runs on edge devices", "human_labelling": "human labelling", "multi_tenant": "multi-tenant", "serverless_only": "serverless only", "mode": "mode",
     "model_kind": "model kind", "model_family": "model family", "model_params_b": "model size", "model_count": "models", "fine_tuning": "trains models", "prediction": "predicts", "slices": "broken down by",
     "baseline_rate": "baseline rate", "min_detectable_effect": "minimum detectable effect",
     "positive_rate": "rare-class share",

@@ -1433,7 +1433,8 @@ _AIR_GAPPED = _rx(
     r"(?:fully )?offline (?:environment|network|site)|disconnected network)\b"
 )
 _SINGLE_MACHINE = _rx(
-    r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc)|"
+    r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc|notebook|thinkpad|"
+    r"chromebook|surface(?: pro| laptop)?|xps|zenbook|raspberry pi)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
@@ -1610,9 +1611,12 @@ _EUROPEAN_PROVIDERS = _rx(
 _ONLINE_FEATURES = _rx(
     r"\b(?:online (?:feature )?(?:lookups?|look-ups?|features?|feature store|store|serving)|"
     r"(?:real[- ]time|low[- ]latency|sub-?\d+ ?ms|\d+ ?ms) (?:feature )?(?:lookups?|look-ups?|reads)|feature (?:lookups?|serving)|"
-    r"features?\b[^.;]{0,60}?\b(?:served|available|looked up|fetched|read) (?:\w+ )?"
+    r"features?\b[^.;]{0,90}?\b(?:served|available|looked up|fetched|reads?|queried|retrieved) (?:\w+ )?"
     r"(?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
-    r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product))"
+    r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product)|"
+    # "... for a fraud model that reads them online in under 20 ms" (the features are named in an earlier clause)
+    r"(?:model|service|api|app|recommender|ranker|classifier|scorer|engine)\b[^.;]{0,30}?\b(?:reads?|looks? up|fetch(?:es)?|queries|needs?) (?:them|those|the features) "
+    r"(?:online|in real[- ]time|at (?:request|scoring|serving|inference) time))"
 )
 
 # managed serverless compute only: no servers, VMs or clusters to run
@@ -1918,6 +1922,25 @@ def _sources(acc: Reading) -> None:
                     break
 
 
+# where results must go: "push the scores to HubSpot", "write predictions back into SAP", "post alerts in Slack"
+_DESTINATION_SYSTEMS = (r"salesforce|hubspot|marketo|braze|iterable|klaviyo|mailchimp|zendesk|intercom|servicenow|jira|slack|"
+                        r"microsoft teams|sap|erp|crm|shopify|google sheets|power ?bi|tableau|looker|segment|"
+                        r"dynamics(?: 365)?|netsuite|workday|pagerduty|opsgenie")
+_DELIVER = _rx(r"\b(?:push|sync|send|write|load|export|deliver|publish|post|upload|feed)(?:s|es|ed|ing)?\b[^.;]{0,40}?"
+               r"\b(?:back\s+)?(?:to|into|in)\s+(?:our\s+|the\s+|a\s+)?(?:[\w-]+\s+){0,2}?(?P<d>" + _DESTINATION_SYSTEMS + r")\b")
+
+
+def _destinations(acc: Reading) -> None:
+    for clause in acc.clauses:
+        for match in _DELIVER.finditer(clause.text):
+            if _negated(clause, match):
+                continue
+            start, end = clause.span(match, "d")
+            name = acc.text[start:end]
+            name = name.upper() if name.lower() in ("sap", "erp", "crm") else name
+            acc.add("destinations", name, acc.quote(*clause.span(match)))
+
+
 _LANGUAGES = (
     "english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian|finnish|japanese|"
     "chinese|mandarin|cantonese|korean|arabic|hindi|turkish|russian|ukrainian|czech|greek|hebrew|vietnamese|"
@@ -2167,7 +2190,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _affirmed_flag("human_labelling", _LABELLING), _affirmed_flag("multi_tenant", _TENANTS),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _languages_and_types, _quality_criteria)
+                     _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _destinations, _languages_and_types, _quality_criteria)
 
 
 def read(text: str) -> Reading:

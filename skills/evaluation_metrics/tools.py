@@ -95,6 +95,8 @@ class SampleSizeArgs(BaseModel):
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.80, gt=0.5, lt=1)
     units_per_day: float | None = Field(default=None, gt=0, description="Traffic available for an online test, per day.")
+    labelled_examples: int | None = Field(default=None, ge=10, description="Labelled examples the team has, for a "
+                                          "paired offline comparison of two versions.")
     live_traffic: bool = Field(default=True, description="Whether real users or traffic reach the system today, "
                                "so an online test is possible.")
     stated_inputs: list[str] = Field(default_factory=list, description="Which arguments the request stated.")
@@ -129,13 +131,28 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
             formula=f"2 arms × {n:,} ÷ {args.units_per_day:,.0f} per day = {days:,} days (run whole weeks)",
             inputs={"units_per_day": args.units_per_day},
             from_request=["units_per_day"] if "units_per_day" in args.stated_inputs else []))
+    offline = (f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
+               "(paired tests need fewer examples than this unpaired bound).")
+    if args.labelled_examples:
+        # a paired comparison on the labelled set: each example judged for both versions (win, loss, tie);
+        # the smallest win rate above 50% it can tell from chance, ties dropped
+        m = args.labelled_examples
+        edge = (z_a + z_b) * 0.5 / math.sqrt(m)
+        needed = math.ceil(((z_a + z_b) * 0.5 / 0.05) ** 2)
+        calcs.append(Calculation(
+            name="Detectable win rate on the labelled examples", value=round((0.5 + edge) * 100, 1), unit="% wins",
+            formula=f"50% + (z_α/2 {z_a} + z_β {z_b}) × 0.5 ÷ √{m:,} = {0.5 + edge:.1%} (ties dropped)",
+            inputs={"labelled_examples": m},
+            from_request=["labelled_examples"] if "labelled_examples" in args.stated_inputs else []))
+        offline = (f"Offline: the {m:,} labelled examples, each judged for both versions side by side (randomised "
+                   f"order): the new version must win at least {0.5 + edge:.0%} of the decided pairs to be told from "
+                   f"chance at 80% power; a 55% win rate needs about {needed:,} examples.")
     return ToolResult(
         skill=SKILL,
         tool="eval_plan_sample_size",
         summary=f"{n:,} examples per variant to detect a {args.minimum_detectable_difference:.2%} absolute change",
         recommendations=[
-            f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
-            "(paired tests need fewer examples than this unpaired bound).",
+            offline,
             f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance."
             if args.live_traffic else
             f"Online A/B once real users reach the system: at least {n:,} scored sessions per arm, "
@@ -250,6 +267,10 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, re
         base = baseline if baseline is not None else ASSUMED_BASELINE
         args.setdefault("baseline_rate", base)
         args["minimum_detectable_difference"] = round(base * req.min_detectable_effect.value, 6)
+    if req.labelled_examples is not None and req.labelled_examples.value >= 10:
+        args["labelled_examples"] = req.labelled_examples.value
+        if req.labelled_examples.stated:
+            args["stated_inputs"].append("labelled_examples")  # type: ignore[union-attr]
     if req.requests_per_day is not None and req.requests_per_day.stated:
         args["units_per_day"] = req.requests_per_day.value
         args["stated_inputs"].append("units_per_day")  # type: ignore[union-attr]

@@ -1,0 +1,90 @@
+"""Round 14: more of what a request says reaches its design. Thousands grouped by spaces are read
+whole; "X-only" keeps the design inside X; results pushed to a named system get a delivery step;
+features read online get an online store; a stated Parquet lake and a batch Spark job are named as
+such; the labelled examples a team has size its offline comparison. Requests written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from mlarchitect.agents.api import design
+from mlarchitect.agents.intake.extract import extract_requirements
+from mlarchitect.config import Settings
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("Un assistant sur environ 6 500 documents techniques", "corpus", 6500),
+    ("Wir beantworten 1 800 Anfragen pro Sekunde", "peak_rps", 1800),
+    ("an archive of 2 400 000 scanned pages", "corpus", 2_400_000),
+    ("budget : 3 000 € par mois", "monthly_budget_usd", 3240),  # at the bundled EUR rate
+])
+def test_thousands_grouped_by_spaces_are_read_whole(text: str, field: str, value: float) -> None:
+    fact = getattr(extract_requirements(text), field)
+    assert fact is not None
+    amount = fact.value.amount if hasattr(fact.value, "amount") else fact.value
+    assert amount == pytest.approx(value, rel=0.01)
+
+
+def test_a_count_and_a_size_side_by_side_stay_apart() -> None:
+    req = extract_requirements("We have 4 200-page handbooks and 3 GPUs.")
+    assert req.corpus is None or req.corpus.value.amount != 4200
+
+
+@pytest.mark.parametrize("text", ["We're a BigQuery-only shop.", "Our team is strictly Postgres-only."])
+def test_a_named_datastore_only_is_a_stack_only_constraint(text: str) -> None:
+    req = extract_requirements(text)
+    assert req.stack_only is not None and req.stack_only.value is True
+
+
+def test_a_warehouse_only_rag_searches_inside_the_warehouse(settings: Settings) -> None:
+    d = design("A Q&A assistant over 90,000 support tickets. We're BigQuery-only: nothing may live outside it.",
+               settings=settings)
+    vector = next(c for c in d.components if c.name == "Vector store")
+    assert "BigQuery" in vector.technology
+    assert "pgvector" not in " ".join(c.technology for c in d.components)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Every morning we score the open leads and sync the scores into Salesforce.", ["Salesforce"]),
+    ("write the forecasts back into SAP and post a summary in Slack", ["SAP", "Slack"]),
+])
+def test_where_results_must_go_is_read(text: str, names: list[str]) -> None:
+    assert [f.value for f in extract_requirements(text).destinations] == names
+
+
+def test_no_destination_when_the_request_says_not_to_send_there() -> None:
+    assert extract_requirements("We never send anything to HubSpot.").destinations == []
+
+
+def test_a_batch_job_that_pushes_to_a_crm_gets_a_delivery_step(settings: Settings) -> None:
+    d = design("Weekly batch scoring of 8M customers with a LightGBM upsell model; push the scores to Braze.",
+               settings=settings)
+    delivery = next(c for c in d.components if c.name == "Delivery")
+    assert "Braze" in delivery.responsibility
+    assert any("Braze" in r.risk for r in d.risks)
+
+
+def test_features_a_model_reads_online_get_an_online_store(settings: Settings) -> None:
+    text = ("Clickstream arrives on Kafka; compute session features (pages in the last 10 minutes) for a "
+            "recommender that reads them online within 15 ms.")
+    assert extract_requirements(text).online_features is not None
+    d = design(text, settings=settings)
+    store = next(c for c in d.components if c.name == "Feature store")
+    assert "no online store" not in store.technology
+
+
+def test_a_stated_parquet_lake_and_a_batch_spark_job_are_named(settings: Settings) -> None:
+    d = design("Nightly Spark job on EMR turns 3 TB of raw logs into Parquet on S3 for the ranking model's "
+               "training set. Batch only.", settings=settings)
+    tech = {c.name: c.technology for c in d.components}
+    assert "Parquet" in tech["Versioned storage"]
+    assert "Streaming" not in tech["Transformation"]
+
+
+def test_the_labelled_examples_size_the_offline_comparison(settings: Settings) -> None:
+    d = design("We have 400 customer emails labelled by our agents. Design an evaluation to tell whether the "
+               "new reply-drafting prompt beats the old one.", settings=settings)
+    calcs = {c.name: c for c in d.sizing}
+    win = calcs["Detectable win rate on the labelled examples"]
+    assert win.value == pytest.approx(57.0, abs=0.1)  # 50% + 2.802 × 0.5 ÷ √400
+    assert win.from_request == ["labelled_examples"]
+    assert any("the 400 labelled examples" in m for m in d.evaluation_framework.offline_metrics)
