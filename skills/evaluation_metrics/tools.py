@@ -274,5 +274,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, re
     if req.requests_per_day is not None and req.requests_per_day.stated:
         args["units_per_day"] = req.requests_per_day.value
         args["stated_inputs"].append("units_per_day")  # type: ignore[union-attr]
+    classic = req.model_kind is not None and req.model_kind.value == "classic_ml"
+    stated_experiment = req.baseline_rate is not None or req.min_detectable_effect is not None
+    if classic and not req.has_live_traffic() and not stated_experiment and "labelled_examples" not in args:
+        return calls  # no users to split and no figures of a test: a classic model is compared on its runs' outcomes
     calls.append(PlannedCall(name="eval_plan_sample_size", args=args, phase=1))
     return calls
