@@ -222,7 +222,7 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
         architecture_tool(SKILL, "eval", __package__),
         skill_tool(SKILL, "eval_recommend_metrics",
                    "Recommend evaluation metrics for a task type (rag, summarization, classification, "
-                   "generation, chat, extraction, ranking).", MetricsArgs, recommend_metrics),
+                   "generation, chat, extraction, ranking, translation, forecasting, detection, regression).", MetricsArgs, recommend_metrics),
         skill_tool(SKILL, "eval_plan_sample_size",
                    "Examples needed per variant to detect a quality difference (two-proportion test).",
                    SampleSizeArgs, plan_sample_size),
@@ -249,8 +249,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, re
     if req.model_kind is not None and req.model_kind.value == "classic_ml":
         # a classic model is judged by what it predicts; a tabular one (credit scores, churn) has no text to judge
         predicted = req.prediction.value if req.prediction is not None else None
-        if predicted in ("detection", "regression", "ranking", "classification"):
-            task = predicted
+        if predicted in ("detection", "regression", "ranking", "classification") and task != "forecasting":
+            task = predicted  # a forecast is a regression with its own metrics (MASE against seasonal naive)
         elif task in ("generation", "chat"):
             task = "classification"
     calls = [PlannedCall(name="eval_recommend_metrics", args={"task": task}, phase=1)]
