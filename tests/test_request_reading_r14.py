@@ -88,3 +88,23 @@ def test_the_labelled_examples_size_the_offline_comparison(settings: Settings) -
     assert win.value == pytest.approx(57.0, abs=0.1)  # 50% + 2.802 × 0.5 ÷ √400
     assert win.from_request == ["labelled_examples"]
     assert any("the 400 labelled examples" in m for m in d.evaluation_framework.offline_metrics)
+
+
+def test_the_win_rate_formula_shows_no_assumed_figure_as_stated(settings: Settings) -> None:
+    """One user on a laptop is assumed to send 50 requests a day; the win-rate row says "from the
+    request" for its labelled examples, so it must not also carry a literal 50."""
+    from mlarchitect.evaluation.metrics import assumptions_as_stated, without_request
+    from mlarchitect.render_markdown import render_markdown
+
+    request = "On my laptop I check whether a new prompt beats the old one; I have 120 labelled examples."
+    d = design(request, settings=settings)
+    assert any(f.value == 50 for _, f in d.requirements.assumed_facts())  # the figure the row must not show
+    assert assumptions_as_stated(d, without_request(render_markdown(d), request)) == 0
+
+
+def test_a_dutch_request_is_read_like_the_other_languages() -> None:
+    req = extract_requirements("Wij willen een assistent over ongeveer 7.500 pagina's beleid. De gegevens moeten "
+                               "binnen de EU blijven en we hebben een team van 4 ontwikkelaars.")
+    assert req.corpus is not None and req.corpus.value.amount == 7500 and req.corpus.value.unit == "pages"
+    assert req.data_residency is not None and req.data_residency.value == "EU"
+    assert req.team_size is not None and req.team_size.value == 4

@@ -121,6 +121,8 @@ _LANGUAGE_MARKERS = {
     "italian": lazy_compile(r"\b(?:che|sono|abbiamo|della|nostri|nostro|gli|il|di|vogliamo|anche|circa|non|dallo|dalla|dei|"
                             r"delle|niente|possono|nel|nella|sul|uno)\b"),
     "portuguese": lazy_compile(r"\b(?:não|com|nossos?|nossas?|cerca|os|do|da|em|temos|queremos|precisamos|também)\b"),
+    "dutch": lazy_compile(r"\b(?:wij|zijn|een|het|onze|ons|niet|voor|ongeveer|hebben|willen|moeten|binnen|ook|graag|"
+                          r"geen|worden|kunnen|wordt|zoals|alleen|daarna|moet)\b"),
 }
 _ENGLISH_MARKERS = lazy_compile(r"\b(?:the|and|with|for|we|is|are|our|of|to|per|about|need|have)\b")
 _FOREIGN_TERMS = {
@@ -156,6 +158,13 @@ _FOREIGN_TERMS = {
     "prédiction": "prediction", "latencia": "latency", "latenza": "latency", "latência": "latency",
     "sekunden": "seconds", "segundos": "seconds", "secondes": "seconds", "secondi": "seconds", "unter": "under",
     "millisekunden": "milliseconds",
+    # Dutch
+    "per dag": "per day", "per maand": "per mo", "per seconde": "per second", "per uur": "per hour", "per week": "per week",
+    "documenten": "documents", "pagina's": "pages", "paginas": "pages", "handleidingen": "manuals", "contracten": "contracts",
+    "bestanden": "files", "rijen": "rows", "verzoeken": "requests", "aanvragen": "requests", "gebruikers": "users",
+    "medewerkers": "employees", "ontwikkelaars": "developers", "team van": "team of", "miljoen": "m", "duizend": "k",
+    "binnen de eu blijven": "stay in the eu", "in de eu blijven": "stay in the eu", "binnen de eu": "in the eu",
+    "seconden": "seconds", "onder": "under", "transacties": "events", "latentie": "latency",
     # where data is hosted ("hébergé en France", "alojado en España", "gehostet in Deutschland")
     "être hébergé en": "be hosted in", "hébergé en": "hosted in", "hébergées en": "hosted in", "hébergés en": "hosted in",
     "hébergée en": "hosted in", "alojado en": "hosted in", "alojados en": "hosted in", "gehostet in": "hosted in",

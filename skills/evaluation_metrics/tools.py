@@ -141,7 +141,7 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         needed = math.ceil(((z_a + z_b) * 0.5 / 0.05) ** 2)
         calcs.append(Calculation(
             name="Detectable win rate on the labelled examples", value=round((0.5 + edge) * 100, 1), unit="% wins",
-            formula=f"50% + (z_α/2 {z_a} + z_β {z_b}) × 0.5 ÷ √{m:,} = {0.5 + edge:.1%} (ties dropped)",
+            formula=f"0.5 + (z_α/2 {z_a} + z_β {z_b}) × 0.5 ÷ √{m:,} = {0.5 + edge:.3f} of decided pairs (ties dropped)",
             inputs={"labelled_examples": m},
             from_request=["labelled_examples"] if "labelled_examples" in args.stated_inputs else []))
         offline = (f"Offline: the {m:,} labelled examples, each judged for both versions side by side (randomised "
