@@ -159,7 +159,7 @@ _FOREIGN_TERMS = {
     "sekunden": "seconds", "segundos": "seconds", "secondes": "seconds", "secondi": "seconds", "unter": "under",
     "millisekunden": "milliseconds",
     # Dutch
-    "per dag": "per day", "per maand": "per mo", "per seconde": "per second", "per uur": "per hour", "per week": "per week",
+    "per dag": "per day", "per maand": "per mo", "per seconde": "per second", "per uur": "per hr", "per week": "per week",
     "documenten": "documents", "pagina's": "pages", "paginas": "pages", "handleidingen": "manuals", "contracten": "contracts",
     "bestanden": "files", "rijen": "rows", "verzoeken": "requests", "aanvragen": "requests", "gebruikers": "users",
     "medewerkers": "employees", "ontwikkelaars": "developers", "team van": "team of", "miljoen": "m", "duizend": "k",
