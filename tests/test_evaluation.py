@@ -277,6 +277,12 @@ def test_assumptions_shown_as_stated() -> None:
     assert M.assumptions_as_stated(holder, "Stated in the request: 5k pages") == 1
     assert M.assumptions_as_stated(holder, "Stated in the request: 40 users") == 0
     assert M.assumptions_as_stated(holder, "- corpus: 5,000 pages (assumed: no size stated)") == 0
+    # an assumed value that a stated fact also has cannot be attributed on a line: not counted
+    twin = Requirements(requests_per_day=Fact.assumed(2000.0, "not given"), labelled_examples=Fact.said(2000, "2,000 labelled"))
+    line = "| Detectable win rate | 53.1 % | ... ÷ √2,000 = 0.531 (labelled examples from the request) |"
+    assert M.assumptions_as_stated(SimpleNamespace(requirements=twin), line) == 0
+    alone = Requirements(requests_per_day=Fact.assumed(2000.0, "not given"), labelled_examples=Fact.said(300, "300 labelled"))
+    assert M.assumptions_as_stated(SimpleNamespace(requirements=alone), "- 2,000 requests per day (from the request)") == 1
 
 
 def test_schema_validity_and_cost_presence() -> None:

@@ -292,9 +292,19 @@ def assumptions_as_stated(design: Any, markdown: str) -> int:
     presents as stated: a line holding the fact's value together with "from the
     request" / "stated" wording ("not stated" excluded). 0 for designs without a
     ``requirements`` field."""
-    facts = _assumed_facts(_get(design, "requirements"))
+    requirements = _get(design, "requirements")
+    facts = _assumed_facts(requirements)
     if not facts:
         return 0
+    # a value a stated fact also has ("2,000 labelled examples" beside an assumed 2,000 requests a day) cannot be
+    # told apart on a line: the line may be presenting the stated one
+    def key(value: Any) -> str:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return repr(float(value)) if number else repr(value)
+
+    stated = requirements.stated_facts() if hasattr(requirements, "stated_facts") else []
+    stated_values = {key(_get(f, "value")) for _, f in stated}
+    facts = [f for f in facts if key(_get(f, "value")) not in stated_values]
     lines = [ln for ln in markdown.splitlines()  # a line that says "assumed" does not present a value as stated
              if _STATED_WORDING.search(ln) and not re.search(r"\bassum", ln, re.I)
              and not ln.lstrip().startswith("> **Request")]
