@@ -396,6 +396,19 @@ def _quote(fact: object) -> str:
     return f"“{quote}”" if quote else "the request"
 
 
+OVER_BUDGET_PENALTY = 2.0
+
+
+def _rented_gpus_usd(gpu_memory_gb: float) -> float:
+    """What renting the GPUs for ``gpu_memory_gb`` costs a month, as the cost analysis prices them."""
+    import math
+
+    from mlarchitect.skills.cost_analysis.design_cost import GPU_MEMORY_PER_CARD_GB, HOURS_PER_MONTH
+    from mlarchitect.skills.cost_analysis.pricing import load_pricing
+
+    return math.ceil(gpu_memory_gb / GPU_MEMORY_PER_CARD_GB) * load_pricing().gpu_hour * HOURS_PER_MONTH
+
+
 def soft_score(option: Option, req: Requirements, scale: float | None = None,
                chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset(), named: str | None = None
                ) -> tuple[float, list[str]]:
@@ -439,6 +452,8 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         why.append("uses the GPUs the request provides")
     elif option.gpu_memory_gb:
         score -= 1.0 + (1.0 if budget is not None and budget < 2000 else 0.0)  # GPUs would have to be bought
+        if budget is not None and _rented_gpus_usd(option.gpu_memory_gb) > budget:
+            score -= OVER_BUDGET_PENALTY  # its GPUs alone cost more than the stated budget: a smaller model first
 
     cloud = _cloud(req)
     if cloud and cloud in option.per_cloud:

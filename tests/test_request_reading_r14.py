@@ -108,3 +108,21 @@ def test_a_dutch_request_is_read_like_the_other_languages() -> None:
     assert req.corpus is not None and req.corpus.value.amount == 7500 and req.corpus.value.unit == "pages"
     assert req.data_residency is not None and req.data_residency.value == "EU"
     assert req.team_size is not None and req.team_size.value == 4
+
+
+@pytest.mark.parametrize("text", ["Environ 9 000 fiches techniques en PDF", "Unas 9.000 fichas de producto",
+                                  "Circa 9.000 schede tecniche"])
+def test_datasheets_in_other_languages_are_a_corpus(text: str) -> None:
+    corpus = extract_requirements(text).corpus
+    assert corpus is not None and corpus.value.amount == 9000
+
+
+def test_a_stated_budget_keeps_the_self_hosted_model_inside_it(settings: Settings) -> None:
+    """Data must stay in one country, so no hosted model is allowed; a 70B model's two rented GPUs
+    ($1,752 a month) would break the budget on their own, so a model that fits one GPU is chosen."""
+    d = design("An assistant over 6,000 maintenance PDFs for our technicians; everything hosted in Germany, "
+               "budget €1,400 a month.", settings=settings)
+    generation = next(c for c in d.components if c.name == "Generation")
+    assert "70B" not in generation.technology
+    assert d.cost_analysis.monthly_total_usd is not None
+    assert d.cost_analysis.monthly_total_usd <= 1400 * 1.08

@@ -144,7 +144,7 @@ _FOREIGN_TERMS = {
     "manuali": "manuals", "manuais": "manuals", "seiten": "pages", "páginas": "pages", "pagine": "pages",
     "contratos": "contracts", "contratti": "contracts", "verträge": "docs", "verträgen": "docs", "contrats": "docs",
     "pólizas": "docs", "richtlinien": "policies", "berichte": "reports", "informes": "reports", "rapports": "reports",
-    "dateien": "files", "fichiers": "files", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
+    "dateien": "files", "fichiers": "files", "fiches": "docs", "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
     "righe": "rows", "linhas": "rows", "anfragen": "requests", "requêtes": "requests", "demandes": "requests",
     "consultas": "queries", "solicitudes": "requests", "richieste": "requests", "preguntas": "questions",
     "nutzer": "users", "benutzer": "users", "nutzern": "users", "benutzern": "users", "utilisateurs": "users",
