@@ -399,14 +399,21 @@ def _quote(fact: object) -> str:
 OVER_BUDGET_PENALTY = 2.0
 
 
-def _rented_gpus_usd(gpu_memory_gb: float) -> float:
-    """What renting the GPUs for ``gpu_memory_gb`` costs a month, as the cost analysis prices them."""
-    import math
-
+@lru_cache(maxsize=1)
+def _gpu_card() -> tuple[float, float]:
+    """(GPU memory of one rented card in GB, its price a month), as the cost analysis prices them."""
     from mlarchitect.skills.cost_analysis.design_cost import GPU_MEMORY_PER_CARD_GB, HOURS_PER_MONTH
     from mlarchitect.skills.cost_analysis.pricing import load_pricing
 
-    return math.ceil(gpu_memory_gb / GPU_MEMORY_PER_CARD_GB) * load_pricing().gpu_hour * HOURS_PER_MONTH
+    return GPU_MEMORY_PER_CARD_GB, load_pricing().gpu_hour * HOURS_PER_MONTH
+
+
+def _rented_gpus_usd(gpu_memory_gb: float) -> float:
+    """What renting the GPUs for ``gpu_memory_gb`` costs a month."""
+    import math
+
+    card_gb, card_usd = _gpu_card()
+    return math.ceil(gpu_memory_gb / card_gb) * card_usd
 
 
 def soft_score(option: Option, req: Requirements, scale: float | None = None,
