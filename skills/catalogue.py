@@ -525,11 +525,18 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     best_score, best, why = allowed[0]
     chosen = _on_named_device(_requested_model(on_cloud(best, req), slot_id, text), text)
     winner = chosen.name
+    budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {winner} for this request"
+        # a limit of the request it lost to, though allowed: its rented GPUs alone break the stated budget
+        over_budget = (budget is not None and bool(option.gpu_memory_gb) and not _gpu_memory(req)
+                       and _rented_gpus_usd(option.gpu_memory_gb) > budget)
+        if over_budget:
+            reason = (f"its rented GPUs alone (≈ {money(_rented_gpus_usd(option.gpu_memory_gb), 'USD')}/month) "
+                      f"exceed the {money(budget, req.currency, dollars=False)}/month budget")
         if score < best_score and why:
             reason = f"{reason}; lost to {winner} ({why[0]})"
-        rejected.append(Rejected(option=option.name, why=reason, ruled_out=False))
+        rejected.append(Rejected(option=option.name, why=reason, ruled_out=over_budget))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
     return Choice(slot=slot_id, title=slot.title, chosen=chosen, why=because, rejected=rejected)
 

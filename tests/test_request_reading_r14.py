@@ -126,3 +126,5 @@ def test_a_stated_budget_keeps_the_self_hosted_model_inside_it(settings: Setting
     assert "70B" not in generation.technology
     assert d.cost_analysis.monthly_total_usd is not None
     assert d.cost_analysis.monthly_total_usd <= 1400 * 1.08
+    lost = [r for a in d.alternatives if a.decision == "Answer-generation model" for r in a.rejected if "70B" in r.option]
+    assert lost and "exceed the €1,400/month budget" in lost[0].why  # listed, with the budget as its reason
