@@ -80,10 +80,9 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["sources"] = ", ".join(dict.fromkeys(f"“{f.quote}”" for f in req.data_sources))
         systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
         if systems:
-            out["doc_sources"] = " and ".join([", ".join(systems[:-1]), systems[-1]] if len(systems) > 1 else systems)
+            out["doc_sources"] = _listed(systems)
     if req.destinations:
-        names = list(dict.fromkeys(f.value for f in req.destinations))
-        out["destinations"] = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        out["destinations"] = _listed(list(dict.fromkeys(f.value for f in req.destinations)))
     if req.model_count is not None:
         out["models"] = f"{req.model_count.value:,}"
     if req.batch_volume is not None:
@@ -97,6 +96,11 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
     out["model"] = req.model_family.value if req.model_family is not None else ""
     out.update(_volumes(req))
     return out
+
+
+def _listed(names: list[str]) -> str:
+    """["Confluence", "SharePoint", "Jira"] -> "Confluence, SharePoint and Jira"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _volumes(req: Requirements) -> dict[str, str]:

@@ -408,12 +408,17 @@ def _gpu_card() -> tuple[float, float]:
     return GPU_MEMORY_PER_CARD_GB, load_pricing().gpu_hour * HOURS_PER_MONTH
 
 
-def _rented_gpus_usd(gpu_memory_gb: float) -> float:
-    """What renting the GPUs for ``gpu_memory_gb`` costs a month."""
+def _gpus_over_budget(option: Option, req: Requirements) -> float | None:
+    """What renting ``option``'s GPUs costs a month when that alone exceeds the stated budget (the
+    request has no GPUs of its own); ``None`` otherwise."""
     import math
 
+    budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
+    if budget is None or not option.gpu_memory_gb or _gpu_memory(req):
+        return None
     card_gb, card_usd = _gpu_card()
-    return math.ceil(gpu_memory_gb / card_gb) * card_usd
+    monthly = math.ceil(option.gpu_memory_gb / card_gb) * card_usd
+    return monthly if monthly > budget else None
 
 
 def soft_score(option: Option, req: Requirements, scale: float | None = None,
@@ -459,7 +464,7 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         why.append("uses the GPUs the request provides")
     elif option.gpu_memory_gb:
         score -= 1.0 + (1.0 if budget is not None and budget < 2000 else 0.0)  # GPUs would have to be bought
-        if budget is not None and _rented_gpus_usd(option.gpu_memory_gb) > budget:
+        if _gpus_over_budget(option, req) is not None:
             score -= OVER_BUDGET_PENALTY  # its GPUs alone cost more than the stated budget: a smaller model first
 
     cloud = _cloud(req)
@@ -525,18 +530,16 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
     best_score, best, why = allowed[0]
     chosen = _on_named_device(_requested_model(on_cloud(best, req), slot_id, text), text)
     winner = chosen.name
-    budget = req.monthly_budget_usd.value if req.monthly_budget_usd else None
     for score, option, _ in allowed[1:]:
         reason = option.weaknesses or f"ranked below {winner} for this request"
         # a limit of the request it lost to, though allowed: its rented GPUs alone break the stated budget
-        over_budget = (budget is not None and bool(option.gpu_memory_gb) and not _gpu_memory(req)
-                       and _rented_gpus_usd(option.gpu_memory_gb) > budget)
-        if over_budget:
-            reason = (f"its rented GPUs alone (≈ {money(_rented_gpus_usd(option.gpu_memory_gb), 'USD')}/month) "
-                      f"exceed the {money(budget, req.currency, dollars=False)}/month budget")
+        gpus_usd = _gpus_over_budget(option, req)
+        if gpus_usd is not None and req.monthly_budget_usd is not None:
+            reason = (f"its rented GPUs alone (≈ {money(gpus_usd)}/month) exceed the "
+                      f"{money(req.monthly_budget_usd.value, req.currency, dollars=False)}/month budget")
         if score < best_score and why:
             reason = f"{reason}; lost to {winner} ({why[0]})"
-        rejected.append(Rejected(option=option.name, why=reason, ruled_out=over_budget))
+        rejected.append(Rejected(option=option.name, why=reason, ruled_out=gpus_usd is not None))
     because = "; ".join(why) or best.strengths or "the default for this kind of system"
     return Choice(slot=slot_id, title=slot.title, chosen=chosen, why=because, rejected=rejected)
 
