@@ -31,8 +31,9 @@ NONE = "none"
 ASK_THRESHOLD = 0.8  # a clause counts as an ask only when the model is this sure
 MODEL_FILE = "ask_model.npz"
 EXAMPLES_FILE = "ask_examples.jsonl"
-# sentences of a request: what the model reads (with the clauses of each)
-SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+")
+# sentences of a request: what the model reads (with the clauses of each); a line break ends one
+# too ("- F1 per clause type\nPlease build the harness")
+SENTENCE_SPLIT = re.compile(r"[.;:!?]\s+|\s+[-–—]\s+|\s*\n\s*(?:[-*•]\s+)?")
 
 
 class AskExample(BaseModel):

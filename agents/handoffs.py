@@ -214,7 +214,8 @@ _NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|ca
 # "our CISO team runs its own security review separately", "we already have unit tests":
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
-    r"\b(?:separately(?=\s*(?:[.;,)]|$))|already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
+    # (not "what we already have": the existing systems an integration ask names)
+    r"\b(?:separately(?=\s*(?:[.;,)]|$))|(?<!what we )(?<!what i )(?<!which we )(?<!that we )already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
     r"reviewed|tested|approved|signed|mock(?:s|ed)?|at|built|set\s+up|(?:been\s+)?[\w-]+ed)|"
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     # (not "covered by a pytest suite": that asks for the tests)

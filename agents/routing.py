@@ -87,6 +87,7 @@ STATIC = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.4, general_bias=0.
 # the contextual encoder's similarities are lower and spread differently
 CONTEXT = Space(sharpness=8.0, w_bank=2.0, w_desc=6.0, floor=0.25, general_bias=0.4)
 W_CONTEXT = 0.5  # the contextual encoder's share of the whole request's probabilities
+DELEGATED_ASK = 0.5  # the ask model's probability that a sentence handing work to someone asks for a sibling
 W_LEARNED = 0.2  # the learned workflow model's share of the whole request's probabilities (agents/workflow_model.py)
 
 
@@ -343,7 +344,7 @@ def _scorer(architect: AgentSpec, skills: SkillCatalog) -> _Scorer:
     key = (
         architect.name,
         tuple((w.id, w.title, len(w.steps)) for w in architect.workflows),
-        tuple((s.name, s.workflow, s.description, tuple(s.triggers), tuple(s.hints))
+        tuple((s.name, s.workflow, s.description, tuple(s.triggers), tuple(s.hints), tuple(s.names), tuple(s.asks))
               for s in skills.skills.values() if s.workflow and s.builtin),
     )
     scorer = _scorers.get(key)
@@ -414,6 +415,29 @@ _DESIGN_ASK = re.compile(r"\b(?:design|architect\w*|build|set up|deploy|serve|ho
                          r"platform for|for (?:a|an) \w+ (?:with|that|of)|\d[\d,.]*\s*(?:k|m)?\s+(?:docs|documents|users|requests|rows|qps|rps))\b", re.I)
 
 
+# a sentence that hands a piece of work to someone else: "Have someone threat-model it before we go live",
+# "Please get the PHI handling reviewed by someone who knows the regulations" (other languages glossed)
+_DELEGATION = re.compile(r"\b(?:someone|somebody|anyone|(?:by|ask|have|get)\s+(?:an?|the|our)\s+(?:[\w-]+\s+)?"
+                         r"(?:expert|specialist|engineer|team|reviewer|colleague)s?)\b", re.I)
+
+
+def without_delegated(request: str) -> str:
+    """The request without the sentences that hand a piece of work to someone else, which the
+    handoffs serve, not the design ("Deploy the summariser on-prem. Have someone threat-model it"
+    is a serving design): a sentence with a delegation word that the learned ask model reads as
+    a sibling's work (``DELEGATED_ASK``). A request that is nothing else is kept whole."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(request) if s.strip()]
+    delegating = [s for s in sentences if _DELEGATION.search(s)]
+    if not delegating or len(delegating) == len(sentences):
+        return request
+    from mlarchitect.agents.ask_model import shipped_model
+
+    model = shipped_model()
+    asked = {text for text, _, _ in model.asked(delegating, DELEGATED_ASK)} if model is not None else set()
+    kept = [s for s in sentences if s not in asked]
+    return " ".join(kept) if asked and len(" ".join(kept).split()) >= 3 else request
+
+
 def concept_question(request: str) -> bool:
     """Whether the request asks about a concept or an opinion ("can you explain what an
     embedding is?", "will GPT-5 replace data scientists?") rather than for a system: a question
@@ -429,13 +453,29 @@ _NAME_NOT_ASKED = re.compile(r"\b(?:already|existing|current|not|no|without|inst
                              r"\b(?:have|has|had)\s+(?:an?|the|our|its|their)\s+(?:\w+\s+){0,2}$", re.I)
 
 
+# what an ask's {model} stands for: "deploy a fine-tuned LLM", "serve our two XGBoost models"
+_MODEL_OBJECT = (r"(?:(?:a|an|the|our|my|this|that|these|those|their|its|two|three|several|\d+)\s+)?(?:[\w.+-]+\s+){0,5}?"
+                 r"(?:models?|llms?|slms?|classifiers?|ensembles?|detectors?|rankers?|rerankers?|recommenders?|embedders?|"
+                 r"forecasters?|networks?|checkpoints?|mistral|llama|qwen|gemma|bert|deberta|roberta|xgboost|lightgbm|yolo\w*)\b")
+
+
+@lru_cache(maxsize=64)
+def _ask_pattern(asks: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A skill's ``asks`` ("deploy {model}") as one pattern; ``None`` when it has none."""
+    alternatives = [r"\s+".join(re.escape(w) if w != "{model}" else _MODEL_OBJECT for w in a.split()) for a in asks]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")", re.I) if alternatives else None
+
+
 def named_prior(request: str, leads: dict[str, SkillSpec]) -> dict[str, float]:
     """``NAME_WEIGHT`` for each workflow whose system the request asks for by name ("we need an
-    evaluation system", "design the serving setup"): the lead skill's ``names``, not stated as
-    something the request already has or rules out."""
+    evaluation system", "design the serving setup") or by the action it is for ("deploy a
+    fine-tuned LLM": the lead skill's ``asks``), not stated as something the request already
+    has or rules out."""
     prior: dict[str, float] = {}
     for workflow, lead in leads.items():
-        for pos, _ in match_phrases(request, lead.names):
+        pattern = _ask_pattern(tuple(lead.asks))
+        asked = [m.start() for m in pattern.finditer(request)] if pattern is not None else []
+        for pos in [*(pos for pos, _ in match_phrases(request, lead.names)), *asked]:
             before = re.split(r"[.;:!?,(]", request[max(0, pos - 80):pos])[-1]
             if not _NAME_NOT_ASKED.search(before):
                 prior[workflow] = NAME_WEIGHT
@@ -482,7 +522,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
         return Route(workflow=GENERAL, skills=[], confidence=1.0, in_scope=False, question=concept_question(request))
     if not scorer.workflows:
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
-    request = normalised
+    request = without_delegated(normalised)
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
     about = subject(request)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors

@@ -30,6 +30,11 @@ _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # --- numbers ---------------------------------------------------------------------
 
 
+def listed(names: list[str]) -> str:
+    """["Confluence", "SharePoint", "Jira"] -> "Confluence, SharePoint and Jira"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def human_number(value: float | int) -> str:
     """A figure for people: ``20,000,000``, ``1,234``, ``1.2``, ``0.35``, ``0.00133``.
 

@@ -44,6 +44,8 @@ class _Vars(dict):  # str.format_map: an unknown name reads as harmless words; b
 
 def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, str]:
     """Values blueprint texts may name: ``{corpus}``, ``{team}``, ``{budget}`` ..."""
+    from mlarchitect.render_markdown import listed
+
     out: dict[str, str] = {}
     if req.corpus is not None:
         out["corpus"] = f"{req.corpus.value.amount:,.0f} {req.corpus.value.unit}"
@@ -80,9 +82,9 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         out["sources"] = ", ".join(dict.fromkeys(f"“{f.quote}”" for f in req.data_sources))
         systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
         if systems:
-            out["doc_sources"] = _listed(systems)
+            out["doc_sources"] = listed(systems)
     if req.destinations:
-        out["destinations"] = _listed(list(dict.fromkeys(f.value for f in req.destinations)))
+        out["destinations"] = listed(list(dict.fromkeys(f.value for f in req.destinations)))
     if req.model_count is not None:
         out["models"] = f"{req.model_count.value:,}"
     if req.batch_volume is not None:
@@ -96,11 +98,6 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
     out["model"] = req.model_family.value if req.model_family is not None else ""
     out.update(_volumes(req))
     return out
-
-
-def _listed(names: list[str]) -> str:
-    """["Confluence", "SharePoint", "Jira"] -> "Confluence, SharePoint and Jira"."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _volumes(req: Requirements) -> dict[str, str]:

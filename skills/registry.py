@@ -29,13 +29,16 @@ class SkillSpec(BaseModel):
     hints: list[str] = Field(default_factory=list, description="Weak routing words.")
     names: list[str] = Field(default_factory=list, description="What people call the system the skill's workflow "
                                                               "designs: a request that asks for one by name.")
+    asks: list[str] = Field(default_factory=list, description="What people ask to have done when they want the "
+                                                             "skill's workflow, with {model} for the model it is done "
+                                                             "to (\"deploy {model}\"): it counts like a name.")
     aliases: list[str] = Field(default_factory=list, description="Other names (e.g. the seed's).")
     tool_prefix: str | None = None
     body: str = ""
     path: Path | None = None
     builtin: bool = False
 
-    @field_validator("triggers", "hints", "names", "aliases", mode="before")
+    @field_validator("triggers", "hints", "names", "asks", "aliases", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
         if isinstance(value, str):

@@ -78,7 +78,7 @@ def _period_seconds(match: re.Match[str]) -> float | None:
 # --------------------------------------------------------------------------- clauses
 
 _SPLIT = lazy_compile(
-    r"\n+|(?<=[.!?])\s+|\s*[;()\[\]]\s*|,\s+|\s+[—–-]{1,2}\s+|\s+(?:but|whereas|while|although|though)\s+",
+    r"\n+|(?<=[.!?])(?<!\bca\.)(?<!\bapprox\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bz\.b\.)\s+|\s*[;()\[\]]\s*|,\s+|\s+[—–-]{1,2}\s+|\s+(?:but|whereas|while|although|though)\s+",
     re.I,
 )
 
@@ -429,12 +429,15 @@ _MONEY = _rx(
 )
 _CLAUSE_PERIOD = _rx(r"\b(?P<p>monthly|per month|a month|/month|/mo|annual|annually|yearly|per year|a year|per annum|/year|/yr|weekly|per week|a week)\b")
 _BUDGET_CUE = _rx(
-    r"\b(?:budget\w*|cap|capped|limit|afford|at most|max(?:imum)?|no more than|under|below|less than|within|"
+    r"\b(?:budget\w*|presupuesto|orçamento|höchstens|maximal|máximo|massimo|cap|capped|limit|afford|at most|max(?:imum)?|no more than|under|below|less than|within|"
     r"up to|target|keep (?:it|costs?|spend)|stay (?:below|under|within)|can spend|willing to spend|allowed|spend cap)\b|<"
 )
 _SPEND_CUE = _rx(
     r"\b(?:spend|spending|spent|bill|bills|billing|invoice\w*|pay|paying|paid|costs? us|costing|currently|today|"
-    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled)\b"
+    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled|"
+    # the same in the other languages requests come in: "die Rechnung liegt bei 7.000 €", "actualmente pagamos"
+    r"rechnung\w*|aktuell|derzeit|zahlen|bezahlen|facture\w*|actuellement|payons|factura\w*|actualmente|pagamos|gastamos|"
+    r"fattur\w*|attualmente|paghiamo|spendiamo|fatura\w*|atualmente|factuur|rekening|momenteel|betalen)\b"
 )
 _GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
 _REFERS_BACK = _rx(r"\b(?:that|it|this|those costs|the bill|the spend)\b")
@@ -1007,7 +1010,9 @@ _TEAM = [
 _SOLO = _rx(
     r"\b(?:solo (?:developer|dev|engineer|founder|data scientist)|just me|only me|one-person|one person (?:team|shop)|"
     r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself|"
-    r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle|solo project|kaggle-style solo)\b"
+    r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle|solo project|kaggle-style solo|"
+    # a student's work: "student here", "I'm a master's student", "so my prof doesn't rip it apart"
+    r"student here|(?:i'm|i am|as)\s+an?\s+(?:[\w']+\s+)?student|my (?:thesis|dissertation|coursework|prof|professor|supervisor))\b"
 )
 _PRACTITIONERS = _rx(r"\b(?:(?:data|research|applied|ml|ai)\s+scientists?|researchers?|ml\s+engineers?|mles?|ds)\b")
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
@@ -1107,7 +1112,8 @@ _COUNTED = (rf"(?:{_CORPUS_NOUN}|users|employees|customers|members|students|staf
 # "8 000 documents", "2 000 €", "1 200 requests": thousands grouped by a space (French, German, Nordic and SI
 # style), read as "8,000"; the same length, so spans stay aligned with the original text
 _THOUSANDS_SPACED = _rx(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?![\w-]|[.,]\d)")
-_THOUSANDS_BEFORE_COUNT = _rx(rf"(?<![\d.,])[1-9]\d{{0,2}}\.\d{{3}}(?!\d|[.,]\d)(?=\s+(?:[a-z~][\w-]*\s+){{0,2}}?{_COUNTED}\b)")
+_THOUSANDS_BEFORE_COUNT = _rx(rf"(?<![\d.,])[1-9]\d{{0,2}}\.\d{{3}}(?!\d|[.,]\d)(?:(?=\s+(?:[a-z~][\w-]*\s+){{0,2}}?{_COUNTED}\b)"
+                              r"|(?=\s?(?:€|eur\b|euros?\b)))")  # "4.000 € al mes": euros are grouped by dots
 
 
 _DELTA = _rx(r"\b(?:new|more|additional|extra|incoming|fresh)\b")
@@ -1230,7 +1236,7 @@ def _positive_rate(acc: Reading) -> None:
 
 # "300 small per-store forecasting models", "one model per store ... our 450 stores",
 # "a separate model for each of our 1,200 customers"
-_MODEL_COUNT = _rx(rf"(?<![\w.$€£])(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,3}}?models\b")
+_MODEL_COUNT = _rx(rf"(?<![\w.$€£])(?P<n>{_NUM})\+?\s+(?:[\w-]+\s+){{0,3}}?models\b")  # "150+ credit-risk models"
 _MODEL_PER = _rx(r"\b(?:one|a|1|separate|individual|its own|their own|dedicated)\s+(?:[\w-]+\s+){0,2}?models?\s+"
                  r"(?:per|for each|for every|for every single)\s+(?P<u>[a-z]{3,}?)(?:e?s)?\b")
 _MODEL_EACH_OF = _rx(rf"\bmodels?\s+(?:per|for each of|for every one of|for all)\s+(?:our\s+|the\s+|its\s+)?(?P<n>{_NUM})\s+[a-z]+")
@@ -1776,8 +1782,10 @@ def _cloud_from_services(acc: Reading) -> None:
 
 
 def _cloud_region(acc: Reading) -> None:
-    """A cloud region named by its id ("AWS, eu-central-1"): where the design places what it runs
-    in that cloud (the residency, if any, is read on its own)."""
+    """The cloud regions named by their ids ("AWS, eu-central-1"; "multi-region: us-east-1 and
+    eu-west-1"): where the design places what it runs in that cloud (the residency, if any, is
+    read on its own)."""
+    spans: list[tuple[int, int]] = []
     for match in _ZONE_RX.finditer(acc.low):
         i = next(i for i in range(len(_ZONES)) if match.group(f"z{i}"))
         _, cloud = _ZONES[i]
@@ -1786,11 +1794,14 @@ def _cloud_region(acc: Reading) -> None:
             continue
         if named is not None and named.value != cloud:
             continue
-        quote = acc.quote(*match.span())
-        acc.put("cloud_region", acc.text[slice(*match.span())], quote)
         if named is None:
-            acc.put("cloud", cloud, quote)
-        return
+            acc.put("cloud", cloud, acc.quote(*match.span()))
+        spans.append(match.span())
+    if spans:
+        from mlarchitect.render_markdown import listed
+
+        zones = list(dict.fromkeys(acc.text[a:b] for a, b in spans))
+        acc.put("cloud_region", listed(zones), acc.quote(spans[0][0], spans[-1][1]))
 
 
 def _residency(acc: Reading) -> None:
@@ -2181,7 +2192,7 @@ def _other_figures(acc: Reading) -> list[str]:
 # --------------------------------------------------------------------------- entry points
 
 _DIGIT = lazy_compile(r"\d")
-_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b|\bmy (?:own |personal |side[- ]?|hobby |pet )project\b|\bmy kaggle\b")
+_TEAM_GATE = _rx(rf"\d|{_WNUM}|\bteam\b|\bsolo\b|\bjust me\b|\bonly me\b|\bone-person\b|\bthe only\b|\bsingle developer\b|\bby myself\b|\bmy (?:own |personal |side[- ]?|hobby |pet )project\b|\bmy kaggle\b|\bstudent\b|\bmy (?:thesis|dissertation|coursework|prof|professor|supervisor)\b")
 _NUMBER_GATE = _rx(rf"\d|{_WNUM}")  # a clause with a number, in digits or in words
 _HARDWARE_GATE = _rx(r"\d|gpu|cpu|\b(?:a|an|single|one)\s+(?:nvidia\s+)?[ahlt]\d")
 _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
