@@ -434,8 +434,8 @@ def without_delegated(request: str) -> str:
 
     model = shipped_model()
     asked = {text for text, _, _ in model.asked(delegating, DELEGATED_ASK)} if model is not None else set()
-    kept = [s for s in sentences if s not in asked]
-    return " ".join(kept) if asked and len(" ".join(kept).split()) >= 3 else request
+    kept = " ".join(s for s in sentences if s not in asked)
+    return kept if asked and len(kept.split()) >= 3 else request
 
 
 def concept_question(request: str) -> bool:

@@ -72,7 +72,9 @@ def test_an_assistant_that_an_app_calls_is_about_ml() -> None:
 
 @pytest.mark.parametrize(("text", "spend"), [
     ("Aktuell zahlen wir für OpenAI, die Rechnung liegt bei 9.000 € im Monat. Bitte günstiger machen.", 9000),
-    ("Actualmente pagamos 4.000 € al mes a un proveedor de LLM.", 4000),
+    ("Actualmente pagamos 4.000 € al mes a nuestro proveedor de LLM.", 4000),
+    # euros grouped by dots are thousands in a request of no recognised language too
+    ("Today we pay 4.000 € a month for hosted LLM calls.", 4000),
     # "ca." does not end the sentence that says it is the bill
     ("Unsere Snowflake-Rechnung liegt derzeit bei ca. 11.000 €/Monat.", 11000),
 ])

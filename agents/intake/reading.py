@@ -135,6 +135,13 @@ _FOREIGN_TERMS = {
     "por semana": "per week", "por mês": "per mo", "ao mês": "per mo", "por ano": "per yr", "pro jahr": "per yr",
     "par an": "per yr", "al año": "per yr", "all'anno": "per yr", "orçamento": "budget", "presupuesto": "budget",
     "budget massimo": "budget max", "höchstens": "at most", "maximal": "at most",
+    # a bill, not a budget: "die Rechnung liegt aktuell bei 7.000 € im Monat", "actualmente pagamos ..."
+    "rechnung": "bill", "rechnungen": "bills", "aktuell": "today", "derzeit": "today", "zahlen wir": "we pay",
+    "wir zahlen": "we pay", "bezahlen": "pay", "facture": "bill", "factures": "bills", "actuellement": "currently",
+    "payons": "pay", "factura": "bill", "facturas": "bills", "actualmente": "currently", "pagamos": "pay",
+    "gastamos": "spend", "fattura": "bill", "fatture": "bills", "attualmente": "currently", "paghiamo": "pay",
+    "spendiamo": "spend", "fatura": "bill", "faturas": "bills", "atualmente": "currently", "factuur": "bill",
+    "rekening": "bill", "momenteel": "currently", "betalen": "pay",
     # multipliers
     "mio.": "m", "mio": "m", "millionen": "m", "millones": "m", "milioni": "m", "milhões": "m", "mrd.": "bn",
     "mrd": "bn", "milliarden": "bn", "tausend": "k", "mil": "k",
@@ -429,15 +436,12 @@ _MONEY = _rx(
 )
 _CLAUSE_PERIOD = _rx(r"\b(?P<p>monthly|per month|a month|/month|/mo|annual|annually|yearly|per year|a year|per annum|/year|/yr|weekly|per week|a week)\b")
 _BUDGET_CUE = _rx(
-    r"\b(?:budget\w*|presupuesto|orçamento|höchstens|maximal|máximo|massimo|cap|capped|limit|afford|at most|max(?:imum)?|no more than|under|below|less than|within|"
+    r"\b(?:budget\w*|cap|capped|limit|afford|at most|max(?:imum)?|no more than|under|below|less than|within|"
     r"up to|target|keep (?:it|costs?|spend)|stay (?:below|under|within)|can spend|willing to spend|allowed|spend cap)\b|<"
 )
 _SPEND_CUE = _rx(
     r"\b(?:spend|spending|spent|bill|bills|billing|invoice\w*|pay|paying|paid|costs? us|costing|currently|today|"
-    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled|"
-    # the same in the other languages requests come in: "die Rechnung liegt bei 7.000 €", "actualmente pagamos"
-    r"rechnung\w*|aktuell|derzeit|zahlen|bezahlen|facture\w*|actuellement|payons|factura\w*|actualmente|pagamos|gastamos|"
-    r"fattur\w*|attualmente|paghiamo|spendiamo|fatura\w*|atualmente|factuur|rekening|momenteel|betalen)\b"
+    r"right now|at the moment|burn\w*|went|grew|increased|jumped|rose|climbed|ballooned|costs|doubled|tripled|quadrupled)\b"
 )
 _GROWTH = _rx(rf"\bfrom\s+{_CURRENCY}\s?(?P<a>{_NUM})\s+to\s+{_CURRENCY}\s?(?P<b>{_NUM})")
 _REFERS_BACK = _rx(r"\b(?:that|it|this|those costs|the bill|the spend)\b")
