@@ -20,6 +20,7 @@ T = TypeVar("T")
 Deployment = Literal["cloud", "on_prem", "air_gapped", "single_machine"]
 Mode = Literal["real_time", "batch", "streaming"]
 ModelKind = Literal["llm", "classic_ml"]
+RECORD_KB = 1.0  # one record's assumed size, when a request states only a record count or only a data volume
 Prediction = Literal["regression", "ranking", "classification", "detection"]
 
 

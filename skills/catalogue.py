@@ -198,6 +198,8 @@ _RULED_OUT_BEFORE = re.compile(
     r"\b(?:no|not|without|never|avoid(?:ing)?|instead of|rather than|other than|replac(?:e|ing)|drop(?:ping)?|"
     r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|(?:get|switch|com)\w* off|away from|kein(?:e|en)?|ohne|sin|"
     r"(?:can'?t|cannot|can not|won'?t|don'?t|do not|mustn'?t|must not|not allowed to|unable to) (?:\w+ )?(?:use|run|have|operate|afford|add|pay for)|"
+    # "nobody here wants to run Kafka", "no one on the team can operate Spark"
+    r"(?:nobody|no one|none of us)(?: \w+){0,3}? (?:wants?|knows how|is able|has time|can|will) (?:to )?(?:run|operate|maintain|use|manage|babysit|learn)|"
     rf"{_REFUSED})"
     r"\s+(?:(?:a|an|any|the|our|another|more|new|managed|self-hosted|hosted)\s+)?(?:\w+\s+)?$")
 _RULED_OUT_AFTER = re.compile(r"^[^.;:]{0,12}\b(?:but|though|however),?\s+(?:we\s+|i\s+)?(?:can'?t|cannot|can not|won'?t|"
@@ -496,6 +498,14 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     return score, why
 
 
+def _other_setting(option: Option, req: Requirements) -> bool:
+    """An option made for another setting than the request's: an on-device runtime when nothing runs
+    on devices, a one-machine option when the request names no machine (its deployment is assumed)."""
+    if option.edge is True and not affirmed(req.edge_devices):
+        return True
+    return bool(option.deployments) and (req.deployment is None or not req.deployment.stated)
+
+
 def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = None,
            chosen: frozenset[str] = frozenset(), stores: frozenset[str] = frozenset(), text: str = "") -> Choice:
     """The best option for ``slot`` under ``req``; every other option with why it lost.
@@ -514,6 +524,8 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
         problems = hard_violations(option, req, scale, named=named is not None)
         if ruled_out:
             problems = [f"the request rules out “{ruled_out}”", *problems]
+        if problems and named is None and not ruled_out and _other_setting(option, req):
+            continue  # not an alternative for this request: listing it would only repeat the catalogue
         if problems:
             why = problems[0] if named is None else f"asked for (“{named}”), but {problems[0]}"
             rejected.append(Rejected(option=option.name, why=why))

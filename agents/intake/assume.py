@@ -7,7 +7,7 @@ from these; the deliverable lists them under Assumptions, never as stated.
 
 from __future__ import annotations
 
-from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
+from mlarchitect.requirements import RECORD_KB, Fact, Hardware, Latency, Quantity, Requirements
 
 PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
 REQUESTS_PER_USER_PER_DAY = 5
@@ -30,6 +30,15 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.corpus is None and workflow == "rag_system":
         amount, why = (3_000, "one person's documents on one machine") if single else (10_000, "a mid-size internal corpus")
         update["corpus"] = Fact.assumed(Quantity(amount=amount, unit="documents"), f"corpus size not stated: {why}")
+    forecasts = req.prediction is not None and "forecast" in (req.prediction.quote or "").lower()
+    if req.mode is None and forecasts and workflow == "model_serving":
+        update["mode"] = Fact.assumed("batch", "no schedule stated: forecasts are computed ahead on a schedule and "
+                                               "read from a table, not per request")
+    elif req.mode is None:
+        default = "batch" if workflow in ("data_pipeline", "experiment_tracking") else "real_time"
+        update["mode"] = Fact.assumed(default, "no batch or real-time requirement stated")
+    mode = update.get("mode", req.mode)
+    batch = isinstance(mode, Fact) and mode.value == "batch"
     serves_requests = workflow in ("rag_system", "model_serving", "evaluation_system", "general")
     if req.requests_per_day is None and req.peak_rps is None and serves_requests:
         if req.users is not None:
@@ -38,7 +47,7 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
                 float(per_day), f"{req.users.value:,} users × {REQUESTS_PER_USER_PER_DAY} requests each a day")
         elif single:
             update["requests_per_day"] = Fact.assumed(50.0, "one user on one machine")
-        elif req.mode is not None and req.mode.value == "batch":
+        elif batch:
             pass  # a batch job has no request traffic
         else:
             update["requests_per_day"] = Fact.assumed(2_000.0, "traffic not stated: a team-internal tool")
@@ -51,12 +60,12 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
         update["requests_per_day"] = Fact.assumed(
             round(req.peak_rps.value * 86_400 / PEAK_FACTOR),
             f"daily volume = {req.peak_rps.value:,g} req/s × 86,400 s ÷ {PEAK_FACTOR:g} (peak-hour factor)")
-    if req.mode is None:
-        mode = "batch" if workflow in ("data_pipeline", "experiment_tracking") else "real_time"
-        update["mode"] = Fact.assumed(mode, "no batch or real-time requirement stated")
     if req.model_kind is None and workflow in ("rag_system",):
         update["model_kind"] = Fact.assumed("llm", "a RAG system generates answers with an LLM")
-    if req.latency is None and workflow in ("rag_system", "model_serving") and (req.mode is None or req.mode.value != "batch"):
+    elif req.model_kind is None and workflow == "model_serving":
+        update["model_kind"] = Fact.assumed("classic_ml", "no LLM named: a model the team trained (a classifier, "
+                                                          "ranker, encoder or forecaster), served on its own compute")
+    if req.latency is None and workflow in ("rag_system", "model_serving") and not batch:
         kind = req.model_kind.value if req.model_kind else ("llm" if workflow == "rag_system" else None)
         seconds = 3.0 if kind == "llm" or workflow == "rag_system" else 0.3
         update["latency"] = Fact.assumed(Latency(seconds=seconds, percentile="p95"),
@@ -66,7 +75,11 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
         small = (req.team_size is not None and req.team_size.value <= SMALL_TEAM
                  and req.mode is not None and req.mode.stated and req.mode.value == "batch")
-        if req.corpus is not None and req.corpus.stated:  # "2 million customer chats": the collection the pipeline processes
+        if req.data_volume_gb_per_day is not None:  # "2 TB/day of clickstream": records from the volume
+            gb = req.data_volume_gb_per_day.value
+            update["events_per_day"] = Fact.assumed(gb * 1e6 / RECORD_KB, f"record count not stated: {gb:,g} GB/day "
+                                                                          f"at about {RECORD_KB:g} KB per record")
+        elif req.corpus is not None and req.corpus.stated:  # "2 million customer chats": the collection the pipeline processes
             corpus = req.corpus.value
             update["events_per_day"] = Fact.assumed(corpus.amount, f"daily volume not stated: sized to process the stated "
                                                                    f"{corpus.amount:,.0f} {corpus.unit} in one daily load")

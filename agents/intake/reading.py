@@ -172,6 +172,9 @@ _FOREIGN_TERMS = {
     "medewerkers": "employees", "ontwikkelaars": "developers", "team van": "team of", "miljoen": "m", "duizend": "k",
     "binnen de eu blijven": "stay in the eu", "in de eu blijven": "stay in the eu", "binnen de eu": "in the eu",
     "seconden": "seconds", "onder": "under", "transacties": "events", "latentie": "latency",
+    "eigen servers": "own servers", "in ons eigen datacenter": "in our own datacenter", "in ons datacenter": "in our datacenter",
+    "geen amerikaanse cloud": "no us cloud", "geen amerikaanse": "no us", "geen externe api's": "no external apis",
+    "geen cloud": "no saas",
     # where data is hosted ("hébergé en France", "alojado en España", "gehostet in Deutschland")
     "être hébergé en": "be hosted in", "hébergé en": "hosted in", "hébergées en": "hosted in", "hébergés en": "hosted in",
     "hébergée en": "hosted in", "alojado en": "hosted in", "alojados en": "hosted in", "gehostet in": "hosted in",
@@ -1116,6 +1119,7 @@ _COUNTED = (rf"(?:{_CORPUS_NOUN}|users|employees|customers|members|students|staf
 # "8 000 documents", "2 000 €", "1 200 requests": thousands grouped by a space (French, German, Nordic and SI
 # style), read as "8,000"; the same length, so spans stay aligned with the original text
 _THOUSANDS_SPACED = _rx(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?![\w-]|[.,]\d)")
+_THOUSANDS_APOSTROPHE = _rx(r"(?<![\w.,'’])[1-9]\d{0,2}(?:['’]\d{3})+(?![\w'’-]|[.,]\d)")  # Swiss: "25'000"
 _THOUSANDS_BEFORE_COUNT = _rx(rf"(?<![\d.,])[1-9]\d{{0,2}}\.\d{{3}}(?!\d|[.,]\d)(?:(?=\s+(?:[a-z~][\w-]*\s+){{0,2}}?{_COUNTED}\b)"
                               r"|(?=\s?(?:€|eur\b|euros?\b)))")  # "4.000 € al mes": euros are grouped by dots
 
@@ -1303,6 +1307,8 @@ _FAMILY = _rx(r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_F
 _LLM_WORDS = _rx(
     r"\b(?:llms?|large language models?|gpt[\w.-]*|chatgpt|llama|mistral|mixtral|qwen|gemma|claude|gemini|openai|"
     r"anthropic|rag|retrieval[- ]augmented|chat ?bots?|copilots?|prompts?|prompting|generative|gen ?ai|"
+    # an assistant that answers (not a person's job title), SQL written from a question
+    r"(?<!research )(?<!teaching )(?<!personal )(?<!lab )(?<!dental )assistants?|text[- ]to[- ]sql|nl2sql|"
     r"summari[sz]\w+|text generation|generate (?:text|answers|summaries|descriptions|responses)|"
     r"code[- ]completion|code assistants?|chat models?|instruct(?:ion)?[- ]tuned|instruct models?|"
     r"\d+(?:\.\d+)?\s?b (?:instruct |chat )?(?:model|parameter|llm)s?)(?:\d[\d.]*)?\b"
@@ -1633,6 +1639,8 @@ _ONLINE_FEATURES = _rx(
     r"features?\b[^.;]{0,90}?\b(?:served|available|looked up|fetched|reads?|queried|retrieved) (?:\w+ )?"
     r"(?:online|in real[- ]time|at request time|at (?:scoring|serving|inference) time)|"
     r"served (?:online|in real[- ]time|at request time) to (?:the |our )?(?:app|application|services?|website|api|product)|"
+    # features kept fresh to the second are read by a live model: "features must be fresh within 5 seconds"
+    r"features?\b[^.;]{0,40}?\b(?:fresh|up[- ]to[- ]date|updated)\b[^.;]{0,15}?\bwithin\s+(?:\d+\s*(?:ms|milliseconds?|s|secs?|seconds?)|a (?:second|few seconds))\b|"
     # "... for a fraud model that reads them online in under 20 ms" (the features are named in an earlier clause)
     r"(?:model|service|api|app|recommender|ranker|classifier|scorer|engine)\b[^.;]{0,30}?\b(?:reads?|looks? up|fetch(?:es)?|queries|needs?) (?:them|those|the features) "
     r"(?:online|in real[- ]time|at (?:request|scoring|serving|inference) time))"
@@ -1691,7 +1699,7 @@ _REGIONS = [
     ("EU", r"eu|europe|europa|the european union|european union|eea|ue"), ("US", r"us|usa|united states|the us|the united states"),
     ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|deutschland|frankfurt|berlin|munich|münchen"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
     ("Switzerland", r"switzerland|zurich"), ("Australia", r"australia|sydney"), ("India", r"india|mumbai"), ("Japan", r"japan|tokyo"),
-    ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|amsterdam"),
+    ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|nederland|amsterdam"),
     ("Ireland", r"ireland|dublin"), ("Spain", r"spain|madrid"), ("Italy", r"italy|milan"), ("Sweden", r"sweden|stockholm"),
     ("Austria", r"austria|vienna"), ("Poland", r"poland|warsaw"), ("Norway", r"norway|oslo"), ("Belgium", r"belgium|brussels"),
     ("China", r"mainland china|china|the prc|beijing|shanghai"), ("South Korea", r"south korea|korea|seoul"),
@@ -1714,7 +1722,7 @@ _RESIDENCY = [
     _rx(rf"\b{_REGION}\s+(?:regions?|data ?cent(?:er|re)s?)\b"),
     # German, French, Spanish: "Daten bleiben in der EU", "les données restent en France", "permanecer en la UE"
     _rx(rf"\b(?:bleiben|bleibt|verbleiben|verbleibt|gespeichert werden|liegen)\s+(?:\w+\s+)?in\s+(?:der\s+|den\s+)?{_REGION}\b"),
-    _rx(rf"\bin\s+(?:der\s+|den\s+)?{_REGION}\s+(?:bleiben|bleibt|verbleiben|verbleibt|gespeichert|gehostet|liegen)\b"),
+    _rx(rf"\bin\s+(?:der\s+|den\s+)?{_REGION}\s+(?:bleiben|bleibt|verbleiben|verbleibt|gespeichert|gehostet|liegen|blijven|blijft)\b"),
     _rx(rf"\b(?:rester|restent|reste|hébergées?|stockées?)\s+(?:\w+\s+)?(?:en|dans l'|dans l’)\s*{_REGION}\b"),
     _rx(rf"\b(?:quedarse|quedan|permanecer|permanecen|alojad[oa]s?|almacenad[oa]s?)\s+(?:\w+\s+)?en\s+(?:la\s+)?{_REGION}\b"),
 ]
@@ -2056,7 +2064,9 @@ _REAL_TIME = _rx(
     r"\b(?:api|endpoint|online (?:inference|serving|scoring|predictions?)|real[- ]time(?! stream)|low[- ]latency|"
     r"synchronous|interactive|on[- ]demand)\b"
 )
-_NOT_SERVING_API = _rx(r"\b(?:external|third[- ]party|hosted|openai|provider|vendor|saas|no)\s+$")
+_NOT_SERVING_API = _rx(r"\b(?:external|third[- ]party|hosted|openai|provider|vendor|saas|no)\s+$|"
+                       # "without standing up 300 separate endpoints", "rather than an API"
+                       r"\b(?:without|instead of|rather than|no need for)\s+(?:[\w-]+\s+){0,4}$")
 _STREAMING = _rx(
     r"\b(?:streaming|event streams?|real[- ]time streams?|stream processing|data streams?|near[- ]real[- ]time|"
     r"(?:under|within|below|less than|at most)\s+(?:a|one|\d+|a few|\w+)\s+(?:minutes?|mins?|seconds?|secs?)\s+(?:of\s+)?"
@@ -2224,6 +2234,7 @@ def read(text: str) -> Reading:
     language = request_language(low)
     low = _THOUSANDS_BEFORE_COUNT.sub(lambda m: m.group(0).replace(".", ","), _as_english(low, language))
     low = _THOUSANDS_SPACED.sub(lambda m: re.sub(r"[ \u00a0\u202f]", ",", m.group(0)), low)
+    low = _THOUSANDS_APOSTROPHE.sub(lambda m: re.sub(r"['’]", ",", m.group(0)), low)
     acc = Reading(text=normalised, low=low, clauses=_clauses(low))
     if language is not None:
         acc.notes["language"] = language

@@ -5,6 +5,7 @@ architect's workflow steps and the skill tools' results (the offline engine's
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from mlarchitect.agents.agent_spec import AgentSpec, WorkflowSpec
@@ -250,14 +251,23 @@ _LLM_ONLY = re.compile(r"\b(?:llms?|prompts?|rag|retrieval|judges?|rouge(?:-l)?|
                        r"summari[sz]\w*|hallucinat\w*|faithfulness|chunk\w*|embeddings?|generat\w+ answers?)\b", re.I)
 
 
+VOCABULARY_MIN_PRACTICES = 4  # a word in this many of a workflow's practices is the workflow's, not the request's
+
+
+def _workflow_vocabulary(spec: WorkflowSpec) -> set[str]:
+    """Words that appear in at least ``VOCABULARY_MIN_PRACTICES`` of the workflow's practices."""
+    counts = Counter(w for step in spec.steps for p in step.points for w in _words(p))
+    return {w for w, n in counts.items() if n >= VOCABULARY_MIN_PRACTICES}
+
+
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
            focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False,
            refused: set[str] = frozenset(), classic: bool = False) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
-    practice naming an option the constraints ruled out is dropped). A practice
-    sharing no word with the request (``asked``) is general advice: at most
-    ``GENERAL_PRACTICES_PER_STEP`` of those per step. For a ``classic`` model (no LLM), practices
+    practice naming an option the constraints ruled out is dropped). A practice sharing
+    no word with the request (``asked``) but the workflow's own vocabulary is general
+    advice: at most ``GENERAL_PRACTICES_PER_STEP`` of those per step. For a ``classic`` model (no LLM), practices
     and patterns about prompts, judges, retrieval or fine-tuning are left out."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
@@ -265,13 +275,15 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
     focus = focus or set()
     asked = focus if asked is None else asked
     for spec in specs:
+        # the workflow's own vocabulary ("runs", "training" for tracking) says nothing about this request
+        said = asked - _workflow_vocabulary(spec)
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
             allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)
                        and not _refused_label(p, refused) and not (classic and _LLM_ONLY.search(p))]
-            ranked = sorted(allowed, key=lambda p: (-len(_words(p) & asked), -len(_words(p) & focus)))
-            specific = [p for p in ranked if _words(p) & asked]
-            general = [p for p in ranked if not _words(p) & asked][:GENERAL_PRACTICES_PER_STEP]
+            ranked = sorted(allowed, key=lambda p: (-len(_words(p) & said), -len(_words(p) & focus)))
+            specific = [p for p in ranked if _words(p) & said]
+            general = [p for p in ranked if not _words(p) & said][:GENERAL_PRACTICES_PER_STEP]
             keep = set([*specific, *general][:VAGUE_PRACTICES_PER_STEP if vague else PRACTICES_PER_STEP])
             decisions = [p for p in allowed if p in keep]
             if step.code:
@@ -440,8 +452,13 @@ def _open_questions(req: Requirements, workflow: str, *, vague: bool = False) ->
     a design of its workflow turns on."""
     questions = list(_WORKFLOW_QUESTIONS.get(workflow, ())) if vague else []
     assumed = {name for name, _ in req.assumed_facts()}
-    if "requests_per_day" in assumed or "peak_rps" in assumed:
+    if "peak_rps" in assumed:  # a stated peak sets the daily volume well enough
         questions.append("What is the expected peak traffic (requests per second) and how does it vary over the day?")
+    if "model_kind" in assumed and workflow == "model_serving" and not vague:
+        questions.append(_WORKFLOW_QUESTIONS["model_serving"][0])
+    if req.model_kind is None and workflow == "evaluation_system" and not vague:
+        questions.append("What kind of model is it: an LLM that writes text, or a classifier, ranker or forecaster? "
+                         "The metrics depend on it.")
     if "latency" in assumed:
         questions.append("What latency do users accept (p95 target)?")
     if req.monthly_budget_usd is None:

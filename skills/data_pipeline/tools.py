@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import RECORD_KB, Requirements
 from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.architecture import architecture_tool
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
@@ -21,7 +21,7 @@ SKILL = "data-pipeline"
 
 class PipelineArgs(BaseModel):
     events_per_day: float = Field(gt=0)
-    event_kb: float = Field(default=1.0, gt=0, description="Average raw event size in KB.")
+    event_kb: float = Field(default=RECORD_KB, gt=0, description="Average raw event size in KB.")
     retention_days: int = Field(default=90, gt=0)
     peak_factor: float = Field(default=3.0, ge=1.0)
     compression_ratio: float = Field(default=0.25, gt=0, le=1, description="Columnar size / raw size.")
@@ -115,5 +115,5 @@ def scales(req: Requirements) -> dict[str, float]:
     if req.data_volume_gb_per_day is not None:
         out["GB/day"] = req.data_volume_gb_per_day.value
     elif req.events_per_day is not None:
-        out["GB/day"] = req.events_per_day.value / 1e6  # ~1 KB per event
+        out["GB/day"] = req.events_per_day.value * RECORD_KB / 1e6
     return out

@@ -131,6 +131,7 @@ class ModelSetArgs(BaseModel):
     model_mb: float = Field(default=25.0, gt=0, description="Memory of one loaded model, MB.")
     replica_memory_gb: float = Field(default=4.0, gt=0, description="Memory of one serving replica, GB.")
     forecasts: bool = Field(default=False, description="The models forecast: their outputs change only when they retrain.")
+    batch: bool = Field(default=False, description="A scheduled batch job scores them, not a service per request.")
     stated_inputs: list[str] = Field(default_factory=list)
 
 
@@ -152,9 +153,16 @@ def size_model_set(args: ModelSetArgs) -> ToolResult:
     ]
     fits = resident >= args.models
     recs = [
+        f"Score the {args.models:,} models in one scheduled job, not one job each: it loops over the keys, loads "
+        "each key's model from the registry and writes that key's predictions, partitioned by key and run date."
+        if args.batch else
         f"Serve the {args.models:,} models from one service, not one endpoint each: every request names its key "
         "(store, customer) and the service routes it to that key's model.",
-        (f"All {args.models:,} models take about {total_gb:,.1f} GB, inside half a replica's {args.replica_memory_gb:g} GB: "
+        (f"The {args.models:,} models take about {total_gb:,.1f} GB: one {args.replica_memory_gb:g} GB worker holds "
+         + ("them all, so the job loads each once per run." if fits else
+            f"{resident:,} at a time, so the job scores them in chunks of {resident:,} keys and frees each chunk.")
+         if args.batch else
+         f"All {args.models:,} models take about {total_gb:,.1f} GB, inside half a replica's {args.replica_memory_gb:g} GB: "
          "load them all at start-up, so no request waits for a load." if fits else
          f"The {args.models:,} models take about {total_gb:,.1f} GB, more than half a replica's {args.replica_memory_gb:g} GB: "
          f"keep the {resident:,} most-used in an LRU, load the rest from the registry on first use, and count cold loads."),
@@ -201,17 +209,18 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     calls: list[PlannedCall] = []
     arch = find_result(results, "serving_design_architecture")
     chosen = set(arch.data.get("chosen", [])) if arch else set()
-    if req.mode is not None and req.mode.value == "batch":
+    batch = req.mode is not None and req.mode.value == "batch"
+    if req.model_count is not None and req.model_count.value >= MANY_MODELS:
+        calls.append(PlannedCall(name="serving_size_model_set", phase=1, args={
+            "models": req.model_count.value, "batch": batch,
+            "forecasts": req.prediction is not None and "forecast" in (req.prediction.quote or "").lower(),
+            "stated_inputs": ["models"] if req.model_count.stated else []}))
+    if batch:
         if req.batch_volume is not None:
             calls.append(PlannedCall(name="serving_size_batch", phase=1, args={
                 "rows": req.batch_volume.value.amount,
                 "stated_inputs": ["rows"] if req.batch_volume.stated else []}))
         return calls
-    if req.model_count is not None and req.model_count.value >= MANY_MODELS:
-        calls.append(PlannedCall(name="serving_size_model_set", phase=1, args={
-            "models": req.model_count.value,
-            "forecasts": req.prediction is not None and "forecast" in (req.prediction.quote or "").lower(),
-            "stated_inputs": ["models"] if req.model_count.stated else []}))
     llm = req.model_kind is not None and req.model_kind.value == "llm"
     on_devices = req.edge_devices is not None and bool(req.edge_devices.value)
     if req.peak_rps is not None and not on_devices:  # each device serves itself: no replicas to size

@@ -35,7 +35,7 @@ _BY_WORKFLOW = {
         "Judge drift: re-score a fixed calibration set weekly and alert when agreement with humans falls",
     ],
     "model_serving": [
-        "Queue depth, replica saturation and rate-limit (429) counts from the provider",
+        "Queue depth, batch size and saturation (CPU/GPU utilisation) per replica",
         "Prediction and input drift (PSI / KS test) against the training window; fallback activation rate",
     ],
     "experiment_tracking": [
@@ -64,6 +64,8 @@ class MonitoringArgs(BaseModel):
     mode: str = ""
     schedule: str = ""
     judge: bool = True
+    generates: SkipJsonSchema[bool] = True  # an LLM writes the output: tokens and prompt versions are logged
+    hosted_model: SkipJsonSchema[bool] = False  # a provider's model API is called: its rate limits are watched
 
 
 _REQUEST_SERVING = ("rag_system", "model_serving", "general")
@@ -81,6 +83,9 @@ def _common(args: MonitoringArgs) -> list[str]:
     if not _serves_requests(args):
         return _per_run(args)
     recs = list(_COMMON)
+    if not args.generates:
+        recs[0] = ("Structured JSON logs per request (request id, model version, the prediction and its score, "
+                   "latency); redact PII before anything is written")
     if args.stages:
         recs[1] = (f"OpenTelemetry traces with one span per stage ({', '.join(args.stages[:6])}) so a slow "
                    "request can be followed across services")
@@ -114,6 +119,8 @@ def _per_run(args: MonitoringArgs) -> list[str]:
 
 def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
     by_workflow = [r for r in _BY_WORKFLOW.get(args.workflow, []) if args.judge or not r.startswith("Judge drift")]
+    if args.hosted_model and args.workflow == "model_serving":
+        by_workflow[0] = "Queue depth, replica saturation and rate-limit (429) counts from the model provider"
     recs = [*_common(args), *by_workflow]
     calcs = []
     if args.requests_per_day and _serves_requests(args):
@@ -168,6 +175,10 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     if req.mode is not None and req.mode.stated and req.mode.quote:
         args["schedule"] = req.mode.quote.lower()
     chosen = {x for r in results if r.tool.endswith("_design_architecture") for x in r.data.get("chosen", [])}
+    if req.model_kind is not None and req.model_kind.value == "classic_ml":
+        args["generates"] = False
+    if chosen & {"hosted-llm"}:
+        args["hosted_model"] = True
     if workflow == "evaluation_system" and results:
         args["judge"] = bool(chosen & {"judge-hosted", "judge-azure-eu", "judge-local"})
     return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]
