@@ -500,9 +500,15 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
 
 def _other_setting(option: Option, req: Requirements) -> bool:
     """An option made for another setting than the request's: an on-device runtime when nothing runs
-    on devices, a one-machine option when the request names no machine (its deployment is assumed)."""
+    on devices, one for another model kind or prediction than the stated one, a one-machine option when
+    the request names no machine (its deployment is assumed)."""
     if option.edge is True and not affirmed(req.edge_devices):
         return True
+    kind, prediction = req.model_kind, req.prediction
+    if option.kinds and kind is not None and kind.stated and kind.value not in option.kinds:
+        return True  # an LLM judge for a stated LightGBM ranker
+    if option.predictions and prediction is not None and prediction.stated and prediction.value not in option.predictions:
+        return True  # regression metrics for a ranker
     return bool(option.deployments) and (req.deployment is None or not req.deployment.stated)
 
 

@@ -129,3 +129,18 @@ def test_speech_recognition_named_in_another_language_gets_speech_metrics(settin
                          "wie bauen wir die Evaluation auf?", settings=settings)
     metrics = next(c for c in deliverable.components if c.name == "Metric library")
     assert "WER" in metrics.technology
+
+
+def test_an_ab_test_of_a_ranker_uses_the_stated_baseline_and_lists_no_llm_judges(settings: Settings) -> None:
+    text = ("Our shop search uses a LightGBM ranker. We want to A/B test a new one and detect a 3% relative lift in "
+            "orders per search (baseline 4%) at 90k searches a day.")
+    req = extract_requirements(text)
+    assert req.baseline_rate is not None and req.baseline_rate.value == pytest.approx(0.04)
+    deliverable = design(text, settings=settings)
+    per_arm = next(c for c in deliverable.sizing if c.name == "Examples per variant")
+    assert "0.04×0.96" in per_arm.formula
+    alternatives = [r.option for a in deliverable.alternatives for r in a.rejected]
+    assert not any("LLM-as-judge" in option for option in alternatives)  # made for another model kind
+    assert not any(option.startswith("regression error metrics") for option in alternatives)
+    online = next(c for c in deliverable.components if c.name == "Online experimentation")
+    assert online.responsibility.startswith("A/B tests")  # what the chosen A/B set-up does, not a shadow

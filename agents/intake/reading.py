@@ -1166,7 +1166,7 @@ _BASELINE = [
     _rx(rf"\b(?:baseline|current|existing|today's|our)\s+(?:[a-z-]+\s+){{0,2}}?(?:ctr|conversion(?: rate)?|click[- ]through(?: rate)?|cvr|rate)\s*(?:is|of|at|=|:|≈)?\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
     _rx(rf"\b(?:ctr|conversion rate|click[- ]through rate|cvr)\s+(?:is|of|at|=|:|≈|sits at|around)\s*(?:currently\s+|about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
     _rx(rf"{_PERCENT}\s+(?:baseline\s+)?(?:ctr|conversion rate|click[- ]through rate|cvr)\b"),
-    _rx(rf"\b(?:[a-z-]+\s+)?(?:rate\s+)?baseline\s+(?:is|of|at|=|:|≈|around|about)\s*(?:about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
+    _rx(rf"\b(?:[a-z-]+\s+)?(?:rate\s+)?baseline\s+(?:(?:is|of|at|=|:|≈|around|about)\s*)?(?:about\s+|around\s+|roughly\s+|~\s*)?{_PERCENT}"),
 ]
 _MDE = [
     _rx(rf"\b(?:detect|mde|minimum detectable effect|lift|uplift)\b[^,;.]{{0,30}}?{_PERCENT}(?:\s+(?P<rel>relative|absolute))?"),
