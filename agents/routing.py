@@ -459,10 +459,19 @@ _MODEL_OBJECT = (r"(?:(?:a|an|the|our|my|this|that|these|those|their|its|two|thr
                  r"forecasters?|networks?|checkpoints?|mistral|llama|qwen|gemma|bert|deberta|roberta|xgboost|lightgbm|yolo\w*)\b")
 
 
+# what an ask's {system} stands for: a model or the application built on one ("evaluate our legal RAG
+# assistant", "benchmark the support bot"), its words joined by no preposition ("options for serving" is no system)
+_SYSTEM_OBJECT = (r"(?:(?:a|an|the|our|my|this|that|these|those|their|its|two|three|several|\d+)\s+)?"
+                  r"(?:(?!(?:for|of|to|with|and|or|on|in|from)\b)[\w.+-]+\s+){0,4}?"
+                  r"(?:models?|llms?|slms?|classifiers?|rankers?|rerankers?|recommenders?|forecasters?|detectors?|"
+                  r"assistants?|chat ?bots?|bots?|copilots?|agents?|rag(?:\s+(?:system|pipeline|app))?)\b")
+_PLACEHOLDERS = {"{model}": _MODEL_OBJECT, "{system}": _SYSTEM_OBJECT}
+
+
 @lru_cache(maxsize=64)
 def _ask_pattern(asks: tuple[str, ...]) -> re.Pattern[str] | None:
-    """A skill's ``asks`` ("deploy {model}") as one pattern; ``None`` when it has none."""
-    alternatives = [r"\s+".join(re.escape(w) if w != "{model}" else _MODEL_OBJECT for w in a.split()) for a in asks]
+    """A skill's ``asks`` ("deploy {model}", "evaluate {system}") as one pattern; ``None`` when it has none."""
+    alternatives = [r"\s+".join(_PLACEHOLDERS.get(w) or re.escape(w) for w in a.split()) for a in asks]
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")", re.I) if alternatives else None
 
 

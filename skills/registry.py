@@ -31,7 +31,8 @@ class SkillSpec(BaseModel):
                                                               "designs: a request that asks for one by name.")
     asks: list[str] = Field(default_factory=list, description="What people ask to have done when they want the "
                                                              "skill's workflow, with {model} for the model it is done "
-                                                             "to (\"deploy {model}\"): it counts like a name.")
+                                                             "to (\"deploy {model}\") or {system} for a model or an "
+                                                             "application on one (\"evaluate {system}\"): it counts like a name.")
     aliases: list[str] = Field(default_factory=list, description="Other names (e.g. the seed's).")
     tool_prefix: str | None = None
     body: str = ""

@@ -144,3 +144,43 @@ def test_an_ab_test_of_a_ranker_uses_the_stated_baseline_and_lists_no_llm_judges
     assert not any(option.startswith("regression error metrics") for option in alternatives)
     online = next(c for c in deliverable.components if c.name == "Online experimentation")
     assert online.responsibility.startswith("A/B tests")  # what the chosen A/B set-up does, not a shadow
+
+
+def test_no_data_to_us_providers_keeps_hosted_us_services_out(settings: Settings) -> None:
+    text = "Evaluate our Dutch tax-advice assistant: 300 advisor-written Q&A pairs; we cannot send data to US providers."
+    req = extract_requirements(text)
+    assert req.european_providers_only is not None and req.european_providers_only.value is True
+    assert req.labelled_examples is not None and req.labelled_examples.value == 300
+    deliverable = design(text, settings=settings)
+    assert deliverable.workflow == "evaluation_system"
+    chosen = " ".join(c.technology for c in deliverable.components)
+    assert not any(vendor in chosen for vendor in ("OpenAI", "gpt-5", "LangSmith", "Braintrust", "Cohere"))
+
+
+@pytest.mark.parametrize(("text", "workflow"), [
+    ("Evaluate our claims-triage chatbot before the next release.", "evaluation_system"),
+    ("benchmark the new support bot against the current one", "evaluation_system"),
+    ("Evaluate options for serving our ranking model at 500 rps.", "model_serving"),
+])
+def test_asking_to_evaluate_a_system_routes_to_evaluation(text: str, workflow: str) -> None:
+    from support.reading import route
+
+    assert route(text) == workflow
+
+
+def test_a_thesis_on_one_gpu_is_one_person_on_one_machine(settings: Settings) -> None:
+    text = "Track experiments for my master's thesis: fine-tuning a ViT on a single RTX 4090, maybe 150 runs."
+    req = extract_requirements(text)
+    assert req.team_size is not None and req.team_size.value == 1
+    assert req.deployment is not None and req.deployment.value == "single_machine"
+    deliverable = design(text, settings=settings)
+    assert deliverable.cost_analysis.monthly_total_usd == 0  # nothing hosted to pay for
+
+
+def test_a_very_high_request_rate_outgrows_managed_gateways_and_containers(settings: Settings) -> None:
+    big = design("Our bidding model must score 400,000 requests per second at p99 under 15 ms on AWS.", settings=settings)
+    tech = {c.name: c.technology for c in big.components}
+    assert "API Gateway" not in tech["API gateway"] and "Fargate" not in tech["Compute platform"]
+    assert "EKS" in tech["Compute platform"]
+    small = design("Our bidding model must score 300 requests per second at p99 under 50 ms on AWS.", settings=settings)
+    assert "Amazon API Gateway" in {c.technology for c in small.components}

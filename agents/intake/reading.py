@@ -313,6 +313,9 @@ _LABELLED = [
     _rx(rf"\b(?:golden|gold|labell?ed|annotated|eval(?:uation)?|test|ground[- ]truth)\s+(?:data\s?)?(?:set|dataset)\s+of\s+{_APPROX}(?P<n>{_ANY})(?:\s+[a-z][\w-]*)?"),
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:hand-|human-|manually\s+)?(?:labell?ed|annotated|graded|rated|gold(?:en)?|ground[- ]truth)\b(?:\s+(?!for\b|and\b|to\b|in\b|of\b|from\b|with\b)[a-z][\w-]*)?"),
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:examples|samples|questions|pairs|conversations)\s+with\s+(?:human\s+)?(?:labels|answers|ground truth)"),
+    # "400 lawyer-written Q&A pairs", "250 expert-reviewed answers": references people wrote to judge against
+    _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:[a-z]+-)?(?:written|curated|reviewed|verified|checked)\s+(?:[a-z][\w-]*\s+)?"
+        r"(?:q\s?&\s?a|qa|question[- ](?:and[- ])?answer)?\s*(?:pairs|questions|answers|examples|cases|references|transcripts)\b"),
     # "~150 example transcripts", "300 test prompts": a set to judge on, not a corpus to search
     _rx(rf"(?P<n>{_ANY})\s+(?:[a-z][\w-]*\s+)?(?:example|test|reference|held-?out|holdout|eval(?:uation)?)\s+(?:[a-z][\w-]*\s+)?"
         r"(?:transcripts|documents|docs|conversations|prompts|questions|queries|cases|inputs|outputs|summaries|emails|tickets|"
@@ -1019,7 +1022,8 @@ _SOLO = _rx(
     r"i'm the only (?:engineer|developer|one)|i am the only (?:engineer|developer|one)|single developer|by myself|"
     r"my (?:own |personal |side[- ]?|hobby |pet )project|my kaggle|solo project|kaggle-style solo|"
     # a student's work: "student here", "I'm a master's student", "so my prof doesn't rip it apart"
-    r"student here|(?:i'm|i am|as)\s+an?\s+(?:[\w']+\s+)?student|my (?:thesis|dissertation|coursework|prof|professor|supervisor))\b"
+    r"student here|(?:i'm|i am|as)\s+an?\s+(?:[\w']+\s+)?student|"
+    r"my (?:(?:master'?s|bachelor'?s|phd|msc|bsc|doctoral|final[- ]year)\s+)?(?:thesis|dissertation|coursework|prof|professor|supervisor))\b"
 )
 _PRACTITIONERS = _rx(r"\b(?:(?:data|research|applied|ml|ai)\s+scientists?|researchers?|ml\s+engineers?|mles?|ds)\b")
 _TEAM_CUE = _rx(r"\b(?:we|we're|we are|our|team|us|of us|staff\w*|maintain\w*|build\w*|only|just|have|has)\b")
@@ -1463,7 +1467,7 @@ _SINGLE_MACHINE = _rx(
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
     r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
-    r"my (?:own )?(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|basement|home ?lab|home server|"
+    r"(?:my (?:own )?|(?:on )?(?:a|one) single )(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|basement|home ?lab|home server|"
     r"(?:one|a|an|1x?|single)\s+(?:[\w-]+\s+){1,3}?(?:box|rig)|"
     r"(?:one|a|my|our)\s+(?:[\w-]+\s+){0,2}?(?:windows|linux|ubuntu)\s+(?:pc|machine|box|desktop))\b"
 )
@@ -1629,6 +1633,12 @@ _EUROPEAN_PROVIDERS = _rx(
     r"(?:eu|european|eu-based)\s+(?:cloud\s+|hosting\s+)?(?:providers?|vendors?|clouds?|hosters?|companies|suppliers)\s+only|"
     r"no\s+(?:us|u\.s\.|american|us-based)\s+(?:cloud\s+|saas\s+|tech\s+)?(?:providers?|vendors?|hyperscalers?|clouds?|companies|services|suppliers)|"
     r"no\s+hyperscalers?|(?:data\s+)?sovereign(?:ty)?\s+cloud|(?:digital|data)\s+sovereignty|cloud act|"
+    # "we cannot send data to US providers", "nothing may go to American companies", "no data to US vendors"
+    r"(?:can't|cannot|can not|must not|mustn't|may not|not allowed to|never)\s+(?:send|share|give|pass|transfer|upload)\s+"
+    r"(?:\w+\s+){0,3}?(?:to|with)\s+(?:any\s+)?(?:us|u\.s\.|american|us-based)\s+(?:cloud\s+|saas\s+|tech\s+)?"
+    r"(?:providers?|vendors?|hyperscalers?|clouds?|companies|services|suppliers|apis?)|"
+    r"(?:no|nothing|none of (?:the|our|it))\s+(?:\w+\s+){0,2}?(?:goes|may go|can go|to|leaves? (?:\w+ )?for)\s+(?:any\s+)?"
+    r"(?:us|u\.s\.|american|us-based)\s+(?:cloud\s+)?(?:providers?|vendors?|hyperscalers?|clouds?|companies|services|apis?)|"
     r"(?:ovh(?:cloud)?|scaleway|hetzner|ionos|stackit|open telekom cloud)\s+only)"
 )
 
