@@ -184,3 +184,12 @@ def test_a_very_high_request_rate_outgrows_managed_gateways_and_containers(setti
     assert "EKS" in tech["Compute platform"]
     small = design("Our bidding model must score 300 requests per second at p99 under 50 ms on AWS.", settings=settings)
     assert "Amazon API Gateway" in {c.technology for c in small.components}
+
+
+def test_a_bill_the_stated_load_does_not_explain_is_not_read_as_a_saving(settings: Settings) -> None:
+    markdown = render_markdown(design("Our LLM bill went from $3k to $11k a month; cut it. We get 9,000 requests a day.",
+                                      settings=settings))
+    assert "per request" in markdown and "before reading the saving as real" in markdown
+    # a bill the load explains gets no such warning
+    plain = render_markdown(design("Our LLM bill is $300 a month at 9,000 requests a day; cut it.", settings=settings))
+    assert "before reading the saving as real" not in plain
