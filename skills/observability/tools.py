@@ -177,7 +177,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     chosen = {x for r in results if r.tool.endswith("_design_architecture") for x in r.data.get("chosen", [])}
     if req.model_kind is not None and req.model_kind.value == "classic_ml":
         args["generates"] = False
-    if chosen & {"hosted-llm"}:
+    if "hosted-llm" in chosen:
         args["hosted_model"] = True
     if workflow == "evaluation_system" and results:
         args["judge"] = bool(chosen & {"judge-hosted", "judge-azure-eu", "judge-local"})
