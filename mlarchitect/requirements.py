@@ -187,6 +187,10 @@ class Requirements(BaseModel):
     def stack(self) -> set[str]:
         return {f.value for f in self.existing_stack}
 
+    def forecasts(self) -> bool:
+        """Whether the model forecasts ("demand forecasting models"): its outputs change only when it retrains."""
+        return self.prediction is not None and "forecast" in (self.prediction.quote or "").lower()
+
     def has_live_traffic(self) -> bool:
         """Whether the request says real users or traffic reach the system: a stated load,
         user count or daily volume, or words such as "in production" or "A/B test"."""

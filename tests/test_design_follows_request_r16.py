@@ -11,6 +11,8 @@ from mlarchitect.agents.intake.extract import extract_requirements
 from mlarchitect.config import Settings
 from mlarchitect.render_markdown import render_markdown
 
+from support.reading import route
+
 
 @pytest.mark.parametrize("text", [
     "We need to serve a transformer NER model that tags parties and amounts in shipping documents, 80 requests/s.",
@@ -163,8 +165,6 @@ def test_no_data_to_us_providers_keeps_hosted_us_services_out(settings: Settings
     ("Evaluate options for serving our ranking model at 500 rps.", "model_serving"),
 ])
 def test_asking_to_evaluate_a_system_routes_to_evaluation(text: str, workflow: str) -> None:
-    from support.reading import route
-
     assert route(text) == workflow
 
 

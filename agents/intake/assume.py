@@ -30,8 +30,7 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.corpus is None and workflow == "rag_system":
         amount, why = (3_000, "one person's documents on one machine") if single else (10_000, "a mid-size internal corpus")
         update["corpus"] = Fact.assumed(Quantity(amount=amount, unit="documents"), f"corpus size not stated: {why}")
-    forecasts = req.prediction is not None and "forecast" in (req.prediction.quote or "").lower()
-    if req.mode is None and forecasts and workflow == "model_serving":
+    if req.mode is None and req.forecasts() and workflow == "model_serving":
         update["mode"] = Fact.assumed("batch", "no schedule stated: forecasts are computed ahead on a schedule and "
                                                "read from a table, not per request")
     elif req.mode is None:

@@ -119,16 +119,17 @@ def estimate_design_cost(args: DesignBudgetArgs, ctx: SkillContext) -> ToolResul
         data["current_spend_usd"] = args.current_monthly_spend_usd
         recs.append(f"Against today's bill of ${args.current_monthly_spend_usd:,.0f}/month this design costs "
                     f"${total:,.0f}/month ({'saves' if saving >= 0 else 'adds'} ${abs(saving):,.0f}/month).")
-        if total < BILL_GAP * args.current_monthly_spend_usd and "requests_per_day" not in args.stated_inputs:
+        unexplained = total < BILL_GAP * args.current_monthly_spend_usd
+        if unexplained and "requests_per_day" not in args.stated_inputs:
             recs.append(f"The estimate rests on an assumed load of {args.requests_per_day:,.0f} requests/day; a bill of "
                         f"${args.current_monthly_spend_usd:,.0f}/month points to more traffic than that, so state the "
                         "real volume before reading the saving as real.")
-        elif total < BILL_GAP * args.current_monthly_spend_usd and args.requests_per_day > 0:
+        elif unexplained and args.requests_per_day > 0:
             # the stated load does not explain the bill: something per request is larger than assumed
-            billed = args.current_monthly_spend_usd / (args.requests_per_day * DAYS_PER_MONTH)
-            recs.append(f"At the stated {args.requests_per_day:,.0f} requests/day today's bill comes to ${billed:,.4f} "
-                        f"per request, against ${total / (args.requests_per_day * DAYS_PER_MONTH):,.4f} in this design: "
-                        f"the requests carry more tokens than the assumed {args.input_tokens:,} in / "
+            requests = args.requests_per_day * DAYS_PER_MONTH
+            recs.append(f"At the stated {args.requests_per_day:,.0f} requests/day today's bill comes to "
+                        f"${args.current_monthly_spend_usd / requests:,.4f} per request, against "
+                        f"${total / requests:,.4f} in this design: the requests carry more tokens than the assumed {args.input_tokens:,} in / "
                         f"{args.output_tokens:,} out (long context, chat history, agent loops) or reach a larger model. "
                         "Measure tokens and model per request from the provider's usage export before reading the "
                         "saving as real.")

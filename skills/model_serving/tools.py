@@ -152,23 +152,22 @@ def size_model_set(args: ModelSetArgs) -> ToolResult:
                     inputs={"replica_memory_gb": args.replica_memory_gb}),
     ]
     fits = resident >= args.models
-    recs = [
-        f"Score the {args.models:,} models in one scheduled job, not one job each: it loops over the keys, loads "
-        "each key's model from the registry and writes that key's predictions, partitioned by key and run date."
-        if args.batch else
-        f"Serve the {args.models:,} models from one service, not one endpoint each: every request names its key "
-        "(store, customer) and the service routes it to that key's model.",
-        (f"The {args.models:,} models take about {total_gb:,.1f} GB: one {args.replica_memory_gb:g} GB worker holds "
-         + ("them all, so the job loads each once per run." if fits else
-            f"{resident:,} at a time, so the job scores them in chunks of {resident:,} keys and frees each chunk.")
-         if args.batch else
-         f"All {args.models:,} models take about {total_gb:,.1f} GB, inside half a replica's {args.replica_memory_gb:g} GB: "
-         "load them all at start-up, so no request waits for a load." if fits else
-         f"The {args.models:,} models take about {total_gb:,.1f} GB, more than half a replica's {args.replica_memory_gb:g} GB: "
-         f"keep the {resident:,} most-used in an LRU, load the rest from the registry on first use, and count cold loads."),
-        f"Release the {args.models:,} models as one versioned set in the registry (a manifest of each key's model), so "
-        "one step rolls them all back; promote a retrained key only past its own quality gate.",
-    ]
+    n, size = f"{args.models:,}", f"about {total_gb:,.1f} GB"
+    if args.batch:  # one scheduled job scores every key
+        recs = [f"Score the {n} models in one scheduled job, not one job each: it loops over the keys, loads each key's "
+                "model from the registry and writes that key's predictions, partitioned by key and run date.",
+                f"The {n} models take {size}: one {args.replica_memory_gb:g} GB worker holds "
+                + ("them all, so the job loads each once per run." if fits else
+                   f"{resident:,} at a time, so the job scores them in chunks of {resident:,} keys and frees each chunk.")]
+    else:  # one service answers for every key
+        recs = [f"Serve the {n} models from one service, not one endpoint each: every request names its key "
+                "(store, customer) and the service routes it to that key's model.",
+                f"All {n} models take {size}, inside half a replica's {args.replica_memory_gb:g} GB: load them all at "
+                "start-up, so no request waits for a load." if fits else
+                f"The {n} models take {size}, more than half a replica's {args.replica_memory_gb:g} GB: keep the "
+                f"{resident:,} most-used in an LRU, load the rest from the registry on first use, and count cold loads."]
+    recs.append(f"Release the {n} models as one versioned set in the registry (a manifest of each key's model), so "
+                "one step rolls them all back; promote a retrained key only past its own quality gate.")
     if args.forecasts:
         recs.append(f"Forecasts change only when the models retrain: precompute them for every key after each "
                     f"training run and serve them from a table; the cheapest way to serve {args.models:,} models.")
@@ -213,7 +212,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     if req.model_count is not None and req.model_count.value >= MANY_MODELS:
         calls.append(PlannedCall(name="serving_size_model_set", phase=1, args={
             "models": req.model_count.value, "batch": batch,
-            "forecasts": req.prediction is not None and "forecast" in (req.prediction.quote or "").lower(),
+            "forecasts": req.forecasts(),
             "stated_inputs": ["models"] if req.model_count.stated else []}))
     if batch:
         if req.batch_volume is not None:
