@@ -215,7 +215,7 @@ _NEGATION = re.compile(r"\b(?:not|never|no|without|cannot|mustn't|don't|won't|ca
 # the work is done elsewhere, not asked for
 _ELSEWHERE = re.compile(
     # (not "what we already have": the existing systems an integration ask names)
-    r"\b(?:separately(?=\s*(?:[.;,)]|$))|(?<!what we )(?<!what i )(?<!which we )(?<!that we )already\s+(?:have|has|had|exists?|done|did|does|covered|in\s+place|written|wrote|got|ran|"
+    r"\b(?:separately(?=\s*(?:[.;,)]|$))|(?<!what we )(?<!what i )(?<!which we )(?<!that we )already\s+(?:have|has|had|exists?|done|did|does|cover(?:s|ed)?|in\s+place|written|wrote|got|ran|"
     r"reviewed|tested|approved|signed|mock(?:s|ed)?|at|built|set\s+up|(?:been\s+)?[\w-]+ed)|"
     r"(?:was|were|has\s+been|have\s+been)\s+(?:done|completed|finished|carried\s+out)|owned\s+by|"
     # (not "covered by a pytest suite": that asks for the tests)
@@ -229,6 +229,9 @@ _ELSEWHERE = re.compile(
     # "the security review of the labelling data is done"
     r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)(?:\s+(?:of|for|on)(?:\s+[\w-]+){1,4}?)?"
     r"\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
+    # "the unit tests are written", "the threat model is in place"
+    r"(?:review|audit|threat\s+model|tests?|suite|contract|api)\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:already\s+)?"
+    r"(?:written|in\s+place|covered|defined)|"
     # "our infra people deploy it", "the platform team will run the rollout": another team's work
     r"(?:our|the|their)\s+(?:infra(?:structure)?|platform|ops|devops|sre|security|qa|backend|integration|it)\s+"
     r"(?:people|team|folks|guys|group|engineers|colleagues)\s+(?:will\s+|would\s+|already\s+)?"
@@ -347,8 +350,8 @@ def _done_elsewhere(phrase: str, request: str) -> bool:
 
 
 # a negation over a list: "skip the chatbot and the retrieval tuning", "no dashboards, no tests"
-_NEGATED_LIST = re.compile(r"\b(?:not|no|without|skip|leave\s+out|omit|exclude|no\s+need\s+for)\s+(?:[\w-]+\s+){0,4}?"
-                           r"(?:and|or|nor)\s+(?:the\s+|any\s+)?$", re.I)
+_NEGATED_LIST = re.compile(r"(?:\b(?:not|no|without|skip|leave\s+out|omit|exclude|no\s+need\s+for)|n't)\s+(?:[\w-]+\s+){0,4}?"
+                           r"(?:and|or|nor)\s+(?:the\s+|any\s+|an?\s+)?$", re.I)
 
 
 def _declined(phrase: str, request: str) -> bool:
@@ -436,17 +439,18 @@ _spellers: dict[tuple[tuple[str, str, tuple[str, ...]], ...], Any] = {}
 
 def _speller(catalog: AgentCatalog) -> Any:
     """A speller over the agents' definitions and the example bank (one per catalog content)."""
+    from mlarchitect.agents.dictionary_words import dictionary_words
     from mlarchitect.agents.spelling import Speller, tokenizer_words
 
     key = tuple((n, a.description, tuple(a.triggers)) for n, a in sorted(catalog.agents.items()))
     speller = _spellers.get(key)
     if speller is None:
         bank = example_bank()
-        texts = [*_design_texts(), *bank["general"], *bank["vocabulary"] * 3]
+        texts = [*_design_texts(), *bank["general"]]
         texts += [t for ts in bank["handoffs"].values() for t in ts]
         for spec in catalog.agents.values():
             texts += [spec.description, *spec.triggers, *(b.text for b in spec.will_not)]
-        speller = Speller(texts, tokenizer_words())
+        speller = Speller(texts, tokenizer_words(), dictionary_words(), bank["vocabulary"])
         if len(_spellers) > 32:
             _spellers.clear()
         _spellers[key] = speller

@@ -320,16 +320,17 @@ def _softmax(raw: dict[str, float]) -> dict[str, float]:
 
 def _speller(architect: AgentSpec, skills: SkillCatalog, texts: dict[str, list[str]]) -> Any:
     """A speller over the words of the definitions and the example bank."""
+    from mlarchitect.agents.dictionary_words import dictionary_words
     from mlarchitect.agents.spelling import Speller, tokenizer_words
 
     bank = example_bank()
     domain = [t for ts in texts.values() for t in ts]
-    domain += [e.text for e in bank_examples()] + bank["vocabulary"] * 3  # spelt right: weigh them up
+    domain += [e.text for e in bank_examples()]
     domain += [s for ts in bank["handoffs"].values() for s in ts]
     for skill in skills.skills.values():
         domain += [skill.description, *skill.triggers, *skill.hints]
     domain.append(architect.description)
-    return Speller(domain, tokenizer_words())
+    return Speller(domain, tokenizer_words(), dictionary_words(), bank["vocabulary"])
 
 
 def normalise(request: str, architect: AgentSpec, skills: SkillCatalog) -> str:
@@ -388,7 +389,8 @@ _ASK_CLAUSE = re.compile(
 def subject(request: str) -> str:
     """The request without its constraint clauses (figures, latency, budget): what it is about."""
     parts = [p for p in (x.strip(" ,.;:") for x in _CLAUSE_SPLIT.split(request)) if p]
-    kept = [p for p in parts if not _CONSTRAINT.match(p)]
+    # a figure of documents says what the system is about ("ca. 85.000 Verträge als PDF"): kept
+    kept = [p for p in parts if not _CONSTRAINT.match(p) or _DOCUMENT_UNITS.search(p)]
     text = ", ".join(kept)
     return text if len(kept) < len(parts) and len(text.split()) >= 3 else request
 

@@ -1,11 +1,14 @@
 """Spelling normalisation of a request against the definitions' vocabulary.
 
 A word of the request that is neither an English word known to the bundled
-embedder's tokenizer nor a word of the domain vocabulary (the skills' and
-agents' definitions, the routing example bank and its ``vocabulary`` list) is
+embedder's tokenizer, nor a word of a dictionary (English and the six other
+languages requests come in: ``agents/dictionary_words.py``), nor a word of the
+domain vocabulary (the skills' and agents' definitions, the routing example bank
+and its ``vocabulary`` list, whose words are spelt right by declaration) is
 replaced by the closest domain word within a small edit distance ("retreival" →
 "retrieval", "kubernets" → "kubernetes", "endpont" → "endpoint"). Words with
-digits, short words and words with no close domain word are kept as typed.
+digits, short words and words with no close domain word are kept as typed. An
+elided article stays as typed and the word after it is read ("l'architecure").
 
 Routing and handoff selection score the normalised text; the request itself is
 never changed in the deliverable.
@@ -16,15 +19,16 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 MIN_LENGTH = 5  # shorter words are too ambiguous to correct
 MIN_STEM = 4  # "desing" is no inflection of "des"
 MIN_PLURAL_STEM = 3  # but "fixes" is "fix" + "es", not a typo of "files"
-_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # letters of any script: "métricas" is one word, not "m" + "tricas"
 _WORD = re.compile(r"[a-z]{3,}")
 
+_ENGLISH_ENDINGS = frozenset({"s", "t", "re", "ll", "ve", "d", "m"})  # "agent's", "don't", "we're", "we'll"
 _SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "ly", "ies", "ied")
 _lock = threading.Lock()
 
@@ -74,10 +78,15 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 class Speller:
     """Corrects words against a domain vocabulary; English words stay as they are."""
 
-    def __init__(self, domain_texts: Iterable[str], known_words: Iterable[str] = ()) -> None:
+    def __init__(self, domain_texts: Iterable[str], known_words: Iterable[str] = (),
+                 dictionary: Container[str] = frozenset(), vocabulary: Iterable[str] = ()) -> None:
         counts: Counter[str] = Counter()
         for text in domain_texts:
             counts.update(_WORD.findall(text.lower()))
+        # words declared spelt right ("openapi", "faiss"): weighed up, and domain words even when one
+        # edit from a commoner one
+        declared = Counter(w for text in vocabulary for w in _WORD.findall(text.lower()))
+        counts.update({w: 3 * n for w, n in declared.items()})
         # the tokenizer's words are one shared lower-case frozenset: kept as it is, not copied per speller
         english = known_words if isinstance(known_words, frozenset) else frozenset(w.lower() for w in known_words)
         self.frequency = counts
@@ -87,7 +96,8 @@ class Speller:
                 self._by_length.setdefault(len(word), []).append(word)
         # the example bank is typed like requests ("pipline"): a rare word one edit from a
         # commoner domain word is a misspelling, not vocabulary
-        suspects = [w for w in counts if w not in english and len(w) >= MIN_LENGTH]
+        suspects = [w for w in counts if w not in english and w not in dictionary and w not in declared
+                    and len(w) >= MIN_LENGTH]
         # a word seen once is never commoner than a suspect: half the vocabulary stays out of the index
         deletes = _delete_index([w for w, n in counts.items() if n > 1], suspects)
         typos = {w for w in suspects if self._commoner(w, deletes) != w}
@@ -95,10 +105,11 @@ class Speller:
         for length, words in self._by_length.items():
             self._by_length[length] = [w for w in words if w not in typos]
         self.english = english
+        self.dictionary = dictionary  # real words of English and six other languages ("keine", "logistic")
         self._cache: dict[str, str] = {}
 
     def _known(self, word: str) -> bool:
-        return word in self.english or word in self.domain
+        return word in self.english or word in self.domain or word in self.dictionary
 
     def _commoner(self, word: str, deletes: dict[str, list[str]]) -> str:
         """The most frequent domain word one edit from ``word`` that is commoner than it
@@ -151,7 +162,15 @@ class Speller:
 
     def normalise(self, text: str) -> str:
         """``text`` with each misspelt word replaced by its domain word."""
-        return _TOKEN.sub(lambda m: self.correct_word(m.group(0)), text)
+        return _TOKEN.sub(lambda m: self._correct_token(m.group(0)), text)
+
+    def _correct_token(self, token: str) -> str:
+        head, apostrophe, tail = token.partition("'")
+        if not apostrophe:
+            return self.correct_word(token)
+        if tail.lower() in _ENGLISH_ENDINGS:  # "agnet's", "we're": the word before the apostrophe
+            return self.correct_word(head) + apostrophe + tail
+        return head + apostrophe + self.correct_word(tail)  # "l'architecture", "dell'indice": after the article
 
 
 @lru_cache(maxsize=1)

@@ -158,6 +158,7 @@ _FOREIGN_TERMS = {
     "usuarios": "users", "utenti": "users", "usuários": "users", "mitarbeiter": "employees",
     "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
     "transaktionen": "transactions", "transacciones": "transactions",
+    "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "afbeeldingen": "images",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
     "peticiones": "requests", "clasifica": "classify", "classifica": "classify",
     "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
@@ -186,6 +187,10 @@ _FOREIGN_TERMS = {
     "sem apis externas": "no external apis", "niente cloud": "no saas", "keine cloud": "no saas", "pas de cloud": "no saas",
     "sin nube": "no saas", "sem nuvem": "no saas", "solo open source": "only open source", "nur open source": "oss only",
     "uniquement open source": "only open source",
+    # no LLM, free: "nessun LLM", "kein LLM", "kostenlos", "gratuito"
+    "nessun": "no", "nessuna": "no", "kein": "no", "keine": "no", "ningún": "no", "aucun": "no", "aucune": "no",
+    "geen": "no", "kostenlos": "free", "kostenlose": "free", "gratuit": "free", "gratuite": "free",
+    "gratuito": "free", "gratuita": "free", "kosteloos": "free",
     # own data centre ("in unserem Rechenzentrum", "en nuestro centro de datos") and no US providers
     "in unserem rechenzentrum": "in our own data centre", "im eigenen rechenzentrum": "in our own data centre",
     "eigenes rechenzentrum": "own data centre", "eigenen rechenzentrum": "own data centre", "rechenzentrum": "data centre",
@@ -416,8 +421,24 @@ _CRITERION_END = frozenset("before after on in for per by from to with against a
                            "between of at nightly daily weekly".split())
 
 
+# what the output must do, said as a check on it: "check the dialogue stays in character and never spoils quests"
+_BEHAVIOUR_LEAD = _rx(
+    r"\b(?:check|ensure|make sure|verify|test|know)(?:s|ing)?\s+(?:that\s+|whether\s+|if\s+)?(?:the|our|its|their|every|each)\s+"
+    r"[\w-]+(?:\s+[\w-]+)?\s+(?P<list>(?:stays?|remains?|never|always|avoids?|keeps?|doesn't|does not|don't|do not)\b"
+    r"[^.;:!?\n]{3,120})")
+_BEHAVIOUR = re.compile(r"(?:stays?|remains?|never|always|avoids?|keeps?|doesn't|does not|don't|do not)\s+[a-z][a-z' -]*", re.I)
+
+
 def _quality_criteria(acc: Reading) -> None:
     text = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), acc.low)  # asides blanked, offsets kept
+    for lead in _BEHAVIOUR_LEAD.finditer(text):
+        start = lead.start("list")
+        for item in _CRITERION_SPLIT.split(lead.group("list")):
+            phrase = " ".join(item.split()[:5])
+            if not _BEHAVIOUR.fullmatch(phrase):
+                break  # the list ends where something else begins
+            at = text.find(phrase, start)
+            acc.add("quality_criteria", phrase, acc.quote(at, at + len(phrase)) if at >= 0 else phrase)
     for lead in _CRITERIA_LEAD.finditer(text):
         start = lead.start("list")
         for item in _CRITERION_SPLIT.split(lead.group("list")):
@@ -1321,8 +1342,9 @@ _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
     r"gbdt|sklearn|scikit-learn|isolation forests?|"
     # said outright: "a classic model (no LLM)", "modelo clásico"
-    r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no llms?|not an? llm|"
-    r"modelos? cl[aá]sicos?)\b"
+    r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no\s+llms?|not an? llm|"
+    # "modelo clásico", "ML classico", "ML classique" (a glossed word is padded: "nessun LLM" reads "no     llm")
+    r"modelos? cl[aá]sicos?|ml\s+cl[aá]s{1,2}i(?:c|qu)\w*)\b"
 )
 _CLASSIC_WEAK = _rx(
     r"\b(?:rankers?|ranking models?|learning[- ]to[- ]rank|tabular|"
@@ -1465,7 +1487,8 @@ _SINGLE_MACHINE = _rx(
     r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc|notebook|thinkpad|"
     r"chromebook|surface(?: pro| laptop)?|xps|zenbook|raspberry pi)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
-    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
+    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|laptops? only|"
+    r"(?:only|just|nur|solo|seulement|apenas|alleen)\s+(?:(?:our|their|my)\s+)?laptops?|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
     r"(?:my (?:own )?|(?:on )?(?:a|one) single )(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|basement|home ?lab|home server|"
     r"(?:one|a|an|1x?|single)\s+(?:[\w-]+\s+){1,3}?(?:box|rig)|"
