@@ -69,10 +69,12 @@ def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]] | None:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.I), glossary
 
 
+@lru_cache(maxsize=256)
 def gloss(request: str) -> str:
     """The request with the common words of other languages read as English (the bank's
     ``glossary``: "servir un modelo" → "serve un model"; compounds of them too:
-    "Datenpipeline" → "data pipeline"), for scoring only."""
+    "Datenpipeline" → "data pipeline"), for scoring only. Cached: routing and the handoffs
+    gloss the same request several times."""
     found = _glossary_pattern()
     if found is None:
         return request
