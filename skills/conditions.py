@@ -4,7 +4,7 @@ A blueprint component, risk rule or section line carries ``when:`` (all must
 hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``document_types: [scanned]``, ``deployment: [air_gapped]``,
 ``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
-``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
+``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``people_min: 2`` (a stated team or user count), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``,
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
 ``live: true`` (the request says real users or traffic reach the system), ``edge: true`` (the model runs
 on devices in the field), ``labelling: true`` (people label examples in the loop),
@@ -46,6 +46,8 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "team_max": lambda v, r, _: r.team_size is not None and r.team_size.value <= v,
     "team_min": lambda v, r, _: r.team_size is None or r.team_size.value >= v,
     "team_at_least": lambda v, r, _: r.team_size is not None and r.team_size.value >= v,
+    # a stated team or number of users of at least v ("tracking for 3 people", "a team of 3")
+    "people_min": lambda v, r, _: max(_value(r.team_size) or 0, _value(r.users) or 0) >= v,
     "budget": lambda v, r, _: (r.monthly_budget_usd is not None) == bool(v),
     "spend": lambda v, r, _: (r.current_monthly_spend_usd is not None) == bool(v),
     "latency_max_s": lambda v, r, _: r.latency is not None and r.latency.value.seconds <= v,

@@ -147,3 +147,13 @@ def test_work_the_request_says_is_done_is_not_handed_off(text: str) -> None:
 def test_tests_asked_for_are_still_handed_off() -> None:
     assert handoffs("We don't have a test suite yet: design the CDC pipeline and write the unit tests for the "
                     "transforms.") == ["write-unit-tests"]
+
+
+def test_several_people_on_laptops_get_one_shared_tracking_store(settings: Settings) -> None:
+    """Three people with laptops only: one machine each, so the design says how their runs are shared;
+    one person on one box gets no such risk."""
+    team = render_markdown(design("Experiment-Tracking für 3 Leute, nur Laptops, kostenlos – was nehmen?", settings=settings))
+    assert "One tracking store for everyone" in team
+    alone = render_markdown(design("Grad student, one GPU box under my desk, 20 experiments a week. Free and local, "
+                                   "no cloud accounts.", settings=settings))
+    assert "One tracking store for everyone" not in alone

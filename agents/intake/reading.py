@@ -159,6 +159,8 @@ _FOREIGN_TERMS = {
     "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
     "transaktionen": "transactions", "transacciones": "transactions",
     "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "afbeeldingen": "images",
+    "leute": "staff", "personnes": "people", "personas": "people", "persone": "people", "pessoas": "people",
+    "mensen": "people",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
     "peticiones": "requests", "clasifica": "classify", "classifica": "classify",
     "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
