@@ -386,11 +386,12 @@ _ASK_CLAUSE = re.compile(
     r"help\s+(?:me|us)|(?:can|could)\s+you\s+(?:design|build|set\s+up))\b", re.I)
 
 
-def subject(request: str) -> str:
-    """The request without its constraint clauses (figures, latency, budget): what it is about."""
+def subject(request: str, *, documents: bool = False) -> str:
+    """The request without its constraint clauses (figures, latency, budget): what it is about.
+    With ``documents``, a figure of documents stays, as what the system is about ("ca. 85.000
+    Verträge als PDF"): routing reads it so; a pattern search keeps its few words for the rest."""
     parts = [p for p in (x.strip(" ,.;:") for x in _CLAUSE_SPLIT.split(request)) if p]
-    # a figure of documents says what the system is about ("ca. 85.000 Verträge als PDF"): kept
-    kept = [p for p in parts if not _CONSTRAINT.match(p) or _DOCUMENT_UNITS.search(p)]
+    kept = [p for p in parts if not _CONSTRAINT.match(p) or (documents and _DOCUMENT_UNITS.search(p))]
     text = ", ".join(kept)
     return text if len(kept) < len(parts) and len(text.split()) >= 3 else request
 
@@ -535,7 +536,7 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
         return Route(workflow=GENERAL, skills=skills_for(GENERAL, request, architect, skills), confidence=1.0)
     request = without_delegated(normalised)
     parts = [p for p in clauses(request) if p != request.strip(" ,.;:")]
-    about = subject(request)
+    about = subject(request, documents=True)
     embed([request, about, *parts])  # one batch; scores() reads the cached vectors
     prior = fact_prior(requirements)
     for workflow, weight in named_prior(request, scorer.leads).items():
