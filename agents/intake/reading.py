@@ -424,11 +424,11 @@ _CRITERION_END = frozenset("before after on in for per by from to with against a
 
 
 # what the output must do, said as a check on it: "check the dialogue stays in character and never spoils quests"
+_BEHAVIOUR_VERB = r"(?:stays?|remains?|never|always|avoids?|keeps?|doesn't|does not|don't|do not)"
 _BEHAVIOUR_LEAD = _rx(
     r"\b(?:check|ensure|make sure|verify|test|know)(?:s|ing)?\s+(?:that\s+|whether\s+|if\s+)?(?:the|our|its|their|every|each)\s+"
-    r"[\w-]+(?:\s+[\w-]+)?\s+(?P<list>(?:stays?|remains?|never|always|avoids?|keeps?|doesn't|does not|don't|do not)\b"
-    r"[^.;:!?\n]{3,120})")
-_BEHAVIOUR = re.compile(r"(?:stays?|remains?|never|always|avoids?|keeps?|doesn't|does not|don't|do not)\s+[a-z][a-z' -]*", re.I)
+    rf"[\w-]+(?:\s+[\w-]+)?\s+(?P<list>{_BEHAVIOUR_VERB}\b[^.;:!?\n]{{3,120}})")
+_BEHAVIOUR = re.compile(rf"{_BEHAVIOUR_VERB}\s+[a-z][a-z' -]*", re.I)
 
 
 def _quality_criteria(acc: Reading) -> None:
