@@ -497,8 +497,8 @@ def named_prior(request: str, leads: dict[str, SkillSpec]) -> dict[str, float]:
 
 def fact_prior(req: Requirements | None) -> dict[str, float]:
     """What the request's stated facts say about its workflow, as additions to the raw
-    scores: a corpus of documents points to retrieval, a load or latency target on a
-    classic model to serving, events or GB per day to a pipeline, labelled examples or an
+    scores: a corpus of documents points to retrieval, a load, latency target or volume to
+    score on a classic model to serving, events or GB per day to a pipeline, labelled examples or an
     effect size to evaluation; a classic model is never a RAG system."""
     if req is None:
         return {}
@@ -512,7 +512,9 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
         add("rag_system", FACT_WEIGHT)
     if kind == "classic_ml":
         add("rag_system", -FACT_WEIGHT)
-        if req.peak_rps is not None or req.latency is not None or req.requests_per_day is not None:
+        # a load, a latency target or a volume to score ("2,000 appointments a day, scored the evening before")
+        if (req.peak_rps is not None or req.latency is not None or req.requests_per_day is not None
+                or req.batch_volume is not None):
             add("model_serving", FACT_WEIGHT)
     if req.events_per_day is not None or req.data_volume_gb_per_day is not None:
         add("data_pipeline", FACT_WEIGHT)

@@ -4,13 +4,14 @@ compared with dollar costs at a fixed reference rate, and printed as "€300 (�
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-Currency = Literal["USD", "EUR", "GBP", "CHF", "BRL"]
+Currency = Literal["USD", "EUR", "GBP", "CHF", "BRL", "CAD", "AUD"]
 
 # US dollars per unit: fixed reference rates (an assumption the design states), not live quotes
-USD_PER: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CHF": 1.13, "BRL": 0.18}
-_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF ", "BRL": "R$"}
+USD_PER: dict[str, float] = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CHF": 1.13, "BRL": 0.18, "CAD": 0.72, "AUD": 0.65}
+_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF ", "BRL": "R$", "CAD": "CA$", "AUD": "A$"}
 
 
 def currency_of(text: str) -> Currency:
@@ -24,6 +25,10 @@ def currency_of(text: str) -> Currency:
         return "CHF"
     if "r$" in low or "brl" in low or "reais" in low:
         return "BRL"
+    if re.search(r"\bca\$|\bc\$|\bcad\b|\$\s?ca\b|canadian", low):
+        return "CAD"
+    if re.search(r"\ba\$|\baud\b|australian", low):
+        return "AUD"
     return "USD"
 
 

@@ -123,8 +123,9 @@ def _volumes(req: Requirements) -> dict[str, str]:
         out["events"] = mark(req.data_volume_gb_per_day, f"{human_number(req.data_volume_gb_per_day.value)} GB/day")
     if req.labelled_examples is not None:
         out["labelled_examples"] = mark(req.labelled_examples, f"{human_number(req.labelled_examples.value)} labelled")
-    if req.team_size is not None:
-        out["people"] = mark(req.team_size, f"{req.team_size.value} people")
+    people = req.team_size if req.team_size is not None else req.users
+    if people is not None:
+        out["people"] = mark(people, f"{people.value:,} people")
     if req.retention_days is not None:
         out["kept"] = mark(req.retention_days, f"kept {human_number(req.retention_days.value)} days")
     return out

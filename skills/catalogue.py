@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.money import money
-from mlarchitect.requirements import Requirements, affirmed
+from mlarchitect.requirements import Fact, Requirements, affirmed
 
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
 
@@ -57,6 +57,8 @@ class Option(BaseModel):
     min_scale: float | None = Field(default=None, description="Below this it is overkill (soft).")
     residency: list[str] = Field(default_factory=list, description="Regions it can keep data in; empty = anywhere it runs.")
     deployments: list[str] = Field(default_factory=list, description="Only for these deployments; empty = any.")
+    single_user: bool = Field(default=False, description="Keeps its data on one person's machine: ruled out when the "
+                              "request names two or more people who share it.")
     ops: Literal["low", "medium", "high"] = "medium"
     cost: Literal["free", "low", "medium", "high"] = "medium"
     fit: float = Field(default=1.0, description="Default preference when nothing else decides.")
@@ -273,6 +275,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
             out.append(f"needs {option.gpu_memory_gb:g} GB of GPU memory; {_quote(req.hardware)} gives {available:g} GB")
         elif available is None and req.self_hosted_only and req.hardware is not None:
             out.append(f"needs a GPU, and {_quote(req.hardware)} names none")
+    if option.single_user and (people := _people(req)) is not None:
+        out.append(f"keeps everything on one machine; {_quote(people)} need to see each other's work")
     if option.deployments and (req.deployment is None or req.deployment.value not in option.deployments):
         where = req.deployment.value.replace("_", " ") if req.deployment else "a server deployment"
         out.append(f"only suits {' / '.join(d.replace('_', ' ') for d in option.deployments)}, not {where}")
@@ -388,6 +392,12 @@ def _gpu_memory(req: Requirements) -> float | None:
     return hw.gpus * per_gpu
 
 
+def _people(req: Requirements) -> Fact[int] | None:
+    """The stated team or user count when it is two or more people ("3 Leute", "a team of 4")."""
+    facts = [f for f in (req.team_size, req.users) if f is not None and f.stated and f.value >= 2]
+    return max(facts, key=lambda f: f.value) if facts else None
+
+
 def _cloud(req: Requirements) -> str | None:
     """The cloud the request names (aws, gcp, azure ...), lower case."""
     return req.cloud.value.lower() if req.cloud else None
@@ -444,8 +454,9 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
         score += 1.5
         why.append("fits the components already chosen")
     stack = req.stack()
-    if stack & ({option.datastore} | set(option.stack)):
-        score += 3
+    reused = stack & ({option.datastore} | set(option.stack))
+    if reused:
+        score += 3 + (len(reused) - 1)  # more of the stack reused ("MLflow" in a "Databricks shop"): more so
         why.append("reuses the existing stack")
     if "kubernetes" in option.needs and "kubernetes" not in stack:
         score -= 1.0  # a cluster the request never mentioned: someone has to build and run it first
@@ -481,8 +492,12 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if single and not option.needs and option.datastore in EMBEDDED_STORES | stack:
         score += 1
         why.append("runs inside one process")
-    elif single and "service" in option.needs and option.datastore not in stack:
-        score -= SINGLE_MACHINE_SERVICE_PENALTY  # allowed (a server on the same box), but one more process to run
+    elif single and "service" in option.needs and option.datastore not in stack and not chosen & set(option.pairs_with):
+        # allowed (a server on the same box), but one more process to run, unless it is part of one already chosen
+        score -= SINGLE_MACHINE_SERVICE_PENALTY
+    if option.edge is True and affirmed(req.edge_devices):
+        score += 3  # made to run on the devices, where the request runs its model
+        why.append(f"runs on the devices ({_quote(req.edge_devices)})")
     if option.hosted and req.compliance:
         score -= 0.7  # regulated data: keep it inside when a self-hosted option is allowed
     if option.hosted and req.data_residency is not None and not option.residency and not (cloud and cloud in option.per_cloud):

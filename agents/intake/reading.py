@@ -160,7 +160,7 @@ _FOREIGN_TERMS = {
     "transaktionen": "transactions", "transacciones": "transactions",
     "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "afbeeldingen": "images",
     "leute": "staff", "personnes": "people", "personas": "people", "persone": "people", "pessoas": "people",
-    "mensen": "people",
+    "mensen": "people", "titres": "books", "títulos": "books", "titoli": "books", "guías": "docs", "guias": "docs",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
     "peticiones": "requests", "clasifica": "classify", "classifica": "classify",
     "clasificar": "classify", "klassifiziert": "classifies", "klassifizieren": "classify", "previsión": "forecast",
@@ -416,7 +416,9 @@ _NOT_A_CRITERION = re.compile(
     r"correlat\w*|compar\w*|see|get|make|know|run|use|keep|add|build|track|alert|send|show|flag|catch|detect|"
     r"automatically|nightly|daily|weekly|before|after|against|per|on|in|for|by|from|to|we|i|you|they|"
     r"models?|versions?|outputs?|answers?|responses?|replies|results?|prompts?|systems?|quality|performance|"
-    r"changes?|releases?|candidates?|runs?|data|datasets?|it's|there)\b", re.I)
+    r"changes?|releases?|candidates?|runs?|data|datasets?|it's|there|then|"
+    # what does the scoring, not what is scored: "design the scoring job", "the scoring service"
+    r"jobs?|pipelines?|services?|endpoints?|apis?|engines?|layers?|functions?|logic|batch\w*|workers?|scripts?)\b", re.I)
 
 
 _CRITERION_END = frozenset("before after on in for per by from to with against across every each when so using "
@@ -456,10 +458,11 @@ def _quality_criteria(acc: Reading) -> None:
 
 # --------------------------------------------------------------------------- money
 
-_CURRENCY = r"(?:r\$|chf\s?|[$€£]|usd\s?|eur\s?|gbp\s?|brl\s?)"
+_CURRENCY = r"(?:r\$|ca\$|c\$|a\$|chf\s?|[$€£]|usd\s?|eur\s?|gbp\s?|brl\s?|cad\s?|aud\s?)"
 _MONEY = _rx(
-    rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais))?"
-    rf"|(?P<n2>{_NUM})\s?(?:(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais)\b|[€£]))"
+    rf"(?:{_CURRENCY}\s?(?P<n>{_NUM})(?:\s?(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais|cad|aud))?"
+    # "500 €", "500 $ CA", "500 CAD": the currency after the amount (French and Canadian style)
+    rf"|(?P<n2>{_NUM})\s?(?:(?:usd|dollars|eur|euros?|gbp|pounds|chf|francs|brl|reais|cad|aud)\b|[€£]|\$(?:\s?ca\b|\s?can\b)?))"
     rf"(?:(?:\s*/\s*|\s+(?:per|a|an|each|every|pro|par|al|por|im)\s+)(?P<per>month|mo|monat|mois|mes|maand|mese|year|yr|annum|jahr|week|wk|day|run|query|request|user|seat|call|hour|hr|token|1k tokens|document|page)\b"
     rf"|\s+(?P<per_adj>monthly|annually|yearly|weekly|daily))?"
 )
@@ -755,7 +758,8 @@ _BATCH_CUE = _rx(
 _BATCH_NOUN = (
     r"(?P<noun>rows|records|customers|users|accounts|transactions|predictions|items|products|listings|images|"
     r"loans|claims|members|devices|orders|sessions|skus|entities|households|policies|invoices|subscribers|"
-    r"applications|applicants|borrowers|shipments|parcels|contracts|merchants|stores|titles)"
+    r"applications|applicants|borrowers|shipments|parcels|contracts|merchants|stores|titles|appointments|patients|"
+    r"visits|bookings|reservations|leads|quotes|trips|vehicles|students|assets|meters|properties|tickets)"
 )
 _BATCH = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_BATCH_NOUN}\b(?!\s*(?:per|/|a|an|each|every)\s*(?:second|sec|s|minute|min)\b)")
 _NOT_BATCH_ITEMS = (
@@ -771,17 +775,22 @@ _BATCH_ANY = _rx(
 
 
 def _batch(acc: Reading, clause: _Clause) -> None:
-    cue = _BATCH_CUE.search(clause.text)
+    cue, cue_at = _BATCH_CUE.search(clause.text), clause
+    following = _next_clause(acc, clause)
+    if cue is None and following is not None and acc.text[clause.start + len(clause.text): following.start].strip() == ",":
+        # the cue right after a comma: "about 2,000 appointments a day, scored the evening before"
+        cue, cue_at = _BATCH_CUE.match(following.text.lstrip()), following
+        cue_at = _Clause(following.start + len(following.text) - len(following.text.lstrip()), following.text.lstrip())
     if cue is None or "daily active" in clause.text.lower():
         return
     for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW), *_free_matches(acc, clause, _BATCH_ANY)]:
         unit = _CORPUS_UNITS.get(match.group("noun"), match.group("noun"))
         quantity = Quantity(amount=parse_number(match.group("n")), unit=unit)
-        start = min(clause.start + cue.start(), clause.span(match)[0])
-        end = max(clause.start + cue.end(), clause.span(match)[1])
+        start = min(cue_at.start + cue.start(), clause.span(match)[0])
+        end = max(cue_at.start + cue.end(), clause.span(match)[1])
         if acc.put("batch_volume", quantity, acc.quote(start, end)):
             acc.use(clause.span(match, "n"))
-            if acc.put("mode", "batch", acc.quote(*clause.span(cue))):
+            if acc.put("mode", "batch", acc.quote(*cue_at.span(cue))):
                 acc.notes["batch_by_volume"] = "yes"
         return
 
@@ -961,7 +970,7 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
     if seconds < 86400:
         _put_rps(acc, clause, match, per_second, quote)
         _bare_peak(acc, clause, match, seconds)
-    elif acc.put("requests_per_day", per_day, quote):
+    elif acc.put("requests_per_day", per_day, quote, replace=bool(acc.notes.pop("day_from_average", ""))):
         acc.use(clause.span(match, "n"))
 
 
@@ -983,6 +992,7 @@ def _bare_peak(acc: Reading, clause: _Clause, rate: re.Match[str], seconds: floa
         group = "n" if match.group("n") else "m"
         if acc.free(clause.span(match, group)):
             quote = acc.quote(clause.span(rate)[0] if rate else clause.span(match)[0], clause.span(match)[1])
+            _keep_average(acc)
             acc.put("peak_rps", parse_number(match.group(group)) / seconds, quote, replace=True)
             acc.notes["peak"] = quote
             acc.use(clause.span(match, group))
@@ -1006,10 +1016,21 @@ def _put_rps(acc: Reading, clause: _Clause, match: re.Match[str], per_second: fl
     peak = bool(_PEAK.search(_local(clause.text, match)))
     previous = acc.facts.get("peak_rps")
     replace = peak and previous is not None and not _PEAK.search(previous.quote) and "peak" not in acc.notes
+    if replace:
+        _keep_average(acc)
     if acc.put("peak_rps", per_second, quote, replace=replace) or replace:
         acc.use(clause.span(match, "n"))
         if peak:
             acc.notes["peak"] = quote
+
+
+def _keep_average(acc: Reading) -> None:
+    """A rate about to be replaced by a later peak ("15 QPS on average, spikes to 200") is the usual
+    load: it sets the daily volume unless the request states one."""
+    average = acc.facts.get("peak_rps")
+    if average is not None and "peak" not in acc.notes and "requests_per_day" not in acc.facts:
+        if acc.put("requests_per_day", round(average.value * 86400), average.quote):
+            acc.notes["day_from_average"] = average.quote  # a daily volume stated later replaces it
 
 
 def _put_users(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
@@ -1036,7 +1057,7 @@ _TEAM = [
         rf"\bteam\s+(?:(?:is|has|now|shrank|shrunk|grew|grown|went|down|up|will|be|size)\s+){{0,3}}(?:of|is|has|with|to|at|:)?\s*"
         rf"(?:just\s+|only\s+)?(?P<n>{_ANY})(?:\s+{_TEAM_NOUN})?"
     ),
-    _rx(rf"\b(?:there are|we are|we're)\s+(?:only\s+|just\s+)?(?P<n>{_ANY})\s+of us\b"),
+    _rx(rf"\b(?:(?:there are|we are|we're)\s+(?:only\s+|just\s+)?)?(?:the\s+|all\s+)?(?P<n>{_ANY})\s+of us\b"),
     _rx(rf"(?P<n>{_ANY})[- ](?:person|people|member|strong)\s+(?:team|startup|company|shop|org\w*|group|lab)\b"),
     _rx(rf"(?P<n>{_ANY})\s+{_TEAM_NOUN}\b(?:\s+(?:and|\+|&)\s+(?P<m>{_ANY})\s+{_TEAM_NOUN}\b)?"),
 ]
@@ -1083,6 +1104,8 @@ def _team(acc: Reading, clause: _Clause) -> None:
                     _FOR_BEFORE.search(clause.text[: match.start()]) and not _PRACTITIONERS.search(match.group(0)))):
                 continue  # "for 400 developers" are users; "for 25 data scientists" of an ML tool are its team
             size = parse_number(match.group("n"))
+            if index == 1 and size < 2:
+                continue  # "one of us is on call" says nothing of the team's size
             if match.groupdict().get("m"):
                 size += parse_number(match.group("m"))
                 acc.use(clause.span(match, "m"))
@@ -1130,7 +1153,7 @@ _CORPUS_UNITS = {
     "textbooks": "books", "chapters": "documents", "statutes": "documents", "bylaws": "documents",
     "dossiers": "documents", "monographs": "documents", "instructions": "documents", "work instructions": "documents",
     "proposals": "documents", "tenders": "documents", "briefs": "documents",
-    "notices": "documents", "circulars": "documents", "lectures": "documents", "theses": "documents",
+    "notices": "documents", "circulars": "documents", "titles": "books", "lectures": "documents", "theses": "documents",
 }
 _CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
 _CORPUS = _rx(
@@ -1489,7 +1512,7 @@ _SINGLE_MACHINE = _rx(
     r"\b(?:on (?:my|a|one|our|the|his|her)\s+(?:[\w-]+\s+){0,3}?(?:laptop|macbook|workstation|desktop|pc|notebook|thinkpad|"
     r"chromebook|surface(?: pro| laptop)?|xps|zenbook|raspberry pi)|"
     r"(?:a |one )?single[- ](?:[\w-]+[- ]){0,2}?(?:machine|server|box|node|vm|host|gpu server|workstation|device)|"
-    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|laptops? only|"
+    r"one (?:machine|server|box|node|vm)|my laptop|a laptop|laptops? only|(?:on|from)\s+(?:our|their)\s+(?:own\s+)?laptops|"
     r"(?:only|just|nur|solo|seulement|apenas|alleen)\s+(?:(?:our|their|my)\s+)?laptops?|(?:one|a|my|our|single)\s+(?:[\w-]+\s+){0,2}?workstation|"
     r"(?:one|a|my|our|single|the)\s+(?:[\w-]+\s+)?(?:mac ?studio|mac ?mini|mac ?pro|imac|dgx ?(?:spark|station)|nuc|gaming pc)|"
     r"(?:my (?:own )?|(?:on )?(?:a|one) single )(?:rtx|gtx) ?\d{4}|mini[- ]pc|intel nuc|basement|home ?lab|home server|"
@@ -1570,6 +1593,8 @@ def _deployment(acc: Reading) -> None:
 _NO_EXTERNAL = _rx(
     r"\b(?:no (?:external|third[- ]party|hosted|cloud|public|outside|saas)\s+(?:llm\s+|model\s+|ai\s+)?(?:apis?|services|llms?|models|providers|endpoints)|"
     r"no saas|no (?:openai|anthropic|chatgpt)\b|"
+    # it must answer with no connection: "work offline on Android tablets", "funcionar offline en tablets"
+    r"(?:works?|run|runs|working|funcionar|fonctionner|funzionare|funcionar|werken|funktionieren)\s+(?:fully |completely |entirely |100% )?offline\b|"
     # "I'd rather not send our data to OpenAI", "don't want anything going to the cloud"
     r"(?:rather not|prefer not to|(?:do not|don't|doesn't|won't|never) want (?:to )?)\s*(?:send|share|upload|put|have|let|want)?\s*"
     r"(?:[\w-]+\s+){0,3}?(?:going |sent |uploaded |to go )?(?:to|into|in)\s+(?:openai|anthropic|chatgpt|the cloud|a cloud|"
@@ -1621,6 +1646,9 @@ _STACK_ONLY = _rx(
     r"(?:no|without)\s+(?:any\s+)?(?:adding\s+|introducing\s+|deploying\s+)?(?:an?\s+|any\s+)?new\s+(?:infrastructure|infra|services?|datastores?|databases?|dbs|vendors?|tools|components|systems|stores?)|"
     r"(?:must|have to|need to|has to)\s+reuse|reuse (?:only )?(?:what we (?:already )?have|our existing)|"
     r"stick (?:to|with) (?:what we have|our (?:existing|current))|nothing new|"
+    # "we're not adding another tool", "don't want to add any new services"
+    r"(?:not|never|won't|don't want to|do not want to|can't|cannot)\s+(?:be\s+)?add(?:ing)?\s+(?:another|any (?:new |more |other )?|a new|new|more)\s*"
+    r"(?:tools?|services?|datastores?|databases?|vendors?|infrastructure|components?|systems?|platforms?|products?)|"
     r"(?:with|using) (?:only|just) (?:our )?(?:existing|current)|"
     # "the only database we may use is our Postgres", "Postgres is our only allowed datastore"
     r"(?:the|our) only (?:allowed |permitted |approved )?(?:databases?|datastores?|data stores?|dbs?|storage)\b(?:\s+(?:we|you)\s+(?:may|can|are allowed to)\s+use)?)\b"
@@ -1695,14 +1723,23 @@ _EDGE = _rx(
     r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
     r"(?: (?:it|them|the \w+|our \w+|this \w+|new \w+|\w+ (?:model )?updates))? (?:to|on(?:to)?) (?:the |our |each |every |all )?(?:\w+ )?(?:fleet|robots|drones|cameras|devices|vehicles|kiosks|boxes|gateways|terminals|scanners|tablets|phones|sensors))\b|"
-    r"(?:runs?|deployed|installed) (?:locally )?(?:in|at) (?:each|every|all (?:the |our )?)\s*(?:stores?|shops?|sites?|factor(?:y|ies)|plants?|branches?|vehicles?|trucks?)\b"
+    r"(?:runs?|deployed|installed) (?:locally )?(?:in|at) (?:each|every|all (?:the |our )?)\s*(?:stores?|shops?|sites?|factor(?:y|ies)|plants?|branches?|vehicles?|trucks?)\b|"
+    # offline on the users' devices: "work offline on Android tablets", "funcionar offline en tablets"
+    r"offline (?:on|en|sur|em|op|auf|su) (?:the |our |their |los |las |les |des |os |as |de |die |den )?(?:\w+ )?"
+    r"(?:tablets?|phones?|smartphones?|mobiles?|handhelds?|devices?|móviles|celulares|telefoons|handys)\b"
 )
 
 # nothing may cost money: a budget of zero
 _NO_SPEND = _rx(
     r"\b(?:without paying(?: (?:for )?anything)?|zero budget|\$0 budget|budget (?:is|of) \$?0\b|"
     r"(?:don't|do not|can't|cannot|won't) (?:want to )?(?:pay|spend) (?:anything|a (?:cent|penny|dime)|money)|"
-    r"must (?:be|stay) free|free of charge|(?:only|just) free (?:tools|software|tiers?|options))"
+    r"must (?:be|stay) free|free of charge|(?:only|just) free (?:tools|software|tiers?|options)|"
+    # "something free and local", "3 people, laptops only, free - which tool?"
+    r"(?:something|anything|tools?|software|options?|everything)\s+(?:that(?:'s| is)\s+|which is\s+)?(?:free|gratis)\b(?![- ](?:text|form|tier))|"
+    r"(?:^|(?<=[,;:–—])|(?<=[,;:–—]\s))free(?=\s*(?:[,;.!?–—]|$))|"
+    # "No budget." is none to spend; "no budget limit" is the opposite
+    r"(?:we have |there is |there's |with |and )?no budget\b(?!\s+(?:limits?|constraints?|caps?|ceiling|concerns?|issues?|"
+    r"problems?|restrictions?|pressure|to worry|is set|was set|yet|stated|given|approved|numbers?|figures?|owner)))"
 )
 
 
@@ -1734,12 +1771,12 @@ _REGIONS = [
     ("EU", r"eu|europe|europa|the european union|european union|eea|ue"), ("US", r"us|usa|united states|the us|the united states"),
     ("UK", r"uk|united kingdom|london"), ("Germany", r"germany|deutschland|frankfurt|berlin|munich|münchen"), ("France", r"france|paris"), ("Canada", r"canada|montreal|toronto"),
     ("Switzerland", r"switzerland|zurich"), ("Australia", r"australia|sydney"), ("India", r"india|mumbai"), ("Japan", r"japan|tokyo"),
-    ("Singapore", r"singapore"), ("Brazil", r"brazil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|nederland|amsterdam"),
-    ("Ireland", r"ireland|dublin"), ("Spain", r"spain|madrid"), ("Italy", r"italy|milan"), ("Sweden", r"sweden|stockholm"),
+    ("Singapore", r"singapore"), ("Brazil", r"brazil|brasil|s[ãa]o paulo"), ("Netherlands", r"the netherlands|netherlands|nederland|amsterdam"),
+    ("Ireland", r"ireland|dublin"), ("Spain", r"spain|españa|madrid"), ("Italy", r"italy|italia|milan|milano"), ("Sweden", r"sweden|stockholm"),
     ("Austria", r"austria|vienna"), ("Poland", r"poland|warsaw"), ("Norway", r"norway|oslo"), ("Belgium", r"belgium|brussels"),
     ("China", r"mainland china|china|the prc|beijing|shanghai"), ("South Korea", r"south korea|korea|seoul"),
     ("UAE", r"the uae|uae|united arab emirates|dubai|abu dhabi"), ("Saudi Arabia", r"saudi arabia|ksa|riyadh"),
-    ("Mexico", r"mexico"), ("South Africa", r"south africa|johannesburg"),
+    ("Mexico", r"m[eé]xico"), ("South Africa", r"south africa|johannesburg"),
 ]
 _REGION = "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_REGIONS)) + ")"
 _RESIDENCY = [
@@ -1751,7 +1788,7 @@ _RESIDENCY = [
     _rx(rf"\bkeep\s+(?:[\w-]+\s+){{0,3}}?(?:with)?in\s+(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b{_REGION}\s+data\s+residency"),
     # "hosting in Germany is mandatory", "Hosting zwingend in Deutschland", "hébergement en France"
-    _rx(rf"\b(?:hosting|hébergement|alojamiento)\s+(?:\w+\s+)?(?:in|im|en|dans)\s+(?:der\s+|the\s+|la\s+)?{_REGION}\b"),
+    _rx(rf"\b(?:hosting|hébergement|alojamiento|hospedaje|hospedagem)\s+(?:\w+\s+)?(?:in|im|en|dans|au|aux|no|na|em)\s+(?:der\s+|the\s+|la\s+|el\s+|o\s+)?{_REGION}\b"),
     _rx(rf"\bdata residency\s*(?:in|:|=)?\s*(?:the\s+)?{_REGION}\b"),
     _rx(rf"\b(?:hosted|stored|deployed|processed)\s+(?:only\s+)?in\s+(?:the\s+)?{_REGION}\b(?:\s+only)?"),
     _rx(rf"\b{_REGION}\s+(?:regions?|data ?cent(?:er|re)s?)\b"),
@@ -1921,10 +1958,13 @@ _STACK = [
     ("argo", r"argo ?cd|argo workflows"), ("servicenow", r"servicenow"), ("optuna", r"optuna"),
     ("fastapi", r"fastapi"), ("ovhcloud", r"ovh(?:cloud)?"), ("scaleway", r"scaleway"), ("hetzner", r"hetzner"),
     ("ionos", r"ionos"), ("stackit", r"stackit"), ("outscale", r"outscale"),
+    # enterprise systems the design plugs into
+    ("sap", r"sap(?: s/4 ?hana| hana| erp| bw)?|s/4 ?hana"), ("mulesoft", r"mulesoft"), ("salesforce", r"salesforce"),
+    ("workday", r"workday"), ("informatica", r"informatica"), ("boomi", r"boomi"), ("dynamics 365", r"dynamics 365"),
 ]
 _STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
 _CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset",
-                     "vault", "argo"}
+                     "vault", "argo", "sap", "workday"}
 
 
 def _stack(acc: Reading) -> None:
@@ -2113,6 +2153,7 @@ _STREAMING = _rx(
     r"(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b)")
 _BATCH_MODE = _rx(
     r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
+    r"(?:scored|run|computed|predicted)\s+(?:on\s+)?the\s+(?:evening|night|day)\s+before|every evening|each evening|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
     r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch|"
     # a population scored on a clock: "scores every ICU patient every 5 minutes"

@@ -211,7 +211,9 @@ def _rejected_terms(results: list[ToolResult]) -> set[str]:
                 chosen_words |= _words(choice["chosen"]["name"])
             for x in choice.get("rejected", []):
                 first = re.split(r"[\s(/,]+", x["option"].strip())[0].lower()
-                if len(first) > 3 and first not in ("managed", "the", "self-hosted", "local"):
+                # a short name counts when it has a digit ("s3"): "api" or "a" would match everywhere
+                if (len(first) > 3 or (len(first) > 1 and re.search(r"\d", first))) and first not in (
+                        "managed", "the", "self-hosted", "local"):
                     rejected.add(first)
     return rejected - chosen_words
 
