@@ -95,9 +95,18 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
     if req.languages:
         out["languages"] = ", ".join(lang.capitalize() for lang in req.languages)
     # "the candidate {model} model": the family when named ("lightgbm"), else nothing ("the candidate model")
-    out["model"] = req.model_family.value if req.model_family is not None else ""
+    family = req.model_family.value if req.model_family is not None else ""
+    out["model"] = _FAMILY_NAMES.get(family, family)
     out.update(_volumes(req))
     return out
+
+
+# how a model family is written ("the candidate LightGBM model"); others read as they are ("random forest")
+_FAMILY_NAMES = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost", "llama": "Llama",
+                 "mixtral": "Mixtral", "mistral": "Mistral", "qwen": "Qwen", "gemma": "Gemma", "phi": "Phi",
+                 "falcon": "Falcon", "deepseek": "DeepSeek", "distilbert": "DistilBERT", "roberta": "RoBERTa",
+                 "bert": "BERT", "t5": "T5", "gpt": "GPT", "claude": "Claude", "gemini": "Gemini", "yolo": "YOLO",
+                 "resnet": "ResNet", "efficientnet": "EfficientNet"}
 
 
 def _volumes(req: Requirements) -> dict[str, str]:

@@ -173,3 +173,21 @@ def test_a_rag_evaluation_follows_the_request(settings: Settings) -> None:
     assert "Change feeds of Confluence and SharePoint" in helpdesk
     for markdown in (laptop, big, helpdesk):
         assert "the stated constraint" not in markdown
+
+
+def test_an_evaluation_without_users_assumes_no_traffic(settings: Settings) -> None:
+    """A credit model evaluated for a regulator: no users or traffic are stated, so no request volume,
+    peak or serving mode is assumed, and its data is a time-based holdout, not a sample of traffic."""
+    d = design("SME lending: our default model is LightGBM on ~220 tabular features, retrained quarterly. The "
+               "regulator wants a documented evaluation process: discrimination, calibration, stability over "
+               "time. No LLMs.", settings=settings)
+    assumed = {name for name, _ in d.requirements.assumed_facts()}
+    assert not assumed & {"requests_per_day", "peak_rps", "mode"}
+    markdown = render_markdown(d)
+    assert "A fixed, versioned holdout from the most recent labelled period" in markdown
+    assert "the candidate LightGBM model" in markdown
+    assert "production traffic (drawn from" not in markdown
+    assert "expected peak traffic" not in markdown
+    live = design("Evaluation for our support chatbot: 3,000 conversations a day, A/B tests on prompts.",
+                  settings=settings)
+    assert "sample of production traffic (drawn from 3,000 requests/day)" in render_markdown(live)

@@ -54,7 +54,7 @@ def test_a_detector_with_rare_defects_is_judged_on_boxes_and_rare_class_figures(
     assert "27,800 items" in metrics  # 139 positives ÷ 0.5%
     assert "macro-F1" not in metrics  # a classifier's metric, not a detector's
     markdown = render_markdown(d)
-    assert "the candidate yolo model" in markdown
+    assert "the candidate YOLO model" in markdown
     assert "the stated constraint" not in markdown
 
 

@@ -91,12 +91,14 @@ def test_the_labelled_examples_size_the_offline_comparison(settings: Settings) -
 
 
 def test_the_win_rate_formula_shows_no_assumed_figure_as_stated(settings: Settings) -> None:
-    """One user on a laptop is assumed to send 50 requests a day; the win-rate row says "from the
-    request" for its labelled examples, so it must not also carry a literal 50."""
+    """Ten colleagues are assumed to send 50 requests a day; the win-rate row says "from the
+    request" for its labelled examples, so it must not also carry a literal 50. (An evaluation
+    assumes traffic only when the request says people use the system.)"""
     from mlarchitect.evaluation.metrics import assumptions_as_stated, without_request
     from mlarchitect.render_markdown import render_markdown
 
-    request = "On my laptop I check whether a new prompt beats the old one; I have 120 labelled examples."
+    request = ("On my laptop I check whether a new prompt, used by 10 colleagues, beats the old one; I have 120 "
+               "labelled examples.")
     d = design(request, settings=settings)
     assert any(f.value == 50 for _, f in d.requirements.assumed_facts())  # the figure the row must not show
     assert assumptions_as_stated(d, without_request(render_markdown(d), request)) == 0

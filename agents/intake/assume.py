@@ -33,12 +33,14 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.mode is None and req.forecasts() and workflow == "model_serving":
         update["mode"] = Fact.assumed("batch", "no schedule stated: forecasts are computed ahead on a schedule and "
                                                "read from a table, not per request")
-    elif req.mode is None:
+    elif req.mode is None and workflow != "evaluation_system":  # an evaluation runs both ways: offline and on live traffic
         default = "batch" if workflow in ("data_pipeline", "experiment_tracking") else "real_time"
         update["mode"] = Fact.assumed(default, "no batch or real-time requirement stated")
     mode = update.get("mode", req.mode)
     batch = isinstance(mode, Fact) and mode.value == "batch"
-    serves_requests = workflow in ("rag_system", "model_serving", "evaluation_system", "general")
+    # an evaluation samples and splits live traffic only when the request says there is some
+    serves_requests = workflow in ("rag_system", "model_serving", "general") or (
+        workflow == "evaluation_system" and req.has_live_traffic())
     if req.requests_per_day is None and req.peak_rps is None and serves_requests:
         if req.users is not None:
             per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
