@@ -312,6 +312,9 @@ def format_cost(cost_usd: float | None) -> str:
     return f"${cost_usd:.4f}" if cost_usd < 0.01 else f"${cost_usd:,.2f}"
 
 
+_SHARES = frozenset({"baseline_rate", "min_detectable_effect", "experiment_share", "positive_rate"})  # fractions shown as %
+
+
 def _requirements_section(d: ArchitectureDesign) -> list[str]:
     """What the request states (quoted) and what the design assumed (with why), apart."""
     if d.requirements is None:
@@ -327,7 +330,7 @@ def _requirements_section(d: ArchitectureDesign) -> list[str]:
         lines += ["## Requirements", "", "| Requirement | Value | Stated as |", "|---|---|---|"]
         for name, fact in stated:
             value = (money(fact.value, d.requirements.currency) if name in ("monthly_budget_usd", "current_monthly_spend_usd")
-                     else describe_value(fact.value))
+                     else f"{fact.value * 100:g}%" if name in _SHARES else describe_value(fact.value))
             lines.append(f"| {name.replace('_', ' ')} | {_cell(value)} | “{_cell(fact.quote)}” |")
         if languages:
             lines.append(f"| languages | {_cell(', '.join(lang.capitalize() for lang in languages))} | named in the request |")

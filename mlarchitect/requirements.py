@@ -161,6 +161,8 @@ class Requirements(BaseModel):
     # experiments (A/B tests)
     baseline_rate: Fact[float] | None = Field(default=None, description="Baseline conversion/CTR as a fraction.")
     min_detectable_effect: Fact[float] | None = Field(default=None, description="Relative effect to detect (0.01 = 1%).")
+    experiment_share: Fact[float] | None = Field(default=None, description="The share of traffic an online test runs "
+                                                 "on (0.05 = an A/B test on 5% of traffic).")
     positive_rate: Fact[float] | None = Field(default=None, description="Share of items in the rare class a model "
                                               "must find (defects, fraud, churners) as a fraction (0.003 = 0.3%).")
     # stated figures no field above took (quoted), so a design can still show them

@@ -191,3 +191,27 @@ def test_an_evaluation_without_users_assumes_no_traffic(settings: Settings) -> N
     live = design("Evaluation for our support chatbot: 3,000 conversations a day, A/B tests on prompts.",
                   settings=settings)
     assert "sample of production traffic (drawn from 3,000 requests/day)" in render_markdown(live)
+
+
+def test_an_ab_test_on_a_share_of_traffic_runs_longer(settings: Settings) -> None:
+    text = ("Customer-facing assistant, about 40,000 conversations a day. Design the evaluation: an A/B test on 5% "
+            "of traffic and documented go/no-go thresholds.")
+    share = extract_requirements(text).experiment_share
+    assert share is not None and share.value == 0.05
+    d = design(text, settings=settings)
+    duration = next(c for c in d.sizing if c.name == "Online test duration")
+    assert "× 5% in the test" in duration.formula and duration.value % 7 == 0  # whole weeks
+    assert "traffic_share" in duration.from_request
+    markdown = render_markdown(d)
+    assert "| experiment share | 5% |" in markdown
+    assert "Online A/B on 5% of traffic" in markdown
+    assert extract_requirements("5% of our users churn every month.").experiment_share is None  # no test named
+
+
+def test_patterns_of_another_workflow_are_not_consulted(settings: Settings) -> None:
+    """A laptop RAG reaches the experiment-tracking pattern on compute cost through the shared
+    observability and cost skills; it is no step's reading."""
+    markdown = render_markdown(design("Chat with my 200 saved PDFs, only my laptop, 16 GB RAM, no GPU.",
+                                      settings=settings))
+    consulted = [line for line in markdown.splitlines() if line.startswith("- [")]
+    assert consulted and not any(line.startswith("- [experiment-") for line in consulted)

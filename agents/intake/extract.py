@@ -46,6 +46,7 @@ _LABELS = {
     "existing_stack": "existing stack", "data_sources": "data sources", "destinations": "results go to", "stack_only": "existing stack only", "live_traffic": "live traffic", "open_source_only": "open source only", "european_providers_only": "European providers only", "online_features": "online features", "edge_devices": "runs on edge devices", "human_labelling": "human labelling", "multi_tenant": "multi-tenant", "serverless_only": "serverless only", "mode": "mode",
     "model_kind": "model kind", "model_family": "model family", "model_params_b": "model size", "model_count": "models", "fine_tuning": "trains models", "prediction": "predicts", "slices": "broken down by",
     "baseline_rate": "baseline rate", "min_detectable_effect": "minimum detectable effect",
+    "experiment_share": "traffic in the test",
     "positive_rate": "rare-class share",
     "other_figures": "other figures",
 }
@@ -79,6 +80,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "model_params_b": lambda v: f"{_count(v)}B",
     "baseline_rate": lambda v: f"{_count(v * 100)}%",
     "min_detectable_effect": lambda v: f"{_count(v * 100)}%",
+    "experiment_share": lambda v: f"{_count(v * 100)}%",
 }
 
 

@@ -1223,6 +1223,9 @@ _MDE = [
     _rx(rf"{_PERCENT}\s+(?P<rel>relative\s+|absolute\s+)?(?:[a-z]+\s+)?(?:lift|uplift|change|improvement|increase|difference|effect|drop)\b"),
 ]
 _POINTS = _rx(rf"(?P<n>{_NUM})\s?(?:percentage points?|pp|pts|points)\b")
+# the share of traffic a test runs on: "an A/B test on 5% of traffic", "10% of users see the new ranker"
+_TEST_SHARE = _rx(rf"{_PERCENT}\s+(?:of\s+)?(?:(?:the|our|all|live|user|production|search|web|mobile)\s+)*"
+                  r"(?:traffic|users|requests|sessions|visitors|customers|queries|searches)\b")
 
 
 def _experiment(acc: Reading, clause: _Clause) -> None:
@@ -1232,6 +1235,10 @@ def _experiment(acc: Reading, clause: _Clause) -> None:
         for match in _free_matches(acc, clause, pattern):
             if acc.put("baseline_rate", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
                 acc.use(clause.span(match, "n"))
+    for match in _free_matches(acc, clause, _TEST_SHARE):
+        if 0 < parse_number(match.group("n")) < 100 and acc.put(
+                "experiment_share", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
     for pattern in _MDE:
         for match in _free_matches(acc, clause, pattern):
             if acc.put("min_detectable_effect", parse_number(match.group("n")) / 100, acc.quote(*clause.span(match))):

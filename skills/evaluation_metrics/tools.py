@@ -95,6 +95,8 @@ class SampleSizeArgs(BaseModel):
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.80, gt=0.5, lt=1)
     units_per_day: float | None = Field(default=None, gt=0, description="Traffic available for an online test, per day.")
+    traffic_share: float = Field(default=1.0, gt=0, le=1, description="The share of that traffic the test runs on "
+                                 "(0.05 = 5%), when the request states one.")
     labelled_examples: int | None = Field(default=None, ge=10, description="Labelled examples the team has, for a "
                                           "paired offline comparison of two versions.")
     live_traffic: bool = Field(default=True, description="Whether real users or traffic reach the system today, "
@@ -124,13 +126,17 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         from_request=[n for n in ("baseline_rate", "minimum_detectable_difference") if n in args.stated_inputs],
     )
     calcs = [calc]
+    share = args.traffic_share
     if args.units_per_day:
-        days = math.ceil(2 * n / args.units_per_day)
+        needed = math.ceil(2 * n / (args.units_per_day * share))
+        days = 7 * math.ceil(needed / 7)  # whole weeks, so every weekday is in both arms alike
+        on = f" × {_percent(share)} in the test" if share < 1 else ""
         calcs.append(Calculation(
             name="Online test duration", value=days, unit="days",
-            formula=f"2 arms × {n:,} ÷ {args.units_per_day:,.0f} per day = {days:,} days (run whole weeks)",
-            inputs={"units_per_day": args.units_per_day},
-            from_request=["units_per_day"] if "units_per_day" in args.stated_inputs else []))
+            formula=(f"2 arms × {n:,} ÷ ({args.units_per_day:,.0f} per day{on}) = {needed:,} "
+                     f"day{'s' if needed != 1 else ''}, run in whole weeks: {days:,} days"),
+            inputs={"units_per_day": args.units_per_day, "traffic_share": share},
+            from_request=[name for name in ("units_per_day", "traffic_share") if name in args.stated_inputs]))
     offline = (f"Offline: a golden set of at least {min(n, 500):,} stratified examples, paired across versions "
                "(paired tests need fewer examples than this unpaired bound).")
     if args.labelled_examples:
@@ -153,7 +159,8 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         summary=f"{n:,} examples per variant to detect a {args.minimum_detectable_difference:.2%} absolute change",
         recommendations=[
             offline,
-            f"Online A/B: at least {n:,} scored sessions per arm before reading the result; fix the duration in advance."
+            (f"Online A/B on {_percent(share)} of traffic, as the request says" if share < 1 else "Online A/B")
+            + f": at least {n:,} scored sessions per arm before reading the result; fix the duration in advance."
             if args.live_traffic else
             f"Online A/B once real users reach the system: at least {n:,} scored sessions per arm, "
             "with the duration fixed in advance.",
@@ -271,6 +278,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str, re
         args["labelled_examples"] = req.labelled_examples.value
         if req.labelled_examples.stated:
             args["stated_inputs"].append("labelled_examples")  # type: ignore[union-attr]
+    if req.experiment_share is not None:
+        args["traffic_share"] = req.experiment_share.value
+        args["stated_inputs"].append("traffic_share")  # type: ignore[union-attr]
     if req.requests_per_day is not None and req.requests_per_day.stated:
         args["units_per_day"] = req.requests_per_day.value
         args["stated_inputs"].append("units_per_day")  # type: ignore[union-attr]
