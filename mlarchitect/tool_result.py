@@ -15,8 +15,6 @@ class PatternHit(BaseModel):
     title: str
     excerpt: str
     score: float = 0.0
-    workflow: str | None = Field(default=None, description="The workflow a bundled pattern belongs to ('general': "
-                                 "every workflow); none for the user's documents.")
 
 
 class ToolResult(BaseModel):

@@ -55,7 +55,7 @@ class SkillContext(BaseModel):
         return [
             PatternHit(doc_id=h.doc_id, title=_one_line_data(h.title),
                        excerpt=_excerpt(h.chunk, h.title, untrusted=getattr(h, "kind", "user") != "pattern"),
-                       score=score, workflow=getattr(h, "workflow", None))
+                       score=score)
             for doc_id, score in fused[:k]
             for h in (best[doc_id],)
         ]

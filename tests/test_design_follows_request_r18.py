@@ -207,11 +207,3 @@ def test_an_ab_test_on_a_share_of_traffic_runs_longer(settings: Settings) -> Non
     assert "Online A/B on 5% of traffic" in markdown
     assert extract_requirements("5% of our users churn every month.").experiment_share is None  # no test named
 
-
-def test_patterns_of_another_workflow_are_not_consulted(settings: Settings) -> None:
-    """A laptop RAG reaches the experiment-tracking pattern on compute cost through the shared
-    observability and cost skills; it is no step's reading."""
-    markdown = render_markdown(design("Chat with my 200 saved PDFs, only my laptop, 16 GB RAM, no GPU.",
-                                      settings=settings))
-    consulted = [line for line in markdown.splitlines() if line.startswith("- [")]
-    assert consulted and not any(line.startswith("- [experiment-") for line in consulted)

@@ -297,14 +297,11 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
     # a vague request gets no pattern excerpts in its steps (they stay under Sources)
     searches = [] if vague else [r for r in results if r.tool.endswith("_search_patterns")]
     seen_docs: set[str] = set()
-    # a pattern of another workflow (reached through a shared skill such as observability) says nothing of this design
-    designed = {spec.id for spec in specs} | {"general", None}
     for result in searches:
         index = _best_step(vocab, result.summary + " " + result.data.get("query", ""))
         for hit in result.patterns:
             sentence = _first_sentences(hit.excerpt)
-            if hit.doc_id in seen_docs or hit.workflow not in designed or (
-                    classic and _LLM_ONLY.search(f"{hit.doc_id} {hit.title} {sentence}")):
+            if hit.doc_id in seen_docs or (classic and _LLM_ONLY.search(f"{hit.doc_id} {hit.title} {sentence}")):
                 continue
             seen_docs.add(hit.doc_id)
             target = _best_step(vocab, hit.title + " " + hit.excerpt) if index is None else index
