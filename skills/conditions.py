@@ -4,7 +4,7 @@ A blueprint component, risk rule or section line carries ``when:`` (all must
 hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``document_types: [scanned]``, ``deployment: [air_gapped]``,
 ``self_hosted_only: true``, ``stack_only: true``, ``compliance: [gdpr, pii]``,
-``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``people_min: 2`` (a stated team or user count), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``, ``latency_stated: true``,
+``team_max: 2``, ``team_min: 2`` (also when the team size is unknown), ``team_at_least: 10`` (a stated team only), ``people_min: 2`` (a stated team or user count), ``budget: true``, ``spend: true``, ``latency_max_s: 1.5``, ``latency_stated: true``, ``peak_max: 1`` (requests/s at peak),
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
 ``live: true`` (the request says real users or traffic reach the system), ``edge: true`` (the model runs
 on devices in the field), ``labelling: true`` (people label examples in the loop),
@@ -52,6 +52,8 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "spend": lambda v, r, _: (r.current_monthly_spend_usd is not None) == bool(v),
     "latency_max_s": lambda v, r, _: r.latency is not None and r.latency.value.seconds <= v,
     "latency_stated": lambda v, r, _: (r.latency is not None and r.latency.stated) == bool(v),
+    # the peak load in requests/s, stated or assumed: "peak_max: 1" for a quiet service
+    "peak_max": lambda v, r, _: r.peak_rps is not None and r.peak_rps.value <= v,
     "chosen": lambda v, _r, c: bool(set(v) & c),
     "not_chosen": lambda v, _r, c: not (set(v) & c),
     "gpus": lambda v, r, _: (r.hardware is not None and r.hardware.value.gpus > 0) == bool(v),

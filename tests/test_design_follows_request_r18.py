@@ -207,3 +207,18 @@ def test_an_ab_test_on_a_share_of_traffic_runs_longer(settings: Settings) -> Non
     assert "Online A/B on 5% of traffic" in markdown
     assert extract_requirements("5% of our users churn every month.").experiment_share is None  # no test named
 
+
+
+def test_a_quiet_service_is_shadowed_not_canaried_and_an_llm_watches_its_output(settings: Settings) -> None:
+    quiet = render_markdown(design("Serve our XGBoost churn model to the CRM: about 500 predictions a day, p95 under "
+                                   "200 ms.", settings=settings))
+    assert "A 1% canary would see too few requests to judge" in quiet
+    assert "Canary 1% -> 10% -> 100%" not in quiet
+    busy = render_markdown(design("Serve Llama 3.1 8B for our support team on our 2 L40S GPUs, 30 requests per "
+                                  "second at peak.", settings=settings))
+    assert "Canary 1% -> 10% -> 100% (at 30 requests/s at peak)" in busy
+    assert "Output drift: answer length, refusal rate and judge scores" in busy
+    assert "Prediction and input drift (PSI / KS test)" in quiet
+    many = render_markdown(design("We run 40 regional demand models; serve them behind one API at 300 rps peak.",
+                                  settings=settings))
+    assert "Semantic versioning per model in the registry (40 models)" in many

@@ -121,6 +121,9 @@ def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
     by_workflow = [r for r in _BY_WORKFLOW.get(args.workflow, []) if args.judge or not r.startswith("Judge drift")]
     if args.hosted_model and args.workflow == "model_serving":
         by_workflow[0] = "Queue depth, replica saturation and rate-limit (429) counts from the model provider"
+    if args.generates and args.workflow == "model_serving":  # an LLM's output drifts in what it writes, not in a score
+        by_workflow[1] = ("Output drift: answer length, refusal rate and judge scores on a daily sample, against the "
+                          "previous model version; fallback activation rate")
     recs = [*_common(args), *by_workflow]
     calcs = []
     if args.requests_per_day and _serves_requests(args):
