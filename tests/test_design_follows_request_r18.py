@@ -222,3 +222,17 @@ def test_a_quiet_service_is_shadowed_not_canaried_and_an_llm_watches_its_output(
     many = render_markdown(design("We run 40 regional demand models; serve them behind one API at 300 rps peak.",
                                   settings=settings))
     assert "Semantic versioning per model in the registry (40 models)" in many
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    ("We serve an NER model. Volume is about 2 million documents a day, arriving in bursts.", 2_000_000),
+    ("Volume: 3,000 scanned invoices per day.", 3_000),
+])
+def test_a_stated_volume_of_anything_is_the_daily_load(text: str, per_day: float) -> None:
+    req = extract_requirements(text)
+    assert req.requests_per_day is not None and req.requests_per_day.value == per_day
+
+
+def test_a_pipeline_volume_of_events_stays_events() -> None:
+    req = extract_requirements("Our volume is 40M events per day from Kafka.")
+    assert req.events_per_day is not None and req.requests_per_day is None

@@ -900,6 +900,12 @@ _REQUEST_NOUN = (
     r"recommendations|transcriptions|translations|lookups|scorings?|transactions)"
 )
 _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD}")
+# a stated volume of anything the model handles: "Volume is about 2 million documents a day"
+_VOLUME_RATE = _rx(rf"\b(?:volume|throughput|load)\s*(?:is|of|will be|:)?\s*(?:about\s+|around\s+|roughly\s+|~\s*)?"
+                   rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?"
+                   # events, rows and bytes are a pipeline's volume, read by their own rules
+                   r"(?!(?:events|messages|msgs|clicks|impressions|records|rows|logs|readings|signals|updates|spans|"
+                   r"users|people|gbs|tbs|mbs|bytes)\b)[a-z]+s" + _PERIOD)
 _USER_NOUN = (
     r"(?P<unoun>users|employees|customers|agents|analysts|doctors|clinicians|physicians|nurses|lawyers|students|"
     r"members|subscribers|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
@@ -947,7 +953,7 @@ def _requests(acc: Reading, clause: _Clause) -> None:
         seconds = 60.0 if match.group("u").lower() in ("rpm", "qpm", "requests/min") else 1.0
         _put_rps(acc, clause, match, parse_number(match.group("n")) / seconds, acc.quote(*clause.span(match)))
         _bare_peak(acc, clause, match, seconds)
-    for match in _free_matches(acc, clause, _RATE):
+    for match in [*_free_matches(acc, clause, _RATE), *_free_matches(acc, clause, _VOLUME_RATE)]:
         _one_rate(acc, clause, match)
 
 
