@@ -779,8 +779,9 @@ def _batch(acc: Reading, clause: _Clause) -> None:
     following = _next_clause(acc, clause)
     if cue is None and following is not None and acc.text[clause.start + len(clause.text): following.start].strip() == ",":
         # the cue right after a comma: "about 2,000 appointments a day, scored the evening before"
-        cue, cue_at = _BATCH_CUE.match(following.text.lstrip()), following
-        cue_at = _Clause(following.start + len(following.text) - len(following.text.lstrip()), following.text.lstrip())
+        text = following.text.lstrip()
+        cue_at = _Clause(following.start + len(following.text) - len(text), text)
+        cue = _BATCH_CUE.match(text)
     if cue is None or "daily active" in clause.text.lower():
         return
     for match in [*_free_matches(acc, clause, _BATCH), *_free_matches(acc, clause, _BATCH_NEW), *_free_matches(acc, clause, _BATCH_ANY)]:
@@ -1607,7 +1608,7 @@ _NO_EXTERNAL = _rx(
     r"\b(?:no (?:external|third[- ]party|hosted|cloud|public|outside|saas)\s+(?:llm\s+|model\s+|ai\s+)?(?:apis?|services|llms?|models|providers|endpoints)|"
     r"no saas|no (?:openai|anthropic|chatgpt)\b|"
     # it must answer with no connection: "work offline on Android tablets", "funcionar offline en tablets"
-    r"(?:works?|run|runs|working|funcionar|fonctionner|funzionare|funcionar|werken|funktionieren)\s+(?:fully |completely |entirely |100% )?offline\b|"
+    r"(?:works?|run|runs|working|funcionar|fonctionner|funzionare|werken|funktionieren)\s+(?:fully |completely |entirely |100% )?offline\b|"
     # "I'd rather not send our data to OpenAI", "don't want anything going to the cloud"
     r"(?:rather not|prefer not to|(?:do not|don't|doesn't|won't|never) want (?:to )?)\s*(?:send|share|upload|put|have|let|want)?\s*"
     r"(?:[\w-]+\s+){0,3}?(?:going |sent |uploaded |to go )?(?:to|into|in)\s+(?:openai|anthropic|chatgpt|the cloud|a cloud|"
