@@ -193,6 +193,12 @@ class Requirements(BaseModel):
         """Whether the model forecasts ("demand forecasting models"): its outputs change only when it retrains."""
         return self.prediction is not None and "forecast" in (self.prediction.quote or "").lower()
 
+    def people(self) -> Fact[int] | None:
+        """The people who use or run the system: the larger of the team and the user count
+        ("3 Leute" with laptops, "a team of 4")."""
+        facts = [f for f in (self.team_size, self.users) if f is not None]
+        return max(facts, key=lambda f: f.value) if facts else None
+
     def has_live_traffic(self) -> bool:
         """Whether the request says real users or traffic reach the system: a stated load,
         user count or daily volume, or words such as "in production" or "A/B test"."""

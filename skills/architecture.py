@@ -132,7 +132,7 @@ def _volumes(req: Requirements) -> dict[str, str]:
         out["events"] = mark(req.data_volume_gb_per_day, f"{human_number(req.data_volume_gb_per_day.value)} GB/day")
     if req.labelled_examples is not None:
         out["labelled_examples"] = mark(req.labelled_examples, f"{human_number(req.labelled_examples.value)} labelled")
-    people = req.team_size if req.team_size is not None else req.users
+    people = req.people()
     if people is not None:
         out["people"] = mark(people, f"{people.value:,} people")
     if req.retention_days is not None:

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.money import money
-from mlarchitect.requirements import Fact, Requirements, affirmed
+from mlarchitect.requirements import Requirements, affirmed
 
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
 
@@ -275,7 +275,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
             out.append(f"needs {option.gpu_memory_gb:g} GB of GPU memory; {_quote(req.hardware)} gives {available:g} GB")
         elif available is None and req.self_hosted_only and req.hardware is not None:
             out.append(f"needs a GPU, and {_quote(req.hardware)} names none")
-    if option.single_user and (people := _people(req)) is not None:
+    people = req.people()
+    if option.single_user and people is not None and people.stated and people.value >= 2:
         out.append(f"keeps everything on one machine; {_quote(people)} need to see each other's work")
     if option.deployments and (req.deployment is None or req.deployment.value not in option.deployments):
         where = req.deployment.value.replace("_", " ") if req.deployment else "a server deployment"
@@ -390,12 +391,6 @@ def _gpu_memory(req: Requirements) -> float | None:
     hw = req.hardware.value
     per_gpu = hw.gpu_memory_gb or 24.0
     return hw.gpus * per_gpu
-
-
-def _people(req: Requirements) -> Fact[int] | None:
-    """The stated team or user count when it is two or more people ("3 Leute", "a team of 4")."""
-    facts = [f for f in (req.team_size, req.users) if f is not None and f.stated and f.value >= 2]
-    return max(facts, key=lambda f: f.value) if facts else None
 
 
 def _cloud(req: Requirements) -> str | None:

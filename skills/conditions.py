@@ -47,7 +47,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "team_min": lambda v, r, _: r.team_size is None or r.team_size.value >= v,
     "team_at_least": lambda v, r, _: r.team_size is not None and r.team_size.value >= v,
     # a stated team or number of users of at least v ("tracking for 3 people", "a team of 3")
-    "people_min": lambda v, r, _: max(_value(r.team_size) or 0, _value(r.users) or 0) >= v,
+    "people_min": lambda v, r, _: (_value(r.people()) or 0) >= v,
     "budget": lambda v, r, _: (r.monthly_budget_usd is not None) == bool(v),
     "spend": lambda v, r, _: (r.current_monthly_spend_usd is not None) == bool(v),
     "latency_max_s": lambda v, r, _: r.latency is not None and r.latency.value.seconds <= v,
