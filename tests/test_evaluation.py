@@ -47,7 +47,7 @@ def test_every_case_of_every_set_validates(name: str) -> None:
     assert not s.queries or len(s.queries) >= 40  # the v3 sets are design cases only
     routing_only = name == "val4"  # workflows and handoffs only (tests/evalsets/README.md)
     assert routing_only or len({c.contrast for c in s.designs if c.contrast}) >= 3  # line overlap needs pairs
-    prefix = {"dev": "dev-", "dev3": "dev3-", "val4": "val4-", "heldout": "ho-", "heldout2": "ho2-", "heldout3": "ho3-", "heldout5": "ho5-", "dev6": "dev6-", "heldout6": "ho6-", "heldout7": "ho7-", "dev7": "dev7-", "heldout8": "ho8-", "dev8": "dev8-", "heldout9": "ho9-", "dev9": "dev9-", "dev10": "dev10-", "dev11": "dev11-", "heldout10": "ho10-", "dev12": "dev12-", "heldout11": "ho11-", "dev13": "dev13-", "heldout12": "ho12-", "dev14": "dev14-", "heldout13": "ho13-", "dev15": "dev15-", "heldout14": "ho14-", "dev16": "dev16-", "heldout15": "ho15-", "dev17": "dev17-", "heldout16": "ho16-"}[name]
+    prefix = {"dev": "dev-", "dev3": "dev3-", "val4": "val4-", "heldout": "ho-", "heldout2": "ho2-", "heldout3": "ho3-", "heldout5": "ho5-", "dev6": "dev6-", "heldout6": "ho6-", "heldout7": "ho7-", "dev7": "dev7-", "heldout8": "ho8-", "dev8": "dev8-", "heldout9": "ho9-", "dev9": "dev9-", "dev10": "dev10-", "dev11": "dev11-", "heldout10": "ho10-", "dev12": "dev12-", "heldout11": "ho11-", "dev13": "dev13-", "heldout12": "ho12-", "dev14": "dev14-", "heldout13": "ho13-", "dev15": "dev15-", "heldout14": "ho14-", "dev16": "dev16-", "heldout15": "ho15-", "dev17": "dev17-", "heldout16": "ho16-", "dev18": "dev18-", "heldout17": "ho17-"}[name]
     assert all(c.id.startswith(prefix) for c in s.designs)
     for case in s.designs:
         for check in case.checks:
