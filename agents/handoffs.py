@@ -553,6 +553,9 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         # the asks the rules miss: a sentence or clause the learned model reads as one agent's work
         units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)
                                                                               if len(c.split()) >= 3)])), request)
+        # the request's opening "set up an evaluation framework ..." asks for the system itself, as in the rules
+        opening = request.strip(" ,.;:")[:40].lower()
+        units = [u for u in units if not (_BUILD_LEAD.match(u) and opening.startswith(u[:40].lower()))]
         for unit, name, _ in model.asked(units):
             if name in remaining and name not in found and not (
                     _done_elsewhere(unit, request) or _declined(unit, request) or _ELSEWHERE.search(unit)):

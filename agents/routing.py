@@ -508,6 +508,7 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
         prior[workflow] = prior.get(workflow, 0.0) + value
 
     kind = req.model_kind.value if req.model_kind else None
+    awaited = req.latency is not None and req.latency.stated  # a p99 target: a rate is of requests, not a feed
     if req.corpus is not None and _DOCUMENT_UNITS.search(req.corpus.value.unit):
         add("rag_system", FACT_WEIGHT)
     if kind == "classic_ml":
@@ -516,7 +517,9 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
         if (req.peak_rps is not None or req.latency is not None or req.requests_per_day is not None
                 or req.batch_volume is not None):
             add("model_serving", FACT_WEIGHT)
-    if req.events_per_day is not None or req.data_volume_gb_per_day is not None:
+        if awaited:  # "p99 under 30 ms": each prediction is awaited
+            add("model_serving", FACT_WEIGHT)
+    if (req.events_per_day is not None or req.data_volume_gb_per_day is not None) and not awaited:
         add("data_pipeline", FACT_WEIGHT)
     if req.training_runs_per_month is not None:  # "3,000 training runs a week": runs to keep track of
         add("experiment_tracking", FACT_WEIGHT)

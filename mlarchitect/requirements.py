@@ -21,7 +21,11 @@ Deployment = Literal["cloud", "on_prem", "air_gapped", "single_machine"]
 Mode = Literal["real_time", "batch", "streaming"]
 ModelKind = Literal["llm", "classic_ml"]
 RECORD_KB = 1.0  # one record's assumed size, when a request states only a record count or only a data volume
+# a record's assumed size (KB) and name by what the data is, first match: a recording is not a row
+RECORDS = {"video": (50_000.0, "videos"), "audio": (5_000.0, "recordings"), "images": (1_000.0, "images"),
+           "time_series": (0.1, "readings")}
 Prediction = Literal["regression", "ranking", "classification", "detection"]
+DataKind = Literal["time_series", "images", "video", "audio", "geospatial", "embeddings"]
 
 
 class Fact(BaseModel, Generic[T]):
@@ -83,6 +87,9 @@ class Requirements(BaseModel):
     # size of the data
     corpus: Fact[Quantity] | None = Field(default=None, description="Documents/pages/notes to search or process.")
     document_types: list[str] = Field(default_factory=list, description="pdf, html, scanned, confluence ...")
+    data_kinds: list[Fact[DataKind]] = Field(default_factory=list, description="What the data is, when the request says: "
+                                        "time_series (sensors, meters, telemetry), images, video, audio, geospatial, "
+                                        "embeddings (a pipeline that embeds or re-indexes for search).")
     batch_volume: Fact[Quantity] | None = Field(default=None, description="Rows/records per batch run (e.g. 40M rows nightly).")
     data_volume_gb_per_day: Fact[float] | None = None
     data_volume_gb: Fact[float] | None = Field(default=None, description="A stated total size (2 TB of logs).")
@@ -213,3 +220,23 @@ class Requirements(BaseModel):
             return True
         # on-premises, air-gapped or one machine: every component runs there, so no hosted service
         return self.deployment is not None and self.deployment.value in ("air_gapped", "single_machine", "on_prem")
+
+    def kinds(self) -> set[str]:
+        """What the data is (``data_kinds``): time_series, images, audio ..."""
+        return {f.value for f in self.data_kinds}
+
+    def record(self) -> tuple[float, str]:
+        """One record's assumed size in KB and what a record is called: (1000, "images") for photos."""
+        kinds = self.kinds()
+        return next((rec for kind, rec in RECORDS.items() if kind in kinds), (RECORD_KB, "events"))
+
+    def builds_features(self) -> bool:
+        """Whether a pipeline computes feature tables for a trained model: not when it prepares media files
+        (images, video) or a vector index, documents for an LLM, or data for an LLM."""
+        if self.model_kind is not None and self.model_kind.value == "llm":
+            return False
+        kinds = self.kinds()
+        if kinds & {"time_series", "geospatial", "audio"} or (self.model_kind is not None and self.model_kind.stated):
+            return True
+        documents = bool(self.document_types) or any(f.value == "documents" for f in self.data_sources)
+        return not (documents or (kinds and kinds <= {"images", "video", "embeddings"}))

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from mlarchitect.money import money
 from mlarchitect.requirements import Requirements
 from mlarchitect.skills.catalogue import Choice, Option, choose, cloud_zone, load_catalogue
-from mlarchitect.skills.conditions import holds
+from mlarchitect.skills.conditions import FORMAT_NAMES, holds
 from mlarchitect.tool_result import ToolResult
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ def template_vars(req: Requirements, choices: dict[str, Choice]) -> dict[str, st
         systems = list(dict.fromkeys(f.quote for f in req.data_sources if f.value == "documents"))
         if systems:
             out["doc_sources"] = listed(systems)
+    formats = [FORMAT_NAMES[t] for t in req.document_types if t in FORMAT_NAMES]
+    if formats:
+        out["formats"] = listed(formats)
     if req.destinations:
         out["destinations"] = listed(list(dict.fromkeys(f.value for f in req.destinations)))
     if req.model_count is not None:
@@ -127,7 +130,7 @@ def _volumes(req: Requirements) -> dict[str, str]:
         out["batch_rows"] = mark(req.batch_volume, f"{human_number(req.batch_volume.value.amount)} "
                                                    f"{req.batch_volume.value.unit} per run")
     if req.events_per_day is not None:
-        out["events"] = mark(req.events_per_day, f"{human_number(req.events_per_day.value)} events/day")
+        out["events"] = mark(req.events_per_day, f"{human_number(req.events_per_day.value)} {req.record()[1]}/day")
     elif req.data_volume_gb_per_day is not None:
         out["events"] = mark(req.data_volume_gb_per_day, f"{human_number(req.data_volume_gb_per_day.value)} GB/day")
     if req.labelled_examples is not None:
@@ -238,8 +241,14 @@ def adapt_architecture(package: str, req: Requirements, scales: dict[str, float]
             used[slot] = choice
         components.append(entry)
     names = {c["name"] for c in components}
-    flows = [[f[0], f[1], *(_flow_label(str(x), values) for x in f[2:])]
-             for f in blueprint.get("data_flows", []) if f[0] in names and f[1] in names]
+    flows = []
+    for flow in blueprint.get("data_flows", []):  # [from, to, label] or {flow: [...], when: {...}, unless: component}
+        if isinstance(flow, dict):
+            if not holds(flow.get("when"), req, chosen_ids) or flow.get("unless") in names:
+                continue
+            flow = flow["flow"]
+        if flow[0] in names and flow[1] in names:
+            flows.append([flow[0], flow[1], *(_flow_label(str(x), values) for x in flow[2:])])
     risks = []
     for rule in blueprint.get("risk_rules", []):
         if holds(rule.get("when"), req, chosen_ids):

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlarchitect.money import money
-from mlarchitect.requirements import Requirements, affirmed
+from mlarchitect.requirements import DataKind, Requirements, affirmed
 
 Need = Literal["gpu", "kubernetes", "jvm", "cluster", "service", "internet", "cloud", "vm"]
 
@@ -68,6 +68,9 @@ class Option(BaseModel):
                                "scoring): only offered when the request names more than one language.")
     stack: list[str] = Field(default_factory=list, description="Existing-stack names that make it a reuse (postgres ...).")
     clouds: list[str] = Field(default_factory=list, description="Only on these clouds (aws/gcp/azure); empty = any.")
+    data: list[DataKind] = Field(default_factory=list, description="What data it is made for (time_series, images, video, "
+                            "audio ...): only offered, and then preferred, when the request's data is of one of these "
+                            "kinds; empty = any data.")
     sources: list[str] = Field(default_factory=list, description="Data sources it ingests (database, files, api, "
                                "events): preferred when the request names one.")
     per_cloud: dict[str, str] = Field(default_factory=dict, description="The name on a cloud the request names "
@@ -249,6 +252,8 @@ def hard_violations(option: Option, req: Requirements, scale: float | None = Non
         out.append("runs on devices in the field, and the request serves from servers")
     if option.edge is False and on_devices:
         out.append(f"a server-side option; {_quote(req.edge_devices)} runs the model on the devices")
+    elif option.hosted and option.edge is None and on_devices:
+        out.append(f"a hosted API every device would call; {_quote(req.edge_devices)} runs the model on the devices")
     if affirmed(req.cloud_only) and option.hosted and cloud and cloud not in option.per_cloud:
         out.append(f"a third-party service outside {cloud.upper()}, and {_quote(req.cloud_only)} allows that cloud's services only")
     if "internet" in option.needs and req.deployment is not None and req.deployment.value == "air_gapped":
@@ -479,6 +484,10 @@ def soft_score(option: Option, req: Requirements, scale: float | None = None,
     if cloud and cloud in option.per_cloud:
         score += 1.0
         why.append(f"native to {cloud.upper()}, the cloud the request names")
+    kinds = [f for f in req.data_kinds if f.value in option.data]
+    if kinds:
+        score += 2.0
+        why.append(f"made for this data ({_quote(kinds[0])})")
     named = [f for f in req.data_sources if f.value in option.sources]
     if named:
         score += 1.5
@@ -535,6 +544,8 @@ def choose(slot_id: str, slot: Slot, req: Requirements, scale: float | None = No
             continue  # an option for another task than this request's, not an alternative to it
         if option.task_words and not any(_name_rx(w).search(text.lower()) for w in option.task_words):
             continue  # made for a task the request does not name (translation metrics for a summarizer)
+        if option.data and not set(option.data) & req.kinds() and not (text and named_in(option, text)):
+            continue  # made for other data than the request's (image checks for sensor readings)
         ruled_out = ruled_out_in(option, text) if text else None
         named = named_in(option, text) if text and not ruled_out else None
         problems = hard_violations(option, req, scale, named=named is not None)

@@ -8,7 +8,9 @@ hold) with keys such as ``mode: [batch]``, ``kind: [llm]``,
 ``chosen: [option ids]``, ``not_chosen: [...]``, ``gpus: true``, ``multilingual: true``,
 ``live: true`` (the request says real users or traffic reach the system), ``edge: true`` (the model runs
 on devices in the field), ``labelling: true`` (people label examples in the loop),
-``tenants: true`` (customers share the system and must not see each other's data).
+``tenants: true`` (customers share the system and must not see each other's data),
+``data: [time_series, images]`` / ``data_not: [...]`` (what the data is), ``features: true`` (a pipeline
+that computes feature tables for a trained model).
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from mlarchitect.requirements import Requirements
+
+
+# the document types that are file formats a parser reads (not traits such as scanned, or contents such as
+# manuals), as a design lists them
+FORMAT_NAMES = {"pdf": "PDF", "html": "HTML pages", "confluence": "Confluence pages", "markdown": "Markdown",
+                "word": "Word documents", "slides": "slide decks", "tickets": "tickets", "email": "emails",
+                "code": "source code", "spreadsheets": "spreadsheets", "transcripts": "transcripts"}
 
 
 def _value(fact: Any) -> Any:
@@ -58,15 +67,18 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "not_chosen": lambda v, _r, c: not (set(v) & c),
     "gpus": lambda v, r, _: (r.hardware is not None and r.hardware.value.gpus > 0) == bool(v),
     "multilingual": lambda v, r, _: (len(r.languages) > 1 or "multilingual" in r.languages) == bool(v),
-    "retention": lambda v, r, _: (r.retention_days is not None) == bool(v),
+    # a retention the request states (an assumed one-year default is no rule to enforce)
+    "retention": lambda v, r, _: (r.retention_days is not None and r.retention_days.stated) == bool(v),
     "sources": lambda v, r, _: bool(r.data_sources) == bool(v),
     "destinations": lambda v, r, _: bool(r.destinations) == bool(v),
     "doc_sources": lambda v, r, _: any(f.value == "documents" for f in r.data_sources) == bool(v),
+    "formats": lambda v, r, _: bool(set(r.document_types) & set(FORMAT_NAMES)) == bool(v),
     "targets": lambda v, r, _: bool(r.metric_targets) == bool(v),
     "criteria": lambda v, r, _: bool(r.quality_criteria) == bool(v),
     "slices": lambda v, r, _: bool(r.slices) == bool(v),
     # what a classic model predicts (a class unless the request says a quantity or an order)
     "prediction": lambda v, r, _: _in(v, _value(r.prediction) or "classification"),
+    "forecast": lambda v, r, _: r.forecasts() == bool(v),  # the model forecasts ("demand forecasts per store")
     "runs_min": lambda v, r, _: r.training_runs_per_month is not None and r.training_runs_per_month.value >= v,
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
@@ -74,6 +86,11 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "labelling": lambda v, r, _: (r.human_labelling is not None and bool(r.human_labelling.value)) == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,
+    # what the data is (sensor readings, images, recordings ...): any of these kinds / none of them
+    "data": lambda v, r, _: bool(set(v) & r.kinds()),
+    "data_not": lambda v, r, _: not (set(v) & r.kinds()),
+    # a pipeline that computes feature tables for a trained model (not media files, a vector index or LLM data)
+    "features": lambda v, r, _: r.builds_features() == bool(v),
     "models_min": lambda v, r, _: r.model_count is not None and r.model_count.value >= v,
 }
 

@@ -129,6 +129,12 @@ def test_every_catalogue_loads_and_every_condition_is_known() -> None:
             assert comp.get("slot") is None or comp["slot"] in catalogue.slots, comp
         for rule in blueprint.get("risk_rules", []):
             assert set(rule.get("when", {})) <= known, rule
+        names = {comp["name"] for comp in blueprint["components"]}
+        for flow in blueprint.get("data_flows", []):  # a conditional flow: known conditions, real components
+            if isinstance(flow, dict):
+                assert set(flow.get("when", {})) <= known and flow.get("unless", next(iter(names))) in names, flow
+                flow = flow["flow"]
+            assert flow[0] in names and flow[1] in names, flow
 
 
 def test_every_priced_option_exists_in_a_catalogue() -> None:

@@ -266,7 +266,7 @@ def test_thousands_of_small_models_a_week_are_tracked_as_batches_not_one_chart_e
     arch = adapt_architecture(TRACKING, with_assumptions(req, "experiment_tracking"), request=text)
     components = {c["name"]: c for c in arch["components"]}
     assert "parent run per retrain batch" in components["Tracking server"]["responsibility"]
-    assert "degraded" in components["Comparison and reporting"]["responsibility"]
+    assert "fell behind their previous version" in components["Comparison and reporting"]["responsibility"]
     assert "GPU" not in " ".join(arch["tracking"]["run_record"])  # a CPU model: no GPU hours in its run record
 
 

@@ -7,12 +7,19 @@ from these; the deliverable lists them under Assumptions, never as stated.
 
 from __future__ import annotations
 
-from mlarchitect.requirements import RECORD_KB, Fact, Hardware, Latency, Quantity, Requirements
+from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
 
 PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
 REQUESTS_PER_USER_PER_DAY = 5
 SMALL_TEAM = 3  # at most this many people: sized and chosen for little to operate
 SMALL_BATCH_ROWS = 50_000.0  # records a day assumed for a small team's batch pipeline
+SMALL_MEDIA_FILES = 5_000.0  # photos, recordings or videos a day assumed when a pipeline of them states no volume
+
+
+def _population(quote: str) -> str:
+    """What a user count counts, from its quote ("40M subscribers" → "subscribers")."""
+    words = [w for w in quote.split() if w.isalpha()]
+    return words[-1].lower() if words else "users"
 
 
 def _deployment(req: Requirements) -> str:
@@ -41,15 +48,19 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     # an evaluation samples and splits live traffic only when the request says there is some
     serves_requests = workflow in ("rag_system", "model_serving", "general") or (
         workflow == "evaluation_system" and req.has_live_traffic())
-    if req.requests_per_day is None and req.peak_rps is None and serves_requests:
+    if batch and workflow == "model_serving" and req.batch_volume is None and req.users is not None:
+        # "40M subscribers ... score everyone once a night": a batch run scores the population, nobody calls it
+        update["batch_volume"] = Fact.assumed(Quantity(amount=float(req.users.value), unit="rows"),
+                                              f"rows per run not stated: every one of the {req.users.value:,} "
+                                              f"{_population(req.users.quote)} scored each run")
+    # a batch job has no request traffic
+    if req.requests_per_day is None and req.peak_rps is None and serves_requests and not batch:
         if req.users is not None:
             per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
             update["requests_per_day"] = Fact.assumed(
                 float(per_day), f"{req.users.value:,} users × {REQUESTS_PER_USER_PER_DAY} requests each a day")
         elif single:
             update["requests_per_day"] = Fact.assumed(50.0, "one user on one machine")
-        elif batch:
-            pass  # a batch job has no request traffic
         else:
             update["requests_per_day"] = Fact.assumed(2_000.0, "traffic not stated: a team-internal tool")
     per_day = update.get("requests_per_day", req.requests_per_day)
@@ -76,14 +87,18 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     if req.events_per_day is None and req.batch_volume is None and workflow == "data_pipeline":
         small = (req.team_size is not None and req.team_size.value <= SMALL_TEAM
                  and req.mode is not None and req.mode.stated and req.mode.value == "batch")
+        record_kb, records = req.record()
         if req.data_volume_gb_per_day is not None:  # "2 TB/day of clickstream": records from the volume
             gb = req.data_volume_gb_per_day.value
-            update["events_per_day"] = Fact.assumed(gb * 1e6 / RECORD_KB, f"record count not stated: {gb:,g} GB/day "
-                                                                          f"at about {RECORD_KB:g} KB per record")
+            update["events_per_day"] = Fact.assumed(gb * 1e6 / record_kb, f"record count not stated: {gb:,g} GB/day "
+                                                                          f"at about {record_kb:,g} KB per {'record' if records == 'events' else records[:-1]}")
         elif req.corpus is not None and req.corpus.stated:  # "2 million customer chats": the collection the pipeline processes
             corpus = req.corpus.value
             update["events_per_day"] = Fact.assumed(corpus.amount, f"daily volume not stated: sized to process the stated "
                                                                    f"{corpus.amount:,.0f} {corpus.unit} in one daily load")
+        elif records in ("images", "recordings", "videos"):  # photos, recordings, videos: a file is not a row
+            update["events_per_day"] = Fact.assumed(SMALL_MEDIA_FILES, f"data volume not stated: {SMALL_MEDIA_FILES:,.0f} "
+                                                                       f"{records} a day")
         elif single:
             update["events_per_day"] = Fact.assumed(SMALL_BATCH_ROWS, "data volume not stated: what one machine "
                                                                       "handles is assumed small")

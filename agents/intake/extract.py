@@ -36,7 +36,7 @@ def extract_requirements(text: str) -> Requirements:
 # --------------------------------------------------------------------------- formatting
 
 _LABELS = {
-    "corpus": "corpus", "document_types": "document types", "batch_volume": "batch volume",
+    "corpus": "corpus", "document_types": "document types", "data_kinds": "data", "batch_volume": "batch volume",
     "data_volume_gb_per_day": "data per day", "data_volume_gb": "data volume", "events_per_day": "events/day",
     "labelled_examples": "labelled examples", "training_runs_per_month": "training runs/month", "metric_targets": "quality targets", "quality_criteria": "quality criteria", "peak_rps": "peak load", "concurrency": "in flight at peak", "requests_per_day": "requests/day",
     "users": "users", "latency": "latency", "monthly_budget_usd": "budget",
@@ -420,7 +420,7 @@ def _intents(revision: _Revision, followup: Reading) -> None:
 
 # --------------------------------------------------------------------------- merging newly stated facts
 
-_LIST_OF_FACTS = ("compliance", "existing_stack")
+_LIST_OF_FACTS = ("compliance", "existing_stack", "data_kinds")
 _LIST_OF_STRINGS = ("document_types", "languages", "other_figures")
 
 

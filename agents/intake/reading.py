@@ -304,7 +304,7 @@ def _free_matches(acc: Reading, clause: _Clause, pattern: re.Pattern[str], group
 
 
 _NEGATION = _rx(
-    r"(?:\b(?:no|not|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
+    r"(?:\b(?:no|not|nobody|no one|nothing|cannot|without|never|avoid|no longer|instead of|rather than|replace|replacing|drop|remove|"
     r"away from|free of|pas de|pas d'|sans|kein|keine|keinen|ohne|sin|nessun|nessuna|senza|sem|geen|zonder)|n't)\b"
     r"(?:(?!\b(?:with|by|for|but)\b|\b(?:and|then)\s+(?:add|use|keep|include)\b)[^,;.:]){0,20}$"
 )
@@ -413,6 +413,8 @@ _CRITERIA_LEAD = _rx(
 _CRITERION_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or|plus|as well as)\s+", re.I)
 _NOT_A_CRITERION = re.compile(
     r"^(?:our|the|a|an|it|its|them|this|that|these|those|each|every|all|how|whether|if|new|which|what|when|with|"
+    # who or what a model scores, not a quality: "score everyone once a night", "score every customer"
+    r"everyone|everybody|everything|customers?|users?|subscribers?|accounts?|members?|patients?|claims?|leads?|"
     r"correlat\w*|compar\w*|see|get|make|know|run|use|keep|add|build|track|alert|send|show|flag|catch|detect|"
     r"automatically|nightly|daily|weekly|before|after|against|per|on|in|for|by|from|to|we|i|you|they|"
     r"models?|versions?|outputs?|answers?|responses?|replies|results?|prompts?|systems?|quality|performance|"
@@ -663,7 +665,9 @@ _TIME_UNIT = r"(?P<u>ms|msec|milliseconds?|s|secs?|seconds?|minutes?|mins?)"
 _LATENCY_NUMBER = _rx(rf"(?P<n>{_NUM})\s?{_TIME_UNIT}\b")
 _LATENCY_CUE = _rx(
     r"\b(?:latency|latencies|response|respond\w*|answer\w*|repl(?:y|ies)|returns?|p\d{2,3}|median|ttft|"
-    r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in|lookups?|look-ups?)\b"
+    r"time to first token|end-to-end|round[- ]trip|inference|alert\w*|predictions?\s+in|lookups?|look-ups?|"
+    # a time budget for each call: "a budget of 10 ms per call" (money is never in milliseconds)
+    r"budget of|per (?:call|request|query|prediction|lookup))\b"
 )
 _COMPARATOR = _rx(r"(?:\b(?:under|below|within|less than|at most|no more than|no slower than|max(?:imum)?|sub)\b|<=?|≤|sub-)\s*~?$")
 _NOT_LATENCY = _rx(
@@ -752,7 +756,7 @@ def _retention(acc: Reading, clause: _Clause) -> None:
 # --------------------------------------------------------------------------- batch volume
 
 _BATCH_CUE = _rx(
-    r"\b(?:nightly|every night|each night|overnight|batch\w*|once a (?:day|week)|daily|weekly|hourly|per run|each run|one-off|one-time|"
+    r"\b(?:nightly|every night|each night|once (?:a|per|every) night|overnight|batch\w*|once a (?:day|week)|daily|weekly|hourly|per run|each run|one-off|one-time|"
     r"scor(?:e|es|ed|ing)|backfill\w*|offline (?:scoring|inference|predictions?))\b"
 )
 _BATCH_NOUN = (
@@ -901,6 +905,10 @@ _REQUEST_NOUN = (
     r"recommendations|transcriptions|translations|lookups|scorings?|transactions)"
 )
 _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD}")
+# media a model takes per second or minute is its load ("30 images per second from the line cameras");
+# a daily count of them is a pipeline's or a batch's volume, read by their own rules
+_MEDIA_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>images|photos|pictures|frames|scans|clips|"
+                  rf"(?:audio )?streams|concurrent (?:calls|streams)){_PERIOD}")
 # a stated volume of anything the model handles: "Volume is about 2 million documents a day"
 _VOLUME_RATE = _rx(rf"\b(?:volume|throughput|load)\s*(?:is|of|will be|:)?\s*(?:about\s+|around\s+|roughly\s+|~\s*)?"
                    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?"
@@ -956,6 +964,9 @@ def _requests(acc: Reading, clause: _Clause) -> None:
         _bare_peak(acc, clause, match, seconds)
     for match in [*_free_matches(acc, clause, _RATE), *_free_matches(acc, clause, _VOLUME_RATE)]:
         _one_rate(acc, clause, match)
+    for match in _free_matches(acc, clause, _MEDIA_RATE):
+        if (_period_seconds(match) or 86400.0) < 86400:
+            _one_rate(acc, clause, match)
 
 
 def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
@@ -1484,7 +1495,7 @@ def _slices(acc: Reading) -> None:
 
 
 _CONCURRENCY = _rx(
-    rf"(?P<n>{_NUM})\s+(?:simultaneous|concurrent|parallel)\s+(?:requests|users|sessions|streams|calls|conversations|chats|"
+    rf"(?P<n>{_NUM})\s+(?:simultaneous|concurrent|parallel)\s+(?:[a-z]+\s+)?(?:requests|users|sessions|streams|calls|conversations|chats|"
     rf"generations|sequences)\b|\b(?:concurrency|in[- ]flight requests?)\s+(?:of\s+|up\s+to\s+|=\s*|:\s*)?(?P<n2>{_NUM})\b")
 
 
@@ -1627,7 +1638,10 @@ _NO_EXTERNAL = _rx(
     r"(?:no\s+(?:[\w-]+\s+){0,3}?(?:may|can|must|should|will|is to)|(?:must|may|can|should|will)\s*(?:not|never|n't)|cannot|can't)\s+"
     r"(?:ever\s+)?(?:be\s+(?:sent|shared|uploaded|passed|exposed)|go|flow|be transferred)\s+to\s+(?:an?\s+|any\s+)?"
     r"(?:openai|anthropic|chatgpt|external|third[- ]part\w+|the cloud|cloud|outside|hosted|saas)|"
-    r"everything (?:must|has to|should) (?:run|stay) (?:locally|local|offline|on[- ]prem\w*))"
+    r"everything (?:must|has to|should) (?:run|stay) (?:locally|local|offline|on[- ]prem\w*)|"
+    # the model itself must be self-hosted: "legal says the model has to be self-hosted in our own AWS account"
+    r"(?:models?|llms?)\s+(?:has|have|must|needs?|need)\s+(?:to\s+)?(?:be\s+)?self[- ]hosted|"
+    r"(?:around|on|with)\s+a\s+self[- ]hosted\s+(?:model|llm))"
 )
 
 
@@ -1738,6 +1752,8 @@ _EDGE = _rx(
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
     r"(?: (?:it|them|the \w+|our \w+|this \w+|new \w+|\w+ (?:model )?updates))? (?:to|on(?:to)?) (?:the |our |each |every |all )?(?:\w+ )?(?:fleet|robots|drones|cameras|devices|vehicles|kiosks|boxes|gateways|terminals|scanners|tablets|phones|sensors))\b|"
     r"(?:runs?|deployed|installed) (?:locally )?(?:in|at) (?:each|every|all (?:the |our )?)\s*(?:stores?|shops?|sites?|factor(?:y|ies)|plants?|branches?|vehicles?|trucks?)\b|"
+    # on the players' or users' own computers: "run locally inside the game on players' PCs"
+    r"(?:on|in) (?:the )?(?:players?|users?|customers?|gamers?)['’]?\s*(?:own )?(?:pcs|computers|laptops|machines|consoles|phones|devices)\b|"
     # offline on the users' devices: "work offline on Android tablets", "funcionar offline en tablets"
     r"offline (?:on|en|sur|em|op|auf|su) (?:the |our |their |los |las |les |des |os |as |de |die |den )?(?:\w+ )?"
     r"(?:tablets?|phones?|smartphones?|mobiles?|handhelds?|devices?|móviles|celulares|telefoons|handys)\b"
@@ -1955,7 +1971,7 @@ _STACK = [
     ("redis", r"redis"), ("elasticsearch", r"elasticsearch|elastic search|elastic"), ("opensearch", r"opensearch"),
     ("s3", r"(?:ceph|minio|wasabi|cloudflare r2|netapp storagegrid)\s+s3|s3(?:[- ]compatible)?|ceph(?:\s+object\s+(?:storage|store|gateway))?"), ("gcs", r"gcs"), ("mlflow", r"mlflow"), ("sagemaker", r"sagemaker"), ("vertex", r"vertex(?: ai)?"),
     ("mongodb", r"mongodb|mongo"), ("dynamodb", r"dynamodb"), ("cassandra", r"cassandra"),
-    ("clickhouse", r"clickhouse"), ("duckdb", r"duckdb"), ("pinecone", r"pinecone"), ("weaviate", r"weaviate"),
+    ("clickhouse", r"clickhouse"), ("timescale", r"timescale(?:db)?"), ("duckdb", r"duckdb"), ("pinecone", r"pinecone"), ("weaviate", r"weaviate"),
     ("qdrant", r"qdrant"), ("milvus", r"milvus"), ("chroma", r"chroma(?:db)?"), ("faiss", r"faiss"),
     ("neo4j", r"neo4j"), ("rabbitmq", r"rabbitmq"), ("celery", r"celery"), ("docker", r"docker"),
     ("ray", r"ray"), ("triton", r"triton"), ("vllm", r"vllm"), ("kubeflow", r"kubeflow"), ("feast", r"feast"),
@@ -2124,6 +2140,9 @@ _DOCUMENT_TYPES = [
     ("notes", r"\bnotes\b"),
     ("invoices", r"\binvoices?\b|\breceipts?\b|\bpurchase orders?\b|\bbills? of lading\b|\bdelivery notes\b"),
     ("forms", r"\b(?:claim|application|tax|intake|insurance|paper) forms?\b"),
+    # answers that sit in tables ("misses anything that sits in tables", "spec tables and figures")
+    ("tables", r"\b(?:in|inside|within|from) (?:the |their |our |those )?tables\b|\btables? (?:and|&|or) (?:figures|charts|diagrams)\b|"
+               r"\b(?:spec(?:ification)?|pricing|rate|parts?) tables\b"),
 ]
 _DOCUMENT_TYPE_RX = [(name, _rx(p)) for name, p in _DOCUMENT_TYPES]
 
@@ -2134,6 +2153,42 @@ def _document_types(acc: Reading) -> list[str]:
         if any(not _negated(c, m) for c in acc.clauses for m in pattern.finditer(c.text)):
             found.append(name)
     return found
+
+
+# what the data is: a pipeline over sensor readings, photos, call recordings or a vector index differs at
+# every stage (ingestion, checks, features, splits, retention); each kind is quoted from the request
+_DATA_KINDS = [
+    ("time_series", r"time[- ]?series|sensors?(?! team)|telemetry|smart[- ]?meters?|meter readings?|(?:sensor|meter|probe|gauge) "
+                    r"(?:data|readings?|values|measurements)|readings every|scada|\biot\b|mqtt|opc[- ]?ua|vibration|"
+                    r"weather stations?|accelerometers?|zeitreihen?|messwerte\w*|sensoren|capteurs?|s[ée]ries? temporel\w*|"
+                    r"series? temporal\w*|sensores|sensori|serie temporali|meetwaarden|metingen"),
+    ("images", r"(?<!container )(?<!docker )(?<!base )(?<!os )(?<!vm )(?<!disk )(?<!machine )images?\b(?! (?:digests?|tags?|registry|registries|builds?|layers?|pulls?))|photos?\b|"
+               r"photographs?|pictures|imagery|(?:satellite|aerial|drone) (?:images?|imagery|photos?|scenes|tiles)|x-?rays?|"
+               r"\bdicom\b|radiology|(?:ct|mri|pet|retinal|medical) (?:scans?|images?)|microscopy|whole[- ]slide|"
+               r"bilder\b|fotos?\b|immagini|im[áa]genes|imagens|afbeeldingen|photographies|aufnahmen der kamera"),
+    ("video", r"(?:videos?|v[íi]d[ée]os?)\b(?! (?:platform|games?|streaming|service|conferenc\w*|calls?|on demand|views?|plays?))|"
+              r"footage|cctv|(?:camera|video) (?:streams?|feeds?)\b(?!ing)|dashcams?|body ?cams?"),
+    ("audio", r"audio|(?:call|voice|phone|meeting|interview|radio)[- ]recordings?|recorded (?:calls|conversations|meetings)|"
+              r"recordings|voice (?:notes|messages|memos|calls)|speech[- ]to[- ]text|speech recognition|\basr\b|podcasts?|"
+              r"phone calls|sprachaufnahmen|aufzeichnungen|enregistrements|grabaciones|grava[çc][õo]es|registrazioni|opnames"),
+    ("geospatial", r"\bgps\b|geo[- ]?spatial|geolocation|lat(?:itude)?[/ ,]+lon(?:gitude)?|(?:vehicle|vessel|gps|movement) "
+                   r"trajector(?:y|ies)|map[- ]matching|"
+                   r"road segments?|\bais\b (?:messages|positions|data)|vessel positions"),
+    # a pipeline that writes vectors: "chunk and embed them", "re-embed 30M reviews", "keep the search index fresh"
+    ("embeddings", r"re-?embed\w*|embed(?:s|ded)?\b(?! (?:devices?|systems?|boards?|linux|c\b|in\b|into\b))|"
+                   r"embedding (?:pipeline|job|refresh|backfill|generation|runs?)|embeddings? refresh|re-?index\w*|"
+                   r"(?:search|vector) index"),
+]
+_DATA_KIND_RX = [(name, _rx(rf"\b(?:{pattern})")) for name, pattern in _DATA_KINDS]
+
+
+def _data_kinds(acc: Reading) -> None:
+    for name, pattern in _DATA_KIND_RX:
+        for clause in acc.clauses:
+            match = next((m for m in pattern.finditer(clause.text) if not _negated(clause, m)), None)
+            if match is not None:
+                acc.add("data_kinds", name, acc.quote(*clause.span(match)))
+                break
 
 
 _MS_WORD = lazy_compile(r"(?<![.!?:]\s)(?<!^)\bWord\b(?!\s+(?:of|for|count|limit|embeddings?)\b)")
@@ -2166,7 +2221,7 @@ _STREAMING = _rx(
     r"(?:freshness|lag|staleness)\s+(?:of\s+)?(?:under|below|within|<)\s*"
     r"(?:a|one|\d+)\s*(?:minutes?|mins?|seconds?|secs?|s)\b)")
 _BATCH_MODE = _rx(
-    r"\b(?:nightly|every night|each night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
+    r"\b(?:nightly|every night|each night|once (?:a|per|every) night|overnight|batch (?:scoring|inference|predictions?|jobs?|process\w*)|"
     r"(?:scored|run|computed|predicted)\s+(?:on\s+)?the\s+(?:evening|night|day)\s+before|every evening|each evening|"
     r"offline (?:scoring|inference|predictions?)|once a day|(?:written|scored|run|runs|refreshed|updated|computed)\s+(?:back\s+)?(?:daily|weekly|hourly)|"
     r"daily (?:batch|job|scoring|run)|once a (?:week|month)|one-off|one-time (?:job|run|batch)|backfill|batch|"
@@ -2185,7 +2240,8 @@ def _mode(acc: Reading) -> None:
     candidates: list[tuple[int, str, str]] = []
     for clause in acc.clauses:
         for match in _REAL_TIME.finditer(clause.text):
-            if not _NOT_SERVING_API.search(clause.text[: match.start()]):
+            if not _NOT_SERVING_API.search(clause.text[: match.start()]) and not _NO_ONE_WAITS.search(
+                    clause.text[: match.start()]):
                 candidates.append((clause.span(match)[0], "real_time", acc.quote(*clause.span(match))))
         for match in _STREAMING.finditer(clause.text):
             candidates.append((clause.span(match)[0], "streaming", acc.quote(*clause.span(match))))
@@ -2213,6 +2269,9 @@ def _mode(acc: Reading) -> None:
 
 
 _LOOKUP = _rx(r"^[^.;]*?\b(?:lookups?|look-ups?|reads?|online)\b")
+# real time said to be unneeded: "nobody will call it in real time", "there is no need for a real-time API"
+_NO_ONE_WAITS = _rx(r"\b(?:nobody|no one|never|no need|not needed|doesn't need|does not need|don't need|do not need)\b[^,;.]{0,30}$|"
+                    r"\bno\s+(?:\w+\s+)?$")
 # how often new model versions ship is no schedule of the work itself: "model updates can be shipped once a month"
 _MODEL_UPDATES = _rx(r"\b(?:model\s+)?(?:updates?|releases?|versions?)\s+(?:\w+\s+){0,3}?(?:shipped|released|pushed|rolled\s+out|deployed)\b")
 
@@ -2314,7 +2373,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
                      _affirmed_flag("human_labelling", _LABELLING), _affirmed_flag("multi_tenant", _TENANTS),
                      _affirmed_flag("serverless_only", _SERVERLESS),
-                     _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _destinations, _languages_and_types, _quality_criteria)
+                     _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _destinations, _languages_and_types, _data_kinds, _quality_criteria)
 
 
 def read(text: str) -> Reading:

@@ -469,6 +469,13 @@ def _open_questions(req: Requirements, workflow: str, *, vague: bool = False) ->
         questions.append("Where must it run: a public cloud, on-premises, air-gapped, or one machine?")
     if "corpus" in assumed:
         questions.append("How many documents (or pages) will be indexed, and how fast does the corpus grow?")
+    if workflow == "data_pipeline" and not vague:
+        if "events_per_day" in assumed:
+            questions.append(f"How much data arrives a day ({req.record()[1]}), and in what rhythm (a nightly load, "
+                             "a steady stream, bursts)?")
+        if "retention_days" in assumed:
+            questions.append("How long must the raw and the derived data be kept, and does a legal or business rule "
+                             "say so?")
     return questions
 
 

@@ -208,9 +208,10 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["seats"] = req.team_size.value
         if req.team_size.stated:
             stated.append("seats")
-    storage = find_result(results, "exp_estimate_storage") or find_result(results, "data_size_pipeline")
-    if storage is not None:
-        args["storage_gb"] = round(_storage_gb(storage), 2)
+    # what the sizing tools keep in object storage: a pipeline's retained data and a tracker's artifacts, both
+    stores = [r for r in (find_result(results, "exp_estimate_storage"), find_result(results, "data_size_pipeline")) if r]
+    if stores:
+        args["storage_gb"] = round(sum(_storage_gb(r) for r in stores), 2)
     batch = find_result(results, "serving_size_batch")
     if batch is not None:
         args["batch_hours_per_day"] = round(float(batch.data["hours"]), 3)

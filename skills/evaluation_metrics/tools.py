@@ -108,6 +108,15 @@ _Z = {0.10: 1.645, 0.05: 1.96, 0.01: 2.576}
 _ZB = {0.80: 0.842, 0.90: 1.282, 0.95: 1.645}
 
 
+def _assumed_inputs(args: SampleSizeArgs) -> str:
+    """" (baseline 80% and a 5-point difference assumed)" for the inputs the request did not state."""
+    said = set(args.stated_inputs)
+    parts = ([] if "baseline_rate" in said else [f"baseline {args.baseline_rate:.0%}"]) + (
+        [] if "minimum_detectable_difference" in said else
+        [f"a {args.minimum_detectable_difference * 100:.3g}-point difference"])
+    return f" ({' and '.join(parts)} assumed)" if parts else ""
+
+
 def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
     z_a = _Z.get(round(args.alpha, 2), 1.96)
     z_b = _ZB.get(round(args.power, 2), 0.842)
@@ -120,7 +129,7 @@ def plan_sample_size(args: SampleSizeArgs) -> ToolResult:
         unit="examples",
         formula=(
             f"(z_α/2 {z_a} + z_β {z_b})² × ({p1:.4g}×{1 - p1:.4g} + {p2:.4g}×{1 - p2:.4g}) ÷ "
-            f"{p2 - p1:.4g}² = {n:,}"
+            f"{p2 - p1:.4g}² = {n:,}" + _assumed_inputs(args)
         ),
         inputs={"baseline_rate": p1, "minimum_detectable_difference": args.minimum_detectable_difference},
         from_request=[n for n in ("baseline_rate", "minimum_detectable_difference") if n in args.stated_inputs],

@@ -33,6 +33,8 @@ _CHUNKING: dict[str, tuple[str, int, int, str]] = {
     "tickets": ("the ticketing system's API (JSON)", 300, 30,
                 "one chunk per ticket thread or resolution, status and product as metadata"),
     "email": ("an email parser (strip quoted replies and signatures)", 300, 30, "one chunk per message"),
+    "tables": ("a layout-aware parser that keeps each table whole (Docling / Unstructured)", 400, 0,
+               "one chunk per table with its caption and header row; long tables split by rows, the header repeated"),
     "code": ("tree-sitter", 400, 0, "one chunk per function or class with its file path"),
     "spreadsheets": ("pandas / openpyxl", 300, 0, "row groups with the header row repeated in each chunk"),
     "scanned": ("OCR (Tesseract or a managed OCR service) before parsing", 512, 64,
