@@ -236,7 +236,9 @@ class Requirements(BaseModel):
         if self.model_kind is not None and self.model_kind.value == "llm":
             return False
         kinds = self.kinds()
-        if kinds & {"time_series", "geospatial", "audio"} or (self.model_kind is not None and self.model_kind.stated):
+        if kinds & {"time_series", "geospatial", "audio"}:
             return True
+        if kinds and kinds <= {"images", "video", "embeddings"}:
+            return False  # an image classifier trains on files and labels, not on feature tables
         documents = bool(self.document_types) or any(f.value == "documents" for f in self.data_sources)
-        return not (documents or (kinds and kinds <= {"images", "video", "embeddings"}))
+        return (self.model_kind is not None and self.model_kind.stated) or not documents

@@ -263,3 +263,24 @@ def test_a_model_that_must_be_self_hosted_in_the_teams_cloud_is(settings: Settin
                "our own AWS account (eu-central-1). Expect 50 QPS at peak, answers streamed.", settings=settings)
     chosen = " | ".join(c.technology for c in d.components).lower()
     assert "openai" not in chosen and "bedrock" not in chosen and "eu-central-1" in chosen
+
+
+def test_photos_a_month_are_the_pipelines_daily_volume_and_volunteers_label_them(settings: Settings) -> None:
+    d = design("Our conservation NGO has 120 camera traps; rangers collect SD cards monthly, about 300k photos a "
+               "month. We want a pipeline to dedupe, filter empty frames, get volunteers to label species, and "
+               "produce training sets for a classifier. Only a single on-prem server with 2 GPUs, no cloud.",
+               settings=settings)
+    assert d.workflow == "data_pipeline"
+    req = d.requirements
+    assert req is not None and req.events_per_day is not None and req.events_per_day.stated
+    assert req.events_per_day.value == pytest.approx(10_000)
+    names = _names(d)
+    assert {"Media processing", "Human labelling"} <= names and "Feature store" not in names
+    assert "10,000 images/day" in render_markdown(d)
+
+
+def test_photos_a_day_do_not_pull_a_served_model_into_a_pipeline() -> None:
+    from mlarchitect.agents.routing import fact_prior
+
+    prior = fact_prior(extract_requirements("Our moderation CNN checks the 2M photos a day users upload."))
+    assert prior.get("data_pipeline", 0) <= 0

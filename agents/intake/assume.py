@@ -55,7 +55,12 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
                                               f"{_population(req.users.quote)} scored each run")
     # a batch job has no request traffic
     if req.requests_per_day is None and req.peak_rps is None and serves_requests and not batch:
-        if req.users is not None:
+        records = req.record()[1]
+        if req.events_per_day is not None and req.events_per_day.stated and records in ("images", "recordings", "videos"):
+            # "the 2M photos a day users upload": each file is one call to the model
+            update["requests_per_day"] = Fact.assumed(req.events_per_day.value, f"one request per stated file: "
+                                                      f"{req.events_per_day.value:,.0f} {records} a day")
+        elif req.users is not None:
             per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
             update["requests_per_day"] = Fact.assumed(
                 float(per_day), f"{req.users.value:,} users × {REQUESTS_PER_USER_PER_DAY} requests each a day")

@@ -907,8 +907,8 @@ _REQUEST_NOUN = (
 _RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?{_REQUEST_NOUN}{_PERIOD}")
 # media a model takes per second or minute is its load ("30 images per second from the line cameras");
 # a daily count of them is a pipeline's or a batch's volume, read by their own rules
-_MEDIA_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>images|photos|pictures|frames|scans|clips|"
-                  rf"(?:audio )?streams|concurrent (?:calls|streams)){_PERIOD}")
+_MEDIA_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>images|photos|pictures|frames|scans|clips|videos|"
+                  rf"recordings|(?:audio )?streams|concurrent (?:calls|streams)){_PERIOD}")
 # a stated volume of anything the model handles: "Volume is about 2 million documents a day"
 _VOLUME_RATE = _rx(rf"\b(?:volume|throughput|load)\s*(?:is|of|will be|:)?\s*(?:about\s+|around\s+|roughly\s+|~\s*)?"
                    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?"
@@ -967,6 +967,15 @@ def _requests(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _MEDIA_RATE):
         if (_period_seconds(match) or 86400.0) < 86400:
             _one_rate(acc, clause, match)
+
+
+def _media_volume(acc: Reading, clause: _Clause) -> None:
+    """"About 300k photos a month" that no other rule took: the files a day the system takes in (a
+    pipeline's volume; the rate of a served model is read by :func:`_requests`)."""
+    for match in _free_matches(acc, clause, _MEDIA_RATE):
+        seconds = _period_seconds(match) or 86400.0
+        if seconds >= 86400 and acc.put("events_per_day", _rate_value(match)[1], acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
 
 
 def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
@@ -1783,7 +1792,10 @@ _LABELLING = _rx(
     r"\b(?:annotators?|labell?ers|(?:annotation|label(?:l?ing)?) (?:tool|queue|team|vendors?|platform|ui|interface|campaigns?|"
     r"workflow|tasks?|guidelines)|human[- ](?:labell?ing|annotations?|labels?|labell?ers|annotators)|hand[- ]?label\w*|"
     r"manual(?:ly)? (?:label\w*|annotat\w*)|(?:sent|send|sending|route[ds]?|routing) (?:\w+ ){0,4}(?:to|for) (?:human )?"
-    r"(?:label\w*|annotat\w*)|label studio|labelbox|argilla|cvat|prodigy|ground truth|doccano)\b")
+    r"(?:label\w*|annotat\w*)|label studio|labelbox|argilla|cvat|prodigy|ground truth|doccano|"
+    # people who label: "get volunteers to label species", "our agronomists annotate the photos"
+    r"(?:volunteers|experts|agronomists|radiologists|clinicians|doctors|linguists|students|rangers|interns|analysts|"
+    r"reviewers|staff|crowd ?workers)\s+(?:to\s+|who\s+|will\s+|can\s+)?(?:label|annotate|tag)\b)\b")
 # real users or traffic reach the system today: an online test is possible
 _LIVE = _rx(
     r"\b(?:in production|in prod|on prod|production (?:traffic|users|system|model|chatbot|assistant)|live (?:traffic|users|system)|"
@@ -2364,7 +2376,7 @@ _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]]
     (_labelled, _NUMBER_GATE), (_concurrency, _DIGIT), (_runs, _NUMBER_GATE), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
     (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
-    (_corpus, _DIGIT),
+    (_corpus, _DIGIT), (_media_volume, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY), _stack_only_approved,
                      _affirmed_flag("live_traffic", _LIVE), _flag("open_source_only", _OPEN_SOURCE_ONLY),
