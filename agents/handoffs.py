@@ -254,11 +254,14 @@ def _action_parts(request: str) -> list[str]:
     # and each of them is a part of its own
     parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
              if len(p.split()) >= 3]
-    opening = whole[:40].lower()
     parts = _not_described(parts, request)
     return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _ELSEWHERE.search(p)
-            and not (_BUILD_LEAD.match(p) and opening.startswith(p[:40].lower()))
-            and not any(_describes(sentence, p) for sentence in sentences)]
+            and not _builds_the_system(p, request) and not any(_describes(sentence, p) for sentence in sentences)]
+
+
+def _builds_the_system(part: str, request: str) -> bool:
+    """Whether ``part`` is the request's opening "set up / build a ...": the system itself (design wording)."""
+    return bool(_BUILD_LEAD.match(part)) and request.strip(" ,.;:")[:40].lower().startswith(part[:40].lower())
 
 
 # a question about the design itself: "what pipeline we should build?", "which stack would you use?"
@@ -553,9 +556,7 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         # the asks the rules miss: a sentence or clause the learned model reads as one agent's work
         units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)
                                                                               if len(c.split()) >= 3)])), request)
-        # the request's opening "set up an evaluation framework ..." asks for the system itself, as in the rules
-        opening = request.strip(" ,.;:")[:40].lower()
-        units = [u for u in units if not (_BUILD_LEAD.match(u) and opening.startswith(u[:40].lower()))]
+        units = [u for u in units if not _builds_the_system(u, request)]  # "set up an evaluation framework ..."
         for unit, name, _ in model.asked(units):
             if name in remaining and name not in found and not (
                     _done_elsewhere(unit, request) or _declined(unit, request) or _ELSEWHERE.search(unit)):

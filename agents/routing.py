@@ -52,7 +52,7 @@ from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.example_bank import example_bank
 from mlarchitect.agents.scope import gloss, in_scope
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import MEDIA_RECORDS, Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
 
 STRONG = 3.0
@@ -495,9 +495,6 @@ def named_prior(request: str, leads: dict[str, SkillSpec]) -> dict[str, float]:
     return prior
 
 
-_MEDIA_RECORDS = frozenset({"images", "recordings", "videos"})
-
-
 def fact_prior(req: Requirements | None) -> dict[str, float]:
     """What the request's stated facts say about its workflow, as additions to the raw
     scores: a corpus of documents points to retrieval, a load, latency target or volume to
@@ -523,7 +520,7 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
         if awaited:  # "p99 under 30 ms": each prediction is awaited
             add("model_serving", FACT_WEIGHT)
     # a feed to land and transform; photos or recordings a day are as much a served model's load
-    feed = req.events_per_day is not None and req.record()[1] not in _MEDIA_RECORDS
+    feed = req.events_per_day is not None and req.record()[1] not in MEDIA_RECORDS
     if (feed or req.data_volume_gb_per_day is not None) and not awaited:
         add("data_pipeline", FACT_WEIGHT)
     if req.training_runs_per_month is not None:  # "3,000 training runs a week": runs to keep track of

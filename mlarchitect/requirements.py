@@ -24,6 +24,7 @@ RECORD_KB = 1.0  # one record's assumed size, when a request states only a recor
 # a record's assumed size (KB) and name by what the data is, first match: a recording is not a row
 RECORDS = {"video": (50_000.0, "videos"), "audio": (5_000.0, "recordings"), "images": (1_000.0, "images"),
            "time_series": (0.1, "readings")}
+MEDIA_RECORDS = frozenset({"images", "recordings", "videos"})  # records that are files: stored as they are
 Prediction = Literal["regression", "ranking", "classification", "detection"]
 DataKind = Literal["time_series", "images", "video", "audio", "geospatial", "embeddings"]
 

@@ -7,7 +7,7 @@ from these; the deliverable lists them under Assumptions, never as stated.
 
 from __future__ import annotations
 
-from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
+from mlarchitect.requirements import MEDIA_RECORDS, Fact, Hardware, Latency, Quantity, Requirements
 
 PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
 REQUESTS_PER_USER_PER_DAY = 5
@@ -56,7 +56,7 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
     # a batch job has no request traffic
     if req.requests_per_day is None and req.peak_rps is None and serves_requests and not batch:
         records = req.record()[1]
-        if req.events_per_day is not None and req.events_per_day.stated and records in ("images", "recordings", "videos"):
+        if req.events_per_day is not None and req.events_per_day.stated and records in MEDIA_RECORDS:
             # "the 2M photos a day users upload": each file is one call to the model
             update["requests_per_day"] = Fact.assumed(req.events_per_day.value, f"one request per stated file: "
                                                       f"{req.events_per_day.value:,.0f} {records} a day")
@@ -101,7 +101,7 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
             corpus = req.corpus.value
             update["events_per_day"] = Fact.assumed(corpus.amount, f"daily volume not stated: sized to process the stated "
                                                                    f"{corpus.amount:,.0f} {corpus.unit} in one daily load")
-        elif records in ("images", "recordings", "videos"):  # photos, recordings, videos: a file is not a row
+        elif records in MEDIA_RECORDS:  # photos, recordings, videos: a file is not a row
             update["events_per_day"] = Fact.assumed(SMALL_MEDIA_FILES, f"data volume not stated: {SMALL_MEDIA_FILES:,.0f} "
                                                                        f"{records} a day")
         elif single:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
-from mlarchitect.requirements import RECORD_KB, Requirements
+from mlarchitect.requirements import MEDIA_RECORDS, RECORD_KB, Requirements
 from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.architecture import architecture_tool
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
@@ -40,7 +40,7 @@ def size_pipeline(args: PipelineArgs, ctx: SkillContext) -> ToolResult:
     said = set(args.stated_inputs)
     batch = args.mode == "batch"
     rec = args.records
-    media = rec in ("images", "recordings", "videos")
+    media = rec in MEDIA_RECORDS
     size = f"{args.event_kb:,g} KB per {'event' if rec == 'events' else rec[:-1]}"
     calcs = [
         Calculation(name="Average event rate" if rec == "events" else f"Average rate ({rec})", value=round(avg, 1),
@@ -111,10 +111,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     record_kb, records = req.record()
     if records != "events":  # a photo, a recording or a sensor reading, not a 1 KB row
         args.update(event_kb=record_kb, records=records)
-        if records in ("images", "recordings", "videos"):
-            args["compression_ratio"] = 1.0  # already compressed formats
-        else:
-            args["compression_ratio"] = 0.1  # numeric readings compress well in columnar files
+        # files are stored as they are (already compressed); numeric readings compress well in columnar files
+        args["compression_ratio"] = 1.0 if records in MEDIA_RECORDS else 0.1
     args["stated_inputs"] = stated
     if req.mode is not None:
         args["mode"] = str(req.mode.value)
