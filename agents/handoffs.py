@@ -148,7 +148,7 @@ _LOOK_LIKE_TEXT = r"what\s+(?:would|will|does|do|should|might|could)\s+(?P<x>(?:
 # a part that says outright it asks for work beyond the design: "beyond the architecture, we need
 # ...", "after the design, ...", "have somebody write ...", "built, not just designed"
 _BEYOND_DESIGN = re.compile(
-    r"\b(?:(?:beyond|besides|apart\s+from|on\s+top\s+of|in\s+addition\s+to|after|once\s+(?:we\s+have\s+)?)\s+(?:the|your|this)\s+"
+    r"\b(?:(?:beyond|besides|apart\s+from|on\s+top\s+of|in\s+addition\s+to|after|once(?:\s+we\s+have)?)\s+(?:the|your|this)\s+"
     r"(?:design|architecture|blueprint)|not\s+just\s+(?:the\s+)?design(?:ed)?|"
     r"(?:have|get)\s+(?:someone|somebody|a\s+specialist|an?\s+engineer|your\s+\w+\s+(?:team|agent))\b|"
     r"(?:could|can|would|will|should)\s+(?:someone|somebody)\b|(?:someone|somebody)\s+(?:pls|please|should|must|needs?\s+to|has\s+to|have\s+to|would\s+(?:need|have)\s+to|ought\s+to)\b|"
@@ -192,6 +192,8 @@ _ACTION = re.compile(
     r"(?:need|want|like|get|see|expect|require)\s+(?:\w+\s+){0,4}?(?:plan|contract|specification|test\s+suite|"
     r"harness|threat\s+model|implementation|manifests|helm\s+charts?|runbook|(?:api\s+)?spec|(?:quality\s+)?gate)|"
     # words that are nouns as often as verbs count only with an object: "test it", not "test data"
+    # (after an article it is the noun: "the code that produced it")
+    r"(?<!the\s)(?<!our\s)(?<!this\s)(?<!that\s)(?<!their\s)(?<!its\s)(?<!my\s)(?<!a\s)(?<!any\s)(?<!unit\s)"
     r"(?:test|package|document|secure|prototype|scale|code)\s+(?:it|this|that|them|the|our|whether|if|on|against|up)|"
     r"how\s+(?:does|do|will|would|should|can)\s+(?:it|this|that|they|all\s+(?:of\s+)?(?:this|that|it)|everything|the\s+whole\s+thing|the\s+\w+)\s+(?:fit|integrate|connect|plug|sit|talk)|"
     + _LOOK_LIKE_TEXT.replace("?P<x>", "?:") + "|"
@@ -227,7 +229,7 @@ _ELSEWHERE = re.compile(
     r"(?:have|has|had)\s+(?:already\s+)?(?:written|built|implemented|coded|deployed|created|developed|produced)\b|"
     # "security review done in May, approved", "pen test passed"
     # "the security review of the labelling data is done"
-    r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen-?test(?:ing)?|testing|tests)(?:\s+(?:of|for|on)(?:\s+[\w-]+){1,4}?)?"
+    r"(?:review|audit|assessment|threat\s+model(?:ling)?|pen[\s-]?test(?:ing)?|testing|tests)(?:\s+(?:of|for|on)(?:\s+[\w-]+){1,4}?)?"
     r"\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?(?:already\s+)?(?:done|completed|finished|approved|passed|signed\s+off)|"
     # "the unit tests are written", "the threat model is in place"
     r"(?:review|audit|threat\s+model|tests?|suite|contract|api)\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:already\s+)?"
@@ -243,6 +245,16 @@ _ELSEWHERE = re.compile(
     r"(?:already\s+)?(?:fine|ok|okay|under\s+control)|already\s+optimi[sz]ed|optimi[sz]ed\s+\w+\s+last\s+(?:week|month|quarter|year)|"
     r"(?:has|have)\s+(?:good\s+|decent\s+|its\s+own\s+)?(?:unit\s+)?tests)\b", re.I)
 
+# "get a threat model done", "have the load test done by Friday": work asked for, not work done
+_GET_DONE = re.compile(r"\b(?:get|have|getting|having)\s+(?:(?:a|an|the|our|this|its|their|some)\s+)?(?:[\w-]+\s+){0,3}?"
+                       r"(?:done|completed|finished|carried\s+out)\b", re.I)
+
+
+def _elsewhere(text: str) -> bool:
+    """Whether ``text`` says the work is done elsewhere or already (not "get the review done")."""
+    asked = [m.span() for m in _GET_DONE.finditer(text)]
+    return any(not any(a <= m.start() < b for a, b in asked) for m in _ELSEWHERE.finditer(text))
+
 
 def _action_parts(request: str) -> list[str]:
     """Sentences, clauses and clause-to-sentence-end spans of the request that ask
@@ -255,7 +267,7 @@ def _action_parts(request: str) -> list[str]:
     parts = [p for p in dict.fromkeys([*([whole] if len(sentences) < 2 else []), *sentences, *clauses(request), *spans])
              if len(p.split()) >= 3]
     parts = _not_described(parts, request)
-    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _ELSEWHERE.search(p)
+    return [p for p in parts if _asks(p) and not _DESIGN_LEAD.match(p) and not _DESIGN_QUESTION.match(p) and not _elsewhere(p)
             and not _builds_the_system(p, request) and not any(_describes(sentence, p) for sentence in sentences)]
 
 
@@ -349,7 +361,7 @@ def _done_elsewhere(phrase: str, request: str) -> bool:
     """Whether every part of the request that names ``phrase`` says the work is done
     elsewhere or already ("... runs its own security review separately")."""
     units = [u for u in _UNIT_SPLIT.split(request) if u.strip() and match_phrases(u, [phrase])]
-    return bool(units) and all(_ELSEWHERE.search(u) for u in units)
+    return bool(units) and all(_elsewhere(u) for u in units)
 
 
 # a negation over a list: "skip the chatbot and the retrieval tuning", "no dashboards, no tests"
@@ -386,6 +398,7 @@ TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity k
 SENTENCE_TIE = 0.1  # an agent a sentence already asks for, this close to a clause's best, keeps the clause
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
 LEXICAL_CAP = 0.2
+ASK_WITH_ACTION_THRESHOLD = 0.65  # the ask model's bar for a unit the rules already read as asking for an action
 VETO = 0.1  # the ask model's probability below which it vetoes an agent the similarities alone found
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
 your into over under than then when which who what how why all any each every other more most some such only
@@ -557,9 +570,15 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)
                                                                               if len(c.split()) >= 3)])), request)
         units = [u for u in units if not _builds_the_system(u, request)]  # "set up an evaluation framework ..."
-        for unit, name, _ in model.asked(units):
+        # two weaker signals agree: the rules read the unit as asking for an action, the model names whose work it is
+        # (not a unit that names an agent or is already another's evidence: "ask the data-governance-reviewer to check it")
+        claimed = [p for ps in found.values() for p in ps]
+        asking = set(parts)
+        actions = [u for u in units if u in asking and not mentioned_agents(u, catalog)
+                   and not any(c in u or u in c for c in claimed)]
+        for unit, name, _ in [*model.asked(units), *model.asked(actions, threshold=ASK_WITH_ACTION_THRESHOLD)]:
             if name in remaining and name not in found and not (
-                    _done_elsewhere(unit, request) or _declined(unit, request) or _ELSEWHERE.search(unit)):
+                    _done_elsewhere(unit, request) or _declined(unit, request) or _elsewhere(unit)):
                 found[name] = [unit]
     return [_Evidence(agent=n, phrases=found[n]) for n in names if n in found]
 

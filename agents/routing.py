@@ -523,6 +523,8 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
     feed = req.events_per_day is not None and req.record()[1] not in MEDIA_RECORDS
     if (feed or req.data_volume_gb_per_day is not None) and not awaited:
         add("data_pipeline", FACT_WEIGHT)
+    if req.edge_devices is not None and req.edge_devices.stated and req.edge_devices.value:
+        add("model_serving", FACT_WEIGHT)  # "run inference on the turbines' edge boxes": a model to deploy and serve
     if req.training_runs_per_month is not None:  # "3,000 training runs a week": runs to keep track of
         add("experiment_tracking", FACT_WEIGHT)
     if req.labelled_examples is not None or req.min_detectable_effect is not None or req.baseline_rate is not None:

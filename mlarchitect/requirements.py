@@ -24,6 +24,8 @@ RECORD_KB = 1.0  # one record's assumed size, when a request states only a recor
 # a record's assumed size (KB) and name by what the data is, first match: a recording is not a row
 RECORDS = {"video": (50_000.0, "videos"), "audio": (5_000.0, "recordings"), "images": (1_000.0, "images"),
            "time_series": (0.1, "readings")}
+# products of an existing stack that run on another: the team has that one too
+RUNS_ON = {"kserve": "kubernetes", "seldon": "kubernetes", "kubeflow": "kubernetes", "openshift": "kubernetes"}
 MEDIA_RECORDS = frozenset({"images", "recordings", "videos"})  # records that are files: stored as they are
 Prediction = Literal["regression", "ranking", "classification", "detection"]
 DataKind = Literal["time_series", "images", "video", "audio", "geospatial", "embeddings"]
@@ -143,6 +145,8 @@ class Requirements(BaseModel):
                                                        "US vendor's API or hyperscaler service, even in an EU region.")
     serverless_only: Fact[bool] | None = Field(default=None, description="Only managed serverless compute: no "
                                                "servers, VMs or clusters the team runs (\"serverless only\").")
+    uplink_mbps: Fact[float] | None = Field(default=None, description="The bandwidth of the link the data or the devices "
+                                            "reach the servers over (\"a satellite link of a few Mbit/s\"), in Mbit/s.")
     edge_devices: Fact[bool] | None = Field(default=None, description="The model runs on devices in the field (edge "
                                           "boxes, robots, cameras, vehicles), not on servers.")
     multi_tenant: Fact[bool] | None = Field(default=None, description="Several customers or tenants share the "
@@ -195,7 +199,9 @@ class Requirements(BaseModel):
         return out
 
     def stack(self) -> set[str]:
-        return {f.value for f in self.existing_stack}
+        """The existing stack's products, with what they run on ("KServe" is on a Kubernetes cluster)."""
+        named = {f.value for f in self.existing_stack}
+        return named | {base for product, base in RUNS_ON.items() if product in named}
 
     def forecasts(self) -> bool:
         """Whether the model forecasts ("demand forecasting models"): its outputs change only when it retrains."""

@@ -201,7 +201,7 @@ def named_in(option: Option, text: str) -> str | None:
 # "something like wandb but we can't pay for it"
 _RULED_OUT_BEFORE = re.compile(
     r"\b(?:no|not|without|never|avoid(?:ing)?|instead of|rather than|other than|replac(?:e|ing)|drop(?:ping)?|"
-    r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|(?:get|switch|com)\w* off|away from|kein(?:e|en)?|ohne|sin|"
+    r"ditch(?:ing)?|(?:mov|migrat)(?:e|ing) (?:off|away from|from)|(?:get|switch|com)\w* off|away from|kein(?:e|en)?|ohne|sin(?: usar)?|nada de(?: usar)?|no usar|niente|senza(?: usare)?|sans(?: utiliser)?|pas de|sem(?: usar)?|zonder|geen|"
     r"(?:can'?t|cannot|can not|won'?t|don'?t|do not|mustn'?t|must not|not allowed to|unable to) (?:\w+ )?(?:use|run|have|operate|afford|add|pay for)|"
     # "nobody here wants to run Kafka", "no one on the team can operate Spark"
     r"(?:nobody|no one|none of us)(?: \w+){0,3}? (?:wants?|knows how|is able|has time|can|will) (?:to )?(?:run|operate|maintain|use|manage|babysit|learn)|"

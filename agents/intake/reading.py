@@ -158,7 +158,7 @@ _FOREIGN_TERMS = {
     "usuarios": "users", "utenti": "users", "usuários": "users", "mitarbeiter": "employees",
     "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
     "transaktionen": "transactions", "transacciones": "transactions",
-    "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "afbeeldingen": "images",
+    "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "bildern": "images", "kameras": "cameras", "mit je": "each", "cámaras": "cameras", "caméras": "cameras", "afbeeldingen": "images",
     "leute": "staff", "personnes": "people", "personas": "people", "persone": "people", "pessoas": "people",
     "mensen": "people", "titres": "books", "títulos": "books", "titoli": "books", "guías": "docs", "guias": "docs",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
@@ -191,7 +191,10 @@ _FOREIGN_TERMS = {
     "uniquement open source": "only open source",
     # no LLM, free: "nessun LLM", "kein LLM", "kostenlos", "gratuito"
     "nessun": "no", "nessuna": "no", "kein": "no", "keine": "no", "ningún": "no", "aucun": "no", "aucune": "no",
-    "geen": "no", "kostenlos": "free", "kostenlose": "free", "gratuit": "free", "gratuite": "free",
+    "todo nuestro": "our whole", "está en": "is in", "esta en": "is in", "geen": "no", "keinen": "no", "keiner": "no", "nada de": "no", "nenhum": "no", "nenhuma": "no",
+    "zugang": "access", "acceso": "access", "accesso": "access", "acesso": "access", "toegang": "access",
+    "como juez": "as judge", "come giudice": "as judge", "comme juge": "as judge", "como juiz": "as judge",
+    "kostenlos": "free", "kostenlose": "free", "gratuit": "free", "gratuite": "free",
     "gratuito": "free", "gratuita": "free", "kosteloos": "free",
     # own data centre ("in unserem Rechenzentrum", "en nuestro centro de datos") and no US providers
     "in unserem rechenzentrum": "in our own data centre", "im eigenen rechenzentrum": "in our own data centre",
@@ -819,6 +822,27 @@ _FLEET = _rx(
     r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
 
 
+# a fleet sampled at a rate: "200 wind turbines (1 kHz sampling)", "40 pumps, each sampled at 50 Hz"
+_FLEET_SAMPLED = _rx(
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|turbines|pumps|motors|"
+    rf"bearings|compressors|engines|channels|accelerometers|assets|robots|gateways|wells|inverters)\b[^.;]{{0,60}}?"
+    rf"(?P<k>{_NUM})\s?(?P<u>khz|hz)\b")
+_HZ = {"hz": 1.0, "khz": 1000.0}
+
+
+def _fleet_sampling(acc: Reading) -> None:
+    """Readings a day of a fleet sampled at a stated rate (the rate may sit in brackets or after a comma)."""
+    for match in _FLEET_SAMPLED.finditer(acc.low):
+        if not (acc.free(match.span("n")) and acc.free(match.span("k"))):
+            continue
+        rate = parse_number(match.group("k")) * _HZ[match.group("u")]
+        if rate > 0 and acc.put("events_per_day", parse_number(match.group("n")) * rate * 86400, acc.quote(*match.span())):
+            acc.use(match.span("n"))
+            acc.use(match.span("k"))
+            acc.notes.setdefault("streaming", acc.quote(*match.span()))
+        return
+
+
 # ... or any plural noun that reports on an interval, when the clause says it sends something:
 # "pings from 600 trams every 10 seconds", "1,200 pumps report their pressure every minute"
 _FLEET_ANY = _rx(
@@ -878,6 +902,23 @@ _MEMORY_BEFORE = _rx(r"(?:\b(?:gpus?|vram|ram|memory|[ahlt]\d{1,3}s?|l40s?|rtx\s
 _MEMORY_AFTER = _rx(r"^\s*(?:of\s+)?(?:gpu\s+)?(?:ram|vram|memory|hbm|unified memory)\b")
 
 
+# the link data crosses: "a satellite connection of a few Mbit/s", "4G uplink, ~2 Mbps per site"
+_BANDWIDTH = _rx(r"(?P<n>(?:a\s+)?few|\d+(?:[.,]\d+)?)\s?(?P<u>gbit/s|gbps|mbit/s|mbps|mbits/s|kbit/s|kbps)\b")
+_LINK = _rx(r"\b(?:links?|connections?|connectivity|uplinks?|backhaul|satellite|bandwidth|4g|lte|5g|radio|vsat|starlink|"
+            r"modems?|lines?|network)\b")
+_BANDWIDTH_TO_MBPS = {"g": 1000.0, "m": 1.0, "k": 0.001}
+
+
+def _uplink(acc: Reading, clause: _Clause) -> None:
+    for match in _free_matches(acc, clause, _BANDWIDTH):
+        if not _LINK.search(clause.text):
+            continue
+        amount = 3.0 if "few" in match.group("n") else parse_number(match.group("n"))
+        if acc.put("uplink_mbps", amount * _BANDWIDTH_TO_MBPS[match.group("u")[0]], acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, "n"))
+        return
+
+
 def _data_volume(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _SIZE):
         start, end = clause.span(match)
@@ -927,6 +968,10 @@ _USERS = _rx(
     rf"|(?P<n2>{_NUM})\s?(?P<au>dau|mau|wau|daily active users|monthly active users|weekly active users)\b)"
 )
 _PER_USER = _rx(r"\b(?:each|apiece|per (?:user|person|employee|agent|analyst|head|customer)|a head)\b")
+# the sources a rate is stated per: "12 cameras at 30 images per second each", "40 stores, each sending 5 requests a second"
+_SOURCES_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?(?:cameras|devices|sensors|stores|shops|branches|plants|factories|"
+                     r"sites|(?:production |assembly )?lines|machines|kiosks|robots|vehicles|trucks|drones|turbines|stations|"
+                     r"gateways|terminals|scanners|microphones|streams|feeds|tenants|clients|apps|services)\b")
 _USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|run|runs|issue|issues|do|does|post|posts|type)\b")
 _PEAK = _rx(r"\b(?:peak\w*|max(?:imum)?|burst\w*|spikes?|busiest)\b")
 
@@ -978,6 +1023,12 @@ def _media_volume(acc: Reading, clause: _Clause) -> None:
             acc.use(clause.span(match, "n"))
 
 
+def _sources_before(acc: Reading, clause: _Clause, limit: int) -> re.Match[str] | None:
+    """The last free count of sources ("12 cameras") in ``clause`` before ``limit``."""
+    found = [m for m in _SOURCES_COUNT.finditer(clause.text[:limit]) if acc.free(clause.span(m, "n"))]
+    return found[-1] if found else None
+
+
 def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
     per_second, per_day = _rate_value(match)
     start, end = clause.span(match)
@@ -992,6 +1043,18 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
         per_second, per_day = per_second * count, per_day * count
         start = users_clause.span(users)[0]
         _put_users(acc, users_clause, users)
+    elif per_user:
+        source = _sources_before(acc, clause, match.start())
+        previous = _previous_clause(acc, clause)
+        if source is None and previous is not None:
+            clause_of, source = previous, _sources_before(acc, previous, len(previous.text))
+        else:
+            clause_of = clause
+        if source is not None:
+            count = parse_number(source.group("n"))
+            per_second, per_day = per_second * count, per_day * count
+            start = clause_of.span(source)[0]
+            acc.use(clause_of.span(source, "n"))
     quote = acc.quote(start, end)
     seconds = _period_seconds(match) or 86400.0
     if seconds < 86400:
@@ -1401,7 +1464,7 @@ _CLASSIC_STRONG = _rx(
     r"\b(?:xgboost|lightgbm|catboost|random forests?|logistic regression|linear regression|gradient[- ]boost\w*|"
     r"gbdt|sklearn|scikit-learn|isolation forests?|"
     # said outright: "a classic model (no LLM)", "modelo clásico"
-    r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no\s+llms?|not an? llm|"
+    r"classic(?:al)? (?:ml|machine learning|models?)|traditional (?:ml|machine learning)|non-llm|no\s+llms?(?![\s-]+(?:as\s+(?:an?\s+)?)?(?:judges?|graders?|evaluators?|raters?|scorers?)\b)|not an? llm|"
     # "modelo clásico", "ML classico", "ML classique" (a glossed word is padded: "nessun LLM" reads "no     llm")
     r"modelos? cl[aá]sicos?|ml\s+cl[aá]s{1,2}i(?:c|qu)\w*)\b"
 )
@@ -1564,7 +1627,7 @@ _MANY_DEVICES = _rx(
 _ON_PREM = _rx(
     r"\b(?:on[- ]?prem(?:ise|ises)?s?|on premises?|(?:our|their|the client's|own)\s+(?:own\s+)?(?:[a-z]+\s+)?"
     r"(?:data[- ]?cent(?:er|re)s?|dc|servers?|hardware|infrastructure|racks?)|in[- ]house (?:servers?|hardware|infrastructure)|"
-    r"bare[- ]metal|private cloud|no (?:public )?cloud|(?:can't|cannot|can not|not allowed to|must not|mustn't) use (?:the |a |any )?(?:public )?cloud)\b"
+    r"bare[- ]metal|private cloud|no\s+(?:public\s+)?cloud|(?:can't|cannot|can not|not allowed to|must not|mustn't) use (?:the |a |any )?(?:public )?cloud)\b"
 )
 _SELF_HOSTED = _rx(r"\bself[- ]hosted\b")
 # GPUs the team has (not rents from a named cloud): its own servers
@@ -1590,7 +1653,10 @@ def _first_positive(acc: Reading, pattern: re.Pattern[str], *, negation: re.Patt
 
 
 _ONLY_AFTER = _rx(r"(?:\s+(?:native |managed )?(?:services|stack|tools|products))?[\s-]*only\b|\s+(?:and nothing else|exclusively)\b")
-_ONLY_BEFORE = _rx(r"\b(?:only|exclusively|solely|everything (?:runs?|must run|has to run|stays?) (?:on|in))\s+(?:on\s+|in\s+|use\s+)?(?:the\s+)?$")
+_ONLY_BEFORE = _rx(r"\b(?:only|exclusively|solely|everything (?:we (?:run|have|build) )?(?:runs?|must run|has to run|stays?|is|lives) (?:on|in)|"
+                   # "our whole stack is on Google Cloud", "we're all-in on AWS"
+                   r"(?:whole|entire|full|complete)\s+(?:\w+\s+)?(?:stack|infrastructure|infra|platform|estate)\s+(?:is|lives|runs|sits)\s+(?:on|in)|"
+                   r"all[- ]in (?:on|with))\s+(?:on\s+|in\s+|use\s+)?(?:the\s+)?$")
 
 
 def _deployment(acc: Reading) -> None:
@@ -1756,7 +1822,7 @@ _SERVERLESS = _rx(
 # the model runs on devices in the field, not on servers
 _EDGE = _rx(
     r"\b(?:jetson(?: \w+)?|raspberry pis?|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
-    r"on[- ]device|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
+    r"on[- ]device|industri(?:al|e)[- ]pcs?|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
     r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
     r"(?: (?:it|them|the \w+|our \w+|this \w+|new \w+|\w+ (?:model )?updates))? (?:to|on(?:to)?) (?:the |our |each |every |all )?(?:\w+ )?(?:fleet|robots|drones|cameras|devices|vehicles|kiosks|boxes|gateways|terminals|scanners|tablets|phones|sensors))\b|"
@@ -1986,7 +2052,7 @@ _STACK = [
     ("clickhouse", r"clickhouse"), ("timescale", r"timescale(?:db)?"), ("duckdb", r"duckdb"), ("pinecone", r"pinecone"), ("weaviate", r"weaviate"),
     ("qdrant", r"qdrant"), ("milvus", r"milvus"), ("chroma", r"chroma(?:db)?"), ("faiss", r"faiss"),
     ("neo4j", r"neo4j"), ("rabbitmq", r"rabbitmq"), ("celery", r"celery"), ("docker", r"docker"),
-    ("ray", r"ray"), ("triton", r"triton"), ("vllm", r"vllm"), ("kubeflow", r"kubeflow"), ("feast", r"feast"),
+    ("ray", r"ray"), ("triton", r"triton"), ("vllm", r"vllm"), ("kserve", r"kserve|kfserving"), ("seldon", r"seldon(?: core)?"), ("kubeflow", r"kubeflow"), ("feast", r"feast"),
     ("dbt", r"dbt"), ("terraform", r"terraform"), ("prometheus", r"prometheus"), ("grafana", r"grafana"),
     ("datadog", r"datadog"), ("teradata", r"teradata"), ("oracle", r"oracle(?: db| database)?"), ("sql server", r"sql server|mssql"),
     ("synapse", r"synapse"), ("fabric", r"microsoft fabric"), ("looker", r"looker"), ("tableau", r"tableau"), ("power bi", r"power ?bi"),
@@ -2093,7 +2159,8 @@ def _destinations(acc: Reading) -> None:
 _LANGUAGES = (
     "english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian|finnish|japanese|"
     "chinese|mandarin|cantonese|korean|arabic|hindi|turkish|russian|ukrainian|czech|greek|hebrew|vietnamese|"
-    "thai|indonesian|romanian|hungarian|bengali|urdu|persian|malay|tagalog|swahili"
+    "thai|indonesian|romanian|hungarian|bengali|urdu|persian|malay|tagalog|swahili|catalan|basque|galician|welsh|irish|"
+    "estonian|latvian|lithuanian|slovak|slovenian|croatian|serbian|bulgarian|icelandic|tamil|telugu|marathi|afrikaans|zulu"
 )
 _LANGUAGE = _rx(rf"\b(?:{_LANGUAGES})\b|\bmulti-?lingual\b")
 
@@ -2108,9 +2175,10 @@ _CODE_LIST = lazy_compile(rf"\b(?:{_CODE})(?:\s*(?:->|→|>|/|,|\band\b|\bto\b)\
 
 
 _ENDONYMS = {"deutsch": "german", "françai": "french", "español": "spanish", "espanol": "spanish", "castellano": "spanish",
-             "italian": "italian", "portugu": "portuguese", "nederlands": "dutch", "polsk": "polish", "svensk": "swedish"}
+             "italian": "italian", "portugu": "portuguese", "nederlands": "dutch", "polsk": "polish", "svensk": "swedish",
+             "catal": "catalan", "euskera": "basque", "gallego": "galician", "galego": "galician"}
 _ENDONYM = _rx(r"\b(?:deutsch(?:e[nrms]?)?|françai(?:s|se|ses)|espa[ñn]ol(?:a|es|as)?|castellano|italian[oa]|"
-               r"portugu[eê]s(?:a)?|nederlandse?|polski|svenska)\b")
+               r"portugu[eê]s(?:a)?|nederlandse?|polski|svenska|catal[aàá]n?|euskera|gallego|galego)\b")
 
 
 def _languages(acc: Reading) -> list[str]:
@@ -2375,7 +2443,7 @@ _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
     (_labelled, _NUMBER_GATE), (_concurrency, _DIGIT), (_runs, _NUMBER_GATE), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
-    (_events, _DIGIT), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_events, _DIGIT), (_uplink, _rx(r"bit/s|bps\b")), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT), (_media_volume, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY), _stack_only_approved,
@@ -2402,6 +2470,7 @@ def read(text: str) -> Reading:
     for step in _WHOLE_TEXT_STEPS[:1]:
         step(acc)  # model sizes first: "Llama 3 70B" is not 70 billion of anything
     _positive_rate(acc)  # "1 in 500 claims" is a share, not 500 claims
+    _fleet_sampling(acc)  # "200 turbines (1 kHz sampling)": before the rules that read either number alone
     for numeric, gate in _NUMERIC_STEPS:
         for clause in acc.clauses:
             if gate.search(clause.text):

@@ -547,6 +547,8 @@ def _workflow_sections(content: DesignContent, archs: list[dict], req: Requireme
         if "serving" in bp:
             sv = ServingSpecification.model_validate(bp["serving"])
             mode = req.mode.value if req.mode is not None else "real_time"
+            if affirmed(req.edge_devices):
+                sv.serving_mode = sv.serving_mode or "on each device, in the process that captures the input (no network on the hot path)"
             sv.serving_mode = sv.serving_mode or {
                 "batch": "a scheduled batch scoring job writing results to a table that consumers read",
                 "streaming": "a stream consumer scoring events as they arrive",

@@ -250,7 +250,14 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
 
 ASSUMED_BASELINE = 0.05  # a click-through-like rate when the request states none
 
-_TASK_WORDS = (("translat", "translation"), ("forecast", "forecasting"), ("summar", "summarization"), ("classif", "classification"), ("extract", "extraction"),
+# (stems of English and of German, French, Spanish, Italian, Portuguese and Dutch words)
+_TASK_WORDS = (("translat", "translation"), ("traduc", "translation"), ("traduz", "translation"), ("tradução", "translation"),
+               ("übersetz", "translation"), ("vertal", "translation"),
+               ("forecast", "forecasting"), ("previsi", "forecasting"), ("prévision", "forecasting"), ("previsã", "forecasting"),
+               ("prognos", "forecasting"), ("vorhersag", "forecasting"), ("voorspel", "forecasting"),
+               ("summar", "summarization"), ("résum", "summarization"), ("riassun", "summarization"),
+               ("zusammenfass", "summarization"), ("samenvat", "summarization"),
+               ("classif", "classification"), ("klassifi", "classification"), ("clasifi", "classification"), ("extract", "extraction"),
                ("rank", "ranking"), ("recommend", "ranking"), ("search", "ranking"), ("rag", "rag"),
                ("retriev", "rag"), ("chat", "chat"), ("assistant", "chat"), ("support", "chat"))
 

@@ -177,6 +177,45 @@ def size_model_set(args: ModelSetArgs) -> ToolResult:
                       data={"total_gb": total_gb, "resident": resident})
 
 
+class UplinkArgs(BaseModel):
+    items_per_second: float = Field(gt=0, description="Readings, frames or requests per second the devices produce in all.")
+    bytes_per_item: float = Field(gt=0, description="Bytes one of them takes on the wire.")
+    item: str = Field(default="readings", description="What is counted: readings, images ...")
+    uplink_mbps: float | None = Field(default=None, gt=0, description="The link's bandwidth in Mbit/s, when stated.")
+    stated_inputs: list[str] = Field(default_factory=list)
+
+
+LINK_SHARE = 0.5  # the share of a link raw data may take: the rest carries telemetry, updates and retries
+
+
+def size_uplink(args: UplinkArgs) -> ToolResult:
+    """Whether the devices' raw data fits the link to the servers, or must be reduced on the device."""
+    from mlarchitect.render_markdown import human_number
+
+    mbps = args.items_per_second * args.bytes_per_item * 8 / 1e6
+    calcs = [Calculation(name="Raw data the devices produce", value=round(mbps, 2), unit="Mbit/s",
+                         formula=(f"{human_number(args.items_per_second)} {args.item}/s × {human_number(args.bytes_per_item)} bytes "
+                                  f"× 8 ÷ 1,000,000 = {human_number(round(mbps, 2))} Mbit/s"),
+                         inputs={"items_per_second": args.items_per_second, "bytes_per_item": args.bytes_per_item},
+                         from_request=["items_per_second"] if "items_per_second" in args.stated_inputs else [])]
+    if args.uplink_mbps is None:
+        verdict = (f"The devices produce about {human_number(round(mbps, 2))} Mbit/s of raw {args.item}: measure the link "
+                   "each site has before deciding what leaves the device.")
+    elif mbps > args.uplink_mbps * LINK_SHARE:
+        times = mbps / args.uplink_mbps
+        calcs.append(Calculation(name="Raw data over the link's capacity", value=round(times, 1), unit="×",
+                                 formula=f"{human_number(round(mbps, 2))} Mbit/s ÷ {args.uplink_mbps:g} Mbit/s = {times:,.1f}×",
+                                 inputs={"uplink_mbps": args.uplink_mbps}, from_request=["uplink_mbps"]))
+        verdict = (f"Run inference on the devices: the raw {args.item} need {human_number(round(mbps, 2))} Mbit/s and the "
+                   f"link's bandwidth is {args.uplink_mbps:g} Mbit/s. Send scores, alerts, features per window and a small "
+                   "sample of raw data (for labelling and drift checks) instead, buffered on the device when the link drops.")
+    else:
+        verdict = (f"The raw {args.item} ({human_number(round(mbps, 2))} Mbit/s) fit the {args.uplink_mbps:g} Mbit/s link "
+                   f"with room to spare: central inference is possible; keep an on-device fallback for link outages.")
+    return ToolResult(skill=SKILL, tool="serving_size_uplink", summary=verdict, recommendations=[verdict],
+                      calculations=calcs, data={"raw_mbps": mbps, "uplink_mbps": args.uplink_mbps})
+
+
 def scales(req: Requirements) -> dict[str, float]:
     out: dict[str, float] = {}
     if req.peak_rps is not None:
@@ -198,6 +237,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
         skill_tool(SKILL, "serving_size_gpu",
                    "GPU memory and GPUs for a self-hosted LLM: weights (params × bytes) plus the KV cache.",
                    GpuArgs, size_gpu),
+        skill_tool(SKILL, "serving_size_uplink",
+                   "Whether devices' raw data fits the link to the servers (edge inference or central).",
+                   UplinkArgs, size_uplink),
         skill_tool(SKILL, "serving_size_replicas",
                    "Size serving replicas from requests per second and latency using Little's law.",
                    ReplicaArgs, lambda a: size_replicas(a, ctx)),
@@ -222,6 +264,9 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         return calls
     llm = req.model_kind is not None and req.model_kind.value == "llm"
     on_devices = req.edge_devices is not None and bool(req.edge_devices.value)
+    uplink = _uplink_call(req) if on_devices or req.uplink_mbps is not None else None
+    if uplink is not None:
+        calls.append(uplink)
     if req.peak_rps is not None and not on_devices:  # each device serves itself: no replicas to size
         latency = req.latency.value.seconds if req.latency is not None else (1.5 if llm else 0.1)
         calls.append(PlannedCall(name="serving_size_replicas", phase=1, args={
@@ -242,3 +287,24 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
             args["stated_inputs"].append("gpu_memory_gb")  # type: ignore[union-attr]
         calls.append(PlannedCall(name="serving_size_gpu", args=args, phase=1))
     return calls
+
+
+SAMPLE_BYTES = 4.0  # one raw sensor sample (a 32-bit value) on the wire
+
+
+def _uplink_call(req: Requirements) -> PlannedCall | None:
+    """The link check for data the devices produce: readings a second of a sampled fleet, or the
+    model's inputs (frames, requests) a second."""
+    if req.events_per_day is not None and "time_series" in req.kinds():
+        rate, stated, item, size = req.events_per_day.value / 86400, req.events_per_day.stated, "readings", SAMPLE_BYTES
+    elif req.peak_rps is not None:
+        kb, item = req.record()
+        rate, stated, size = req.peak_rps.value, req.peak_rps.stated, kb * 1000
+        item = item if item != "events" else "requests"
+    else:
+        return None
+    args: dict[str, object] = {"items_per_second": round(rate, 3), "bytes_per_item": size, "item": item,
+                               "stated_inputs": ["items_per_second"] if stated else []}
+    if req.uplink_mbps is not None:
+        args["uplink_mbps"] = req.uplink_mbps.value
+    return PlannedCall(name="serving_size_uplink", phase=1, args=args)
