@@ -140,7 +140,9 @@ _ASK_LABEL = r"(?:bonus|nice\s+to\s+have|stretch\s+goal)"
 _LABEL_ONLY = r"(?:also\s+needed|afterwards|next\s+steps?|on\s+top)"
 # work asked for in the passive: "the release process on our GKE cluster also needs to be planned"
 _PASSIVE_ASK_TEXT = (r"(?:needs?|has|have)\s+to\s+be\s+(?:\w+\s+)?(?:planned|defined|specified|designed|built|written|automated|"
-                     r"documented|worked\s+out)")
+                     r"documented|worked\s+out)|"
+                     # "the regression gate in GitHub Actions needs building"
+                     r"needs?\s+(?:building|writing|wiring\s+up|setting\s+up|automating|defining|implementing|coding|planning)")
 # someone else's work asked for as a question: "who would handle the rollout on our EKS cluster?"
 _WHO_ASK_TEXT = (r"(?:^|[,;:(]\s*|(?:and|but|so|also|then)\s+)who\s+(?:would|could|can|will|should)\s+"
                  r"(?:handle|own|do|build|take\s+care\s+of|set\s+up|write|run)")

@@ -151,6 +151,8 @@ class Requirements(BaseModel):
                                           "boxes, robots, cameras, vehicles), not on servers.")
     multi_tenant: Fact[bool] | None = Field(default=None, description="Several customers or tenants share the "
                                             "system and none may see another's data.")
+    tool_calling: Fact[bool] | None = Field(default=None, description="The system is an agent that calls tools or "
+                                            "APIs to act (refunds, bookings, SQL), not only one that answers.")
     human_labelling: Fact[bool] | None = Field(default=None, description="People label or annotate examples "
                                                "in the loop (annotators, a labelling tool or queue).")
     online_features: Fact[bool] | None = Field(default=None, description="Features are read by a live model at "
@@ -163,6 +165,8 @@ class Requirements(BaseModel):
     model_count: Fact[int] | None = Field(default=None, description="How many models the system holds when it is "
                                           "many: one per store, per customer, per SKU.")
     model_params_b: Fact[float] | None = Field(default=None, description="Parameters of a self-hosted model, billions.")
+    context_tokens: Fact[int] | None = Field(default=None, description="Tokens one request puts in the model's context "
+                                             "(\"8k-token contracts\", \"a 32k context\").")
     prediction: Fact[Prediction] | None = Field(default=None, description="What a classic model predicts: a "
                                                 "quantity (regression), an order (ranking), objects in images "
                                                 "(detection) or a class.")

@@ -83,6 +83,7 @@ _TESTS: dict[str, Callable[[Any, Requirements, set[str]], bool]] = {
     "labelled": lambda v, r, _: (r.labelled_examples is not None) == bool(v),
     "live": lambda v, r, _: r.has_live_traffic() == bool(v),
     "tenants": lambda v, r, _: (r.multi_tenant is not None and bool(r.multi_tenant.value)) == bool(v),
+    "tools": lambda v, r, _: (r.tool_calling is not None and bool(r.tool_calling.value)) == bool(v),  # an agent acting through tools
     "labelling": lambda v, r, _: (r.human_labelling is not None and bool(r.human_labelling.value)) == bool(v),
     "edge": lambda v, r, _: (r.edge_devices is not None and bool(r.edge_devices.value)) == bool(v),
     "corpus_min": lambda v, r, _: r.corpus is not None and r.corpus.value.amount >= v,

@@ -85,7 +85,7 @@ def test_devices_whose_raw_data_exceeds_the_link_run_the_model_themselves(settin
     d = design(text, settings=settings)
     md = render_markdown(d)
     assert "Raw data the devices produce" in md and "7.68 Mbit/s" in md  # 120 × 2,000 × 4 bytes × 8
-    assert "Run inference on the devices" in md
+    assert "run inference on the devices" in md
     assert "Cache" not in _names(d) and "POST /v1/predict" not in md
 
 
@@ -126,6 +126,12 @@ def test_translation_without_an_llm_judge_is_scored_against_references(text: str
     # "get X done" asks for X
     ("Build a RAG assistant over our HR policies, and get a threat model done for it before launch.",
      ["security-and-privacy-engineer-ml"]),
+    # work asked for in the passive with a gerund
+    ("How should we evaluate our claims-letter generator? Then the scoring harness needs building.",
+     ["evaluation-engineer"]),
+    # "monter" is to set up
+    ("Nous voulons évaluer notre chatbot RH sur 500 questions. Pourriez-vous aussi monter le harnais d'évaluation "
+     "dans notre CI ?", ["evaluation-engineer"]),
     # the rules see an action, the model sees whose work it is
     ("Design the experiment tracking for our six researchers. After that, write the Python client wrapper "
      "everyone should use to log runs, with unit tests for it.", ["llm-app-engineer", "write-unit-tests"]),
@@ -137,3 +143,60 @@ def test_asks_for_sibling_work_are_handed_on(text: str, agents: list[str]) -> No
 def test_the_code_that_produced_a_model_is_no_ask_for_code() -> None:
     assert handoffs("Auditors want every credit decision traced to the model version, the data extract and the "
                     "code that produced it. How should we track experiments and models from now on?") == []
+
+
+@pytest.mark.parametrize(("text", "agentic"), [
+    ("An LLM agent that calls our booking API to move appointments.", True),
+    ("A support chatbot which uses tools to issue refunds and cancel orders.", True),
+    ("Function calling with GPT picks the shipping option.", True),
+    ("Our call-centre agents use three tools every day and answer 3k tickets.", False),
+])
+def test_an_agent_acting_through_tools_is_read(text: str, agentic: bool) -> None:
+    assert (extract_requirements(text).tool_calling is not None) == agentic
+
+
+def test_an_agent_is_evaluated_on_its_trajectories_in_a_sandbox(settings: Settings) -> None:
+    d = design("How do we evaluate our travel-booking assistant? It is an LLM agent that calls our booking and "
+               "payment APIs; we have 250 recorded conversations with the outcome each customer wanted.",
+               settings=settings)
+    md = render_markdown(d)
+    assert d.workflow == "evaluation_system"
+    assert "Trajectory scoring per scenario" in md and "sandboxed copies of the tools" in md
+    assert "an action it must not" in _risks(d)
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    ("An internal assistant for 3,000 employees asking about 6,000 questions a day.", 6_000),  # everyone together
+    ("2,000 users each ask 10 questions a day.", 20_000),
+    ("300 analysts running 20 searches per day.", 6_000),
+])
+def test_a_daily_rate_is_per_person_only_when_one_person_could_make_it(text: str, per_day: float) -> None:
+    rate = extract_requirements(text).requests_per_day
+    assert rate is not None and rate.value == per_day
+
+
+def test_the_index_is_quantized_only_when_its_memory_matters() -> None:
+    from mlarchitect.skills.rag_design.tools import IndexSizeArgs, size_index
+    from mlarchitect.skills.base import SkillContext
+
+    small = size_index(IndexSizeArgs(documents=5_000, unit="pages", dimensions=1024), SkillContext())
+    large = size_index(IndexSizeArgs(documents=20_000_000, unit="pages", dimensions=1024), SkillContext())
+    assert "Keep float32 vectors" in small.recommendations[1]
+    assert "Quantize the vectors to int8" in large.recommendations[1]
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("A 70B model reviews 8k-token contracts for 30 lawyers.", 8_000),
+    ("Prompts of about 6,000 tokens, 50 requests a minute.", 6_000),
+    ("We need a 32k context window for the transcripts.", 32_000),
+])
+def test_the_context_a_request_holds_is_read(text: str, tokens: int) -> None:
+    context = extract_requirements(text).context_tokens
+    assert context is not None and context.value == tokens
+
+
+def test_the_kv_cache_is_sized_for_the_stated_context(settings: Settings) -> None:
+    md = render_markdown(design("Self-host a 70B model on our 4 H100s for contract review: 24k-token contracts, "
+                                "200 reviews a day, fully on-prem.", settings=settings))
+    assert "25,000 tokens" in md  # 24,000 stated + room for the answer
+    assert "0.0 req/s" not in md

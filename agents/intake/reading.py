@@ -909,6 +909,25 @@ _LINK = _rx(r"\b(?:links?|connections?|connectivity|uplinks?|backhaul|satellite|
 _BANDWIDTH_TO_MBPS = {"g": 1000.0, "m": 1.0, "k": 0.001}
 
 
+# tokens one request holds: "8k-token contracts", "prompts of about 6,000 tokens", "a 32k context window"
+_CONTEXT = _rx(rf"(?P<n>{_NUM})\s?(?P<k>k)?[- ]tokens?\s+(?:long\s+)?(?:contracts|documents|docs|prompts|inputs|contexts?|"
+               rf"conversations|transcripts|reports|files|pages|requests|queries|emails)\b|"
+               rf"\b(?:prompts?|inputs?|contexts?|contracts|documents)\s+(?:of\s+)?(?:about\s+|around\s+|up\s+to\s+|~\s*)?"
+               rf"(?P<m>{_NUM})\s?(?P<mk>k)?\s+tokens\b|(?P<c>{_NUM})\s?(?P<ck>k)?\s+(?:token\s+)?context(?:\s+window)?\b")
+
+
+def _context_tokens(acc: Reading, clause: _Clause) -> None:
+    for match in _CONTEXT.finditer(clause.text):
+        group = next(g for g in ("n", "m", "c") if match.group(g))
+        if not acc.free(clause.span(match, group)):
+            continue
+        thousands = match.group({"n": "k", "m": "mk", "c": "ck"}[group])
+        tokens = parse_number(match.group(group)) * (1000 if thousands else 1)
+        if tokens >= 100 and acc.put("context_tokens", int(tokens), acc.quote(*clause.span(match))):
+            acc.use(clause.span(match, group))
+        return
+
+
 def _uplink(acc: Reading, clause: _Clause) -> None:
     for match in _free_matches(acc, clause, _BANDWIDTH):
         if not _LINK.search(clause.text):
@@ -972,8 +991,12 @@ _PER_USER = _rx(r"\b(?:each|apiece|per (?:user|person|employee|agent|analyst|hea
 _SOURCES_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?(?:cameras|devices|sensors|stores|shops|branches|plants|factories|"
                      r"sites|(?:production |assembly )?lines|machines|kiosks|robots|vehicles|trucks|drones|turbines|stations|"
                      r"gateways|terminals|scanners|microphones|streams|feeds|tenants|clients|apps|services)\b")
-_USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|run|runs|issue|issues|do|does|post|posts|type)\b")
+_USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|submitting|run|runs|running|issue|issues|"
+                 r"issuing|do|does|doing|post|posts|posting|type|types|typing)\b")
 _PEAK = _rx(r"\b(?:peak\w*|max(?:imum)?|burst\w*|spikes?|busiest)\b")
+
+
+ONE_PERSON_PER_DAY = 200  # more requests a day than one person makes: a rate stated for everyone together
 
 
 def _rate_value(match: re.Match[str]) -> tuple[float, float]:
@@ -1033,7 +1056,10 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
     per_second, per_day = _rate_value(match)
     start, end = clause.span(match)
     users_clause, users = clause, _users_before(acc, clause, match.start())
-    per_user = bool(_PER_USER.search(clause.text)) or bool(users and _USERS_ASK.search(clause.text[users.end() : match.start()]))
+    # "2,000 users each ask 10 questions a day"; "3,000 employees asking about 6,000 questions a day" is a total
+    # (nobody asks thousands a day), unless the clause says "each" or "per user"
+    per_user = bool(_PER_USER.search(clause.text)) or bool(
+        users and _USERS_ASK.search(clause.text[users.end() : match.start()]) and per_day <= ONE_PERSON_PER_DAY)
     if per_user and users is None:
         previous = _previous_clause(acc, clause)
         if previous is not None:
@@ -1848,6 +1874,15 @@ _NO_SPEND = _rx(
 )
 
 
+# an agent that acts through tools ("an agentic bot that calls tools (refund, cancel order)", "function calling");
+# not the people a call centre calls agents
+_TOOL_CALLING = _rx(
+    r"\b(?:agentic|tool[- ](?:calling|use|calls?|using)|function[- ]calling|(?:ai|llm|autonomous|multi[- ]step)\s+agents?\b"
+    r"[^.;]{0,60}?\b(?:calls?|uses?|invokes?|executes?|takes?)\s+(?:\w+\s+){0,4}?(?:tools?|apis?|actions?)|"
+    r"(?:bot|assistant|copilot|chatbot)s?\s+(?:that\s+|which\s+)?(?:calls?|uses?|invokes?)\s+(?:\w+\s+){0,2}?(?:tools?|apis?|functions?))\b"
+)
+
+
 # customers who share the system and must not see each other's data
 _TENANTS = _rx(
     r"\b(?:multi[- ]?tenant\w*|tenants?|tenant[- ]isolation|per[- ](?:tenant|customer|client)\s+(?:isolation|indexes|indices|namespaces?)|"
@@ -2248,7 +2283,7 @@ _DATA_KINDS = [
                r"bilder\b|fotos?\b|immagini|im[áa]genes|imagens|afbeeldingen|photographies|aufnahmen der kamera"),
     ("video", r"(?:videos?|v[íi]d[ée]os?)\b(?! (?:platform|games?|streaming|service|conferenc\w*|calls?|on demand|views?|plays?))|"
               r"footage|cctv|(?:camera|video) (?:streams?|feeds?)\b(?!ing)|dashcams?|body ?cams?"),
-    ("audio", r"audio|(?:call|voice|phone|meeting|interview|radio)[- ]recordings?|recorded (?:calls|conversations|meetings)|"
+    ("audio", r"audio|(?:call|voice|phone|meeting|interview|radio)[- ]recordings?|recorded (?:calls|meetings|phone conversations)|"
               r"recordings|voice (?:notes|messages|memos|calls)|speech[- ]to[- ]text|speech recognition|\basr\b|podcasts?|"
               r"phone calls|sprachaufnahmen|aufzeichnungen|enregistrements|grabaciones|grava[çc][õo]es|registrazioni|opnames"),
     ("geospatial", r"\bgps\b|geo[- ]?spatial|geolocation|lat(?:itude)?[/ ,]+lon(?:gitude)?|(?:vehicle|vessel|gps|movement) "
@@ -2443,7 +2478,7 @@ _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
     (_labelled, _NUMBER_GATE), (_concurrency, _DIGIT), (_runs, _NUMBER_GATE), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
-    (_events, _DIGIT), (_uplink, _rx(r"bit/s|bps\b")), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_events, _DIGIT), (_uplink, _rx(r"bit/s|bps\b")), (_context_tokens, _rx(r"token|context")), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT), (_media_volume, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY), _stack_only_approved,
@@ -2451,7 +2486,7 @@ _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL
                      _flag("european_providers_only", _EUROPEAN_PROVIDERS),
                      _affirmed_flag("monthly_budget_usd", _NO_SPEND, 0.0),
                      _affirmed_flag("online_features", _ONLINE_FEATURES), _affirmed_flag("edge_devices", _EDGE),
-                     _affirmed_flag("human_labelling", _LABELLING), _affirmed_flag("multi_tenant", _TENANTS),
+                     _affirmed_flag("human_labelling", _LABELLING), _affirmed_flag("tool_calling", _TOOL_CALLING), _affirmed_flag("multi_tenant", _TENANTS),
                      _affirmed_flag("serverless_only", _SERVERLESS),
                      _vague_runs, _apple_memory, _residency, _cloud_region, _cloud_from_services, _compliance, _stack, _sources, _destinations, _languages_and_types, _data_kinds, _quality_criteria)
 

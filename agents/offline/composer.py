@@ -108,7 +108,8 @@ def compose_design(
     steps = _steps(specs, results, prefix=len(specs) > 1, focus=said | chosen_words,
                    asked=said | _fact_words(req), vague=vague,
                    refused={phrase[0] for phrase in _refusals(request)},
-                   classic=req.model_kind is not None and req.model_kind.value == "classic_ml")
+                   classic=req.model_kind is not None and req.model_kind.value == "classic_ml",
+                   on_devices=affirmed(req.edge_devices))
     calcs = _calculations(results)
     cost = _cost(results, req)
     risks = [Risk.model_validate(r) for b in archs for r in b.get("risks", [])]
@@ -253,6 +254,11 @@ _LLM_ONLY = re.compile(r"\b(?:llms?|prompts?|rag|retrieval|judges?|rouge(?:-l)?|
                        r"summari[sz]\w*|hallucinat\w*|faithfulness|chunk\w*|embeddings?|generat\w+ answers?)\b", re.I)
 
 
+# what only a server answering requests has: left out of the steps of a model that runs on devices
+_SERVER_ONLY = re.compile(r"\b(?:redis|celery|arq|sqs|task queue|job id|provider batch apis?|second-provider|replicas?|"
+                          r"load balancers?|autoscal\w*|endpoints?)\b", re.I)
+
+
 VOCABULARY_MIN_PRACTICES = 4  # a word in this many of a workflow's practices is the workflow's, not the request's
 
 
@@ -264,13 +270,14 @@ def _workflow_vocabulary(spec: WorkflowSpec) -> set[str]:
 
 def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool,
            focus: set[str] | None = None, asked: set[str] | None = None, vague: bool = False,
-           refused: set[str] = frozenset(), classic: bool = False) -> list[DesignStep]:
+           refused: set[str] = frozenset(), classic: bool = False, on_devices: bool = False) -> list[DesignStep]:
     """Each workflow step: this request's decisions first, then the practices that
     matter most for it (those closest to the request and the chosen components; a
     practice naming an option the constraints ruled out is dropped). A practice sharing
     no word with the request (``asked``) but the workflow's own vocabulary is general
     advice: at most ``GENERAL_PRACTICES_PER_STEP`` of those per step. For a ``classic`` model (no LLM), practices
-    and patterns about prompts, judges, retrieval or fine-tuning are left out."""
+    and patterns about prompts, judges, retrieval or fine-tuning are left out; for a model that runs ``on_devices``,
+    practices about server replicas, queues and caches."""
     steps: list[DesignStep] = []
     vocab: list[set[str]] = []
     ruled_out = _rejected_terms(results)
@@ -282,7 +289,8 @@ def _steps(specs: list[WorkflowSpec], results: list[ToolResult], *, prefix: bool
         for step in spec.steps:
             title = f"{spec.title}: {step.title}" if prefix else step.title
             allowed = [p for p in step.points if not any(t in p.lower() for t in ruled_out)
-                       and not _refused_label(p, refused) and not (classic and _LLM_ONLY.search(p))]
+                       and not _refused_label(p, refused) and not (classic and _LLM_ONLY.search(p))
+                       and not (on_devices and _SERVER_ONLY.search(p))]
             ranked = sorted(allowed, key=lambda p: (-len(_words(p) & said), -len(_words(p) & focus)))
             specific = [p for p in ranked if _words(p) & said]
             general = [p for p in ranked if not _words(p) & said][:GENERAL_PRACTICES_PER_STEP]

@@ -30,21 +30,26 @@ class ReplicaArgs(BaseModel):
                                                                   "(\"20 concurrent requests\"); 0 = derive it.")
 
 
+def _small(x: float) -> str:
+    """A rate or count written so a small one does not read as zero: 1,234.5, 12.3, 0.0231."""
+    return f"{x:,.1f}" if x >= 1 or x == 0 else f"{x:.3g}"
+
+
 def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     peak = args.requests_per_second * args.peak_factor
     little = peak * args.latency_s
     in_flight = max(little, float(args.concurrent_requests))
     replicas = max(2, math.ceil(in_flight / (args.concurrency_per_replica * args.target_utilization)))
-    formula = f"{peak:,.1f} req/s × {args.latency_s} s = {little:,.1f}"
+    formula = f"{_small(peak)} req/s × {args.latency_s} s = {_small(little)}"
     if args.concurrent_requests:
         formula = f"max({formula}, {args.concurrent_requests} stated in flight) = {in_flight:,.0f}"
     calcs = [
-        Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 1), unit="requests",
+        Calculation(name="Requests in flight (Little's law)", value=float(_small(in_flight).replace(",", "")), unit="requests",
                     formula=formula, inputs={"requests_per_second": peak, "latency_s": args.latency_s,
                                              "concurrent_requests": args.concurrent_requests},
                     from_request=["concurrent_requests"] if args.concurrent_requests else []),
         Calculation(name="Replicas", value=replicas, unit="replicas",
-                    formula=(f"max(2, ⌈{in_flight:,.1f} ÷ ({args.concurrency_per_replica} concurrent × "
+                    formula=(f"max(2, ⌈{_small(in_flight)} ÷ ({args.concurrency_per_replica} concurrent × "
                              f"{args.target_utilization:.0%} target utilization)⌉) = {replicas}"),
                     inputs={"concurrency_per_replica": args.concurrency_per_replica}),
     ]
@@ -113,7 +118,8 @@ def size_gpu(args: GpuArgs) -> ToolResult:
         Calculation(name="KV cache at full concurrency", value=round(kv, 1), unit="GB",
                     formula=(f"{kv_mb_per_token:.2f} MB/token × {args.context_tokens:,} tokens × "
                              f"{args.concurrent_sequences} sequences = {kv:,.1f} GB"),
-                    inputs={"context_tokens": args.context_tokens, "concurrent_sequences": args.concurrent_sequences}),
+                    inputs={"context_tokens": args.context_tokens, "concurrent_sequences": args.concurrent_sequences},
+                    from_request=["context_tokens"] if "context_tokens" in args.stated_inputs else []),
         Calculation(name="GPUs needed", value=gpus, unit="GPUs",
                     formula=f"⌈({weights:,.1f} + {kv:,.1f}) GB × 1.1 overhead ÷ {args.gpu_memory_gb:g} GB⌉ = {gpus}",
                     inputs={"gpu_memory_gb": args.gpu_memory_gb},
@@ -206,11 +212,11 @@ def size_uplink(args: UplinkArgs) -> ToolResult:
         calcs.append(Calculation(name="Raw data over the link's capacity", value=round(times, 1), unit="×",
                                  formula=f"{human_number(round(mbps, 2))} Mbit/s ÷ {args.uplink_mbps:g} Mbit/s = {times:,.1f}×",
                                  inputs={"uplink_mbps": args.uplink_mbps}, from_request=["uplink_mbps"]))
-        verdict = (f"Run inference on the devices: the raw {args.item} need {human_number(round(mbps, 2))} Mbit/s and the "
+        verdict = (f"Serving mode: run inference on the devices. The raw {args.item} need {human_number(round(mbps, 2))} Mbit/s and the "
                    f"link's bandwidth is {args.uplink_mbps:g} Mbit/s. Send scores, alerts, features per window and a small "
                    "sample of raw data (for labelling and drift checks) instead, buffered on the device when the link drops.")
     else:
-        verdict = (f"The raw {args.item} ({human_number(round(mbps, 2))} Mbit/s) fit the {args.uplink_mbps:g} Mbit/s link "
+        verdict = (f"Serving mode: the raw {args.item} ({human_number(round(mbps, 2))} Mbit/s) fit the {args.uplink_mbps:g} Mbit/s link "
                    f"with room to spare: central inference is possible; keep an on-device fallback for link outages.")
     return ToolResult(skill=SKILL, tool="serving_size_uplink", summary=verdict, recommendations=[verdict],
                       calculations=calcs, data={"raw_mbps": mbps, "uplink_mbps": args.uplink_mbps})
@@ -278,6 +284,10 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args: dict[str, object] = {"params_b": params, "stated_inputs": []}
         if req.model_params_b is not None and req.model_params_b.stated:
             args["stated_inputs"].append("params_b")  # type: ignore[union-attr]
+        if req.context_tokens is not None:  # each sequence's context: the stated input plus room for the answer
+            args["context_tokens"] = req.context_tokens.value + ANSWER_TOKENS
+            if req.context_tokens.stated:
+                args["stated_inputs"].append("context_tokens")  # type: ignore[union-attr]
         if req.concurrency is not None:  # the KV cache holds every sequence in flight
             args["concurrent_sequences"] = max(1, req.concurrency.value)
             args["stated_inputs"].append("concurrent_sequences")  # type: ignore[union-attr]
@@ -289,6 +299,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     return calls
 
 
+ANSWER_TOKENS = 1_000  # room for the answer in a sequence's context, on top of the stated input
 SAMPLE_BYTES = 4.0  # one raw sensor sample (a 32-bit value) on the wire
 
 

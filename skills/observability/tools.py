@@ -9,7 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from mlarchitect.deliverable import Calculation
 from mlarchitect.money import money
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import Requirements, affirmed
 from mlarchitect.tool_result import PlannedCall
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 
@@ -66,6 +66,11 @@ class MonitoringArgs(BaseModel):
     judge: bool = True
     generates: SkipJsonSchema[bool] = True  # an LLM writes the output: tokens and prompt versions are logged
     hosted_model: SkipJsonSchema[bool] = False  # a provider's model API is called: its rate limits are watched
+    traffic_stated: SkipJsonSchema[bool] = False  # requests_per_day comes from the request, not an assumption
+    on_devices: SkipJsonSchema[bool] = False  # the model runs on devices in the field: telemetry is per device, uploaded late
+
+
+QUALITY_SAMPLE_SHARE, QUALITY_SAMPLE_MIN = 0.01, 50  # answers judged a day: a share of the traffic, with a floor
 
 
 _REQUEST_SERVING = ("rag_system", "model_serving", "general")
@@ -77,9 +82,20 @@ def _serves_requests(args: MonitoringArgs) -> bool:
     return args.workflow in _REQUEST_SERVING and args.mode != "batch"
 
 
+_ON_DEVICES = [
+    "Per device: model version, inference latency, input statistics and score distribution, buffered on the "
+    "device and uploaded when the link allows, so an offline site is analysed when it reconnects",
+    "Fleet view: devices per model version, devices silent for longer than their usual outage, and the share of "
+    "each site's data that arrived",
+]
+
+
 def _common(args: MonitoringArgs) -> list[str]:
     """The signals every design needs, written for this design's stages, target and budget:
-    per request for a system that answers requests, per run for one that runs jobs."""
+    per request for a system that answers requests, per run for one that runs jobs, per device for
+    a model that runs on devices."""
+    if args.on_devices:
+        return list(_ON_DEVICES)
     if not _serves_requests(args):
         return _per_run(args)
     recs = list(_COMMON)
@@ -121,12 +137,20 @@ def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
     by_workflow = [r for r in _BY_WORKFLOW.get(args.workflow, []) if args.judge or not r.startswith("Judge drift")]
     if args.hosted_model and args.workflow == "model_serving":
         by_workflow[0] = "Queue depth, replica saturation and rate-limit (429) counts from the model provider"
+    if args.workflow == "rag_system" and args.requests_per_day and args.traffic_stated:
+        sample = max(QUALITY_SAMPLE_MIN, round(args.requests_per_day * QUALITY_SAMPLE_SHARE))
+        by_workflow[1] = (f"Quality sampling: score {sample:,} answers a day ({QUALITY_SAMPLE_SHARE:.0%} of the "
+                          f"{args.requests_per_day:,.0f} requests/day, at least {QUALITY_SAMPLE_MIN}) for faithfulness "
+                          "with an LLM judge; alert on a drop")
+    if args.on_devices and args.workflow == "model_serving":
+        by_workflow[0] = ("Inference time, memory and temperature per device type, so a device type that cannot keep up "
+                          "is found before the fleet gets a heavier model")
     if args.generates and args.workflow == "model_serving":  # an LLM's output drifts in what it writes, not in a score
         by_workflow[1] = ("Output drift: answer length, refusal rate and judge scores on a daily sample, against the "
                           "previous model version; fallback activation rate")
     recs = [*_common(args), *by_workflow]
     calcs = []
-    if args.requests_per_day and _serves_requests(args):
+    if args.requests_per_day and _serves_requests(args) and not args.on_devices:
         gb = args.requests_per_day * args.log_kb_per_request * args.retention_days / 1e6
         calcs.append(
             Calculation(
@@ -162,6 +186,7 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     args: dict[str, object] = {"workflow": workflow}
     if req.requests_per_day is not None:
         args["requests_per_day"] = round(req.requests_per_day.value, 2)
+        args["traffic_stated"] = req.requests_per_day.stated
     if req.retention_days is not None:
         args["retention_days"] = max(1, int(req.retention_days.value))
     stages = [str(c.get("name", "")) for r in results if r.tool.endswith("_design_architecture")
@@ -182,6 +207,8 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
         args["generates"] = False
     if "hosted-llm" in chosen:
         args["hosted_model"] = True
+    if workflow == "model_serving" and affirmed(req.edge_devices):
+        args["on_devices"] = True
     if workflow == "evaluation_system" and results:
         args["judge"] = bool(chosen & {"judge-hosted", "judge-azure-eu", "judge-local"})
     return [PlannedCall(name="obs_plan_monitoring", args=args, phase=1)]

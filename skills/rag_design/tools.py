@@ -79,6 +79,9 @@ def recommend_chunking(args: ChunkingArgs) -> ToolResult:
     )
 
 
+QUANTIZE_ABOVE_GB = 8.0  # vector memory above which int8 quantization pays for its small loss of recall
+
+
 class IndexSizeArgs(BaseModel):
     documents: int = Field(gt=0, description="Number of documents or pages in the corpus.")
     unit: str = Field(default="documents", description="What was counted: pages, documents, tickets ...")
@@ -120,7 +123,9 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
         summary=f"{chunks:,} chunks, ≈{vector_gb + hnsw_gb:.2f} GB of vectors in RAM",
         recommendations=[
             f"{chunks:,} chunks need ≈{vector_gb + hnsw_gb:.2f} GB of vector memory at {args.dimensions} dimensions.",
-            "Quantize vectors to int8 when memory matters; re-score the top candidates in full precision.",
+            (f"Quantize the vectors to int8 ({vector_gb + hnsw_gb:.1f} → {int8_gb + hnsw_gb:.1f} GB); re-score the top "
+             "candidates in full precision." if vector_gb + hnsw_gb > QUANTIZE_ABOVE_GB else
+             f"Keep float32 vectors: {vector_gb + hnsw_gb:.2f} GB fits in memory; int8 would only cost recall."),
         ],
         calculations=calcs,
         data={"chunks": chunks, "vector_gb": round(vector_gb + hnsw_gb, 3), "total_tokens": total_tokens,
