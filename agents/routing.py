@@ -404,7 +404,7 @@ def clauses(request: str) -> list[str]:
 
 _DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|paper|polic|contract|ticket|email|"
                              r"book|guide|sop|record|entr|faq|transcript|slide|wiki|spec|protocol|playbook|runbook|"
-                             r"bulletin|brochure|leaflet|chapter|statute|bylaw|dossier|monograph|instruction", re.I)
+                             r"bulletin|brochure|leaflet|chapter|statute|bylaw|dossier|monograph|instruction|hours of audio", re.I)
 
 
 _QUESTION = re.compile(

@@ -269,6 +269,36 @@ def compactor(agent: AgentSpec, workflow_id: str | None, *, tool_chars: int = 12
     return compact
 
 
+LEAN_DESCRIPTION_CHARS = 100
+
+
+def lean_tools(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
+    """The tools' schemas for a small context window: each tool's description cut short and its
+    parameters' descriptions left out (names, types, defaults and bounds stay)."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    def strip(node: Any) -> Any:
+        """A JSON schema without its annotations (a property may itself be called "title")."""
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        return {k: ({name: strip(sub) for name, sub in v.items()} if k in ("properties", "$defs", "definitions")
+                    and isinstance(v, dict) else strip(v))
+                for k, v in node.items() if k not in ("description", "title")}
+
+    out = []
+    for tool in tools:
+        schema = convert_to_openai_tool(tool)
+        function = schema["function"]
+        description = str(function.get("description", ""))
+        function["description"] = description if len(description) <= LEAN_DESCRIPTION_CHARS else (
+            description[:LEAN_DESCRIPTION_CHARS].rsplit(" ", 1)[0] + " …")
+        function["parameters"] = strip(function.get("parameters", {}))
+        out.append(schema)
+    return out
+
+
 def compact_tool_result(content: str, limit: int = 1200) -> str:
     """A skill tool's JSON result cut to what the design needs: its summary,
     recommendations, figures (name = value unit), blueprint component names, sources."""
@@ -341,7 +371,8 @@ def tool_turn(rt: DesignRuntime, agent: AgentSpec, model: BaseChatModel, tools: 
     compact = compactor(agent, workflow) if agent.name == rt.architect.name else None
 
     def ask(m: BaseChatModel, msgs: list[BaseMessage]) -> AIMessage:
-        return m.bind_tools(tools).invoke(msgs)
+        # once the server's window was too small, the tool schemas are sent lean too (names and types)
+        return m.bind_tools(lean_tools(tools) if compact is not None and rt.ledger.compactions else tools).invoke(msgs)
 
     message, note = rt.call_with_fallback(model, agent, ask, step=step, messages=messages, compact=compact)
     if note or not isinstance(message, AIMessage) or not message.invalid_tool_calls:

@@ -93,6 +93,8 @@ class Requirements(BaseModel):
     data_kinds: list[Fact[DataKind]] = Field(default_factory=list, description="What the data is, when the request says: "
                                         "time_series (sensors, meters, telemetry), images, video, audio, geospatial, "
                                         "embeddings (a pipeline that embeds or re-indexes for search).")
+    media_hours_per_day: Fact[float] | None = Field(default=None, description="Hours of audio or video a day to "
+                                                    "process (\"about 400 hours of audio a week\").")
     batch_volume: Fact[Quantity] | None = Field(default=None, description="Rows/records per batch run (e.g. 40M rows nightly).")
     data_volume_gb_per_day: Fact[float] | None = None
     data_volume_gb: Fact[float] | None = Field(default=None, description="A stated total size (2 TB of logs).")

@@ -133,6 +133,8 @@ def _volumes(req: Requirements) -> dict[str, str]:
         out["events"] = mark(req.events_per_day, f"{human_number(req.events_per_day.value)} {req.record()[1]}/day")
     elif req.data_volume_gb_per_day is not None:
         out["events"] = mark(req.data_volume_gb_per_day, f"{human_number(req.data_volume_gb_per_day.value)} GB/day")
+    if req.media_hours_per_day is not None:
+        out["audio_hours"] = mark(req.media_hours_per_day, f"{human_number(round(req.media_hours_per_day.value, 1))} hours/day")
     if req.labelled_examples is not None:
         out["labelled_examples"] = mark(req.labelled_examples, f"{human_number(req.labelled_examples.value)} labelled")
     people = req.people()

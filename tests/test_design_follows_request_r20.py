@@ -200,3 +200,58 @@ def test_the_kv_cache_is_sized_for_the_stated_context(settings: Settings) -> Non
                                 "200 reviews a day, fully on-prem.", settings=settings))
     assert "25,000 tokens" in md  # 24,000 stated + room for the answer
     assert "0.0 req/s" not in md
+
+
+def test_a_logistic_regression_scorecard_predicts_a_class_not_a_quantity() -> None:
+    req = extract_requirements("Track experiments for our credit-risk scorecards (logistic regression and XGBoost).")
+    assert req.prediction is None or req.prediction.value != "regression"
+    assert extract_requirements("A linear regression prices our used cars.").prediction.value == "regression"  # type: ignore[union-attr]
+
+
+def test_hours_of_recordings_are_read_as_a_daily_volume_or_an_archive() -> None:
+    daily = extract_requirements("We record about 70 hours of council meetings a week.").media_hours_per_day
+    assert daily is not None and daily.value == 10.0
+    archive = extract_requirements("Search our archive of 3,000 hours of audio interviews.").corpus
+    assert archive is not None and archive.value.amount == 3_000 and archive.value.unit == "hours of audio"
+    assert extract_requirements("Each training run takes 200 hours of GPU time.").media_hours_per_day is None
+
+
+def test_a_search_over_recordings_transcribes_them_and_prices_the_transcription(settings: Settings) -> None:
+    d = design("A radio network wants listeners to search its archive of 6,000 hours of shows by meaning, plus about "
+               "140 hours of new audio a week; answers should jump to the moment in the show. Everything stays "
+               "self-hosted on our GPU server.", settings=settings)
+    assert d.workflow == "rag_system"
+    names = _names(d)
+    assert "Transcription" in names
+    md = render_markdown(d)
+    assert "faster-whisper" in md and "start and end time" in md
+    assert "GPU time to transcribe a day's audio" in md and "20 h of audio/day" in md
+    assert "Transcription errors on names" in " | ".join(r.risk for r in d.risks)
+    assert "Parse PDF, HTML and Markdown" not in md
+
+
+def test_monthly_users_are_not_all_daily_users() -> None:
+    from mlarchitect.agents.intake.assume import with_assumptions
+
+    req = with_assumptions(extract_requirements("A search assistant in our app for 2M monthly listeners."), "rag_system")
+    assert req.requests_per_day is not None and req.requests_per_day.value == 400_000
+
+
+def test_lean_tool_schemas_keep_every_parameter_and_drop_only_annotations() -> None:
+    from langchain_core.tools import StructuredTool
+    from mlarchitect.agents.runtime import lean_tools
+    from pydantic import BaseModel, Field
+
+    class Section(BaseModel):
+        title: str = Field(description="The section's heading.")
+        description: str = Field(description="What the section holds.")
+        figures: int = Field(default=3, ge=1, description="How many figures.")
+
+    tool = StructuredTool.from_function(lambda title, description, figures=3: "", name="write_section",
+                                        description="Write one section of the design. " * 10, args_schema=Section)
+    [lean] = lean_tools([tool])
+    params = lean["function"]["parameters"]
+    assert set(params["properties"]) == {"title", "description", "figures"}
+    assert params["properties"]["figures"] == {"default": 3, "minimum": 1, "type": "integer"}
+    assert "description" not in params["properties"]["title"]
+    assert len(lean["function"]["description"]) <= 102

@@ -7,10 +7,14 @@ from these; the deliverable lists them under Assumptions, never as stated.
 
 from __future__ import annotations
 
+import re
+
 from mlarchitect.requirements import MEDIA_RECORDS, Fact, Hardware, Latency, Quantity, Requirements
 
 PEAK_FACTOR = 3.0  # peak hour ÷ daily average when only a daily volume is known
 REQUESTS_PER_USER_PER_DAY = 5
+MONTHLY_USER_REQUESTS_PER_DAY = 0.2  # a monthly user ("2M monthly listeners", MAU): about 1 in 10 a day, 2 requests
+_MONTHLY_USERS = re.compile(r"\b(?:monthly|mau|a month|per month|each month)\b", re.I)
 SMALL_TEAM = 3  # at most this many people: sized and chosen for little to operate
 SMALL_BATCH_ROWS = 50_000.0  # records a day assumed for a small team's batch pipeline
 SMALL_MEDIA_FILES = 5_000.0  # photos, recordings or videos a day assumed when a pipeline of them states no volume
@@ -60,6 +64,12 @@ def with_assumptions(req: Requirements, workflow: str) -> Requirements:
             # "the 2M photos a day users upload": each file is one call to the model
             update["requests_per_day"] = Fact.assumed(req.events_per_day.value, f"one request per stated file: "
                                                       f"{req.events_per_day.value:,.0f} {records} a day")
+        elif req.users is not None and _MONTHLY_USERS.search(req.users.quote or ""):
+            # "2M monthly listeners": most of them do not come back every day, and fewer use this one feature
+            per_day = req.users.value * MONTHLY_USER_REQUESTS_PER_DAY
+            update["requests_per_day"] = Fact.assumed(
+                float(per_day), f"{req.users.value:,} monthly users × {MONTHLY_USER_REQUESTS_PER_DAY} requests each a day "
+                                "(about 1 in 10 active on a given day, 2 requests each)")
         elif req.users is not None:
             per_day = req.users.value * REQUESTS_PER_USER_PER_DAY
             update["requests_per_day"] = Fact.assumed(

@@ -916,6 +916,25 @@ _CONTEXT = _rx(rf"(?P<n>{_NUM})\s?(?P<k>k)?[- ]tokens?\s+(?:long\s+)?(?:contract
                rf"(?P<m>{_NUM})\s?(?P<mk>k)?\s+tokens\b|(?P<c>{_NUM})\s?(?P<ck>k)?\s+(?:token\s+)?context(?:\s+window)?\b")
 
 
+# hours of recordings to process: "about 400 hours of audio a week", "120 h of call recordings per day"
+_MEDIA_HOURS = _rx(rf"(?P<n>{_NUM})\s?(?:hours?|hrs?|h)\s+of\s+(?:new\s+|recorded\s+|raw\s+)?(?:\w+\s+)?(?:audio|recordings?|video|"
+                   rf"footage|calls?|podcasts?|episodes?|shows?|programmes?|programs?|speech|meetings?|interviews?|lectures?|"
+                   rf"broadcasts?|sermons?|hearings?)\b(?:{_PERIOD})?")
+AUDIO_HOURS = "hours of audio"  # the unit of a corpus of recordings ("an archive of 3,000 hours of audio")
+
+
+def _media_hours(acc: Reading, clause: _Clause) -> None:
+    """Hours of recordings a day to process, or (with no period) an archive of them to search."""
+    for match in _free_matches(acc, clause, _MEDIA_HOURS):
+        seconds = _period_seconds(match) if match.group("per") or match.group("per_adj") else None
+        amount, quote = parse_number(match.group("n")), acc.quote(*clause.span(match))
+        if seconds and acc.put("media_hours_per_day", amount * 86400 / seconds, quote):
+            acc.use(clause.span(match, "n"))
+        elif seconds is None and acc.put("corpus", Quantity(amount=amount, unit=AUDIO_HOURS), quote):
+            acc.use(clause.span(match, "n"))
+        return
+
+
 def _context_tokens(acc: Reading, clause: _Clause) -> None:
     for match in _CONTEXT.finditer(clause.text):
         group = next(g for g in ("n", "m", "c") if match.group(g))
@@ -977,7 +996,7 @@ _VOLUME_RATE = _rx(rf"\b(?:volume|throughput|load)\s*(?:is|of|will be|:)?\s*(?:a
                    r"users|people|gbs|tbs|mbs|bytes)\b)[a-z]+s" + _PERIOD)
 _USER_NOUN = (
     r"(?P<unoun>users|employees|customers|agents|analysts|doctors|clinicians|physicians|nurses|lawyers|students|"
-    r"members|subscribers|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
+    r"members|subscribers|listeners|staff|people|patients|visitors|shoppers|drivers|sellers|merchants|clients|readers|"
     r"viewers|players|learners|traders|advisors|reps|colleagues|engineers|developers|researchers|teachers|sres|"
     r"technicians|mechanics|operators|underwriters|adjusters|auditors|accountants|pharmacists|caseworkers|officers|"
     r"salespeople|recruiters|teammates|workers|volunteers|residents|citizens|passengers|guests|tenants)"
@@ -1550,7 +1569,7 @@ _WEIGHTS_TRAINED = _rx(
 # what a classic model predicts: a quantity ("predicting delivery time", "price forecast", "ETA"),
 # an order ("ranks listings", "recommendations") or, by default, a class
 _REGRESSION = _rx(
-    r"\b(?:regression|eta|forecast\w*|predict\w*\s+(?:the\s+)?(?:\w+\s+)?(?:time|duration|price|prices|demand|sales|revenue|"
+    r"\b(?:(?<!logistic )(?<!logit )regression|eta|forecast\w*|predict\w*\s+(?:the\s+)?(?:\w+\s+)?(?:time|duration|price|prices|demand|sales|revenue|"
     r"volume|amount|cost|load|consumption|yield|temperature|value|count|number|quantity|delay|lifetime value|ltv|severity)|"
     r"(?:time|duration|price|demand|sales|revenue|load|delay)\s+(?:prediction|estimation|estimate)s?|"
     r"how (?:long|much|many)|mae|rmse|mape)\b")
@@ -2478,7 +2497,7 @@ _RETENTION_GATE = _rx(rf"(?:\d|{_WNUM})[-\s]?(?:days?|weeks?|months?|years?)\b")
 _NUMERIC_STEPS: tuple[tuple[Callable[[Reading, _Clause], None], re.Pattern[str]], ...] = (
     (_labelled, _NUMBER_GATE), (_concurrency, _DIGIT), (_runs, _NUMBER_GATE), (_metric_targets, _DIGIT), (_money, _DIGIT), (_hardware, _HARDWARE_GATE), (_experiment, _DIGIT),
     (_experiment_points, _DIGIT), (_latency, _rx(r"\d|sub-?second")), (_retention, _RETENTION_GATE), (_batch, _DIGIT),
-    (_events, _DIGIT), (_uplink, _rx(r"bit/s|bps\b")), (_context_tokens, _rx(r"token|context")), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
+    (_events, _DIGIT), (_uplink, _rx(r"bit/s|bps\b")), (_context_tokens, _rx(r"token|context")), (_media_hours, _rx(r"\bh(?:ou)?rs?\b|\d\s?h\b")), (_data_volume, _DIGIT), (_requests, _DIGIT), (_items_handled, _DIGIT), (_team, _TEAM_GATE), (_users, _DIGIT),
     (_corpus, _DIGIT), (_media_volume, _DIGIT),
 )
 _WHOLE_TEXT_STEPS = (_model, _deployment, _flag("no_external_apis", _NO_EXTERNAL), _flag("stack_only", _STACK_ONLY), _stack_only_approved,

@@ -35,6 +35,8 @@ class DesignCostArgs(BaseModel):
     owned_cluster: SkipJsonSchema[bool] = False  # the services run on on-prem machines the team already has
     existing: SkipJsonSchema[list[str]] = Field(default_factory=list)  # chosen options the team already runs: no new bill
     batch_hours_per_day: float = Field(default=0, ge=0, description="Hours a batch job runs each day.")
+    audio_hours_per_day: float = Field(default=0, ge=0, description="Hours of recordings transcribed each day.")
+    gpu_hours_per_day: float = Field(default=0, ge=0, description="GPU hours a day of batch GPU jobs (transcription).")
     seats: int = Field(default=5, ge=0, description="People using per-seat services.")
     storage_gb: float = Field(default=0, ge=0, description="Data kept in object storage, GB.")
     judged_per_month: float = Field(default=11_500, ge=0, description="Examples an LLM judge scores a month.")
@@ -129,6 +131,22 @@ def _item(option: str, kind: str, price, args: DesignCostArgs, table: PricingTab
         return Calculation(name=f"Object storage ({option})", value=round(monthly, 2), unit="USD/month",
                            formula=f"{args.storage_gb:,.0f} GB × ${table.storage_gb_month}/GB-month = ${monthly:,.2f}",
                            inputs={"storage_gb": args.storage_gb})
+    if kind == "gpu_batch":  # GPU jobs that run for as long as the day's work needs, not a GPU kept all month
+        if args.owned_gpus or args.owned_cluster:
+            return Calculation(name=f"{option} (on the team's own GPUs)", value=0.0, unit="USD/month",
+                               formula=f"{args.gpu_hours_per_day:,.2f} GPU h/day on hardware the request already has")
+        monthly = args.gpu_hours_per_day * DAYS_PER_MONTH * table.gpu_hour
+        return Calculation(name=f"GPU batch jobs ({option})", value=round(monthly, 2), unit="USD/month",
+                           formula=(f"{args.gpu_hours_per_day:,.2f} GPU h/day × {DAYS_PER_MONTH} days × "
+                                    f"${table.gpu_hour}/h = ${monthly:,.2f}"),
+                           inputs={"gpu_hours_per_day": args.gpu_hours_per_day})
+    if kind == "per_audio_hour":
+        monthly = args.audio_hours_per_day * DAYS_PER_MONTH * price.usd
+        return Calculation(name=f"Transcription ({option})", value=round(monthly, 2), unit="USD/month",
+                           formula=(f"{args.audio_hours_per_day:,.1f} h of audio/day × {DAYS_PER_MONTH} days × "
+                                    f"${price.usd}/h = ${monthly:,.2f}"),
+                           inputs={"audio_hours_per_day": args.audio_hours_per_day},
+                           from_request=_said(["audio_hours_per_day"], stated))
     if kind == "machine":  # a job on one machine: a VM to rent, unless the request's own machine runs it
         if args.owned_machine:
             return Calculation(name=f"{option} (on the machine the request names)", value=0.0, unit="USD/month",

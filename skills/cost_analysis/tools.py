@@ -215,6 +215,12 @@ def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) ->
     batch = find_result(results, "serving_size_batch")
     if batch is not None:
         args["batch_hours_per_day"] = round(float(batch.data["hours"]), 3)
+    speech = find_result(results, "rag_size_transcription")
+    if speech is not None:
+        args["audio_hours_per_day"] = round(float(speech.data["audio_hours_per_day"]), 3)
+        args["gpu_hours_per_day"] = round(float(speech.data["gpu_hours_per_day"]), 3)
+        if req.media_hours_per_day is not None and req.media_hours_per_day.stated:
+            stated.append("audio_hours_per_day")
     if req.corpus is not None and "textract" in chosen:
         per = 1 if req.corpus.value.unit.startswith("page") else PAGES_PER_DOCUMENT
         args["pages"] = req.corpus.value.amount * per

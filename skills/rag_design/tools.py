@@ -47,7 +47,8 @@ _CHUNKING: dict[str, tuple[str, int, int, str]] = {
 }
 _DEFAULT = ("a recursive character splitter", 500, 75, "split on paragraphs, then sentences")
 
-TOKENS_PER_UNIT = {"pages": 500, "page": 500, "slides": 120, "tickets": 400, "emails": 350}
+TOKENS_PER_UNIT = {"pages": 500, "page": 500, "slides": 120, "tickets": 400, "emails": 350,
+                   "hours of audio": 9_000}  # about 150 spoken words a minute
 DEFAULT_TOKENS_PER_DOCUMENT = 2000
 
 
@@ -133,6 +134,37 @@ def size_index(args: IndexSizeArgs, ctx: SkillContext) -> ToolResult:
     )
 
 
+class TranscriptionArgs(BaseModel):
+    audio_hours_per_day: float = Field(gt=0)
+    realtime_factor: float = Field(default=30.0, gt=0, description="Audio hours one GPU transcribes per hour.")
+    tokens_per_hour: int = Field(default=9_000, gt=0)
+    stated_inputs: list[str] = Field(default_factory=list)
+
+
+def size_transcription(args: TranscriptionArgs) -> ToolResult:
+    """GPU time and transcript volume for the recordings a day brings."""
+    from mlarchitect.render_markdown import human_number
+
+    gpu_hours = args.audio_hours_per_day / args.realtime_factor
+    hours = human_number(round(args.audio_hours_per_day, 1))
+    tokens = args.audio_hours_per_day * args.tokens_per_hour
+    stated = ["audio_hours_per_day"] if "audio_hours_per_day" in args.stated_inputs else []
+    calcs = [
+        Calculation(name="GPU time to transcribe a day's audio", value=round(gpu_hours, 2), unit="GPU hours/day",
+                    formula=(f"{hours} h of audio/day ÷ {args.realtime_factor:g}× real time "
+                             f"(assumed for large-v3 int8 on one GPU) = {gpu_hours:,.2f} GPU h/day"),
+                    inputs={"audio_hours_per_day": args.audio_hours_per_day}, from_request=stated),
+        Calculation(name="Transcript added to the index", value=round(tokens), unit="tokens/day",
+                    formula=f"{hours} h × {args.tokens_per_hour:,} tokens/h = {tokens:,.0f} tokens/day",
+                    inputs={"tokens_per_hour": args.tokens_per_hour}),
+    ]
+    advice = (f"Transcribe in a nightly GPU batch ({gpu_hours:,.1f} GPU hours for a day's {args.audio_hours_per_day:,.0f} h "
+              "of audio) rather than keeping a GPU up all day; index each transcript as soon as it is done.")
+    return ToolResult(skill=SKILL, tool="rag_size_transcription", summary=advice, recommendations=[advice],
+                      calculations=calcs, data={"audio_hours_per_day": args.audio_hours_per_day,
+                                                "gpu_hours_per_day": gpu_hours, "tokens_per_day": tokens})
+
+
 def tools(ctx: SkillContext) -> list[BaseTool]:
     return [
         search_tool(SKILL, "rag", ctx, "retrieval-augmented generation (RAG)"),
@@ -140,6 +172,9 @@ def tools(ctx: SkillContext) -> list[BaseTool]:
         skill_tool(SKILL, "rag_recommend_chunking",
                    "Recommend parser, chunk size and chunk overlap for each document type of a corpus.",
                    ChunkingArgs, recommend_chunking),
+        skill_tool(SKILL, "rag_size_transcription",
+                   "GPU time and transcript tokens for recordings to transcribe.",
+                   TranscriptionArgs, size_transcription),
         skill_tool(SKILL, "rag_size_index",
                    "Size a vector index from the corpus size: tokens, chunks, vector memory, embedding cost.",
                    IndexSizeArgs, lambda a: size_index(a, ctx)),
@@ -168,15 +203,22 @@ def scales(req: Requirements) -> dict[str, float]:
 def offline_plan(req: Requirements, results: list[ToolResult], workflow: str) -> list[PlannedCall]:
     """The sizing calls the offline engine makes for a RAG design (after the architecture)."""
     arch = find_result(results, "rag_design_architecture")
-    if arch is None or req.corpus is None:
+    if arch is None:
         return []
+    calls = []
+    if req.media_hours_per_day is not None and "audio" in req.kinds():
+        calls.append(PlannedCall(name="rag_size_transcription", phase=1, args={
+            "audio_hours_per_day": round(req.media_hours_per_day.value, 3),
+            "stated_inputs": ["audio_hours_per_day"] if req.media_hours_per_day.stated else []}))
+    if req.corpus is None:
+        return calls
     chosen = set(arch.data.get("chosen", []))
     dims = next((d for o, d in EMBEDDING_DIMENSIONS.items() if o in chosen), 768)
     corpus = req.corpus
     args = {"documents": int(corpus.value.amount), "unit": corpus.value.unit, "dimensions": dims,
             "chunk_tokens": CHUNK_TOKENS, "overlap_tokens": OVERLAP_TOKENS,
             "stated_inputs": ["documents"] if corpus.stated else []}
-    return [PlannedCall(name="rag_recommend_chunking", args={"document_types": req.document_types}, phase=1),
+    return [*calls, PlannedCall(name="rag_recommend_chunking", args={"document_types": req.document_types}, phase=1),
             PlannedCall(name="rag_size_index", args=args, phase=1)]
 
 
