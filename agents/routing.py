@@ -52,7 +52,7 @@ from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
 from mlarchitect.agents.example_bank import example_bank
 from mlarchitect.agents.scope import gloss, in_scope
-from mlarchitect.requirements import MEDIA_RECORDS, Requirements
+from mlarchitect.requirements import AUDIO_HOURS, MEDIA_RECORDS, Requirements
 from mlarchitect.skills.registry import SkillCatalog, SkillSpec
 
 STRONG = 3.0
@@ -404,7 +404,7 @@ def clauses(request: str) -> list[str]:
 
 _DOCUMENT_UNITS = re.compile(r"doc|page|pdf|file|article|manual|note|report|paper|polic|contract|ticket|email|"
                              r"book|guide|sop|record|entr|faq|transcript|slide|wiki|spec|protocol|playbook|runbook|"
-                             r"bulletin|brochure|leaflet|chapter|statute|bylaw|dossier|monograph|instruction|hours of audio", re.I)
+                             r"bulletin|brochure|leaflet|chapter|statute|bylaw|dossier|monograph|instruction", re.I)
 
 
 _QUESTION = re.compile(
@@ -509,7 +509,8 @@ def fact_prior(req: Requirements | None) -> dict[str, float]:
 
     kind = req.model_kind.value if req.model_kind else None
     awaited = req.latency is not None and req.latency.stated  # a p99 target: a rate is of requests, not a feed
-    if req.corpus is not None and _DOCUMENT_UNITS.search(req.corpus.value.unit):
+    if req.corpus is not None and (_DOCUMENT_UNITS.search(req.corpus.value.unit) or req.corpus.value.unit == AUDIO_HOURS):
+        # (an archive of recordings to search is a corpus too: "6,000 hours of shows")
         add("rag_system", FACT_WEIGHT)
     if kind == "classic_ml":
         add("rag_system", -FACT_WEIGHT)

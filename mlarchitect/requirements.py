@@ -26,6 +26,7 @@ RECORDS = {"video": (50_000.0, "videos"), "audio": (5_000.0, "recordings"), "ima
            "time_series": (0.1, "readings")}
 # products of an existing stack that run on another: the team has that one too
 RUNS_ON = {"kserve": "kubernetes", "seldon": "kubernetes", "kubeflow": "kubernetes", "openshift": "kubernetes"}
+AUDIO_HOURS = "hours of audio"  # the unit of a corpus of recordings ("an archive of 3,000 hours of audio")
 MEDIA_RECORDS = frozenset({"images", "recordings", "videos"})  # records that are files: stored as they are
 Prediction = Literal["regression", "ranking", "classification", "detection"]
 DataKind = Literal["time_series", "images", "video", "audio", "geospatial", "embeddings"]

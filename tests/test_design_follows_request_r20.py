@@ -44,6 +44,7 @@ def test_a_sampled_fleet_is_read_as_readings_a_day_and_the_link_as_bandwidth() -
                                "is a 4G link of 2 Mbps.")
     assert req.events_per_day is not None and req.events_per_day.value == 150 * 500 * 86400
     assert req.uplink_mbps is not None and req.uplink_mbps.value == 2.0
+    assert "time_series" in req.kinds()  # a signal sampled at a rate is a time series, whatever it measures
     assert extract_requirements("Our build servers run at 3.2 GHz.").events_per_day is None
 
 
@@ -93,6 +94,9 @@ def test_raw_data_that_fits_the_link_leaves_central_inference_open(settings: Set
     md = render_markdown(design("Temperature anomaly model for 30 cold-room sensors (1 Hz sampling) running on "
                                 "the store's edge gateway; the store's fibre line is 100 Mbit/s.", settings=settings))
     assert "fit the 100 Mbit/s link" in md
+    # an assumed load says nothing about a link: no check drawn from it
+    assert "Raw data the devices produce" not in render_markdown(design(
+        "An image classifier on our kiosks' edge boxes; each store has a 20 Mbit/s line.", settings=settings))
 
 
 def test_a_forecast_is_judged_by_rolling_backtests_against_a_naive_baseline(settings: Settings) -> None:

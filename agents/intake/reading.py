@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from mlarchitect.lazy_re import lazy_compile
 from mlarchitect.money import USD_PER, currency_of
-from mlarchitect.requirements import Fact, Hardware, Latency, Quantity, Requirements
+from mlarchitect.requirements import AUDIO_HOURS, Fact, Hardware, Latency, Quantity, Requirements
 
 # --------------------------------------------------------------------------- numbers
 
@@ -840,6 +840,7 @@ def _fleet_sampling(acc: Reading) -> None:
             acc.use(match.span("n"))
             acc.use(match.span("k"))
             acc.notes.setdefault("streaming", acc.quote(*match.span()))
+            acc.add("data_kinds", "time_series", acc.quote(match.start("k"), match.end("u")))  # a sampled signal
         return
 
 
@@ -920,7 +921,6 @@ _CONTEXT = _rx(rf"(?P<n>{_NUM})\s?(?P<k>k)?[- ]tokens?\s+(?:long\s+)?(?:contract
 _MEDIA_HOURS = _rx(rf"(?P<n>{_NUM})\s?(?:hours?|hrs?|h)\s+of\s+(?:new\s+|recorded\s+|raw\s+)?(?:\w+\s+)?(?:audio|recordings?|video|"
                    rf"footage|calls?|podcasts?|episodes?|shows?|programmes?|programs?|speech|meetings?|interviews?|lectures?|"
                    rf"broadcasts?|sermons?|hearings?)\b(?:{_PERIOD})?")
-AUDIO_HOURS = "hours of audio"  # the unit of a corpus of recordings ("an archive of 3,000 hours of audio")
 
 
 def _media_hours(acc: Reading, clause: _Clause) -> None:

@@ -199,24 +199,25 @@ def size_uplink(args: UplinkArgs) -> ToolResult:
     from mlarchitect.render_markdown import human_number
 
     mbps = args.items_per_second * args.bytes_per_item * 8 / 1e6
+    rate = _small(mbps)
     calcs = [Calculation(name="Raw data the devices produce", value=round(mbps, 2), unit="Mbit/s",
                          formula=(f"{human_number(args.items_per_second)} {args.item}/s × {human_number(args.bytes_per_item)} bytes "
-                                  f"× 8 ÷ 1,000,000 = {human_number(round(mbps, 2))} Mbit/s"),
+                                  f"× 8 ÷ 1,000,000 = {rate} Mbit/s"),
                          inputs={"items_per_second": args.items_per_second, "bytes_per_item": args.bytes_per_item},
                          from_request=["items_per_second"] if "items_per_second" in args.stated_inputs else [])]
     if args.uplink_mbps is None:
-        verdict = (f"The devices produce about {human_number(round(mbps, 2))} Mbit/s of raw {args.item}: measure the link "
+        verdict = (f"The devices produce about {rate} Mbit/s of raw {args.item}: measure the link "
                    "each site has before deciding what leaves the device.")
     elif mbps > args.uplink_mbps * LINK_SHARE:
         times = mbps / args.uplink_mbps
         calcs.append(Calculation(name="Raw data over the link's capacity", value=round(times, 1), unit="×",
-                                 formula=f"{human_number(round(mbps, 2))} Mbit/s ÷ {args.uplink_mbps:g} Mbit/s = {times:,.1f}×",
+                                 formula=f"{rate} Mbit/s ÷ {args.uplink_mbps:g} Mbit/s = {times:,.1f}×",
                                  inputs={"uplink_mbps": args.uplink_mbps}, from_request=["uplink_mbps"]))
-        verdict = (f"Serving mode: run inference on the devices. The raw {args.item} need {human_number(round(mbps, 2))} Mbit/s and the "
+        verdict = (f"Serving mode: run inference on the devices. The raw {args.item} need {rate} Mbit/s and the "
                    f"link's bandwidth is {args.uplink_mbps:g} Mbit/s. Send scores, alerts, features per window and a small "
                    "sample of raw data (for labelling and drift checks) instead, buffered on the device when the link drops.")
     else:
-        verdict = (f"Serving mode: the raw {args.item} ({human_number(round(mbps, 2))} Mbit/s) fit the {args.uplink_mbps:g} Mbit/s link "
+        verdict = (f"Serving mode: the raw {args.item} ({rate} Mbit/s) fit the {args.uplink_mbps:g} Mbit/s link "
                    f"with room to spare: central inference is possible; keep an on-device fallback for link outages.")
     return ToolResult(skill=SKILL, tool="serving_size_uplink", summary=verdict, recommendations=[verdict],
                       calculations=calcs, data={"raw_mbps": mbps, "uplink_mbps": args.uplink_mbps})
@@ -306,9 +307,9 @@ SAMPLE_BYTES = 4.0  # one raw sensor sample (a 32-bit value) on the wire
 def _uplink_call(req: Requirements) -> PlannedCall | None:
     """The link check for data the devices produce: readings a second of a sampled fleet, or the
     model's inputs (frames, requests) a second."""
-    if req.events_per_day is not None and "time_series" in req.kinds():
+    if req.events_per_day is not None and req.events_per_day.stated and "time_series" in req.kinds():
         rate, stated, item, size = req.events_per_day.value / 86400, req.events_per_day.stated, "readings", SAMPLE_BYTES
-    elif req.peak_rps is not None:
+    elif req.peak_rps is not None and req.peak_rps.stated:  # (an assumed load says nothing about a link)
         kb, item = req.record()
         rate, stated, size = req.peak_rps.value, req.peak_rps.stated, kb * 1000
         item = item if item != "events" else "requests"

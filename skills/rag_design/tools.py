@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
-from mlarchitect.requirements import Requirements
+from mlarchitect.requirements import AUDIO_HOURS, Requirements
 from mlarchitect.skills.architecture import architecture_tool
 from mlarchitect.skills.base import SkillContext, ToolResult, search_tool, skill_tool
 from mlarchitect.skills.catalogue import load_catalogue
@@ -48,7 +48,7 @@ _CHUNKING: dict[str, tuple[str, int, int, str]] = {
 _DEFAULT = ("a recursive character splitter", 500, 75, "split on paragraphs, then sentences")
 
 TOKENS_PER_UNIT = {"pages": 500, "page": 500, "slides": 120, "tickets": 400, "emails": 350,
-                   "hours of audio": 9_000}  # about 150 spoken words a minute
+                   AUDIO_HOURS: 9_000}  # about 150 spoken words a minute
 DEFAULT_TOKENS_PER_DOCUMENT = 2000
 
 
