@@ -259,3 +259,11 @@ def test_lean_tool_schemas_keep_every_parameter_and_drop_only_annotations() -> N
     assert params["properties"]["figures"] == {"default": 3, "minimum": 1, "type": "integer"}
     assert "description" not in params["properties"]["title"]
     assert len(lean["function"]["description"]) <= 102
+
+
+def test_defect_detection_on_edge_boxes_is_a_system_to_design(settings: Settings) -> None:
+    text = "Defect detection on 30 Jetson boxes at our bottling line: must answer in under 40 ms, budget 500 EUR a month."
+    assert route(text) == "model_serving"
+    md = render_markdown(design(text, settings=settings))
+    assert "Per device:" in md and "p95 ≤ 0.04 s target" in md  # the device telemetry keeps the stated target
+    assert "alerting at 80% of the €500 (≈ $540) monthly budget" in md

@@ -158,7 +158,9 @@ _FOREIGN_TERMS = {
     "usuarios": "users", "utenti": "users", "usuários": "users", "mitarbeiter": "employees",
     "mitarbeitern": "employees", "empleados": "employees", "employés": "staff", "dipendenti": "employees",
     "transaktionen": "transactions", "transacciones": "transactions",
-    "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "bildern": "images", "kameras": "cameras", "mit je": "each", "cámaras": "cameras", "caméras": "cameras", "afbeeldingen": "images",
+    "immagini": "images", "imágenes": "images", "imagens": "images", "bilder": "images", "bildern": "images",
+    "afbeeldingen": "images", "kameras": "cameras", "cámaras": "cameras", "caméras": "cameras",
+    "mit je": "each",  # "12 Kameras mit je 30 Bildern pro Sekunde"
     "leute": "staff", "personnes": "people", "personas": "people", "persone": "people", "pessoas": "people",
     "mensen": "people", "titres": "books", "títulos": "books", "titoli": "books", "guías": "docs", "guias": "docs",
     "ereignisse": "events", "eventos": "events", "événements": "events", "eventi": "events",
@@ -191,7 +193,8 @@ _FOREIGN_TERMS = {
     "uniquement open source": "only open source",
     # no LLM, free: "nessun LLM", "kein LLM", "kostenlos", "gratuito"
     "nessun": "no", "nessuna": "no", "kein": "no", "keine": "no", "ningún": "no", "aucun": "no", "aucune": "no",
-    "todo nuestro": "our whole", "está en": "is in", "esta en": "is in", "geen": "no", "keinen": "no", "keiner": "no", "nada de": "no", "nenhum": "no", "nenhuma": "no",
+    "todo nuestro": "our whole", "está en": "is in", "esta en": "is in",  # "todo nuestro stack está en Google Cloud"
+    "geen": "no", "keinen": "no", "keiner": "no", "nada de": "no", "nenhum": "no", "nenhuma": "no",
     "zugang": "access", "acceso": "access", "accesso": "access", "acesso": "access", "toegang": "access",
     "como juez": "as judge", "come giudice": "as judge", "comme juge": "as judge", "como juiz": "as judge",
     "kostenlos": "free", "kostenlose": "free", "gratuit": "free", "gratuite": "free",
@@ -936,6 +939,7 @@ def _media_hours(acc: Reading, clause: _Clause) -> None:
 
 
 def _context_tokens(acc: Reading, clause: _Clause) -> None:
+    """Tokens one request puts in the model's context ("8k-token contracts" are 8,000)."""
     for match in _CONTEXT.finditer(clause.text):
         group = next(g for g in ("n", "m", "c") if match.group(g))
         if not acc.free(clause.span(match, group)):
@@ -948,6 +952,7 @@ def _context_tokens(acc: Reading, clause: _Clause) -> None:
 
 
 def _uplink(acc: Reading, clause: _Clause) -> None:
+    """The bandwidth of a link the request names ("a satellite connection of a few Mbit/s": a few is read as 3)."""
     for match in _free_matches(acc, clause, _BANDWIDTH):
         if not _LINK.search(clause.text):
             continue

@@ -44,7 +44,7 @@ def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     if args.concurrent_requests:
         formula = f"max({formula}, {args.concurrent_requests} stated in flight) = {in_flight:,.0f}"
     calcs = [
-        Calculation(name="Requests in flight (Little's law)", value=float(_small(in_flight).replace(",", "")), unit="requests",
+        Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 1) if in_flight >= 1 else float(f"{in_flight:.3g}"), unit="requests",
                     formula=formula, inputs={"requests_per_second": peak, "latency_s": args.latency_s,
                                              "concurrent_requests": args.concurrent_requests},
                     from_request=["concurrent_requests"] if args.concurrent_requests else []),
@@ -308,15 +308,14 @@ def _uplink_call(req: Requirements) -> PlannedCall | None:
     """The link check for data the devices produce: readings a second of a sampled fleet, or the
     model's inputs (frames, requests) a second."""
     if req.events_per_day is not None and req.events_per_day.stated and "time_series" in req.kinds():
-        rate, stated, item, size = req.events_per_day.value / 86400, req.events_per_day.stated, "readings", SAMPLE_BYTES
+        rate, item, size = req.events_per_day.value / 86400, "readings", SAMPLE_BYTES
     elif req.peak_rps is not None and req.peak_rps.stated:  # (an assumed load says nothing about a link)
         kb, item = req.record()
-        rate, stated, size = req.peak_rps.value, req.peak_rps.stated, kb * 1000
-        item = item if item != "events" else "requests"
+        rate, size, item = req.peak_rps.value, kb * 1000, item if item != "events" else "requests"
     else:
         return None
     args: dict[str, object] = {"items_per_second": round(rate, 3), "bytes_per_item": size, "item": item,
-                               "stated_inputs": ["items_per_second"] if stated else []}
+                               "stated_inputs": ["items_per_second"]}
     if req.uplink_mbps is not None:
         args["uplink_mbps"] = req.uplink_mbps.value
     return PlannedCall(name="serving_size_uplink", phase=1, args=args)

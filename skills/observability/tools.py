@@ -95,7 +95,14 @@ def _common(args: MonitoringArgs) -> list[str]:
     per request for a system that answers requests, per run for one that runs jobs, per device for
     a model that runs on devices."""
     if args.on_devices:
-        return list(_ON_DEVICES)
+        recs = list(_ON_DEVICES)
+        if args.latency_target:
+            recs[0] += f"; an alert when a device's latency breaks the {args.latency_target} target"
+        if args.monthly_budget_usd:
+            recs.append(f"Fleet cost per month (devices, uploads, storage), alerting at 80% of the "
+                        f"{money(args.monthly_budget_usd, args.currency)} monthly budget "
+                        f"({money(0.8 * args.monthly_budget_usd, args.currency, dollars=False)})")
+        return recs
     if not _serves_requests(args):
         return _per_run(args)
     recs = list(_COMMON)
@@ -150,7 +157,8 @@ def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
                           "previous model version; fallback activation rate")
     recs = [*_common(args), *by_workflow]
     calcs = []
-    if args.requests_per_day and _serves_requests(args) and not args.on_devices:
+    # a device fleet keeps its logs on the devices unless the request states the traffic its uploads carry
+    if args.requests_per_day and _serves_requests(args) and (args.traffic_stated or not args.on_devices):
         gb = args.requests_per_day * args.log_kb_per_request * args.retention_days / 1e6
         calcs.append(
             Calculation(
