@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from mlarchitect.agents.agent_files import AgentCatalog
 from mlarchitect.agents.agent_spec import AgentSpec
+from mlarchitect.agents.ask_model import ASK_THRESHOLD
 from mlarchitect.agents.ask_model import SENTENCE_SPLIT as _SENTENCE_SPLIT
 from mlarchitect.agents.ask_model import sentences as sentences_of
 from mlarchitect.agents.ask_model import shipped_model
@@ -576,9 +577,11 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         # (not a unit that names an agent or is already another's evidence: "ask the data-governance-reviewer to check it")
         claimed = [p for ps in found.values() for p in ps]
         asking = set(parts)
-        actions = [u for u in units if u in asking and not mentioned_agents(u, catalog)
-                   and not any(c in u or u in c for c in claimed)]
-        for unit, name, _ in [*model.asked(units), *model.asked(actions, threshold=ASK_WITH_ACTION_THRESHOLD)]:
+        actions = {u for u in units if u in asking and not mentioned_agents(u, catalog)
+                   and not any(c in u or u in c for c in claimed)}
+        for unit, name, probability in model.asked(units, threshold=ASK_WITH_ACTION_THRESHOLD):
+            if probability < ASK_THRESHOLD and unit not in actions:
+                continue
             if name in remaining and name not in found and not (
                     _done_elsewhere(unit, request) or _declined(unit, request) or _elsewhere(unit)):
                 found[name] = [unit]

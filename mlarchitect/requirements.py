@@ -25,7 +25,7 @@ RECORD_KB = 1.0  # one record's assumed size, when a request states only a recor
 RECORDS = {"video": (50_000.0, "videos"), "audio": (5_000.0, "recordings"), "images": (1_000.0, "images"),
            "time_series": (0.1, "readings")}
 # products of an existing stack that run on another: the team has that one too
-RUNS_ON = {"kserve": "kubernetes", "seldon": "kubernetes", "kubeflow": "kubernetes", "openshift": "kubernetes"}
+RUNS_ON = {"kserve": "kubernetes", "seldon": "kubernetes", "kubeflow": "kubernetes"}
 AUDIO_HOURS = "hours of audio"  # the unit of a corpus of recordings ("an archive of 3,000 hours of audio")
 MEDIA_RECORDS = frozenset({"images", "recordings", "videos"})  # records that are files: stored as they are
 Prediction = Literal["regression", "ranking", "classification", "detection"]

@@ -817,19 +817,18 @@ _CHATTY = _rx(r"\b(?:chat\w*|bot|assistant|users?|customers?|agents?)\b")
 
 
 # a fleet of sources, each reporting at a fixed interval: "200k sensors sending a reading every 10 seconds"
+# things in the field that send data: a fleet reporting on an interval or sampled at a rate
+_DEVICES = ("sensors|devices|machines|vehicles|meters|cameras|trucks|phones|stations|trackers|gateways|buses|cars|ships|"
+            "vessels|robots|drones|turbines|pumps|motors|bearings|engines|channels|accelerometers|assets|terminals|scooters|"
+            "bikes|lorries|locomotives|trains|aircraft|wells|thermostats|wearables|beacons|tags|inverters|elevators|lifts|"
+            "compressors|chillers")
 _FLEET = _rx(
-    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|cameras|trucks|"
-    rf"phones|stations|trackers|gateways|buses|cars|ships|vessels|robots|drones|turbines|pumps|assets|terminals|"
-    rf"scooters|bikes|lorries|locomotives|trains|aircraft|wells|thermostats|wearables|beacons|tags|robots|inverters|"
-    rf"elevators|lifts|compressors|chillers)\b[^.;]{{0,80}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
+    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{_DEVICES})\b[^.;]{{0,80}}?\bevery\s+(?:(?P<k>{_NUM})\s+)?"
     r"(?P<per>second|sec|s|minute|min|hour|hr|h|day|d)s?\b")
 
 
 # a fleet sampled at a rate: "200 wind turbines (1 kHz sampling)", "40 pumps, each sampled at 50 Hz"
-_FLEET_SAMPLED = _rx(
-    rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:sensors|devices|machines|vehicles|meters|turbines|pumps|motors|"
-    rf"bearings|compressors|engines|channels|accelerometers|assets|robots|gateways|wells|inverters)\b[^.;]{{0,60}}?"
-    rf"(?P<k>{_NUM})\s?(?P<u>khz|hz)\b")
+_FLEET_SAMPLED = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?!cameras\b)(?:{_DEVICES})\b[^.;]{{0,60}}?(?P<k>{_NUM})\s?(?P<u>khz|hz)\b")
 _HZ = {"hz": 1.0, "khz": 1000.0}
 
 
@@ -929,7 +928,7 @@ _MEDIA_HOURS = _rx(rf"(?P<n>{_NUM})\s?(?:hours?|hrs?|h)\s+of\s+(?:new\s+|recorde
 def _media_hours(acc: Reading, clause: _Clause) -> None:
     """Hours of recordings a day to process, or (with no period) an archive of them to search."""
     for match in _free_matches(acc, clause, _MEDIA_HOURS):
-        seconds = _period_seconds(match) if match.group("per") or match.group("per_adj") else None
+        seconds = _period_seconds(match)
         amount, quote = parse_number(match.group("n")), acc.quote(*clause.span(match))
         if seconds and acc.put("media_hours_per_day", amount * 86400 / seconds, quote):
             acc.use(clause.span(match, "n"))
@@ -1012,9 +1011,8 @@ _USERS = _rx(
 )
 _PER_USER = _rx(r"\b(?:each|apiece|per (?:user|person|employee|agent|analyst|head|customer)|a head)\b")
 # the sources a rate is stated per: "12 cameras at 30 images per second each", "40 stores, each sending 5 requests a second"
-_SOURCES_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?(?:cameras|devices|sensors|stores|shops|branches|plants|factories|"
-                     r"sites|(?:production |assembly )?lines|machines|kiosks|robots|vehicles|trucks|drones|turbines|stations|"
-                     r"gateways|terminals|scanners|microphones|streams|feeds|tenants|clients|apps|services)\b")
+_SOURCES_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?(?:{_DEVICES}|stores|shops|branches|plants|factories|sites|"
+                     r"(?:production |assembly )?lines|kiosks|scanners|microphones|streams|feeds|tenants|clients|apps|services)\b")
 _USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|submitting|run|runs|running|issue|issues|"
                  r"issuing|do|does|doing|post|posts|posting|type|types|typing)\b")
 _PEAK = _rx(r"\b(?:peak\w*|max(?:imum)?|burst\w*|spikes?|busiest)\b")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from mlarchitect.deliverable import Calculation
+from mlarchitect.render_markdown import human_number
 from mlarchitect.requirements import Requirements
 from mlarchitect.tool_result import PlannedCall, find_result
 from mlarchitect.skills.architecture import architecture_tool
@@ -30,26 +31,21 @@ class ReplicaArgs(BaseModel):
                                                                   "(\"20 concurrent requests\"); 0 = derive it.")
 
 
-def _small(x: float) -> str:
-    """A rate or count written so a small one does not read as zero: 1,234.5, 12.3, 0.0231."""
-    return f"{x:,.1f}" if x >= 1 or x == 0 else f"{x:.3g}"
-
-
 def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     peak = args.requests_per_second * args.peak_factor
     little = peak * args.latency_s
     in_flight = max(little, float(args.concurrent_requests))
     replicas = max(2, math.ceil(in_flight / (args.concurrency_per_replica * args.target_utilization)))
-    formula = f"{_small(peak)} req/s × {args.latency_s} s = {_small(little)}"
+    formula = f"{human_number(peak)} req/s × {args.latency_s} s = {human_number(little)}"
     if args.concurrent_requests:
         formula = f"max({formula}, {args.concurrent_requests} stated in flight) = {in_flight:,.0f}"
     calcs = [
-        Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 1) if in_flight >= 1 else float(f"{in_flight:.3g}"), unit="requests",
+        Calculation(name="Requests in flight (Little's law)", value=round(in_flight, 4), unit="requests",
                     formula=formula, inputs={"requests_per_second": peak, "latency_s": args.latency_s,
                                              "concurrent_requests": args.concurrent_requests},
                     from_request=["concurrent_requests"] if args.concurrent_requests else []),
         Calculation(name="Replicas", value=replicas, unit="replicas",
-                    formula=(f"max(2, ⌈{_small(in_flight)} ÷ ({args.concurrency_per_replica} concurrent × "
+                    formula=(f"max(2, ⌈{human_number(in_flight)} ÷ ({args.concurrency_per_replica} concurrent × "
                              f"{args.target_utilization:.0%} target utilization)⌉) = {replicas}"),
                     inputs={"concurrency_per_replica": args.concurrency_per_replica}),
     ]
@@ -196,10 +192,8 @@ LINK_SHARE = 0.5  # the share of a link raw data may take: the rest carries tele
 
 def size_uplink(args: UplinkArgs) -> ToolResult:
     """Whether the devices' raw data fits the link to the servers, or must be reduced on the device."""
-    from mlarchitect.render_markdown import human_number
-
     mbps = args.items_per_second * args.bytes_per_item * 8 / 1e6
-    rate = _small(mbps)
+    rate = human_number(mbps)
     calcs = [Calculation(name="Raw data the devices produce", value=round(mbps, 2), unit="Mbit/s",
                          formula=(f"{human_number(args.items_per_second)} {args.item}/s × {human_number(args.bytes_per_item)} bytes "
                                   f"× 8 ÷ 1,000,000 = {rate} Mbit/s"),

@@ -149,7 +149,7 @@ def plan_monitoring(args: MonitoringArgs, ctx: SkillContext) -> ToolResult:
         by_workflow[1] = (f"Quality sampling: score {sample:,} answers a day ({QUALITY_SAMPLE_SHARE:.0%} of the "
                           f"{args.requests_per_day:,.0f} requests/day, at least {QUALITY_SAMPLE_MIN}) for faithfulness "
                           "with an LLM judge; alert on a drop")
-    if args.on_devices and args.workflow == "model_serving":
+    if args.on_devices:
         by_workflow[0] = ("Inference time, memory and temperature per device type, so a device type that cannot keep up "
                           "is found before the fleet gets a heavier model")
     if args.generates and args.workflow == "model_serving":  # an LLM's output drifts in what it writes, not in a score
