@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mlarchitect.errors import InputError
 from mlarchitect.workflows import WORKFLOWS
 
-EVALSET_VERSION = "20"  # keep equal to the ``version:`` line of tests/evalsets/README.md
-SET_NAMES = ("dev", "dev3", "dev6", "dev7", "val4", "heldout", "heldout2", "heldout3", "heldout5", "heldout6", "heldout7", "dev8", "heldout8", "dev9", "heldout9", "dev10", "dev11", "heldout10", "dev12", "heldout11", "dev13", "heldout12", "dev14", "heldout13", "dev15", "heldout14", "dev16", "heldout15", "dev17", "heldout16", "dev18", "heldout17", "dev19", "heldout18")
+EVALSET_VERSION = "21"  # keep equal to the ``version:`` line of tests/evalsets/README.md
+SET_NAMES = ("dev", "dev3", "dev6", "dev7", "val4", "heldout", "heldout2", "heldout3", "heldout5", "heldout6", "heldout7", "dev8", "heldout8", "dev9", "heldout9", "dev10", "dev11", "heldout10", "dev12", "heldout11", "dev13", "heldout12", "dev14", "heldout13", "dev15", "heldout14", "dev16", "heldout15", "dev17", "heldout16", "dev18", "heldout17", "dev19", "heldout18", "dev20", "heldout19")
 _NAMES_HELP = "|".join(SET_NAMES)
 CHECKLISTS_FILE = "checklists.json"
 
