@@ -19,6 +19,7 @@ from mlarchitect.agents.ask_model import sentences as sentences_of
 from mlarchitect.agents.ask_model import shipped_model
 from mlarchitect.deliverable import Handoff
 from mlarchitect.agents.example_bank import example_bank
+from mlarchitect.agents.intake.reading import request_language
 from mlarchitect.agents.routing import _CLAUSE_SPLIT, clauses, embed, match_phrases, mentioned_agents
 from mlarchitect.agents.scope import gloss, in_scope
 from mlarchitect.agents.tool_results import tool_results
@@ -401,8 +402,14 @@ TRIGGER_TIE = 0.05  # a triggered agent this close to a part's best similarity k
 SENTENCE_TIE = 0.1  # an agent a sentence already asks for, this close to a clause's best, keeps the clause
 LEXICAL_BONUS = 0.1  # per word of the request found only in this candidate's own definition
 LEXICAL_CAP = 0.2
+# what the design itself answers, in any of the languages read (glossed): a question ("e che latenza possiamo
+# aspettarci su sola CPU?") or a wish for the system ("queremos combinar avaliação humana com um juiz automático")
+_DESIGN_UNIT = re.compile(r"^(?:(?:and|or|e|y|et|und|en|o|ou)\s+)?(?:(?:what|how|which|why|where|when|che|come|cosa|quale|quali|"
+                          r"quanto|qué|que|cómo|cuál|cuáles|cuánto|quel|quelle|quels|quelles|comment|combien|wie|was|welche[rsn]?|"
+                          r"warum|hoe|wat|welke|waarom|como|qual|quais|quantos?)\b.*\?$|(?:we|i)\s+(?:want|need|would\s+like)\b)",
+                         re.I)
 ASK_WITH_ACTION_THRESHOLD = 0.65  # the ask model's bar for a unit the rules already read as asking for an action
-VETO = 0.1  # the ask model's probability below which it vetoes an agent the similarities alone found
+VETO = 0.15  # the ask model's probability below which it vetoes an agent the similarities alone found
 _STOP = frozenset("""a an the and or of for to in on with from by at as is are be it its this that their our your
 your into over under than then when which who what how why all any each every other more most some such only
 own same so too very can will just should now ml llm llms model models system systems design designs data agent
@@ -490,6 +497,8 @@ def _counter_texts() -> list[str]:
 def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list[str]) -> list[_Evidence]:
     """Agents among ``names`` the request asks for, with the phrases that show it."""
     found: dict[str, list[str]] = {}
+    # the action rules read English only: in another language the ask model alone tells an ask
+    foreign = request_language(request.lower()) is not None
     request = _speller(catalog).normalise(gloss(request))  # "kubernets" → "kubernetes"
     request = _LABELLED_ASK.sub(r"\1, ", request)  # "Bonus: a pytest suite" stays one sentence
     request = request.replace("¿", "").replace("¡", "")
@@ -573,11 +582,13 @@ def _evidence(request: str, owner: AgentSpec, catalog: AgentCatalog, names: list
         units = _not_described(list(dict.fromkeys([*sentences_of(request), *(c for c in clauses(request)
                                                                               if len(c.split()) >= 3)])), request)
         units = [u for u in units if not _builds_the_system(u, request)]  # "set up an evaluation framework ..."
-        # two weaker signals agree: the rules read the unit as asking for an action, the model names whose work it is
-        # (not a unit that names an agent or is already another's evidence: "ask the data-governance-reviewer to check it")
+        # two weaker signals agree: the rules read the unit as asking for an action (in another language, any unit
+        # but one the design answers), the model names whose work it is (not a unit that names an agent or
+        # is already another's evidence: "ask the data-governance-reviewer to check it")
         claimed = [p for ps in found.values() for p in ps]
         asking = set(parts)
-        actions = {u for u in units if u in asking and not mentioned_agents(u, catalog)
+        actions = {u for u in units if (u in asking or (foreign and not _DESIGN_UNIT.match(u)))
+                   and not mentioned_agents(u, catalog)
                    and not any(c in u or u in c for c in claimed)}
         for unit, name, probability in model.asked(units, threshold=ASK_WITH_ACTION_THRESHOLD):
             if probability < ASK_THRESHOLD and unit not in actions:

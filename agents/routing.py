@@ -450,6 +450,19 @@ def concept_question(request: str) -> bool:
             and not _DESIGN_ASK.search(text))
 
 
+# stated counts of a system's data, load or runs
+_SYSTEM_COUNTS = ("corpus", "batch_volume", "data_volume_gb_per_day", "data_volume_gb", "events_per_day", "labelled_examples",
+                  "training_runs_per_month", "peak_rps", "requests_per_day", "users")
+
+
+def _counts_a_system(req: Requirements | None) -> bool:
+    """Whether the request states a count of a system's data, load or runs."""
+    if req is None:
+        return False
+    facts = [getattr(req, name) for name in _SYSTEM_COUNTS]
+    return any(fact is not None and fact.stated for fact in facts)
+
+
 # a name the request states as something it has or does without: "we already have an eval
 # pipeline", "not a RAG system", "instead of a feature pipeline", "we have an existing serving layer"
 _NAME_NOT_ASKED = re.compile(r"\b(?:already|existing|current|not|no|without|instead\s+of)\b|"
@@ -551,7 +564,9 @@ def route_request(request: str, architect: AgentSpec, skills: SkillCatalog,
     prior = fact_prior(requirements)
     for workflow, weight in named_prior(request, scorer.leads).items():
         prior[workflow] = prior.get(workflow, 0.0) + weight
-    question = concept_question(request)  # "what's the difference between LoRA and QLoRA?": not a system
+    # "what's the difference between LoRA and QLoRA?": not a system (unless the request counts the asker's own
+    # things: "What's a sane offline metric suite for our price model? ~80k historical listings")
+    question = concept_question(request) and not _counts_a_system(requirements)
     if question:
         prior[GENERAL] = QUESTION_WEIGHT
     probs, _ = scorer.scores(about, prior, context=True)

@@ -151,7 +151,9 @@ _FOREIGN_TERMS = {
     "manuali": "manuals", "manuais": "manuals", "seiten": "pages", "páginas": "pages", "pagine": "pages",
     "contratos": "contracts", "contratti": "contracts", "verträge": "docs", "verträgen": "docs", "contrats": "docs",
     "pólizas": "docs", "richtlinien": "policies", "berichte": "reports", "informes": "reports", "rapports": "reports",
-    "dateien": "files", "fichiers": "files", "fiches": "docs", "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
+    "delibere": "docs", "deliberazioni": "docs", "règlements": "docs", "reglamentos": "docs", "regolamenti": "docs",
+    "verordeningen": "docs", "vorschriften": "docs", "sentenze": "docs", "sentencias": "docs", "urteile": "docs",
+    "actas": "docs", "verbali": "docs", "besluiten": "docs", "dateien": "files", "fichiers": "files", "fiches": "docs", "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
     "righe": "rows", "linhas": "rows", "anfragen": "requests", "requêtes": "requests", "demandes": "requests",
     "consultas": "queries", "solicitudes": "requests", "richieste": "requests", "preguntas": "questions",
     "nutzer": "users", "benutzer": "users", "nutzern": "users", "benutzern": "users", "utilisateurs": "users",
@@ -379,7 +381,7 @@ def _runs(acc: Reading, clause: _Clause) -> None:
 
 _METRIC = (
     r"(?P<m>faithfulness|groundedness|answer relevan(?:ce|cy)|context (?:precision|recall)|relevance|"
-    r"(?:recall|precision|ndcg|hit(?:\s?rate)?|mrr|map)\s?@\s?\d+|mrr|top-?\d+ accuracy|accuracy|f1(?:[- ]score)?|"
+    r"(?:recall|precision|ndcg|hit(?:\s?rate)?|mrr|map)\s?@\s?\d+(?!\d)|mrr|top-?\d+ accuracy|accuracy|f1(?:[- ]score)?|"
     r"roc[- ]auc|pr[- ]auc|auc(?:-roc)?|bleu|rouge(?:-l|-\d)?|chrf\+*|comet|bertscore|exact match|win rate|"
     r"precision|recall|mape|rmse|mae|wer|cer|hallucination rate|error rate)"
 )
@@ -441,7 +443,21 @@ _BEHAVIOUR_LEAD = _rx(
 _BEHAVIOUR = re.compile(rf"{_BEHAVIOUR_VERB}\s+[a-z][a-z' -]*", re.I)
 
 
+# a metric the request names without a target: "every run with its WER on 3 held-out sets", "compare by nDCG@10"
+_NAMED_METRIC = _rx(r"\b(?:wer|cer|bleu|rouge(?:-l|-\d)?|chrf\+*|bertscore|mape|rmse|mae|roc[- ]auc|pr[- ]auc|auc|"
+                    r"(?:recall|precision|ndcg|mrr|map)\s?@\s?\d+(?!\d)|ndcg|mrr)(?![\w@-])")
+
+
+def _named_metrics(acc: Reading) -> None:
+    targeted = " ".join(str(fact.value) for fact in acc.lists.get("metric_targets", []))
+    for match in _NAMED_METRIC.finditer(acc.low):
+        if re.sub(r"\s", "", match.group(0)) not in targeted.replace(" ", ""):
+            quote = acc.quote(*match.span())
+            acc.add("quality_criteria", quote, quote)  # as written: "WER", "nDCG@10"
+
+
 def _quality_criteria(acc: Reading) -> None:
+    _named_metrics(acc)
     text = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), acc.low)  # asides blanked, offsets kept
     for lead in _BEHAVIOUR_LEAD.finditer(text):
         start = lead.start("list")
@@ -903,6 +919,9 @@ _PER_DAY_BEFORE = _rx(r"\b(?:daily|per day|each day|every day|a day)\b[^,;]{0,25
 _MEMORY_BEFORE = _rx(r"(?:\b(?:gpus?|vram|ram|memory|[ahlt]\d{1,3}s?|l40s?|rtx\s?\d{4}|a6000|h200|mi\d{3}x?|jetson\w*|"
                      r"mac\w*|m\d (?:max|pro|ultra))\b)[ \t(:,x×-]{0,3}(?:\w+[ \t(:,-]{1,3}){0,2}$")
 _MEMORY_AFTER = _rx(r"^\s*(?:of\s+)?(?:gpu\s+)?(?:ram|vram|memory|hbm|unified memory)\b")
+# a size that bounds what ships, not data: "has to stay under 5 MB", "a 40 MB model", "max 200 MB download"
+_CEILING_BEFORE = _rx(r"\b(?:under|below|at\s+most|max(?:imum)?|smaller\s+than|less\s+than|no\s+more\s+than|within)\s*$|[<≤]\s*$")
+_ARTIFACT_AFTER = _rx(r"^\s*(?:models?|binary|binaries|bundles?|artifacts?|footprint|downloads?|packages?|weights|checkpoints?)\b")
 
 
 # the link data crosses: "a satellite connection of a few Mbit/s", "4G uplink, ~2 Mbps per site"
@@ -966,6 +985,9 @@ def _data_volume(acc: Reading, clause: _Clause) -> None:
         start, end = clause.span(match)
         if _MEMORY_BEFORE.search(acc.low[max(0, start - 40):start]) or _MEMORY_AFTER.search(acc.low[end:end + 30]):
             continue  # the hardware's memory (read with the hardware)
+        if _ARTIFACT_AFTER.search(acc.low[end:end + 20]) or (
+                not match.group("rest") and _CEILING_BEFORE.search(acc.low[max(0, start - 20):start])):
+            continue  # the size of what ships
         gb = parse_number(match.group("n")) * _SIZE_TO_GB[match.group("u")[0].lower()]
         seconds = _period_seconds(match) if match.group("rest") else None
         if seconds is None and _PER_DAY_BEFORE.search(clause.text[: match.start()]):
@@ -1292,6 +1314,8 @@ _CORPUS_UNITS = {
     "dossiers": "documents", "monographs": "documents", "instructions": "documents", "work instructions": "documents",
     "proposals": "documents", "tenders": "documents", "briefs": "documents",
     "notices": "documents", "circulars": "documents", "titles": "books", "lectures": "documents", "theses": "documents",
+    "task cards": "documents", "job cards": "documents", "work cards": "documents", "work orders": "records",
+    "judgements": "documents",
 }
 _CORPUS_NOUN = "|".join(sorted((re.escape(k) for k in _CORPUS_UNITS), key=len, reverse=True))
 _CORPUS = _rx(
@@ -1869,7 +1893,8 @@ _SERVERLESS = _rx(
 
 # the model runs on devices in the field, not on servers
 _EDGE = _rx(
-    r"\b(?:jetson(?: \w+)?|raspberry pis?|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
+    r"\b(?:jetson(?: \w+)?|raspberry pis?|client[- ]side|in[- ]browser|in (?:the |their |each )?(?:users?['’]? )?browsers?|"
+    r"browser extensions?|(?:in|to|on|with) (?:wasm|webassembly)|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
     r"on[- ]device|industri(?:al|e)[- ]pcs?|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
     r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
@@ -2126,6 +2151,10 @@ _STACK = [
     # enterprise systems the design plugs into
     ("sap", r"sap(?: s/4 ?hana| hana| erp| bw)?|s/4 ?hana"), ("mulesoft", r"mulesoft"), ("salesforce", r"salesforce"),
     ("workday", r"workday"), ("informatica", r"informatica"), ("boomi", r"boomi"), ("dynamics 365", r"dynamics 365"),
+    # data catalogs and lineage the design registers its datasets in
+    ("collibra", r"collibra"), ("alation", r"alation"), ("datahub", r"datahub"), ("amundsen", r"amundsen"),
+    ("unity catalog", r"unity catalog"), ("purview", r"(?:microsoft )?purview"), ("openmetadata", r"openmetadata"),
+    ("apache atlas", r"apache atlas"), ("openlineage", r"openlineage"),
 ]
 _STACK_RX = _rx(r"\b(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_STACK)) + r")\b")
 _CAPITALISED_ONLY = {"ray", "feast", "elastic", "triton", "prefect", "celery", "chroma", "spark", "hive", "oracle", "superset",
