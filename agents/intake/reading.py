@@ -119,7 +119,7 @@ _LANGUAGE_MARKERS = {
     "spanish": lazy_compile(r"\b(?:los|las|necesitamos|nuestros?|nuestras?|unos|unas|sobre|por|del|el|y|tenemos|queremos|"
                             r"pueden|también)\b"),
     "italian": lazy_compile(r"\b(?:che|sono|abbiamo|della|nostri|nostro|gli|il|di|vogliamo|anche|circa|non|dallo|dalla|dei|"
-                            r"delle|niente|possono|nel|nella|sul|uno)\b"),
+                            r"delle|niente|possono|nel|nella|sul|uno|tra|degli|alle|alla|ogni|vorremmo|nostra|nostre|questo|questa|siamo)\b"),
     "portuguese": lazy_compile(r"\b(?:não|com|nossos?|nossas?|cerca|os|do|da|em|temos|queremos|precisamos|também)\b"),
     "dutch": lazy_compile(r"\b(?:wij|zijn|een|het|onze|ons|niet|voor|ongeveer|hebben|willen|moeten|binnen|ook|graag|"
                           r"geen|worden|kunnen|wordt|zoals|alleen|daarna|moet)\b"),
