@@ -1893,8 +1893,11 @@ _SERVERLESS = _rx(
 
 # the model runs on devices in the field, not on servers
 _EDGE = _rx(
-    r"\b(?:jetson(?: \w+)?|raspberry pis?|client[- ]side|in[- ]browser|in (?:the |their |each )?(?:users?['’]? )?browsers?|"
-    r"browser extensions?|(?:in|to|on|with) (?:wasm|webassembly)|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
+    r"\b(?:jetson(?: \w+)?|raspberry pis?|"
+    # in the users' browsers: "has to run client-side in WASM", "inference in the browser with transformers.js"
+    r"(?:runs?|running|inference|infer|scor(?:e|es|ing)|execut(?:e|es|ing))\s+(?:\w+\s+){0,2}?(?:client[- ]side|in[- ]browser|"
+    r"in (?:the |their |each )?(?:users?['’]? )?browsers?)|client[- ]side (?:inference|models?|ml|classif\w*)|"
+    r"(?:in|to|on|with) (?:wasm|webassembly)|onnx runtime web|transformers\.js|tensorflow\.js|tf\.js|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
     r"on[- ]device|industri(?:al|e)[- ]pcs?|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
     r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
