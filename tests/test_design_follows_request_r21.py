@@ -66,6 +66,15 @@ def test_document_collections_named_in_other_words_are_the_corpus(text: str, amo
     assert extract_requirements("The meeting took 90 minutes.").corpus is None
 
 
+def test_a_daily_rate_stated_per_site_is_multiplied_by_the_sites() -> None:
+    images = extract_requirements("We run 9 bakeries, each producing 1,500 loaf photos a day for the defect model.")
+    assert images.events_per_day is not None and images.events_per_day.value == 13_500
+    calls = extract_requirements("20 call centres, each handling about 3,000 calls per day, need a summariser.")
+    assert calls.requests_per_day is not None and calls.requests_per_day.value == 60_000
+    total = extract_requirements("Our 5 warehouses take 2,000 photos a day.").events_per_day
+    assert total is not None and total.value == 2_000  # no "each": a total
+
+
 def test_a_size_limit_on_what_ships_is_not_data() -> None:
     assert extract_requirements("a spam classifier that must stay under 8 MB").data_volume_gb is None
     assert extract_requirements("a 40 MB model on the phones").data_volume_gb is None

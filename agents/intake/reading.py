@@ -1034,7 +1034,10 @@ _USERS = _rx(
 _PER_USER = _rx(r"\b(?:each|apiece|per (?:user|person|employee|agent|analyst|head|customer)|a head)\b")
 # the sources a rate is stated per: "12 cameras at 30 images per second each", "40 stores, each sending 5 requests a second"
 _SOURCES_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?(?:{_DEVICES}|stores|shops|branches|plants|factories|sites|"
-                     r"(?:production |assembly )?lines|kiosks|scanners|microphones|streams|feeds|tenants|clients|apps|services)\b")
+                     r"(?:production |assembly )?lines|kiosks|scanners|microphones|streams|feeds|tenants|clients|apps|services|"
+                     r"cent(?:re|er)s|hospitals|clinics|warehouses|depots|restaurants|hotels|offices|farms|mines|ports)\b")
+_EACH_LEAD = _rx(r"^\s*(?:and\s+)?each\b")
+_PLURAL_COUNT = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+)?[a-z]{{3,}}s\b")
 _USERS_ASK = _rx(r"\b(?:ask|asks|asking|send|sends|sending|make|makes|making|submit|submits|submitting|run|runs|running|issue|issues|"
                  r"issuing|do|does|doing|post|posts|posting|type|types|typing)\b")
 _PEAK = _rx(r"\b(?:peak\w*|max(?:imum)?|burst\w*|spikes?|busiest)\b")
@@ -1086,7 +1089,13 @@ def _media_volume(acc: Reading, clause: _Clause) -> None:
     pipeline's volume; the rate of a served model is read by :func:`_requests`)."""
     for match in _free_matches(acc, clause, _MEDIA_RATE):
         seconds = _period_seconds(match) or 86400.0
-        if seconds >= 86400 and acc.put("events_per_day", _rate_value(match)[1], acc.quote(*clause.span(match))):
+        if seconds < 86400:
+            continue
+        per_day, (start, end) = _rate_value(match)[1], clause.span(match)
+        sources = _sources_of(acc, clause, match) if _PER_USER.search(clause.text) else None
+        if sources is not None:  # "12 plants, each producing 3,000 inspection images a day"
+            per_day, start = per_day * sources[0], sources[1]
+        if acc.put("events_per_day", per_day, acc.quote(start, end)):
             acc.use(clause.span(match, "n"))
 
 
@@ -1094,6 +1103,22 @@ def _sources_before(acc: Reading, clause: _Clause, limit: int) -> re.Match[str] 
     """The last free count of sources ("12 cameras") in ``clause`` before ``limit``."""
     found = [m for m in _SOURCES_COUNT.finditer(clause.text[:limit]) if acc.free(clause.span(m, "n"))]
     return found[-1] if found else None
+
+
+def _sources_of(acc: Reading, clause: _Clause, match: re.Match[str]) -> tuple[float, int] | None:
+    """The count of sources a rate ``match`` is stated for, each ("12 cameras at 30 images per second
+    each", "12 plants, each producing 3,000 images a day"), and where it starts; taken (used)."""
+    source = _sources_before(acc, clause, match.start())
+    clause_of, previous = clause, _previous_clause(acc, clause)
+    if source is None and previous is not None:
+        clause_of, source = previous, _sources_before(acc, previous, len(previous.text))
+        if source is None and _EACH_LEAD.match(clause.text):  # "We run 9 bakeries, each producing ...": any plural
+            found = [m for m in _PLURAL_COUNT.finditer(previous.text) if acc.free(previous.span(m, "n"))]
+            source = found[-1] if found else None
+    if source is None:
+        return None
+    acc.use(clause_of.span(source, "n"))
+    return parse_number(source.group("n")), clause_of.span(source)[0]
 
 
 def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
@@ -1114,17 +1139,10 @@ def _one_rate(acc: Reading, clause: _Clause, match: re.Match[str]) -> None:
         start = users_clause.span(users)[0]
         _put_users(acc, users_clause, users)
     elif per_user:
-        source = _sources_before(acc, clause, match.start())
-        previous = _previous_clause(acc, clause)
-        if source is None and previous is not None:
-            clause_of, source = previous, _sources_before(acc, previous, len(previous.text))
-        else:
-            clause_of = clause
-        if source is not None:
-            count = parse_number(source.group("n"))
+        sources = _sources_of(acc, clause, match)
+        if sources is not None:
+            count, start = sources
             per_second, per_day = per_second * count, per_day * count
-            start = clause_of.span(source)[0]
-            acc.use(clause_of.span(source, "n"))
     quote = acc.quote(start, end)
     seconds = _period_seconds(match) or 86400.0
     if seconds < 86400:
