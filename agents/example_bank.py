@@ -2,7 +2,7 @@
 handoff examples (and parts that are no handoff), the domain words, the glossary and the spelling vocabulary.
 
 The glossary has two sources: the bank's own ``glossary`` (entries written against misreadings,
-which win) and ``glossary_words.jsonl``, ~2,100 everyday words and short phrases of German,
+which win) and ``glossary_words.jsonl``, ~2,300 everyday words and short phrases of German,
 French, Spanish, Italian, Portuguese and Dutch that people use when they ask for an ML system
 ("Urteile" → "judgments", "mise en production" → "deployment"), written for the purpose
 without sight of any evaluation set; terms that are also English words were left out."""

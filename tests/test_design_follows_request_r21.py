@@ -71,6 +71,10 @@ def test_a_daily_rate_stated_per_site_is_multiplied_by_the_sites() -> None:
     assert images.events_per_day is not None and images.events_per_day.value == 13_500
     calls = extract_requirements("20 call centres, each handling about 3,000 calls per day, need a summariser.")
     assert calls.requests_per_day is not None and calls.requests_per_day.value == 60_000
+    german = extract_requirements("Unsere Kasse hat 11 Filialen, jede bearbeitet etwa 700 Anträge pro Tag (LightGBM).")
+    assert german.requests_per_day is not None and german.requests_per_day.value == 7_700
+    french = extract_requirements("Notre mutuelle a 12 agences ; chaque agence traite environ 400 sinistres par jour.")
+    assert french.requests_per_day is not None and french.requests_per_day.value == 4_800
     total = extract_requirements("Our 5 warehouses take 2,000 photos a day.").events_per_day
     assert total is not None and total.value == 2_000  # no "each": a total
 

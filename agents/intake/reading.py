@@ -151,6 +151,13 @@ _FOREIGN_TERMS = {
     "manuali": "manuals", "manuais": "manuals", "seiten": "pages", "páginas": "pages", "pagine": "pages",
     "contratos": "contracts", "contratti": "contracts", "verträge": "docs", "verträgen": "docs", "contrats": "docs",
     "pólizas": "docs", "richtlinien": "policies", "berichte": "reports", "informes": "reports", "rapports": "reports",
+    # where a rate is stated per site, each: "14 Filialen, jede bearbeitet etwa 600 Schadensmeldungen pro Tag"
+    "jede": "each", "jeder": "each", "jedes": "each", "chaque": "each", "cada": "each", "ogni": "each", "elke": "each",
+    "filialen": "branches", "sucursales": "branches", "succursales": "branches", "vestigingen": "branches",
+    "filiali": "shops", "filiais": "shops", "tiendas": "stores", "negozi": "shops", "magasins": "stores",
+    "standorte": "sites", "usines": "plants", "fábricas": "plants", "fabbriche": "plants", "fabrieken": "plants",
+    "schadensmeldungen": "claims", "schadenmeldungen": "claims", "siniestros": "claims", "sinistres": "claims",
+    "sinistri": "claims", "sinistros": "claims", "reclamaciones": "claims", "anträge": "forms", "anträgen": "forms",
     "delibere": "docs", "deliberazioni": "docs", "règlements": "docs", "reglamentos": "docs", "regolamenti": "docs",
     "verordeningen": "docs", "vorschriften": "docs", "sentenze": "docs", "sentencias": "docs", "urteile": "docs",
     "actas": "docs", "verbali": "docs", "besluiten": "docs", "dateien": "files", "fichiers": "files", "fiches": "docs", "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
@@ -1374,7 +1381,10 @@ def _corpus(acc: Reading, clause: _Clause) -> None:
 
 _PROCESSING = _rx(
     r"\b(?:classif\w*|scor\w*|label\w*|summari[sz]\w*|translat\w*|tag\w*|rout\w*|moderat\w*|extract\w*|"
-    r"triag\w*|answer\w*|handl\w*|process\w*|review\w*|transcrib\w*|categori[sz]\w*)\b"
+    r"triag\w*|answer\w*|handl\w*|process\w*|review\w*|transcrib\w*|categori[sz]\w*|receiv\w*|"
+    # the same in the other languages read: "jede bearbeitet etwa 600 Schadensmeldungen pro Tag", "cada una recibe ..."
+    r"bearbeit\w*|verarbeit\w*|erhält|erhalten|traite\w*|reçoi\w*|recib\w*|tramit\w*|gestion\w*|gestisc\w*|ricev\w*|"
+    r"elabor\w*|receb\w*|process[ae]\w*|behandel\w*|verwerk\w*|ontvang\w*)\b"
 )
 _ITEMS_RATE = _rx(rf"(?P<n>{_NUM})\s+(?:[a-z][\w-]*\s+){{0,2}}?(?P<noun>{_CORPUS_NOUN}){_PERIOD}")
 

@@ -52,7 +52,7 @@ def size_replicas(args: ReplicaArgs, ctx: SkillContext) -> ToolResult:
     return ToolResult(
         skill=SKILL,
         tool="serving_size_replicas",
-        summary=f"{replicas} replicas for {peak:,.0f} req/s at {args.latency_s}s per request",
+        summary=f"{replicas} replicas for {human_number(peak)} req/s at {args.latency_s}s per request",
         recommendations=[
             f"Run at least {replicas} replicas behind the load balancer and autoscale on in-flight requests, "
             "not CPU, with a floor of 2 for availability.",
