@@ -160,7 +160,8 @@ _FOREIGN_TERMS = {
     "sinistri": "claims", "sinistros": "claims", "reclamaciones": "claims", "anträge": "forms", "anträgen": "forms",
     "delibere": "docs", "deliberazioni": "docs", "règlements": "docs", "reglamentos": "docs", "regolamenti": "docs",
     "verordeningen": "docs", "vorschriften": "docs", "sentenze": "docs", "sentencias": "docs", "urteile": "docs",
-    "actas": "docs", "verbali": "docs", "besluiten": "docs", "dateien": "files", "fichiers": "files", "fiches": "docs", "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
+    "actas": "docs", "verbali": "docs", "besluiten": "docs", "dateien": "files", "fichiers": "files", "fiches": "docs",
+    "fichas": "docs", "schede": "docs", "archivos": "files", "zeilen": "rows", "filas": "rows", "lignes": "rows",
     "righe": "rows", "linhas": "rows", "anfragen": "requests", "requêtes": "requests", "demandes": "requests",
     "consultas": "queries", "solicitudes": "requests", "richieste": "requests", "preguntas": "questions",
     "nutzer": "users", "benutzer": "users", "nutzern": "users", "benutzern": "users", "utilisateurs": "users",
@@ -386,11 +387,13 @@ def _runs(acc: Reading, clause: _Clause) -> None:
 
 # --------------------------------------------------------------------------- quality targets
 
+_AT_K = r"(?:recall|precision|ndcg|hit(?:\s?rate)?|mrr|map)\s?@\s?\d+(?!\d)"  # "nDCG@10", never "ndcg@1" and a 0
+# metrics no everyday word shares a name with
+_METRIC_ACRONYM = r"roc[- ]auc|pr[- ]auc|auc|bleu|rouge(?:-l|-\d)?|chrf\+*|bertscore|mape|rmse|mae|wer|cer"
 _METRIC = (
-    r"(?P<m>faithfulness|groundedness|answer relevan(?:ce|cy)|context (?:precision|recall)|relevance|"
-    r"(?:recall|precision|ndcg|hit(?:\s?rate)?|mrr|map)\s?@\s?\d+(?!\d)|mrr|top-?\d+ accuracy|accuracy|f1(?:[- ]score)?|"
-    r"roc[- ]auc|pr[- ]auc|auc(?:-roc)?|bleu|rouge(?:-l|-\d)?|chrf\+*|comet|bertscore|exact match|win rate|"
-    r"precision|recall|mape|rmse|mae|wer|cer|hallucination rate|error rate)"
+    rf"(?P<m>faithfulness|groundedness|answer relevan(?:ce|cy)|context (?:precision|recall)|relevance|{_AT_K}|mrr|"
+    rf"top-?\d+ accuracy|accuracy|f1(?:[- ]score)?|auc-roc|{_METRIC_ACRONYM}|comet|exact match|win rate|"
+    r"precision|recall|hallucination rate|error rate)"
 )
 _LOWER_IS_BETTER = frozenset({"mape", "rmse", "mae", "wer", "cer", "hallucination rate", "error rate"})
 _TARGET = _rx(
@@ -451,8 +454,7 @@ _BEHAVIOUR = re.compile(rf"{_BEHAVIOUR_VERB}\s+[a-z][a-z' -]*", re.I)
 
 
 # a metric the request names without a target: "every run with its WER on 3 held-out sets", "compare by nDCG@10"
-_NAMED_METRIC = _rx(r"\b(?:wer|cer|bleu|rouge(?:-l|-\d)?|chrf\+*|bertscore|mape|rmse|mae|roc[- ]auc|pr[- ]auc|auc|"
-                    r"(?:recall|precision|ndcg|mrr|map)\s?@\s?\d+(?!\d)|ndcg|mrr)(?![\w@-])")
+_NAMED_METRIC = _rx(rf"\b(?:{_METRIC_ACRONYM}|{_AT_K}|ndcg|mrr)(?![\w@-])")
 
 
 def _named_metrics(acc: Reading) -> None:
@@ -1925,7 +1927,8 @@ _EDGE = _rx(
     # in the users' browsers: "has to run client-side in WASM", "inference in the browser with transformers.js"
     r"(?:runs?|running|inference|infer|scor(?:e|es|ing)|execut(?:e|es|ing))\s+(?:\w+\s+){0,2}?(?:client[- ]side|in[- ]browser|"
     r"in (?:the |their |each )?(?:users?['’]? )?browsers?)|client[- ]side (?:inference|models?|ml|classif\w*)|"
-    r"(?:in|to|on|with) (?:wasm|webassembly)|onnx runtime web|transformers\.js|tensorflow\.js|tf\.js|coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
+    r"(?:in|to|on|with) (?:wasm|webassembly)|onnx runtime web|transformers\.js|tensorflow\.js|tf\.js|"
+    r"coral (?:tpu|edge)|edge (?:devices?|boxes|box|gateways?|nodes?|hardware|deployments?|inference|tpus?)|"
     r"on[- ]device|industri(?:al|e)[- ]pcs?|on the (?:devices?|robots?|drones?|cameras?|phones?|vehicles?|boxes|gateways?|controllers?|turbines?|plcs?|"
     r"microcontrollers?|mcus?)|in[- ]vehicle|in[- ]car|microcontrollers?|cortex-[am]\d+|arm cortex|"
     r"(?:runs?|running|deploy(?:ed|ing)?|ship(?:ped|ping)?|push(?:ed|ing)?|install(?:ed|ing)?|roll(?:ed|ing)? (?:it )?out)"
